@@ -1,0 +1,111 @@
+"""Turn raw before/after file contents, from any input, into the normalized `ChangeSet`.
+
+Every input (git, two trees, files, transcripts) ends here, so decoding, parsing, role
+classification and "which lines did the change write" are decided once, the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from specgap.inputs.roles import RoleConfig, classify
+from specgap.model import ChangedFile, ChangeSet, InputError, SourceFile, Status
+from specgap.python.parse import MAX_BYTES, parse
+
+
+@dataclass
+class RawFile:
+    """One file as an input found it: bytes (or text) before and after; None = absent."""
+
+    path: str
+    before: bytes | str | None
+    after: bytes | str | None
+    old_path: str | None = None
+    origin: str | None = None
+
+
+def decode(data: bytes | str, path: str, errors: list[InputError]) -> str | None:
+    """Text of a file, or None for binary; invalid UTF-8 is decoded with replacement and reported."""
+    if isinstance(data, str):
+        text = data
+    else:
+        if b"\x00" in data[:8192]:
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(InputError(path, f"invalid UTF-8 at byte {exc.start}; decoded with replacement characters"))
+            text = data.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # CRLF / CR: normalize so line numbers and snippets are the same on every platform
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_python_path(path: str) -> bool:
+    return path.endswith((".py", ".pyi"))
+
+
+def source(text: str, path: str, errors: list[InputError], *, partial: bool = False, label: str = "") -> SourceFile:
+    """A SourceFile; Python is parsed and parse failures are reported (with which version failed)."""
+    sf = SourceFile(text=text, partial=partial)
+    if is_python_path(path) or (text.startswith("#!") and "python" in text.split("\n", 1)[0]):
+        sf.tree, sf.error = parse(text, path)
+        if sf.error:
+            errors.append(InputError(path, f"{label}{sf.error}" if label else sf.error))
+    elif len(text) > MAX_BYTES:
+        errors.append(InputError(path, "file is larger than 5 MB; only its presence was checked"))
+    return sf
+
+
+def added_lines(before: str, after: str) -> frozenset[int]:
+    """1-based line numbers of `after` that are not carried over unchanged from `before`."""
+    a, b = before.split("\n"), after.split("\n")
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out: set[int] = set()
+    for tag, _i1, _i2, j1, j2 in sm.get_opcodes():
+        if tag in ("replace", "insert"):
+            out.update(range(j1 + 1, j2 + 1))
+    return frozenset(out)
+
+
+def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | None = None) -> ChangedFile | None:
+    """Normalize one raw file; None when nothing changed."""
+    path = raw.path
+    if raw.before is None and raw.after is None:
+        return None
+    status = (
+        Status.ADDED if raw.before is None
+        else Status.DELETED if raw.after is None
+        else Status.RENAMED if raw.old_path and raw.old_path != path
+        else Status.MODIFIED
+    )
+    cf = ChangedFile(path=path, status=status, role=classify(path, roles), old_path=raw.old_path, origin=raw.origin)
+    before_text = decode(raw.before, path, errors) if raw.before is not None else None
+    after_text = decode(raw.after, path, errors) if raw.after is not None else None
+    if (raw.before is not None and before_text is None) or (raw.after is not None and after_text is None):
+        cf.binary = True
+        errors.append(InputError(path, "binary file: its path was checked, its content was not"))
+        return cf
+    if before_text is not None and after_text is not None and before_text == after_text and status is Status.MODIFIED:
+        return None
+    if before_text is not None:
+        # the old version's parse errors are not the change's fault: keep them out of `errors`
+        cf.before = source(before_text, path, [])
+    if after_text is not None:
+        cf.after = source(after_text, path, errors)
+        if before_text is not None:
+            cf.added_lines = added_lines(before_text, after_text)
+    return cf
+
+
+def build(raws: list[RawFile], *, roles: RoleConfig | None = None, source_desc: str = "",
+          errors: list[InputError] | None = None) -> ChangeSet:
+    errs = list(errors or [])
+    files = []
+    for raw in raws:
+        cf = changed_file(raw, errs, roles)
+        if cf is not None:
+            files.append(cf)
+    return ChangeSet(files=files, errors=errs, source=source_desc)

@@ -1,0 +1,86 @@
+"""The `Rule` base class: identity, defaults, and helpers to build findings."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import ClassVar, Iterable, Iterator
+
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+
+
+class Rule:
+    """Base of every rule. A subclass's docstring is its documentation page.
+
+    The docstring's first line is the summary; then sections *What it does*, *Why is this bad*,
+    *Example* and *Use instead*. Override `check_file` (called for each changed file whose role is
+    in `roles`) or, for rules that need the whole change at once, `check`.
+
+    `scope = "added"`: the engine keeps only findings on lines the change wrote, so code that was
+    already there before the change is not blamed on it. Rules that compare before and after
+    themselves (removed tests, weakened asserts) set `scope = "diff"`.
+    """
+
+    id: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    kind: ClassVar[Kind] = Kind.GAMING
+    severity: ClassVar[Severity] = Severity.MEDIUM
+    confidence: ClassVar[Confidence] = Confidence.MEDIUM
+    roles: ClassVar[tuple[FileRole, ...]] = tuple(FileRole)
+    scope: ClassVar[str] = "added"
+
+    def check(self, changeset: ChangeSet) -> Iterable[Finding]:
+        for cf in changeset.files:
+            if cf.role in self.roles and not cf.binary:
+                yield from self.check_file(cf, changeset)
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        return iter(())
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def finding(
+        self,
+        cf: ChangedFile,
+        where: ast.AST | int,
+        message: str,
+        *,
+        evidence: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        end_line: int | None = None,
+    ) -> Finding:
+        """A finding at an AST node (its full line span) or at a line number of `cf.after`."""
+        if isinstance(where, int):
+            line, end = where, end_line if end_line is not None else where
+        else:
+            line = getattr(where, "lineno", 1)
+            end = end_line if end_line is not None else (getattr(where, "end_lineno", None) or line)
+        if evidence is None:
+            src = cf.after or cf.before
+            evidence = src.segment(line, min(end, line + 9)) if src is not None else ""
+        return Finding(
+            rule_id=self.id,
+            name=self.name,
+            kind=self.kind,
+            severity=severity or self.severity,
+            confidence=confidence or self.confidence,
+            path=cf.path,
+            line=line,
+            end_line=end,
+            message=message,
+            evidence=evidence,
+            before=before,
+            after=after,
+        )
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's documentation page (its docstring, dedented)."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().split("\n", 1)[0]

@@ -1,0 +1,114 @@
+"""One parametrized test over every rule fixture in tests/fixtures/rules/.
+
+Fixture format (adding a rule = adding a rule module and one fixture):
+
+* ``SG101_short_name.py`` (or .ini, .toml, .cfg, .yml, .pth, ...): the file as the change leaves it.
+  An optional first line ``# fixture: path=tests/test_x.py`` sets the path the file is scanned as
+  (its role follows from that path); the default is ``src/pkg/<fixture file name>``.
+* ``SG101_short_name.before.py``: optional, the same file before the change. With only a
+  ``.before`` file, the change deletes the file.
+* ``SG101_short_name/``: a directory fixture for rules that look across files; each file inside is
+  scanned at its relative path, and ``name.before`` beside ``name`` is its old version.
+* ``# expect: SG101`` (several ids comma-separated) marks every line that must be reported. For the
+  fixture's own rule, and any rule named in a marker, the reported lines must equal the marked
+  lines exactly: unmarked lines are the negative cases.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from specgap.engine import run_rules
+from specgap.inputs.changeset import RawFile, build
+from specgap.rules import all_rules, get_rule
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)")
+_HEADER = re.compile(r"^#\s*fixture:\s*path=(\S+)\s*$")
+
+
+def _fixture_ids() -> list[Path]:
+    out = []
+    for p in sorted(FIXTURES.iterdir()):
+        if p.is_dir() or ".before" not in p.name:
+            out.append(p)
+        elif not _after_of(p).exists():  # a deleted-file fixture
+            out.append(p)
+    return out
+
+
+def _after_of(before: Path) -> Path:
+    return before.with_name(before.name.replace(".before", ""))
+
+
+def _virtual_path(text: str, default: str) -> tuple[str, str]:
+    first, _, rest = text.partition("\n")
+    m = _HEADER.match(first)
+    if m:
+        # keep the header line (blanked) so marker line numbers stay those of the fixture file
+        return m.group(1), "\n" + rest
+    return default, text
+
+
+def _load(fixture: Path) -> list[RawFile]:
+    raws: list[RawFile] = []
+    if fixture.is_dir():
+        for f in sorted(fixture.rglob("*")):
+            if f.is_file() and not f.name.endswith(".before"):
+                rel = f.relative_to(fixture).as_posix()
+                before = f.with_name(f.name + ".before")
+                raws.append(RawFile(rel, before.read_bytes() if before.exists() else None, f.read_bytes()))
+        for b in sorted(fixture.rglob("*.before")):
+            if not b.with_name(b.name[: -len(".before")]).exists():
+                raws.append(RawFile(b.relative_to(fixture).as_posix()[: -len(".before")], b.read_bytes(), None))
+        return raws
+    if ".before" in fixture.name:  # deleted file
+        path, text = _virtual_path(fixture.read_text(), f"src/pkg/{_after_of(fixture).name}")
+        return [RawFile(path, text, None)]
+    path, after = _virtual_path(fixture.read_text(), f"src/pkg/{fixture.name}")
+    before_file = fixture.with_name(fixture.name.replace(".", ".before.", 1))
+    before = _virtual_path(before_file.read_text(), path)[1] if before_file.exists() else None
+    return [RawFile(path, before, after)]
+
+
+def _expectations(raws: list[RawFile]) -> set[tuple[str, str, int]]:
+    out = set()
+    for raw in raws:
+        text = raw.after if raw.after is not None else raw.before
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        for n, line in enumerate(text.splitlines(), 1):
+            m = _EXPECT.search(line)
+            if m:
+                for rid in re.split(r"\s*,\s*", m.group(1)):
+                    out.add((rid, raw.path, n))
+    return out
+
+
+@pytest.mark.parametrize("fixture", _fixture_ids(), ids=lambda p: p.name)
+def test_rule_fixture(fixture: Path) -> None:
+    own = fixture.name.split("_", 1)[0]
+    assert get_rule(own) is not None, f"fixture {fixture.name} names unknown rule {own}"
+    raws = _load(fixture)
+    expected = _expectations(raws)
+    ids = {own} | {rid for rid, _, _ in expected}
+    changeset = build(raws)
+    findings = run_rules(changeset, [r for r in all_rules() if r.id in ids])
+    internal = [e for e in changeset.errors if e.path.startswith("<rule")]
+    assert not internal, internal
+    got = {(f.rule_id, f.path, f.line) for f in findings}
+    missing, extra = sorted(expected - got), sorted(got - expected)
+    assert not missing and not extra, f"missing: {missing}\nunexpected: {extra}"
+
+
+def test_every_rule_has_a_fixture_and_a_page() -> None:
+    names = {p.name.split("_", 1)[0] for p in FIXTURES.iterdir()}
+    for rule in all_rules():
+        if rule.__module__.startswith("specgap.rules."):
+            assert rule.id in names, f"{rule.id} has no fixture in {FIXTURES}"
+        doc = rule.doc()
+        for section in ("What it does", "Why is this bad", "Example", "Use instead"):
+            assert section in doc, f"{rule.id}: docstring lacks '{section}'"
