@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 
 class _Ordered(str, enum.Enum):
@@ -81,6 +81,7 @@ class Status(str, enum.Enum):
     MODIFIED = "modified"
     DELETED = "deleted"
     RENAMED = "renamed"
+    UNCHANGED = "unchanged"  # context only: e.g. the repo's tests, or the tests shown in a prompt
 
     def __str__(self) -> str:
         return self.value
@@ -212,6 +213,15 @@ class ChangeSet:
     files: list[ChangedFile] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     source: str = ""   # human description: "git HEAD..worktree", "diff: x.patch", "files: ..."
+    # Unchanged files rules may cross-reference (the repo's test files, a prompt's test cases).
+    # Loaded on first use by `context_files()`, since most rules never need them.
+    context_loader: Callable[[], list[ChangedFile]] | None = None
+    _context: list[ChangedFile] | None = field(default=None, repr=False)
+
+    def context_files(self) -> list[ChangedFile]:
+        if self._context is None:
+            self._context = self.context_loader() if self.context_loader else []
+        return self._context
 
     def by_role(self, *roles: FileRole) -> list[ChangedFile]:
         return [f for f in self.files if f.role in roles]

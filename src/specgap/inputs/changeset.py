@@ -81,7 +81,9 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
         else Status.RENAMED if raw.old_path and raw.old_path != path
         else Status.MODIFIED
     )
-    cf = ChangedFile(path=path, status=status, role=classify(path, roles), old_path=raw.old_path, origin=raw.origin)
+    # "transcript.md::tests/test_x.py": the role comes from the path inside the container
+    role = classify(path.rsplit("::", 1)[-1], roles)
+    cf = ChangedFile(path=path, status=status, role=role, old_path=raw.old_path, origin=raw.origin)
     before_text = decode(raw.before, path, errors) if raw.before is not None else None
     after_text = decode(raw.after, path, errors) if raw.after is not None else None
     if (raw.before is not None and before_text is None) or (raw.after is not None and after_text is None):
