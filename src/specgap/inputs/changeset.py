@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from specgap.inputs.fragments import parse_fragments
 from specgap.inputs.roles import RoleConfig, classify
-from specgap.model import ChangedFile, ChangeSet, InputError, SourceFile, Status
+from specgap.model import ChangedFile, ChangeSet, FileRole, InputError, SourceFile, Status
 from specgap.python.parse import MAX_BYTES, parse
 
 
@@ -23,6 +24,11 @@ class RawFile:
     after: bytes | str | None
     old_path: str | None = None
     origin: str | None = None
+    # Set by inputs that know exactly which lines the change wrote (a diff's `+` lines);
+    # otherwise they are computed by comparing before and after.
+    added_lines: frozenset[int] | None = None
+    # The texts hold only a diff's hunk lines at their true line numbers (other lines blank).
+    partial: bool = False
 
 
 def decode(data: bytes | str, path: str, errors: list[InputError]) -> str | None:
@@ -59,9 +65,39 @@ def source(text: str, path: str, errors: list[InputError], *, partial: bool = Fa
     return sf
 
 
+def partial_source(text: str, path: str, errors: list[InputError], *, report: frozenset[int] | None = None) -> SourceFile:
+    """A SourceFile of a diff's hunk lines only: parsed whole if possible, else fragment by fragment.
+
+    Dropped lines among `report` (the lines the change wrote) are reported in `errors`.
+    """
+    sf = source(text, path, [], partial=True)
+    if sf.tree is None and sf.error and is_python_path(path) and not sf.error.startswith(("file is larger", "source contains NUL")):
+        lines = {n: t for n, t in enumerate(text.split("\n"), 1) if t.strip()}
+        sf.tree, dropped = parse_fragments(lines)
+        lost = [n for n in dropped if report is None or n in report]
+        sf.error = f"partial file: {len(dropped)} line(s) of the hunks could not be parsed" if dropped else None
+        if lost:
+            errors.append(InputError(path, f"hunk lines {_ranges(lost)} could not be parsed; rules did not see them", lost[0]))
+    elif sf.error:
+        errors.append(InputError(path, sf.error))
+    return sf
+
+
+def _ranges(ns: list[int]) -> str:
+    """`[3, 4, 5, 9]` -> `"3-5, 9"`."""
+    spans: list[list[int]] = []
+    for n in ns:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
 def added_lines(before: str, after: str) -> frozenset[int]:
     """1-based line numbers of `after` that are not carried over unchanged from `before`."""
-    a, b = before.split("\n"), after.split("\n")
+    # the empty string after a final newline is not a line; counting it would shift matches
+    a, b = (t[:-1].split("\n") if t.endswith("\n") else t.split("\n") for t in (before, after))
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     out: set[int] = set()
     for tag, _i1, _i2, j1, j2 in sm.get_opcodes():
@@ -92,13 +128,31 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
         return cf
     if before_text is not None and after_text is not None and before_text == after_text and status is Status.MODIFIED:
         return None
+    if raw.partial:
+        if before_text is not None:
+            cf.before = partial_source(before_text, path, [])
+        if after_text is not None:
+            cf.after = partial_source(after_text, path, errors, report=raw.added_lines)
+        cf.added_lines = raw.added_lines
+        return cf
     if before_text is not None:
         # the old version's parse errors are not the change's fault: keep them out of `errors`
         cf.before = source(before_text, path, [])
     if after_text is not None:
         cf.after = source(after_text, path, errors)
-        if before_text is not None:
+        if raw.added_lines is not None:
+            cf.added_lines = raw.added_lines
+        elif before_text is not None:
             cf.added_lines = added_lines(before_text, after_text)
+    return cf
+
+
+def context_file(path: str, data: bytes | str, errors: list[InputError], *, role: FileRole = FileRole.TEST,
+                 origin: str | None = None) -> ChangedFile | None:
+    """An unchanged file rules may cross-reference (a repo's tests, a prompt's test cases)."""
+    cf = changed_file(RawFile(path, None, data, origin=origin), errors)
+    if cf is not None:
+        cf.status, cf.role = Status.UNCHANGED, role
     return cf
 
 

@@ -1,0 +1,53 @@
+"""The repository's unchanged test files, for rules that cross-reference them (bounded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from specgap.inputs.changeset import context_file
+from specgap.inputs.roles import RoleConfig, classify
+from specgap.inputs.walk import walk
+from specgap.model import ChangedFile, FileRole, InputError
+
+MAX_FILES = 2000
+MAX_BYTES_TOTAL = 20 * 1024 * 1024
+
+
+def repo_tests(root: Path, candidates: Iterable[str], exclude: set[str], roles: RoleConfig | None,
+               errors: list[InputError]) -> list[ChangedFile]:
+    """Parsed test files among `candidates` (repo-relative posix paths), skipping `exclude`."""
+    out: list[ChangedFile] = []
+    total = 0
+    skipped = 0
+    for rel in candidates:
+        if rel in exclude or not rel.endswith(".py") or classify(rel, roles) is not FileRole.TEST:
+            continue
+        full = root / rel
+        try:
+            if not full.is_file() or full.is_symlink():
+                continue
+            size = full.stat().st_size
+            if len(out) >= MAX_FILES or total + size > MAX_BYTES_TOTAL:
+                skipped += 1
+                continue
+            data = full.read_bytes()
+        except OSError as exc:
+            errors.append(InputError(rel, f"cannot read test file for context: {exc.strerror or exc}"))
+            continue
+        total += len(data)
+        # the repo's own tests: their parse errors are not the change's fault
+        cf = context_file(rel, data, [])
+        if cf is not None:
+            out.append(cf)
+    if skipped:
+        errors.append(InputError(
+            str(root), f"context limited to {MAX_FILES} test files / {MAX_BYTES_TOTAL // (1024 * 1024)} MB: "
+            f"{skipped} more unchanged test file(s) were not loaded"))
+    return out
+
+
+def walked(root: Path) -> list[str]:
+    """Candidate paths of a directory that is not a git repository."""
+    return [rel for rel, e in walk(root) if e.name.endswith(".py")]
+

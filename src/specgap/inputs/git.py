@@ -1,0 +1,232 @@
+"""A git repository's change: a base revision (default HEAD) against the working tree.
+
+The repository is untrusted: its hooks, fsmonitor, pagers, external diff drivers and textconv
+or clean filters could all run its author's commands. So git is asked only about objects and
+listings (`ls-tree`, `ls-files`, `cat-file`), with hooks and fsmonitor disabled, and the
+working tree is read and compared by this module itself, byte for byte.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.context import repo_tests
+from specgap.inputs.errors import InputFailure
+from specgap.inputs.roles import RoleConfig
+from specgap.model import ChangeSet, InputError
+
+_SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
+         "-c", "core.pager=cat", "--no-pager",
+         "--literal-pathspecs")
+_ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
+# Rename pairing compares at most this many (deleted, added) pairs by content similarity.
+_MAX_RENAME_PAIRS = 4000
+_RENAME_SIMILARITY = 0.5  # git's default -M50%
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat",
+               LC_ALL="C", GIT_CONFIG_NOSYSTEM="1")
+    return env
+
+
+def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run git safely in `repo`; failures raise InputFailure with git's own first line."""
+    try:
+        proc = subprocess.run(["git", *_SAFE, "-C", str(repo), *args], input=stdin, capture_output=True,
+                              env=_env(), timeout=300)
+    except FileNotFoundError:
+        raise InputFailure("git is not installed (needed to read a repository)") from None
+    except subprocess.TimeoutExpired:
+        raise InputFailure(f"git {args[0]} took longer than 300 s in {repo}") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputFailure(f"git {args[0]} failed in {repo}: {msg[-1] if msg else f'exit {proc.returncode}'}")
+    return proc
+
+
+def toplevel(repo: str | Path) -> Path:
+    path = Path(repo)
+    if not path.is_dir():
+        raise InputFailure(f"{repo}: no such directory")
+    proc = git(path, "rev-parse", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        raise InputFailure(f"{repo} is not a git repository")
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def _resolve(root: Path, rev: str) -> str | None:
+    if rev.startswith("-"):  # never let a revision be read as an option
+        raise InputFailure(f"invalid revision {rev!r}")
+    proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def _tree(root: Path, commit: str | None) -> dict[str, tuple[str, str]]:
+    """path -> (mode, object id) of every file in `commit` (nothing for no commit)."""
+    if commit is None:
+        return {}
+    out = git(root, "ls-tree", "-r", "-z", "--full-tree", commit).stdout
+    entries: dict[str, tuple[str, str]] = {}
+    for rec in out.split(b"\0"):
+        if not rec:
+            continue
+        meta, _, path = rec.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob":
+            entries[path.decode("utf-8", "surrogateescape")] = (mode, oid)
+    return entries
+
+
+def cat_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
+    """Contents of many blobs in one `git cat-file --batch` call."""
+    if not oids:
+        return {}
+    out = git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in oids).encode()).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in oids:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[oid] = out[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+def _blob_id(data: bytes, algo: str) -> str:
+    return hashlib.new(algo, b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _read_worktree(root: Path, rel: str) -> bytes | None:
+    """Bytes of a worktree file as git would store them (a symlink's target), None if absent."""
+    full = root / rel
+    try:
+        st = os.lstat(full)
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return os.fsencode(os.readlink(full))
+    if not stat.S_ISREG(st.st_mode):  # submodule checkouts, sockets, fifos
+        return None
+    return full.read_bytes()
+
+
+def _pair_renames(deleted: dict[str, bytes], added: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(old, new) pairs: identical contents first, then the most similar texts above 50%."""
+    pairs: list[tuple[str, str]] = []
+    by_content: dict[bytes, list[str]] = {}
+    for old, data in deleted.items():
+        by_content.setdefault(data, []).append(old)
+    for new, data in sorted(added.items()):
+        olds = by_content.get(data)
+        if olds:
+            pairs.append((olds.pop(0), new))
+    taken_old = {o for o, _ in pairs}
+    taken_new = {n for _, n in pairs}
+    rest_old = {p: d for p, d in deleted.items() if p not in taken_old and b"\0" not in d[:8192]}
+    rest_new = {p: d for p, d in added.items() if p not in taken_new and b"\0" not in d[:8192]}
+    if not rest_old or not rest_new or len(rest_old) * len(rest_new) > _MAX_RENAME_PAIRS:
+        return pairs
+    scored = []
+    for old, od in rest_old.items():
+        a = od.split(b"\n")
+        for new, nd in rest_new.items():
+            sm = difflib.SequenceMatcher(None, a, nd.split(b"\n"), autojunk=False)
+            if sm.real_quick_ratio() >= _RENAME_SIMILARITY and sm.quick_ratio() >= _RENAME_SIMILARITY:
+                r = sm.ratio()
+                if r >= _RENAME_SIMILARITY:
+                    scored.append((-r, old, new))
+    for _, old, new in sorted(scored):
+        if old not in taken_old and new not in taken_new:
+            pairs.append((old, new))
+            taken_old.add(old)
+            taken_new.add(new)
+    return pairs
+
+
+def worktree_paths(root: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored files (listing only: no content, no filters)."""
+    out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
+    return sorted({p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p})
+
+
+def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None = None) -> ChangeSet:
+    """The change from `base` (default HEAD; nothing in a repo without commits) to the working tree,
+    committed or not, staged or not, including untracked files that are not ignored."""
+    root = toplevel(repo)
+    if base is None:
+        commit = _resolve(root, "HEAD")
+        desc = "git HEAD..worktree" if commit else "git (no commits)..worktree"
+    else:
+        commit = _resolve(root, base)
+        if commit is None:
+            raise InputFailure(f"unknown revision {base!r} in {root}")
+        desc = f"git {base}..worktree"
+    algo = git(root, "rev-parse", "--show-object-format", check=False).stdout.decode().strip() or "sha1"
+    errors: list[InputError] = []
+    base_tree = _tree(root, commit)
+    listed = worktree_paths(root)
+    after: dict[str, bytes] = {}
+    gone: set[str] = set()
+    for rel in sorted(set(listed) | set(base_tree)):
+        try:
+            data = _read_worktree(root, rel)
+        except OSError as exc:
+            errors.append(InputError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if data is None:
+            gone.add(rel)
+        elif rel not in base_tree or base_tree[rel][1] != _blob_id(data, algo):
+            after[rel] = data  # hashing spares a blob read for every unchanged file
+    changed_old = [p for p in base_tree if p in after or p in gone]
+    blobs = cat_blobs(root, sorted({base_tree[p][1] for p in changed_old}))
+    before_by_path = {p: blobs.get(base_tree[p][1], b"") for p in changed_old}
+
+    deleted = {p: d for p, d in before_by_path.items() if p not in after}
+    added = {p: d for p, d in after.items() if p not in base_tree}
+    renames = dict((new, old) for old, new in _pair_renames(deleted, added))
+    raws = []
+    for rel in sorted(set(after) | set(deleted)):
+        if rel in renames.values():
+            continue
+        if rel in renames:
+            raws.append(RawFile(rel, deleted[renames[rel]], after[rel], old_path=renames[rel]))
+        else:
+            raws.append(RawFile(rel, before_by_path.get(rel), after.get(rel)))
+    cs = build(raws, roles=roles, source_desc=desc, errors=errors)
+    changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
+    cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
+    return cs
+
+
+def read_at(repo: str | Path, rev: str, path: str) -> bytes | None:
+    """A file's bytes at revision `rev`, or None when it does not exist there."""
+    root = toplevel(repo)
+    commit = _resolve(root, rev)
+    if commit is None:
+        raise InputFailure(f"unknown revision {rev!r} in {root}")
+    oid = _tree_entry(root, commit, path)
+    if oid is None:
+        return None
+    return cat_blobs(root, [oid]).get(oid)
+
+
+def _tree_entry(root: Path, commit: str, path: str) -> str | None:
+    out = git(root, "ls-tree", "-z", "--full-tree", commit, "--", path).stdout
+    for rec in out.split(b"\0"):
+        meta, _, p = rec.partition(b"\t")
+        if p.decode("utf-8", "surrogateescape") == path and meta.split()[1:2] == [b"blob"]:
+            return meta.split()[2].decode()
+    return None
+
