@@ -1,0 +1,65 @@
+"""SG4xx beyond the fixture test: severities of marked lines, context tests, bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from specgap.engine import run_rules
+from specgap.inputs.changeset import RawFile, build, changed_file
+from specgap.model import ChangeSet, Severity
+from specgap.rules import all_rules, get_rule
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+# `# expect: SG401 high` / `low` / `medium`: the severity the finding must have; none = medium+.
+_MARK = re.compile(r"#\s*expect:\s*(SG4\d\d)(?:\s+(low|medium|high|critical)\b)?")
+_SOLUTION_RULES = [r for r in all_rules() if r.id.startswith("SG4")]
+
+
+def _fixture_files(fixture: Path) -> list[tuple[str, Path]]:
+    if fixture.is_dir():
+        return [(f.relative_to(fixture).as_posix(), f) for f in sorted(fixture.rglob("*"))
+                if f.is_file() and not f.name.endswith(".before")]
+    return [(f"src/pkg/{fixture.name}", fixture)]
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("SG4*")), ids=lambda p: p.name)
+def test_marked_severity(fixture: Path) -> None:
+    import test_rules  # the fixture loader of the fixture-per-rule test
+
+    raws = test_rules._load(fixture)
+    findings = run_rules(build(raws), _SOLUTION_RULES)
+    by_line = {(f.rule_id, f.path, f.line): f.severity for f in findings}
+    paths = {raw.path for raw in raws}
+    checked = 0
+    for rel, f in _fixture_files(fixture):
+        path = next(p for p in paths if p == rel or p.endswith(f.name))
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            m = _MARK.search(line)
+            if not m:
+                continue
+            sev = by_line.get((m.group(1), path, n))
+            assert sev is not None, f"{path}:{n} not reported"
+            if m.group(2):
+                assert sev == Severity(m.group(2)), f"{path}:{n}: {sev}, marked {m.group(2)}"
+            else:
+                assert sev >= Severity.MEDIUM, f"{path}:{n}: {sev}, expected medium or above"
+            checked += 1
+    assert checked
+
+
+def test_unparsable_product_code_is_skipped() -> None:
+    cs = build([RawFile("solution.py", None, "def __eq__(self, other):\n    return True\n  x = (\n")])
+    assert cs.files[0].after.tree is None
+    assert run_rules(cs, _SOLUTION_RULES) == []
+    assert not [e for e in cs.errors if e.path.startswith("<rule")]
+
+
+def test_deeply_nested_code_does_not_crash() -> None:
+    body = "def f(x):\n" + "".join("    " * (i + 1) + f"if x == {i + 100}:\n" for i in range(90))
+    body += "    " * 91 + "return 12345\n"
+    cs = build([RawFile("solution.py", None, body)])
+    run_rules(cs, _SOLUTION_RULES)
+    assert not [e for e in cs.errors if e.path.startswith("<rule")]
