@@ -1,0 +1,26 @@
+"""JSON (one document) and JSONL (one finding per line)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from specgap import __version__
+from specgap.model import Finding, InputError
+
+
+def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "findings": [f.to_dict() for f in findings],
+        "summary": summary,
+        "errors": [e.to_dict() for e in errors],
+    }
+
+
+def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> str:
+    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_lines(findings: Sequence[Finding]) -> str:
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in findings)
