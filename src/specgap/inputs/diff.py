@@ -118,7 +118,7 @@ def _paths(pf: PatchedFile) -> tuple[str, str | None]:
     if src != DEV_NULL and tgt != DEV_NULL:
         s_parts, t_parts = src.lstrip("/").split("/", 1), tgt.lstrip("/").split("/", 1)
         # `diff -ru old/ new/`: the same file under two top directories, as `patch -p1` sees it
-        if len(s_parts) == 2 and len(t_parts) == 2 and s_parts[1] == t_parts[1]:
+        if len(s_parts) == 2 and len(t_parts) == 2 and s_parts[0] != t_parts[0] and s_parts[1] == t_parts[1]:
             return t_parts[1], None
         return tgt.lstrip("/"), None
     path = tgt if tgt != DEV_NULL else src
