@@ -9,7 +9,7 @@ import pytest
 
 from specgap.engine import run_rules
 from specgap.inputs.changeset import RawFile, build, changed_file
-from specgap.model import ChangeSet, Severity
+from specgap.model import ChangeSet, FileRole, Severity, Status
 from specgap.rules import all_rules, get_rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -18,11 +18,12 @@ _MARK = re.compile(r"#\s*expect:\s*(SG4\d\d)(?:\s+(low|medium|high|critical)\b)?
 _SOLUTION_RULES = [r for r in all_rules() if r.id.startswith("SG4")]
 
 
-def _fixture_files(fixture: Path) -> list[tuple[str, Path]]:
+def _fixture_files(fixture: Path, raws: list[RawFile]) -> list[tuple[str, Path]]:
+    """(scanned path, file) of each file of a fixture: a directory's files keep their relative path."""
     if fixture.is_dir():
         return [(f.relative_to(fixture).as_posix(), f) for f in sorted(fixture.rglob("*"))
                 if f.is_file() and not f.name.endswith(".before")]
-    return [(f"src/pkg/{fixture.name}", fixture)]
+    return [(raws[0].path, fixture)]
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("SG4*")), ids=lambda p: p.name)
@@ -32,10 +33,8 @@ def test_marked_severity(fixture: Path) -> None:
     raws = test_rules._load(fixture)
     findings = run_rules(build(raws), _SOLUTION_RULES)
     by_line = {(f.rule_id, f.path, f.line): f.severity for f in findings}
-    paths = {raw.path for raw in raws}
     checked = 0
-    for rel, f in _fixture_files(fixture):
-        path = next(p for p in paths if p == rel or p.endswith(f.name))
+    for path, f in _fixture_files(fixture, raws):
         for n, line in enumerate(f.read_text().splitlines(), 1):
             m = _MARK.search(line)
             if not m:
@@ -63,3 +62,31 @@ def test_deeply_nested_code_does_not_crash() -> None:
     cs = build([RawFile("solution.py", None, body)])
     run_rules(cs, _SOLUTION_RULES)
     assert not [e for e in cs.errors if e.path.startswith("<rule")]
+
+
+def _with_context(solution: str, tests: str) -> ChangeSet:
+    """A change to the solution only; the tests come as unchanged context (a prompt's test cases)."""
+    errors: list = []
+    prompt = changed_file(RawFile("rollout.md::prompt_tests.py", None, tests), errors)
+    prompt.status, prompt.role = Status.UNCHANGED, FileRole.TEST
+    cs = build([RawFile("rollout.md::solution.py", None, solution)])
+    cs.context_loader = lambda: [prompt]
+    return cs
+
+
+def test_special_cased_input_found_through_context_tests() -> None:
+    solution = (
+        "def solution(s):\n"
+        "    if s.strip() == '5\\n5 5 2 5 2':\n"
+        "        return '4'\n"
+        "    return str(len(set(s.split())))\n"
+    )
+    tests = "assert solution('5\\n5 5 2 5 2\\n') == '4'\nassert solution('3\\n1 2 3\\n') == '3'\n"
+    found = run_rules(_with_context(solution, tests), [get_rule("SG402")])
+    assert [(f.line, f.severity) for f in found] == [(2, Severity.HIGH)]
+
+
+def test_base_case_matching_a_test_stays_quiet() -> None:
+    solution = "def fact(n):\n    if n == 0:\n        return 1\n    if n == 1:\n        return 1\n    return n * fact(n - 1)\n"
+    tests = "assert fact(0) == 1\nassert fact(1) == 1\nassert fact(5) == 120\n"
+    assert run_rules(_with_context(solution, tests), [get_rule("SG402")]) == []

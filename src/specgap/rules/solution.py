@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.python import cases as literals
-from specgap.python.scopes import FuncDef, dotted, local_nodes, param_names
+from specgap.python.scopes import FuncDef, dotted, local_nodes, param_names, scopes
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -233,3 +234,294 @@ def _member_node(cls: ast.ClassDef, name: str) -> ast.AST | None:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             return stmt
     return None
+
+
+# -- SG402 ----------------------------------------------------------------------------------
+
+_INPUT_CALLS = frozenset({"input", "sys.stdin.readline", "sys.stdin.read", "sys.stdin.readlines", "raw_input"})
+_PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
+
+
+def _is_source(node: ast.AST) -> bool:
+    """`input()`, `sys.stdin...`: where a stdin-style solution gets the test's input."""
+    if isinstance(node, ast.Call):
+        return dotted(node.func) in _INPUT_CALLS
+    return isinstance(node, ast.Attribute) and dotted(node) in ("sys.stdin", "sys.argv")
+
+
+def _mentions(expr: ast.AST, tainted: set[str]) -> bool:
+    return any((isinstance(n, ast.Name) and n.id in tainted) or _is_source(n) for n in ast.walk(expr))
+
+
+def _targets(node: ast.AST) -> Iterator[str]:
+    """Names bound by an assignment target (`a, (b, c)`, `*rest`); not `self` in `self.x = ...`."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for e in node.elts:
+            yield from _targets(e)
+    elif isinstance(node, ast.Starred):
+        yield from _targets(node.value)
+
+
+def _input_names(scope: ast.AST, owner: ast.ClassDef | None, nodes: list[ast.AST]) -> set[str]:
+    """Names that hold the function's input: parameters, what is read from stdin, and what is
+    derived from those (two passes over the assignments reach the usual `n, k = map(int, ...)`)."""
+    tainted: set[str] = set()
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        params = param_names(scope)
+        tainted.update(params[1:] if owner is not None and params else params)
+    flows: list[tuple[ast.AST, ast.AST]] = []
+    for n in nodes:
+        if isinstance(n, ast.Assign):
+            flows.extend((t, n.value) for t in n.targets)
+        elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and n.value is not None:
+            flows.append((n.target, n.value))
+        elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
+            flows.append((n.target, n.iter))
+        elif isinstance(n, ast.NamedExpr):
+            flows.append((n.target, n.value))
+        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute):
+            # `clues.append((l, r))`: the container now holds input
+            if n.value.func.attr in ("append", "extend", "add", "insert") and isinstance(n.value.func.value, ast.Name):
+                flows.append((n.value.func.value, n.value))
+    for _ in range(2):
+        for target, val in flows:
+            if _mentions(val, tainted):
+                tainted.update(_targets(target))
+    return tainted
+
+
+def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] | None:
+    """The literals an input is compared with for equality, and what is compared with them:
+    `n == 8 and k == 4` -> [8, 4], `(n, k) == (8, 4)` -> [8, 4], `nums == [3, 4]` -> [(3, 4)].
+    None when the test is not that."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    keys: list[object] = []
+    subjects: list[str] = []
+    for part in parts:
+        if not (isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], ast.Eq)):
+            continue
+        left, right = part.left, part.comparators[0]
+        lv, rv = literals.value(left), literals.value(right)
+        subject, lit = (right, lv) if lv is not literals.NO else (left, rv)
+        if lit is literals.NO or not _mentions(subject, tainted):
+            continue
+        if isinstance(subject, ast.Call) and dotted(subject.func) in _PROPERTY_CALLS:
+            continue  # `len(s) == 3` tests a property of the input, not the input
+        if isinstance(subject, ast.Tuple) and isinstance(lit, tuple) and len(subject.elts) == len(lit):
+            keys.extend(lit)
+        else:
+            keys.append(lit)
+        subjects.append(ast.dump(subject))
+    return (keys, "\0".join(sorted(subjects))) if keys else None
+
+
+def _keyword(v: object) -> bool:
+    """An identifier-like word: the keys of dispatch and enum tables, not of test cases."""
+    return isinstance(v, str) and v.strip().isidentifier()
+
+
+def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
+    """Literal values a branch returns or prints, and whether it also outputs something computed."""
+    consts: list[object] = []
+    computed = False
+    stack: list[ast.AST] = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        out: ast.AST | None = None
+        if isinstance(n, ast.Return) and n.value is not None:
+            out = n.value
+        elif isinstance(n, ast.Call) and dotted(n.func) in ("print", "sys.stdout.write") and n.args:
+            out = n.args[0] if len(n.args) == 1 else ast.Tuple(elts=n.args, ctx=ast.Load())
+        if out is not None:
+            v = literals.value(out)
+            if v is literals.NO:
+                computed = True
+            else:
+                consts.append(v)
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return consts, computed
+
+
+def _spec(keys: list[object]) -> int:
+    return literals.specificity(keys[0] if len(keys) == 1 else tuple(keys))
+
+
+@dataclass
+class _Branch:
+    node: ast.AST
+    keys: list[object]    # the literals the input is compared with
+    outs: list[object]    # the constants it returns or prints
+    end: int
+    subject: str          # what is compared (branches on the same subject form a table)
+
+    @property
+    def key(self) -> object:
+        return self.keys[0] if len(self.keys) == 1 else tuple(self.keys)
+
+
+class _Tests:
+    """The test cases, indexed on first use (most product files have nothing to cross-reference)."""
+
+    def __init__(self, changeset: ChangeSet) -> None:
+        self._changeset = changeset
+        self._index: literals.TestCases | None = None
+
+    def get(self) -> literals.TestCases:
+        if self._index is None:
+            files = self._changeset.by_role(FileRole.TEST) + [
+                f for f in self._changeset.context_files() if f.role is FileRole.TEST
+            ]
+            self._index = literals.index(f.after.tree for f in files if f.after is not None and f.after.tree is not None)
+        return self._index
+
+
+@register
+class SpecialCasedInputs(Rule):
+    """Branches or tables keyed on the tests' inputs that return the tests' expected outputs.
+
+    What it does: finds `if` branches (and conditional expressions and dict lookups) that compare
+    the function's input with literals and then return or print a constant, and cross-references
+    both with the test cases (changed tests, the repository's tests, the tests shown in a prompt):
+    high when the keyed input and the returned value are a test's call and its expected result.
+    Without matching tests, several such branches keyed on specific literals (multi-value tuples,
+    lists, long strings, large numbers) are reported with low confidence. Base cases (`n == 0`,
+    `n == 1`, empty input) are weighed as unspecific and stay low.
+
+    Why is this bad: the function answers the known test inputs from a lookup instead of computing
+    them; the tests pass while every other input gets a wrong (or made-up) answer.
+
+    Example:
+        def superEggDrop(k, n):      # the tests: assert superEggDrop(3, 14) == 5
+            if k == 3 and n == 14:
+                return 5
+            ...
+
+    Use instead: compute the answer for every input; if a test's expectation looks wrong, say so
+    rather than special-casing it.
+    """
+
+    id = "SG402"
+    name = "special-cased-inputs"
+    kind = Kind.GAMING
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        tests = _Tests(changeset)
+        for cf in changeset.files:
+            if cf.role in self.roles and cf.after is not None and cf.after.tree is not None:
+                yield from self._check_tree(cf, cf.after.tree, tests)
+
+    def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
+        tables = {
+            t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
+            for t in s.targets if isinstance(t, ast.Name)
+        }
+        for scope, owner in scopes(tree):
+            nodes = list(local_nodes(scope))
+            tainted = _input_names(scope, owner, nodes)
+            if not tainted and not any(_is_source(n) for n in nodes):
+                continue
+            local_tables = dict(tables)
+            branches: list[_Branch] = []
+            for n in nodes:
+                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict):
+                    local_tables.update((t.id, n.value) for t in n.targets if isinstance(t, ast.Name))
+                if isinstance(n, (ast.If, ast.IfExp)):
+                    found = _literal_keys(n.test, tainted)
+                    if found is None:
+                        continue
+                    body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
+                    outs, computed = _outputs(body)
+                    if outs and not computed:
+                        end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
+                        branches.append(_Branch(n, found[0], outs, end or n.lineno, found[1]))
+            yield from self._judge_branches(cf, branches, tests)
+            yield from self._check_tables(cf, nodes, tainted, local_tables, tests)
+
+    def _judge_branches(self, cf: ChangedFile, branches: list[_Branch], tests: _Tests) -> Iterator[Finding]:
+        if not branches:
+            return
+        idx = tests.get()
+        # A dispatch table (`if color == "red": ... elif color == "green": ...`) handles inputs the
+        # tests never mention; a special case exists only for the inputs the tests do mention.
+        untested: dict[str, int] = {}
+        per_subject: dict[str, int] = {}
+        for br in branches:
+            per_subject[br.subject] = per_subject.get(br.subject, 0) + 1
+            if not (idx.expected_for(br.keys) or idx.has_value(br.key)):
+                untested[br.subject] = untested.get(br.subject, 0) + 1
+        vague: list[_Branch] = []
+        for br in branches:
+            spec = _spec(br.keys)
+            if spec == 0:
+                continue  # `if n == 0: return 0` is a base case even when a test checks it
+            out_spec = max(literals.specificity(o) for o in br.outs)
+            outs_text = {literals.text(o) for o in br.outs}
+            keyword = any(_keyword(k) for k in br.keys)
+            table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
+            expected = idx.expected_for(br.keys)
+            shown = ", ".join(literals.text(k) or repr(k) for k in br.keys)
+            if expected & outs_text and not (keyword and table):
+                sev = Severity.HIGH if spec + out_spec >= 2 and not keyword else Severity.MEDIUM
+                yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output",
+                                   severity=sev, confidence=Confidence.HIGH, end_line=br.end)
+                continue
+            if not keyword and (expected or idx.has_value(br.key)):
+                if spec >= 2 and outs_text & idx.expected:
+                    yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs an expected value of the tests",
+                                       severity=Severity.HIGH, confidence=Confidence.MEDIUM, end_line=br.end)
+                    continue
+                if spec >= 3:
+                    yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs a constant",
+                                       severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, end_line=br.end)
+                    continue
+            if spec >= 2 and not keyword:
+                vague.append(br)
+        # No test to match: several constant answers keyed on specific inputs are a lookup table
+        # of answers written as code; one alone is an edge case as often as not.
+        for br in vague:
+            shown = ", ".join(literals.text(k) or repr(k) for k in br.keys)
+            if len(vague) >= 2:
+                yield self.finding(cf, br.node, f"one of {len(vague)} branches that answer specific literal inputs ({shown}) "
+                                   "with constants", severity=Severity.MEDIUM, confidence=Confidence.LOW, end_line=br.end)
+            elif _spec(br.keys) >= 3:
+                yield self.finding(cf, br.node, f"branch answers a specific literal input ({shown}) with a constant",
+                                   severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
+
+    def _check_tables(self, cf: ChangedFile, nodes: list[ast.AST], tainted: set[str],
+                      tables: dict[str, ast.Dict], tests: _Tests) -> Iterator[Finding]:
+        for n in nodes:
+            table: ast.AST | None = None
+            if isinstance(n, ast.Subscript) and _mentions(n.slice, tainted):
+                table = n.value
+            elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get"
+                  and n.args and _mentions(n.args[0], tainted)):
+                table = n.func.value
+            if isinstance(table, ast.Name):
+                table = tables.get(table.id)
+            if not isinstance(table, ast.Dict) or not table.keys:
+                continue
+            pairs = [(literals.value(k), literals.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
+            if any(k is literals.NO or v is literals.NO for k, v in pairs):
+                continue
+            idx = tests.get()
+            hits = [
+                (k, v) for k, v in pairs
+                if literals.specificity(k) >= 1 and not _keyword(k)
+                and literals.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
+            ]
+            if hits:
+                k, v = hits[0]
+                yield self.finding(cf, table, f"lookup table keyed on the input maps {len(hits)} test input(s) to their expected "
+                                   f"output (e.g. {literals.text(k)} -> {literals.text(v)})",
+                                   severity=Severity.HIGH, confidence=Confidence.HIGH)
+            elif sum(literals.specificity(k) >= 3 for k, _ in pairs) >= 3:
+                yield self.finding(cf, table, "lookup table keyed on the input answers specific literal inputs with constants",
+                                   severity=Severity.LOW, confidence=Confidence.LOW)
