@@ -7,9 +7,27 @@
 Everything else is private and may change.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
-
-from specgap.engine import ScanResult, scan_diff, scan_files, scan_repo  # noqa: E402
-from specgap.model import Finding  # noqa: E402
-
 __all__ = ["Finding", "ScanResult", "scan_diff", "scan_files", "scan_repo", "__version__"]
+
+if TYPE_CHECKING:
+    from specgap.engine import ScanResult, scan_diff, scan_files, scan_repo
+    from specgap.model import Finding
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `import specgap.model` (every rule does) must not pull in the engine,
+    # the inputs and the whole catalog.
+    if name == "Finding":
+        from specgap.model import Finding
+
+        return Finding
+    if name in __all__:
+        from specgap import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'specgap' has no attribute {name!r}")

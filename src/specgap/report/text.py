@@ -38,12 +38,12 @@ def _finding(f: Finding) -> list[Text]:
     head.append(f"  {f.kind}", style="dim")
     if f.group:
         head.append(f"  group={f.group}", style="dim")
-    out = [head, Text(f"    {f.message}")]
+    out = [head, Text("\n".join("    " + line for line in f.message.splitlines() or [""]))]
     if f.before is not None:
         out.append(_indented("before: ", f.before, "red"))
     if f.after is not None:
         out.append(_indented("after:  ", f.after, "green"))
-    if f.before is None and f.after is None and f.evidence:
+    if f.evidence and f.evidence not in (f.before, f.after):
         out.append(_indented("| ", f.evidence, "dim"))
     if f.stats:
         out.append(Text("    " + ", ".join(f"{k}={v}" for k, v in f.stats.items()), style="dim"))

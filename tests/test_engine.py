@@ -1,0 +1,232 @@
+"""Engine mechanics with test-only rules (registered nowhere but for the duration of a test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from specgap import rules as registry
+from specgap.config import Config
+from specgap.engine import (
+    BaselineError,
+    baseline_document,
+    evaluate,
+    read_baseline,
+    run_rules,
+    scan,
+    select_rules,
+)
+from specgap.inputs.changeset import RawFile, build
+from specgap.model import ChangedFile, ChangeSet, Finding, Severity
+from specgap.rules.base import Rule
+from specgap.rules.suppressions import InvalidSuppression, SuppressionAdded, UnusedSuppression, collect
+
+
+class Marked(Rule):
+    """Test-only: every line containing GAMED."""
+
+    id = "SG091"
+    name = "test-marked"
+    severity = Severity.HIGH
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        if cf.after is not None:
+            for n, line in enumerate(cf.after.lines, 1):
+                if "GAMED" in line:
+                    yield self.finding(cf, n, "marked line")
+
+
+class Crashes(Rule):
+    """Test-only: a rule with a bug."""
+
+    id = "SG092"
+    name = "test-crashes"
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        raise KeyError("boom")
+
+
+class MarkedAnywhere(Marked):
+    """Test-only: like Marked, but judges whole files (as before/after-comparing rules do)."""
+
+    id = "SG093"
+    name = "test-marked-anywhere"
+    scope = "diff"
+
+
+SG9 = [SuppressionAdded, InvalidSuppression, UnusedSuppression]
+
+
+@pytest.fixture(autouse=True)
+def _known_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry.all_rules()  # load the catalog first, so our entries are added to the full registry
+    for rule in (Marked, MarkedAnywhere):
+        monkeypatch.setitem(registry._REGISTRY, rule.id, rule)
+
+
+def _cs(path: str, after: str, before: str | None = None) -> ChangeSet:
+    return build([RawFile(path, before, after)])
+
+
+def _ids(findings: list[Finding]) -> list[tuple[str, int]]:
+    return [(f.rule_id, f.line) for f in findings]
+
+
+def test_findings_are_kept_only_on_lines_the_change_wrote() -> None:
+    before = "a = 'GAMED'\nb = 1\n"
+    after = "a = 'GAMED'\nb = 'GAMED'\n"
+    assert _ids(run_rules(_cs("src/m.py", after, before), [Marked])) == [("SG091", 2)]
+    assert _ids(run_rules(_cs("src/m.py", after), [Marked])) == [("SG091", 1), ("SG091", 2)]
+
+
+def test_a_pre_existing_standalone_suppression_covers_the_line_below() -> None:
+    before = (
+        "# specgap: ignore[SG091] the next line is fixture data, reviewed\n"
+        "b = 2\n"
+        "c = 3  # specgap: ignore[SG091] trailing comments cover their own line only\n"
+        "d = 4\n"
+    )
+    after = before.replace("= 2", "= 'GAMED'").replace("= 4", "= 'GAMED'")
+    out = evaluate(_cs("src/m.py", after, before), [Marked, *SG9])
+    assert _ids(out.suppressed) == [("SG091", 2)]
+    # line 3's suppression does not reach line 4; it silenced nothing, so it is reported as unused
+    assert _ids(out.findings) == [("SG903", 3), ("SG091", 4)]
+
+
+def test_a_pre_existing_trailing_suppression_covers_its_own_line() -> None:
+    before = "a = 'GAMED'  # specgap: ignore[SG093] fixture data, reviewed\n"
+    after = before + "b = 1\n"
+    out = evaluate(_cs("src/m.py", after, before), [MarkedAnywhere, *SG9])
+    assert _ids(out.suppressed) == [("SG093", 1)]
+    assert out.findings == []
+
+
+def test_editing_a_suppressed_line_makes_its_suppression_the_changes_own() -> None:
+    before = "a = 1  # specgap: ignore[SG091] reviewed for the old line\n"
+    after = "a = 'GAMED'  # specgap: ignore[SG091] reviewed for the old line\n"
+    out = evaluate(_cs("src/m.py", after, before), [Marked, *SG9])
+    assert sorted(_ids(out.findings)) == [("SG091", 1), ("SG901", 1)]
+
+
+def test_a_suppression_written_by_the_change_is_reported_and_not_honoured() -> None:
+    before = "a = 1\n"
+    after = "a = 'GAMED'  # specgap: ignore[SG091] trust me\n"
+    out = evaluate(_cs("src/m.py", after, before), [Marked, *SG9])
+    assert sorted(_ids(out.findings)) == [("SG091", 1), ("SG901", 1)]
+    assert out.suppressed == []
+
+
+def test_every_suppression_counts_as_written_when_everything_is_new() -> None:
+    out = evaluate(_cs("src/m.py", "a = 'GAMED'  # specgap: ignore[SG091] trust me\n"), [Marked, *SG9])
+    assert sorted(_ids(out.findings)) == [("SG091", 1), ("SG901", 1)]
+
+
+def test_markers_inside_strings_are_not_suppressions() -> None:
+    before = 's = """\n# specgap: ignore[SG091] not a comment\n"""\nx = 1\n'
+    after = before.replace("x = 1", "x = 'GAMED'")
+    src = 't = "# specgap: ignore[SG091] nope"\n' + after
+    assert collect(_cs("src/m.py", src).files[0]) == []
+    out = evaluate(_cs("src/m.py", after, before), [Marked, *SG9])
+    assert _ids(out.findings) == [("SG091", 4)]
+
+
+def test_whole_line_comments_suppress_in_other_text_files() -> None:
+    before = "[pytest]\n# specgap: ignore[SG091] the team's deliberate addopts\naddopts = -q\n"
+    after = before.replace("-q", "-q GAMED")
+    out = evaluate(_cs("pytest.ini", after, before), [Marked, *SG9])
+    assert _ids(out.suppressed) == [("SG091", 3)]
+    assert out.findings == []
+
+
+def test_a_suppression_is_judged_unused_only_for_rules_that_ran() -> None:
+    before = "# specgap: ignore[SG091] reviewed\nx = 1\n"
+    after = before + "y = 2\n"
+    assert evaluate(_cs("src/m.py", after, before), [UnusedSuppression]).findings == []
+    assert _ids(evaluate(_cs("src/m.py", after, before), [Marked, UnusedSuppression]).findings) == [("SG903", 1)]
+
+
+def test_unused_is_not_judged_for_files_seen_in_part_or_unparsed() -> None:
+    before = "# specgap: ignore[SG091] reviewed\nx = 1\n"
+    broken = before + "def (:\n"
+    cs = _cs("src/m.py", broken, before)
+    assert cs.files[0].after is not None and cs.files[0].after.error
+    assert evaluate(cs, [Marked, UnusedSuppression]).findings == []
+
+
+def test_per_file_ignores_and_selection() -> None:
+    cs = build([RawFile("legacy/a.py", None, "x = 'GAMED'\n"), RawFile("src/b.py", None, "y = 'GAMED'\n")])
+    out = evaluate(cs, [Marked], per_file_ignores=[("legacy/*", ["SG09"])])
+    assert [(f.path, f.rule_id) for f in out.findings] == [("src/b.py", "SG091")]
+    assert [f.path for f in out.ignored] == ["legacy/a.py"]
+    assert select_rules([Marked, *SG9], select=["SG9"]) == SG9
+    assert select_rules([Marked, *SG9], select=["SG9"], ignore=["SG902"]) == [SuppressionAdded, UnusedSuppression]
+    assert select_rules([Marked, *SG9], ignore=["SG"]) == []
+
+
+def test_fingerprints_survive_lines_inserted_above() -> None:
+    before = "import os\n"
+    after = "import os\nx = 'GAMED'\n"
+    shifted = "import os\n\n# a new comment\nimport sys\n\nx = 'GAMED'\n"
+    (a,) = run_rules(_cs("src/m.py", after, before), [Marked])
+    (b,) = run_rules(_cs("src/m.py", shifted, before), [Marked])
+    assert a.line != b.line
+    assert a.fingerprint == b.fingerprint
+    (c,) = run_rules(_cs("src/m.py", "import os\nx = 'GAMED!'\n", before), [Marked])
+    assert c.fingerprint != a.fingerprint
+
+
+def test_identical_findings_get_distinct_fingerprints() -> None:
+    fs = run_rules(_cs("src/m.py", "x = 'GAMED'\nx = 'GAMED'\n"), [Marked])
+    assert len({f.fingerprint for f in fs}) == len(fs) == 2
+
+
+def test_baseline_round_trip_leaves_out_only_known_findings(tmp_path: Path) -> None:
+    first = run_rules(_cs("src/m.py", "x = 'GAMED'\n"), [Marked])
+    path = tmp_path / "baseline.json"
+    import json
+
+    path.write_text(json.dumps(baseline_document(first)))
+    known = read_baseline(path)
+    out = evaluate(_cs("src/m.py", "x = 'GAMED'\ny = 'GAMED'\n"), [Marked], baseline=known)
+    assert _ids(out.baselined) == [("SG091", 1)]
+    assert _ids(out.findings) == [("SG091", 2)]
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"findings": [{"fp": 1}]}', "\udcff"])
+def test_unusable_baselines_are_clear_errors(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(BaselineError, match="baseline"):
+        read_baseline(path)
+
+
+def test_a_crashing_rule_is_reported_and_the_others_still_run() -> None:
+    cs = _cs("src/m.py", "x = 'GAMED'\n")
+    fs = run_rules(cs, [Crashes, Marked])
+    assert _ids(fs) == [("SG091", 1)]
+    assert any("SG092" in e.message and "boom" in e.message for e in cs.errors)
+
+
+def test_scan_summarizes_counts_roles_and_config() -> None:
+    cs = build([RawFile("src/a.py", None, "x = 'GAMED'\n"), RawFile("tests/test_a.py", None, "y = 1\n")])
+    result = scan(cs, Config(source="here"), rules=[Marked])
+    s = result.summary
+    assert s["findings"] == len(result.findings) == s["by_rule"]["SG091"] == s["by_severity"]["high"]
+    assert s["by_kind"] == {"gaming": len(result.findings)}
+    assert s["files"] == [{"path": "src/a.py", "role": "product", "status": "added"},
+                          {"path": "tests/test_a.py", "role": "test", "status": "added"}]
+    assert s["files_scanned"] == 2 and s["config"] == "here" and s["fail_on"] == "medium"
+    assert result.fails() and not result.fails(Severity.CRITICAL)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("#[]:\n\"' \\ab()=specgapignoreSG901,")), max_size=200))
+def test_suppression_parsing_never_crashes(text: str) -> None:
+    for path in ("src/m.py", "setup.cfg"):
+        cs = _cs(path, text, "")
+        evaluate(cs, [Marked, *SG9])
+        assert not [e for e in cs.errors if e.path.startswith("<rule")]
