@@ -8,7 +8,6 @@ only shapes that make a failing check disappear reach medium; the rest is report
 from __future__ import annotations
 
 import ast
-import difflib
 import posixpath
 import re
 from collections import Counter
@@ -16,6 +15,7 @@ from typing import Iterable, Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
 from specgap.python import testfns as tf
+from specgap.python.line_map import new_line_for
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -57,22 +57,9 @@ def _body_key(fn: tf.FuncDef) -> str:
 
 
 def _after_line(cf: ChangedFile, before_line: int) -> int:
-    """Where in the new text the old line `before_line` went (for removals: the line after the gap)."""
     if cf.before is None or cf.after is None:
         return 1
-    a, b = cf.before.text.split("\n"), cf.after.text.split("\n")
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if i1 <= before_line - 1 < i2:
-            if tag == "equal":
-                return j1 + (before_line - 1 - i1) + 1
-            if tag == "replace":
-                return j1 + 1
-            line = j1  # a pure deletion: the last written line above the gap
-            while line > 1 and not b[line - 1].strip():
-                line -= 1
-            return max(line, 1)
-    return max(len(b), 1)
+    return new_line_for(cf.before.text, cf.after.text, before_line)
 
 
 def _names_used(node: ast.AST) -> set[str]:
