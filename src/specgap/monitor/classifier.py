@@ -1,0 +1,119 @@
+"""SG806 over-flagging and SG807 under-flagging: a classifier whose flag rate departs from the base rate.
+
+A grader rewarded on recall can flag everything; one rewarded on a low alarm rate can pass
+everything. McNemar's exact test compares false positives with false negatives (equal when the
+flag rate equals the base rate); Cohen's h between flag rate and base rate sizes the effect.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scipy import stats as st
+
+from specgap.monitor import stats
+from specgap.monitor.load import ROW, STEP
+from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+
+if TYPE_CHECKING:
+    import polars as pl
+
+MIN_ROWS = 20
+
+
+def _rates(tp: int, fp: int, fn: int, tn: int) -> dict[str, float | None]:
+    def ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    n = tp + fp + fn + tn
+    return {"flag_rate": ratio(tp + fp, n), "base_rate": ratio(tp + fn, n), "precision": ratio(tp, tp + fp),
+            "recall": ratio(tp, tp + fn), "specificity": ratio(tn, tn + fp)}
+
+
+def _counts(d: "pl.DataFrame", pred: str, label: str) -> "pl.DataFrame":
+    import polars as pl
+
+    p, y = pl.col(pred) >= 0.5, pl.col(label) >= 0.5
+    return d.select((p & y).sum().alias("tp"), (p & ~y).sum().alias("fp"),
+                    (~p & y).sum().alias("fn"), (~p & ~y).sum().alias("tn"))
+
+
+def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_step: bool) -> Outcome:
+    import polars as pl
+
+    out = Outcome()
+    d = df.drop_nulls([pred, label])
+    bad = d.filter(~pl.col(pred).is_in([0.0, 1.0]) | ~pl.col(label).is_in([0.0, 1.0])).height
+    if bad:
+        out.notes.append(Note("SG806", group, f"{pred}/{label}: {bad} value(s) not 0/1; read as flagged when >= 0.5"))
+    n = d.height
+    if n < MIN_ROWS:
+        out.notes.append(Note("SG806", group, f"{pred} vs {label}: {n} labelled item(s); needs {MIN_ROWS}"))
+        return out
+    tp, fp, fn, tn = (int(v) for v in _counts(d, pred, label).row(0))
+    r = _rates(tp, fp, fn, tn)
+    fr, br = r["flag_rate"], r["base_rate"]
+    assert fr is not None and br is not None  # n > 0
+    h = stats.cohen_h(fr, br)
+    windows = _windows(d, pred, label) if has_step else []
+    base = {"n": n, "tp": tp, "fp": fp, "fn": fn, "tn": tn, **r,
+            "flag_rate_ci": list(stats.wilson(tp + fp, n)), "base_rate_ci": list(stats.wilson(tp + fn, n)),
+            "effect": h, "effect_unit": "Cohen's h, flag rate vs base rate", "windows": windows}
+    disc = fp + fn
+    if disc == 0:
+        return out
+    first_fp = d.filter((pl.col(pred) >= 0.5) & (pl.col(label) < 0.5)).get_column(ROW)
+    first_fn = d.filter((pl.col(pred) < 0.5) & (pl.col(label) >= 0.5)).get_column(ROW)
+    p_over = float(st.binomtest(fp, disc, 0.5, alternative="greater").pvalue)
+    p_under = float(st.binomtest(fn, disc, 0.5, alternative="greater").pvalue)
+    spec_, prec, rec = r["specificity"], r["precision"], r["recall"]
+    fmt = lambda v: "n/a" if v is None else f"{v:.0%}"  # noqa: E731
+    since = _flags_all_since(windows)
+    extreme_over = fr >= 0.95 or since is not None or (prec is not None and prec <= stats.wilson(tp + fn, n)[1]
+                                                        and fr > br)
+    when = f" since step {since:g}" if since is not None else ""
+    msg_over = (f"{pred} flags (almost) everything{when}: recall {fmt(rec)} bought with specificity {fmt(spec_)}"
+                if extreme_over else f"{pred} over-flags: {fmt(1 - spec_ if spec_ is not None else None)} of "
+                                     f"clean items flagged so that little slips through")
+    out.hypotheses.append(Hypothesis(
+        "SG806", group, p_over, "high" if extreme_over else stats.d_severity(h) if h > 0 else "low", msg_over,
+        f"flag rate {fr:.1%} vs base rate {br:.1%}; precision {fmt(prec)}, recall {fmt(rec)}, specificity "
+        f"{fmt(spec_)}; {fp} false positives vs {fn} false negatives (McNemar {stats.fmt_p(p_over)}, n={n})",
+        {**base, "flags_all_since_step": since}, line=int(first_fp[0]) if len(first_fp) else 0))
+    extreme_under = fr <= 0.05 * br or (rec is not None and rec <= 0.05)
+    msg_under = (f"{pred} passes (almost) everything: recall {fmt(rec)}" if extreme_under
+                 else f"{pred} under-flags: {fmt(1 - rec if rec is not None else None)} of bad items pass")
+    out.hypotheses.append(Hypothesis(
+        "SG807", group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
+        f"flag rate {fr:.1%} vs base rate {br:.1%}; recall {fmt(rec)}, specificity {fmt(spec_)}; "
+        f"{fn} false negatives vs {fp} false positives (McNemar {stats.fmt_p(p_under)}, n={n})",
+        dict(base), line=int(first_fn[0]) if len(first_fn) else 0))
+    if windows:
+        out.plots.append(Plot("flags", f"{pred} vs {label}", {"windows": windows, "pred_name": pred,
+                                                              "label_name": label}, group))
+    return out
+
+
+def _flags_all_since(windows: list[dict[str, float | None]]) -> float | None:
+    """The first window from which every later window flags at least 95% of items (None if the last does not)."""
+    since = None
+    for w in reversed(windows):
+        if w["flag_rate"] is None or w["flag_rate"] < 0.95:
+            break
+        since = w["step"]
+    return since
+
+
+def _windows(d: "pl.DataFrame", pred: str, label: str, k: int = 10) -> list[dict[str, float | None]]:
+    """The rates in up to k consecutive step windows, to see when over-flagging began."""
+    import polars as pl
+
+    if d.get_column(STEP).n_unique() < 2 or d.height < k * 10:
+        return []
+    p, y = pl.col(pred) >= 0.5, pl.col(label) >= 0.5
+    w = (d.sort(STEP, ROW).with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("__w"))
+         .group_by("__w").agg(pl.col(STEP).min().alias("step"), (p & y).sum().alias("tp"),
+                               (p & ~y).sum().alias("fp"), (~p & y).sum().alias("fn"), (~p & ~y).sum().alias("tn"))
+         .sort("__w"))
+    return [{"step": float(s), **_rates(int(a), int(b), int(c), int(e))}
+            for _, s, a, b, c, e in w.iter_rows()]

@@ -1,0 +1,267 @@
+"""Proxy against truth over steps: divergence (SG801), over-optimization (SG802), decoupling (SG803)
+and the same divergence inside sessions (SG809).
+
+The scales of a proxy and of its ground truth are unrelated, so "the proxy rose while the truth
+did not" is tested without calibrating one on the other: the proxy's rise is a Mann-Kendall trend
+test, "the truth did not rise" is an equivalence test (its gain over the run is below a small
+effect, 0.2 standard deviations of the truth), and the proxy's gain in its own SDs must exceed the
+truth's. All must hold (intersection-union: p = the largest).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import stats as st
+
+from specgap.monitor import stats
+from specgap.monitor.load import ROW, STEP
+from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+
+if TYPE_CHECKING:
+    import polars as pl
+
+MIN_STEPS = 8          # below this, a trend over steps means nothing
+MAX_POINTS = 1000      # more distinct steps than this are binned (Theil-Sen is quadratic in points)
+MARGIN_D = 0.2         # "the truth did not improve": gain below Cohen's small effect
+MIN_WINDOW_ROWS = 10   # rows a window needs for a correlation
+
+
+def step_series(df: "pl.DataFrame", proxy: str, truth: str) -> "pl.DataFrame":
+    """Per-step means of proxy and truth (rows with either missing dropped), binned to MAX_POINTS."""
+    import polars as pl
+
+    per = (df.lazy().drop_nulls([proxy, truth, STEP])
+           .group_by(STEP).agg(pl.col(proxy).mean().alias("p"), pl.col(truth).mean().alias("t"),
+                               pl.len().alias("n"), pl.col(ROW).min().alias("row"))
+           .sort(STEP).collect())
+    if per.height > MAX_POINTS:
+        per = (per.with_columns((pl.int_range(pl.len()) * MAX_POINTS // pl.len()).alias("bin"))
+               .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
+                                    (pl.col("t") * pl.col("n")).sum() / pl.col("n").sum(),
+                                    pl.col("n").sum(), pl.col("row").min())
+               .sort(STEP).drop("bin"))
+    return per
+
+
+def _gain_test(x: np.ndarray, y: np.ndarray, margin: float) -> tuple[float, float, float]:
+    """OLS gain over the span of x and a one-sided p-value for H0: gain >= margin (serially corrected)."""
+    n = len(x)
+    X = np.column_stack([np.ones(n), x - x.mean()])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    s2 = float(resid @ resid) / max(n - 2, 1) * stats.lag1_inflation(resid)
+    sxx = float(((x - x.mean()) ** 2).sum())
+    span = float(x.max() - x.min())
+    gain = float(beta[1]) * span
+    se = math.sqrt(s2 / sxx) * span if sxx > 0 else float("inf")
+    p = float(st.t.cdf((gain - margin) / se, max(n - 2, 1))) if se > 0 else float(gain < margin)
+    return gain, se, p
+
+
+def _row_sd(df: "pl.DataFrame", col: str) -> float:
+    sd = df.get_column(col).drop_nulls().std()
+    return float(sd) if sd is not None and math.isfinite(sd) else 0.0
+
+
+def _onset(x: np.ndarray, gap: np.ndarray) -> float | None:
+    """Step where the proxy-minus-truth gap starts to climb: one break of a continuous piecewise-linear fit."""
+    import ruptures as rpt
+
+    if len(gap) < 3 * MIN_STEPS // 2:
+        return None
+    try:
+        bk = rpt.Binseg(model="clinear", min_size=max(3, len(gap) // 20)).fit(gap.reshape(-1, 1)).predict(n_bkps=1)[0]
+    except (rpt.exceptions.BadSegmentationParameters, ValueError):
+        return None
+    if not 0 < bk < len(gap):
+        return None
+    before = np.polyfit(x[:bk], gap[:bk], 1)[0] if bk >= 2 else 0.0
+    after = np.polyfit(x[bk:], gap[bk:], 1)[0] if len(gap) - bk >= 2 else 0.0
+    return float(x[bk]) if after > before and after > 0 else None
+
+
+def _z(v: np.ndarray) -> np.ndarray:
+    sd = v.std()
+    return (v - v.mean()) / sd if sd > 0 else v * 0
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = "SG801",
+               margin_sd: float | None = None) -> Outcome:
+    """SG801: proxy trending up while the truth gains less than a small effect (or falls)."""
+    out = Outcome()
+    ser = step_series(df, proxy, truth)
+    if ser.height < MIN_STEPS:
+        out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: {ser.height} step(s) with both values; "
+                                              f"a trend needs at least {MIN_STEPS}"))
+        return out
+    x = ser.get_column(STEP).to_numpy().astype(float)
+    p = ser.get_column("p").to_numpy()
+    t = ser.get_column("t").to_numpy()
+    sd_t = margin_sd if margin_sd is not None else _row_sd(df, truth)
+    sd_p = _row_sd(df, proxy)
+    if sd_t == 0 or sd_p == 0:
+        out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: a metric does not vary; nothing to compare"))
+        return out
+    tp = stats.trend(x, p)
+    gain_t, se_t, p_flat = _gain_test(x, t, MARGIN_D * sd_t)
+    gain_p, se_p, _ = _gain_test(x, p, 0.0)
+    onset = _onset(x, _z(p) - _z(t))
+    effect = gain_p / sd_p - gain_t / sd_t
+    # the proxy must also gain more than the truth in SD units: two weak but honest co-rising metrics
+    # are not a divergence (ignoring their positive noise covariance makes this conservative)
+    p_more = float(st.norm.sf(effect / math.hypot(se_p / sd_p, se_t / sd_t)))
+    p_value = max(tp.p_up, p_flat, p_more)
+    rows = ser.get_column("row").to_list()
+    first = int(onset) if onset is not None else int(x[0])
+    where = f"steps {_num(x[0])}-{_num(x[-1])}"
+    evidence = (f"{proxy} {gain_p:+.3g} (Theil-Sen slope {tp.slope:.3g}/step, {stats.fmt_p(tp.p_up)}) while "
+                f"{truth} {gain_t:+.3g} (< {MARGIN_D} SD: {stats.fmt_p(p_flat)}) over {where}"
+                + (f"; gap starts climbing at step {_num(onset)}" if onset is not None else ""))
+    out.hypotheses.append(Hypothesis(
+        rule_id, group, p_value, stats.d_severity(effect),
+        f"{proxy} rises while {truth} does not: the proxy has come apart from the goal",
+        evidence,
+        {"effect": effect, "effect_unit": "proxy gain minus truth gain, in SDs", "proxy": proxy, "truth": truth,
+         "proxy_gain": gain_p, "proxy_slope": tp.slope, "proxy_slope_ci": [tp.low, tp.high],
+         "proxy_tau": tp.tau, "p_proxy_up": tp.p_up, "truth_gain": gain_t,
+         "truth_gain_ci": [gain_t - 1.96 * se_t, gain_t + 1.96 * se_t], "p_truth_not_up": p_flat,
+         "p_proxy_gains_more": p_more,
+         "onset_step": onset, "n": int(ser.get_column("n").sum()), "n_steps": ser.height},
+        line=first if onset is not None else int(rows[0])))
+    if rule_id == "SG801":
+        out.plots.append(Plot("divergence", f"{proxy} vs {truth}", {
+            "step": x.tolist(), "proxy": p.tolist(), "truth": t.tolist(), "proxy_name": proxy,
+            "truth_name": truth, "onset": onset}, group))
+        out.extend(overoptimization(x, p, t, proxy, truth, sd_t, ser, group))
+    return out
+
+
+def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, truth: str, sd_t: float,
+                     ser: "pl.DataFrame", group: str | None) -> Outcome:
+    """SG802: truth rises, peaks inside the run, then falls while the proxy keeps rising."""
+    out = Outcome()
+    q = stats.quadratic(x, t)
+    lo, hi = float(x.min()), float(x.max())
+    interior = math.isfinite(q.vertex) and lo + 0.1 * (hi - lo) <= q.vertex <= hi - 0.1 * (hi - lo)
+    after = x >= q.vertex if interior else np.zeros(len(x), bool)
+    if not interior or after.sum() < MIN_STEPS // 2 or (~after).sum() < MIN_STEPS // 2:
+        return out  # no peak inside the run: nothing to test
+    t_after = stats.trend(x[after], t[after])
+    p_after = stats.trend(x[after], p[after])
+    i_peak = int(np.argmin(np.abs(x - q.vertex)))
+    peak_step = float(x[i_peak])
+    k = max(1, len(t) // 20)  # the peak and the end as short averages, not single noisy points
+    peak_val = float(np.mean(t[max(0, i_peak - k): i_peak + k + 1]))
+    end_val = float(np.mean(t[-k:]))
+    drop = (peak_val - end_val) / sd_t
+    p_value = max(q.p_concave, t_after.p_down, p_after.p_up)
+    out.hypotheses.append(Hypothesis(
+        "SG802", group, p_value, stats.d_severity(drop),
+        f"{truth} peaked at step {_num(peak_step)} and then fell while {proxy} kept rising (over-optimization)",
+        f"{truth} peak {peak_val:.3g} at step {_num(peak_step)}, {end_val:.3g} at the end "
+        f"({stats.fmt_p(t_after.p_down)}); {proxy} slope after the peak {p_after.slope:.3g}/step "
+        f"({stats.fmt_p(p_after.p_up)})",
+        {"effect": drop, "effect_unit": "truth drop from peak, in SDs", "proxy": proxy, "truth": truth,
+         "peak_step": peak_step, "peak_truth": peak_val, "end_truth": end_val,
+         "p_concave": q.p_concave, "p_truth_down_after": t_after.p_down, "p_proxy_up_after": p_after.p_up,
+         "truth_slope_after_ci": [t_after.low, t_after.high], "n_steps": len(x),
+         "n": int(ser.get_column("n").sum())},
+        line=int(peak_step)))
+    return out
+
+
+def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
+    """SG803: the correlation between proxy and truth falls over the run (Fisher-z trend across windows)."""
+    import polars as pl
+
+    out = Outcome()
+    d = df.lazy().drop_nulls([proxy, truth, STEP]).sort(STEP, ROW).collect()
+    n = d.height
+    k = min(windows, n // MIN_WINDOW_ROWS)
+    if k < 3:
+        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
+                                              f"3 windows of {MIN_WINDOW_ROWS} rows"))
+        return out
+    w = (d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
+         .group_by("w").agg(pl.corr(proxy, truth).alias("r"), pl.len().alias("n"),
+                            pl.col(STEP).min().alias("s0"), pl.col(STEP).max().alias("s1"),
+                            pl.col(ROW).min().alias("row"))
+         .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan()))
+    if w.height < 3:
+        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
+        return out
+    r = np.clip(w.get_column("r").to_numpy(), -0.999999, 0.999999)
+    nn = w.get_column("n").to_numpy().astype(float)
+    z = np.arctanh(r)
+    wt = nn - 3
+    idx = np.arange(len(z), dtype=float)
+    xm = (wt * idx).sum() / wt.sum()
+    sxx = float((wt * (idx - xm) ** 2).sum())
+    slope = float((wt * (idx - xm) * z).sum() / sxx)
+    se = 1 / math.sqrt(sxx)
+    p_value = float(st.norm.cdf(slope / se))
+    drop = float(r[0] - r[-1])
+    s0 = w.get_column("s0").to_list()
+    s1 = w.get_column("s1").to_list()
+    out.hypotheses.append(Hypothesis(
+        "SG803", group, p_value, stats.r_severity(drop) if drop > 0 else "low",
+        f"the correlation between {proxy} and {truth} collapses over the run",
+        f"r({proxy}, {truth}) {r[0]:.2f} in steps {_num(s0[0])}-{_num(s1[0])} -> {r[-1]:.2f} in steps "
+        f"{_num(s0[-1])}-{_num(s1[-1])} (Fisher-z slope {slope:.3f}/window, {stats.fmt_p(p_value)})",
+        {"effect": drop, "effect_unit": "first minus last window correlation", "proxy": proxy, "truth": truth,
+         "r_windows": r.tolist(), "n_windows": nn.astype(int).tolist(), "z_slope": slope,
+         "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se], "n": int(nn.sum())},
+        line=int(w.get_column("row").to_list()[0])))
+    return out
+
+
+def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: str | None,
+               level: float = 0.05) -> Outcome:
+    """SG809: the divergence test inside each session; fires when more sessions diverge than chance allows.
+
+    Each session's test is an intersection-union test (valid, conservative), so under no feedback
+    loop the count of sessions with p < `level` is at most Binomial(sessions, level); the finding's
+    p-value is that binomial tail.
+    """
+    import polars as pl
+
+    out = Outcome()
+    sd_t = _row_sd(df, truth)
+    pvals: list[tuple[str, float, float, int]] = []
+    tested = 0
+    for (sid,), part in df.drop_nulls([proxy, truth]).group_by(session, maintain_order=True):
+        part = part.sort(STEP, ROW)
+        if part.height < MIN_STEPS:
+            continue
+        # inside a session, each row is one step of the episode
+        part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
+        o = divergence(part, proxy, truth, group, rule_id="SG809", margin_sd=sd_t)
+        if o.hypotheses:
+            h = o.hypotheses[0]
+            tested += 1
+            pvals.append((str(sid), h.p, h.stats["effect"], h.line))
+    if tested < 5:
+        out.notes.append(Note("SG809", group, f"{proxy} vs {truth}: {tested} session(s) with at least "
+                                              f"{MIN_STEPS} rows; in-session divergence needs 5"))
+        return out
+    hits = sorted([s for s in pvals if s[1] < level], key=lambda s: s[1])
+    p_value = float(st.binomtest(len(hits), tested, level, alternative="greater").pvalue)
+    share = len(hits) / tested
+    worst = ", ".join(f"{s} ({stats.fmt_p(p)})" for s, p, _, _ in hits[:5])
+    out.hypotheses.append(Hypothesis(
+        "SG809", group, p_value, stats.d_severity(stats.cohen_h(share, level)),
+        f"{proxy} rises while {truth} does not inside sessions: a feedback loop on a visible metric",
+        f"{len(hits)} of {tested} sessions diverge at p<{level} (expected {level:.0%} by chance, "
+        f"{stats.fmt_p(p_value)})" + (f"; worst: {worst}" if worst else ""),
+        {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(len(hits), tested)),
+         "sessions": tested, "diverging": [s for s, *_ in hits[:20]], "proxy": proxy, "truth": truth,
+         "n": int(df.height)},
+        line=int(hits[0][3]) if hits else 0))
+    return out

@@ -1,0 +1,190 @@
+"""Reading metric logs lazily with polars: files or globs, CSV / JSONL / Parquet, only the columns asked for.
+
+Metric columns are cast to floats leniently (a non-numeric cell becomes missing and is counted),
+so one bad value never stops a run; unreadable files and missing columns are input errors.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from specgap.monitor.spec import Spec, SpecError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ROW = "__row"     # 1-based row number across the files, for `line` in findings and the audit queue
+STEP = "__step"   # the step column as a sortable number
+
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "ndjson", ".ndjson": "ndjson", ".json": "ndjson",
+            ".parquet": "parquet", ".pq": "parquet"}
+
+
+class LogError(ValueError):
+    """A log that cannot be used as asked (exit 2)."""
+
+
+@dataclass
+class Log:
+    frame: "pl.LazyFrame"        # the named columns (metrics as Float64), plus ROW and STEP
+    raw: "pl.LazyFrame"          # the same columns as read, to count values the cast dropped
+    label: str                   # what findings name as their path
+    files: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files named or matched by globs, in order, without repeats; an unmatched name is an error."""
+    out: list[str] = []
+    for p in paths:
+        hits = sorted(glob.glob(p, recursive=True)) if glob.has_magic(p) else [p]
+        hits = [h for h in hits if Path(h).is_file()]
+        if not hits:
+            raise LogError(f"{p}: no such file" + (" (glob matched nothing)" if glob.has_magic(p) else ""))
+        out += [h for h in hits if h not in out]
+    return out
+
+
+def _scan_one(path: str, needed: list[str]) -> "pl.LazyFrame":
+    import polars as pl
+
+    fmt = _FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise LogError(f"{path}: unknown log format (expected .csv, .tsv, .jsonl, .ndjson, .json or .parquet)")
+    try:
+        if fmt in {"csv", "tsv"}:
+            # read as text and cast later: a stray "n/a" must not make a whole column unreadable
+            lf = pl.scan_csv(path, separator="\t" if fmt == "tsv" else ",", infer_schema=False,
+                             truncate_ragged_lines=True)
+        elif fmt == "parquet":
+            lf = pl.scan_parquet(path)
+        else:
+            lf = pl.scan_ndjson(path, infer_schema_length=10_000)
+        schema = lf.collect_schema()
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        if fmt == "ndjson":
+            return _read_ndjson_leniently(path, needed)
+        raise LogError(f"{path}: cannot read as {fmt}: {_short(exc)}") from None
+    missing = [c for c in needed if c not in schema.names()]
+    if missing:
+        raise LogError(f"{path}: missing column(s) {', '.join(missing)}; the log has: "
+                       f"{', '.join(schema.names()[:40]) or '(no columns)'}")
+    return lf.select(needed)
+
+
+def _read_ndjson_leniently(path: str, needed: list[str]) -> "pl.LazyFrame":
+    """Fallback for JSONL with malformed lines: parse line by line and skip what does not parse."""
+    import polars as pl
+
+    rows, bad = [], 0
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    bad += 1
+                    continue
+                if isinstance(obj, dict):
+                    rows.append({c: obj.get(c) for c in needed})
+                else:
+                    bad += 1
+    except OSError as exc:
+        raise LogError(f"{path}: cannot read: {exc}") from None
+    if not rows:
+        raise LogError(f"{path}: no readable JSON object lines ({bad} malformed)")
+    present = {c for r in rows for c in r if r[c] is not None}
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise LogError(f"{path}: missing column(s) {', '.join(missing)}")
+    # stringify so mixed types in one column (3 and "3.0" and "bad") survive to the lenient cast
+    data = {c: [None if r[c] is None else (r[c] if isinstance(r[c], str) else json.dumps(r[c]))
+                for r in rows] for c in needed}
+    lf = pl.DataFrame(data, schema={c: pl.Utf8 for c in needed}).lazy()
+    if bad:
+        _LENIENT_NOTES.append(f"{path}: skipped {bad} malformed line(s)")
+    return lf
+
+
+_LENIENT_NOTES: list[str] = []
+
+
+def _short(exc: Exception) -> str:
+    msg = str(exc).strip().splitlines()
+    return msg[0][:300] if msg else type(exc).__name__
+
+
+def numeric_columns(spec: Spec) -> list[str]:
+    """Columns read as numbers (everything but text, group, session and step)."""
+    text_like = {spec.text, spec.reference, spec.pair_text_a, spec.pair_text_b, spec.group, spec.session, spec.step}
+    return [c for c in spec.columns() if c not in text_like]
+
+
+def open_log(paths: list[str], spec: Spec) -> Log:
+    """A lazy frame over every file, with the spec's columns checked and metric columns cast."""
+    import polars as pl
+
+    files = expand(paths)
+    needed = spec.columns()
+    if not needed:
+        raise SpecError("no columns named: give --proxy/--truth, --self/--independent, --pred/--label, "
+                        "or set them in [tool.specgap.monitor]")
+    _LENIENT_NOTES.clear()
+    frames = [_scan_one(f, needed) for f in files]
+    lf = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    raw = lf
+    nums = numeric_columns(spec)
+    strs = [c for c in needed if c not in nums and c != spec.step]
+    lf = lf.with_columns(
+        [_as_float(c) for c in nums] + [pl.col(c).cast(pl.Utf8, strict=False) for c in strs]
+    ).with_row_index(ROW, offset=1)
+    lf = lf.with_columns(_step_expr(lf, spec.step))
+    label = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more)"
+    return Log(frame=lf, raw=raw, label=label, files=files, notes=list(_LENIENT_NOTES))
+
+
+def _as_float(c: str) -> "pl.Expr":
+    import polars as pl
+
+    col = pl.col(c)
+    # booleans and "true"/"false" count as 1/0 (flags, pass/fail labels)
+    s = col.cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
+    return (pl.when(s.is_in(["true", "yes"])).then(1.0)
+            .when(s.is_in(["false", "no"])).then(0.0)
+            .otherwise(s.cast(pl.Float64, strict=False))).alias(c)
+
+
+def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
+    """The step as a number: as is when numeric or a date, else the order of first appearance (versions)."""
+    import polars as pl
+
+    if step is None:
+        return pl.col(ROW).cast(pl.Float64).alias(STEP)
+    dtype = lf.collect_schema()[step]
+    if dtype.is_numeric():
+        return pl.col(step).cast(pl.Float64).alias(STEP)
+    if dtype.is_temporal():
+        return pl.col(step).to_physical().cast(pl.Float64).alias(STEP)
+    as_num = pl.col(step).cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False)
+    # numbers written as text stay numbers; labels like "v1", "v2" keep the order they appear in
+    first_seen = pl.col(ROW).min().over(step).rank("dense").cast(pl.Float64)
+    return pl.when(as_num.is_not_null().all()).then(as_num).otherwise(first_seen).alias(STEP)
+
+
+def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
+    """Per metric column, how many present values were not numbers (made missing by the cast)."""
+    import polars as pl
+
+    nums = numeric_columns(spec)
+    if not nums:
+        return {}
+    row = log.raw.select(
+        [(pl.col(c).is_not_null() & _as_float(c).is_null()).sum().alias(c) for c in nums]
+    ).collect().row(0, named=True)
+    return {c: int(n) for c, n in row.items() if n}

@@ -1,0 +1,105 @@
+"""SG808: outputs that score high on a text metric but are degenerate.
+
+Text statistics per output: word count, distinct-word ratio (repetition), the most frequent
+word's share (keyword stuffing) and the function-word ratio (real sentences need "the", "of",
+"and"; a bag of keywords does not). An output is degenerate when one of them is an outlier in the
+bad direction (robust z beyond 3.5, Iglewicz and Hoaglin's cut-off). The test: are degenerate
+outputs over-represented among the top quarter by the metric (Fisher's exact test)?
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import stats as st
+
+from specgap.monitor import stats
+from specgap.monitor.load import ROW
+from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+
+if TYPE_CHECKING:
+    import polars as pl
+
+MIN_ROWS = 40
+ROBUST_Z = 3.5
+FUNCTION_WORDS = ("the a an of to in and or but is are was were be it that this for on with as by at from "
+                  "not no can will would should do does did have has had i you he she we they its their").split()
+# feature -> the direction that is degenerate (-1: too low, +1: too high, 0: either way)
+FEATURES = {"log_words": 0, "distinct_ratio": -1, "top_word_share": 1, "function_ratio": -1}
+REASONS = {"log_words": "length", "distinct_ratio": "repetition", "top_word_share": "keyword stuffing",
+           "function_ratio": "no sentence structure"}
+
+
+def text_features(text: str) -> "list[pl.Expr]":
+    import polars as pl
+
+    toks = pl.col(text).fill_null("").str.to_lowercase().str.extract_all(r"[\w']+")
+    n = toks.list.len().cast(pl.Float64)
+    safe = pl.when(n > 0).then(n).otherwise(None)
+    return [
+        n.log1p().alias("log_words"),
+        (toks.list.n_unique() / safe).alias("distinct_ratio"),
+        (toks.list.eval(pl.element().unique_counts().max()).list.first() / safe).alias("top_word_share"),
+        (toks.list.eval(pl.element().is_in(FUNCTION_WORDS).sum()).list.first() / safe).alias("function_ratio"),
+    ]
+
+
+def _robust_z(v: np.ndarray) -> np.ndarray:
+    med = np.nanmedian(v)
+    mad = np.nanmedian(np.abs(v - med)) * 1.4826
+    if not mad:
+        q75, q25 = np.nanpercentile(v, [75, 25])
+        mad = (q75 - q25) / 1.349
+    return (v - med) / mad if mad else np.zeros_like(v)
+
+
+def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None) -> Outcome:
+    import polars as pl
+
+    out = Outcome()
+    d = df.drop_nulls([proxy]).filter(pl.col(text).is_not_null()).with_columns(text_features(text))
+    n = d.height
+    if n < MIN_ROWS:
+        out.notes.append(Note("SG808", group, f"{proxy}: {n} output(s) with a score; degenerate-text check needs {MIN_ROWS}"))
+        return out
+    flags = np.zeros(n, bool)
+    why: list[list[str]] = [[] for _ in range(n)]
+    for feat, sign in FEATURES.items():
+        z = _robust_z(d.get_column(feat).to_numpy().astype(float))
+        hit = np.nan_to_num(np.abs(z) if sign == 0 else sign * z, nan=0.0) > ROBUST_Z
+        flags |= hit
+        for i in np.flatnonzero(hit):
+            why[i].append(REASONS[feat] if feat != "log_words" else ("too long" if z[i] > 0 else "too short"))
+    score = d.get_column(proxy).to_numpy().astype(float)
+    top = score >= np.quantile(score, 0.75)
+    a, b = int((flags & top).sum()), int((~flags & top).sum())
+    c, e = int((flags & ~top).sum()), int((~flags & ~top).sum())
+    share_top = a / max(a + b, 1)
+    share_rest = c / max(c + e, 1)
+    p = float(st.fisher_exact([[a, b], [c, e]], alternative="greater").pvalue)
+    h = stats.cohen_h(share_top, share_rest)
+    order = np.argsort(-score)
+    examples = []
+    texts = d.get_column(text).to_list()
+    rows = d.get_column(ROW).to_list()
+    for i in order:
+        if flags[i] and top[i]:
+            snippet = " ".join(str(texts[i]).split())[:80]
+            examples.append({"row": int(rows[i]), "score": float(score[i]), "why": why[i], "text": snippet})
+        if len(examples) == 5:
+            break
+    ex = "; ".join(f"row {x['row']} ({', '.join(x['why'])}): \"{x['text'][:50]}\"" for x in examples[:2])
+    out.hypotheses.append(Hypothesis(
+        "SG808", group, p, stats.d_severity(h) if h > 0 else "low",
+        f"high {proxy} scores go to degenerate outputs",
+        f"{share_top:.0%} of the top-quartile outputs by {proxy} are degenerate vs {share_rest:.0%} of the rest "
+        f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),
+        {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n,
+         "degenerate_top": a, "top": a + b, "degenerate_rest": c, "rest": c + e,
+         "ci_top": list(stats.wilson(a, a + b)), "ci_rest": list(stats.wilson(c, c + e)), "examples": examples},
+        line=examples[0]["row"] if examples else 0))
+    out.plots.append(Plot("text", f"{proxy}: degenerate outputs", {
+        "score": score[:3000].tolist(), "degenerate": flags[:3000].tolist(),
+        "distinct": d.get_column("distinct_ratio").fill_null(0).to_numpy()[:3000].tolist(), "proxy_name": proxy}, group))
+    return out
