@@ -1,4 +1,118 @@
-"""Files and directory trees taken as written by the agent (every line counts as added)."""
-from specgap.model import ChangeSet
-def load_files(paths, roles=None) -> ChangeSet:
-    raise NotImplementedError
+"""Files and directory trees taken as written by the agent: every file added, every line new.
+
+Transcripts among them (named explicitly, or recognised while walking) are opened and the
+files the agent wrote inside them are scanned instead; see transcripts.py.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from specgap.inputs.changeset import RawFile, changed_file
+from specgap.inputs.errors import InputFailure
+from specgap.inputs.roles import RoleConfig, classify
+from specgap.inputs.transcripts import Extracted, extract
+from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, has_python_shebang, is_code_or_harness, walk
+from specgap.model import ChangedFile, ChangeSet, InputError, Status
+from specgap.python.parse import MAX_BYTES
+
+BYTECODE_SUFFIXES = (".pyc", ".pyo")
+# An explicitly named transcript (e.g. a JSONL of many rollouts) may be larger than a source file.
+MAX_TRANSCRIPT_BYTES = 256 * 1024 * 1024
+
+
+def wanted(rel: str, entry: os.DirEntry[str], *, transcripts: bool = True) -> bool:
+    """Whether a walked file is read: code, harness files, transcripts, Python scripts."""
+    if is_code_or_harness(rel) or (transcripts and rel.endswith(TRANSCRIPT_SUFFIXES)):
+        return True
+    return "." not in entry.name and entry.is_file(follow_symlinks=False) and has_python_shebang(entry.path)
+
+
+def _placeholder(path: str, message: str, roles: RoleConfig | None, errors: list[InputError]) -> ChangedFile:
+    """A file whose content was not read: its path still counts (a planted conftest.py, a .pyc)."""
+    errors.append(InputError(path, message))
+    return ChangedFile(path=path, status=Status.ADDED, role=classify(path, roles), binary=True)
+
+
+class _Collector:
+    def __init__(self, roles: RoleConfig | None) -> None:
+        self.roles = roles
+        self.files: list[ChangedFile] = []
+        self.context: list[ChangedFile] = []
+        self.errors: list[InputError] = []
+
+    def add(self, raw: RawFile) -> None:
+        cf = changed_file(raw, self.errors, self.roles)
+        if cf is not None:
+            self.files.append(cf)
+
+    def add_transcript(self, ex: Extracted) -> None:
+        self.errors.extend(ex.errors)
+        for raw in ex.files:
+            self.add(raw)
+        self.context.extend(ex.context)
+
+    def read(self, full: Path, label: str, *, explicit: bool) -> None:
+        """Read one file (already known to be wanted) under the name `label`."""
+        try:
+            st = os.lstat(full)
+        except OSError as exc:
+            self.errors.append(InputError(label, f"cannot read: {exc.strerror or exc}"))
+            return
+        if stat.S_ISLNK(st.st_mode):
+            self.files.append(_placeholder(label, f"symbolic link to {os.readlink(full)!r}; not followed", self.roles, self.errors))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            self.errors.append(InputError(label, "not a regular file; skipped"))
+            return
+        if label.endswith(BYTECODE_SUFFIXES):
+            # bytecode matters by where it sits (a planted test cache), not by what it says
+            self.files.append(ChangedFile(path=label, status=Status.ADDED, role=classify(label, self.roles), binary=True))
+            return
+        is_transcript = label.endswith(TRANSCRIPT_SUFFIXES)
+        limit = MAX_TRANSCRIPT_BYTES if is_transcript and explicit else MAX_BYTES
+        if st.st_size > limit:
+            self.files.append(_placeholder(label, f"file is larger than {limit // (1024 * 1024)} MB; not read", self.roles, self.errors))
+            return
+        try:
+            data = full.read_bytes()
+        except OSError as exc:
+            self.errors.append(InputError(label, f"cannot read: {exc.strerror or exc}"))
+            return
+        if is_transcript:
+            ex = extract(label, data, explicit=explicit)
+            if ex is not None:
+                self.add_transcript(ex)
+                return
+            if not explicit:
+                return  # docs and data, not an agent's work
+            self.errors.append(InputError(label, "not a recognisable transcript; scanned as a plain file"))
+        self.add(RawFile(label, None, data))
+
+
+def load_files(paths: list, roles: RoleConfig | None = None) -> ChangeSet:
+    """The given files and directories, as written by the agent (status ADDED, all lines added).
+
+    Paths are relative to a given directory (posix), or the file name for a single file.
+    """
+    col = _Collector(roles)
+    found = 0
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found += 1
+            for rel, entry in walk(path):
+                if wanted(rel, entry):
+                    col.read(Path(entry.path), rel, explicit=False)
+        elif path.exists() or path.is_symlink():
+            found += 1
+            col.read(path, path.name, explicit=True)
+        else:
+            col.errors.append(InputError(str(p), "no such file or directory"))
+    if paths and not found:
+        raise InputFailure(f"no such file or directory: {', '.join(str(p) for p in paths)}")
+    context = col.context
+    return ChangeSet(files=col.files, errors=col.errors, source="files: " + ", ".join(str(p) for p in paths),
+                     context_loader=lambda: context)

@@ -8,7 +8,6 @@ working tree is read and compared by this module itself, byte for byte.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import stat
@@ -18,6 +17,7 @@ from pathlib import Path
 from specgap.inputs.changeset import RawFile, build
 from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
+from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig
 from specgap.model import ChangeSet, InputError
 
@@ -25,9 +25,6 @@ _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "
          "-c", "core.pager=cat", "--no-pager",
          "--literal-pathspecs")
 _ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
-# Rename pairing compares at most this many (deleted, added) pairs by content similarity.
-_MAX_RENAME_PAIRS = 4000
-_RENAME_SIMILARITY = 0.5  # git's default -M50%
 
 
 def _env() -> dict[str, str]:
@@ -122,39 +119,6 @@ def _read_worktree(root: Path, rel: str) -> bytes | None:
     return full.read_bytes()
 
 
-def _pair_renames(deleted: dict[str, bytes], added: dict[str, bytes]) -> list[tuple[str, str]]:
-    """(old, new) pairs: identical contents first, then the most similar texts above 50%."""
-    pairs: list[tuple[str, str]] = []
-    by_content: dict[bytes, list[str]] = {}
-    for old, data in deleted.items():
-        by_content.setdefault(data, []).append(old)
-    for new, data in sorted(added.items()):
-        olds = by_content.get(data)
-        if olds:
-            pairs.append((olds.pop(0), new))
-    taken_old = {o for o, _ in pairs}
-    taken_new = {n for _, n in pairs}
-    rest_old = {p: d for p, d in deleted.items() if p not in taken_old and b"\0" not in d[:8192]}
-    rest_new = {p: d for p, d in added.items() if p not in taken_new and b"\0" not in d[:8192]}
-    if not rest_old or not rest_new or len(rest_old) * len(rest_new) > _MAX_RENAME_PAIRS:
-        return pairs
-    scored = []
-    for old, od in rest_old.items():
-        a = od.split(b"\n")
-        for new, nd in rest_new.items():
-            sm = difflib.SequenceMatcher(None, a, nd.split(b"\n"), autojunk=False)
-            if sm.real_quick_ratio() >= _RENAME_SIMILARITY and sm.quick_ratio() >= _RENAME_SIMILARITY:
-                r = sm.ratio()
-                if r >= _RENAME_SIMILARITY:
-                    scored.append((-r, old, new))
-    for _, old, new in sorted(scored):
-        if old not in taken_old and new not in taken_new:
-            pairs.append((old, new))
-            taken_old.add(old)
-            taken_new.add(new)
-    return pairs
-
-
 def worktree_paths(root: Path) -> list[str]:
     """Tracked and untracked-but-not-ignored files (listing only: no content, no filters)."""
     out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
@@ -195,7 +159,7 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
 
     deleted = {p: d for p, d in before_by_path.items() if p not in after}
     added = {p: d for p, d in after.items() if p not in base_tree}
-    renames = dict((new, old) for old, new in _pair_renames(deleted, added))
+    renames = {new: old for old, new in pair_renames(deleted, added)}
     raws = []
     for rel in sorted(set(after) | set(deleted)):
         if rel in renames.values():

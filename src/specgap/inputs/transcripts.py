@@ -1,0 +1,533 @@
+"""The files an agent wrote, read out of a transcript of its conversation.
+
+Shapes, recognised by structure rather than by any particular dataset:
+
+* chat JSON: messages with a role and content (`{"messages": [...]}`, a bare list, ShareGPT's
+  `from`/`value`, content as a list of parts, tool calls whose arguments name a file and its
+  content), one per file or one per line of a JSONL file;
+* output JSON: a record whose agent-side keys (`completion`, `response`, `code_outputs` ...) hold
+  the agent's text or code, next to prompt-side keys (`prompt`, `task` ...);
+* Markdown: sections under role headings (`# prompt (user turn)`, `## Assistant`, `**User:**`)
+  or `<file path="...">` blocks.
+
+Only the agent's turns count as its work: `<file path=...>` blocks, fenced code (named by the
+fence, a `# filename:` first line or the line before it; unnamed code becomes `solution.py`,
+`solution_2.py` ...), `<code>` blocks, files written by tool calls or shell heredocs. Test cases
+shown in the prompt (assert lines, test code, Input/Output examples) become one context file,
+`prompt_tests.py`, so that rules can tell code that special-cases the tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from markdown_it import MarkdownIt
+
+from specgap.inputs.changeset import RawFile, context_file
+from specgap.model import ChangedFile, FileRole, InputError
+
+AGENT_ROLES = frozenset({"assistant", "model", "gpt", "ai", "bot", "agent", "chatbot", "completion", "response"})
+PROMPT_ROLES = frozenset({"user", "human", "system", "developer", "prompt"})
+MESSAGE_KEYS = ("messages", "conversation", "conversations", "turns", "dialog", "dialogue", "chat", "history",
+                "transcript", "trajectory", "trace")
+ROLE_KEYS = ("role", "from", "speaker", "author", "sender")
+CONTENT_KEYS = ("content", "value", "text", "message", "parts")
+# Keys that hold an agent's output wherever they appear; weaker ones only next to a prompt key.
+AGENT_KEYS = ("code_outputs", "code_output", "completion", "completions", "model_response", "model_output",
+              "model_answer", "generated_code", "generation", "generations", "response", "responses")
+# ("input"/"output" alone are left out: test-case data files use them too.)
+WEAK_AGENT_KEYS = ("answer", "solution", "solutions", "code", "prediction", "final_answer")
+PROMPT_KEYS = ("prompt", "question", "problem", "instruction", "task", "query", "system_prompt")
+PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")
+BODY_KEYS = ("content", "file_text", "contents", "new_content", "code", "text", "new_str", "source")
+COMMAND_KEYS = ("command", "cmd", "script", "input")
+PYTHON_LANGS = frozenset({"", "python", "py", "python3", "py3", "ipython", "python2"})
+CONFIG_LANGS = frozenset({"ini", "toml", "cfg", "yaml", "yml", "make", "makefile", "dosini", "conf", "text", "txt"})
+SHELL_LANGS = frozenset({"bash", "sh", "shell", "console", "zsh"})
+
+_FILE_SUFFIX = r"(?:py|pyi|pth|ini|cfg|toml|txt|yml|yaml|json|sh|md|rst|in)"
+_PATH = rf"[\w.@/+-]*[\w+-]\.{_FILE_SUFFIX}|Makefile|Dockerfile|Jenkinsfile"
+_FILE_BLOCK = re.compile(
+    r"<file\s+(?:path|name)\s*=\s*([\"'])(?P<path>[^\"'\n]+)\1\s*>\n?(?P<body>.*?)(?:</file>|(?=<file\s+(?:path|name)\s*=)|\Z)",
+    re.S,
+)
+_CODE_BLOCK = re.compile(r"<code(?:\s[^>]*)?>\n?(?P<body>.*?)(?:</code>|\Z)", re.S)
+_THINKING = re.compile(r"<(think|thinking|reasoning|scratchpad)>.*?(?:</\1>|\Z)", re.S)
+_NAME_COMMENT = re.compile(rf"^\s*(?:#|//)\s*(?:(?:file(?:name)?|path)\s*:\s*)?(?P<path>{_PATH})\s*$", re.I)
+_NAME_LINE = re.compile(
+    rf"^\s*(?:#+\s*)?(?:[*_]{{1,2}})?(?:(?:file(?:name)?|path|create|creating|update|updated|new file|in)\s*:?\s*)?"
+    rf"[`'\"]?(?P<path>{_PATH})[`'\"]?(?:[*_]{{1,2}})?\s*:?\s*(?:[*_]{{1,2}})?\s*$",
+    re.I,
+)
+_INFO_NAME = re.compile(rf"(?:title|file(?:name)?|path)\s*=\s*[\"']?(?P<path>[^\"'\s]+)|(?:^|[\s:])(?P<bare>{_PATH})$", re.I)
+_HEREDOC = re.compile(
+    r"(?:cat\s*>{1,2}\s*|tee\s+(?:-a\s+)?)(?P<q1>['\"]?)(?P<path>[^\s'\"<>|;&]+)(?P=q1)\s*<<-?\s*(?P<q2>['\"]?)(?P<tag>\w+)(?P=q2)[^\n]*\n"
+    r"(?P<body>.*?)\n(?P=tag)\s*(?:\n|$)",
+    re.S,
+)
+_ROLE_HEADING = re.compile(
+    r"^\W*(?P<role>user|human|prompt|system|assistant|model|agent|ai|gpt|response|completion)"
+    r"(?:\s+(?:turn|message|prompt|response|output|answer|reply))?(?:\s*#?\d+)?\s*(?:\(.*\))?\s*:?\s*$",
+    re.I,
+)
+_ROLE_LABEL = re.compile(r"^\s*(?:[*_]{1,2})?(?P<role>user|human|system|assistant|ai|model|agent)(?:[*_]{1,2})?\s*:(?:[*_]{1,2})?", re.I)
+_ASSERT_LINE = re.compile(r"^\s*assert\b.*$", re.M)
+_EXAMPLE_MARK = re.compile(
+    r"^\s*(?:#+\s*)?(?:[*_]{1,2})?(?:sample|example)?\s*(?P<kind>input|output)s?\s*(?:#?\d+)?\s*:?\s*(?:[*_]{1,2})?\s*$", re.I)
+_CODE_START = re.compile(r"(?:def |class |async def |import \w|from [\w.]+ import |@\w|#!.*python)")
+_MAX_EXAMPLES = 50
+_md = MarkdownIt("commonmark")
+
+
+@dataclass
+class Extracted:
+    """What one transcript file yielded: the agent's files, the prompt's tests, and problems."""
+
+    files: list[RawFile] = field(default_factory=list)
+    context: list[ChangedFile] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    side: str                  # "agent", "prompt" or "other" (tool output, titles)
+    text: str = ""
+    tools: list[Any] = field(default_factory=list)  # tool-call arguments the agent sent
+
+
+# -- reading the shapes into turns ----------------------------------------------------------
+
+def _side(role: Any) -> str:
+    if isinstance(role, dict):
+        role = role.get("role") or role.get("name")
+    r = str(role or "").strip().lower()
+    return "agent" if r in AGENT_ROLES else "prompt" if r in PROMPT_ROLES else "other"
+
+
+def _parts(content: Any) -> tuple[str, list[Any]]:
+    """Text and tool-call arguments of a message's content, whatever its shape."""
+    if isinstance(content, str):
+        return content, []
+    texts: list[str] = []
+    tools: list[Any] = []
+    if isinstance(content, dict):
+        content = [content]
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, dict):
+                if part.get("type") in ("tool_use", "tool_call", "function_call"):
+                    tools.append(part.get("input") or part.get("arguments") or part)
+                elif isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+                elif isinstance(part.get("content"), str):
+                    texts.append(part["content"])
+    return "\n\n".join(texts), tools
+
+
+def _tool_args(msg: dict[str, Any]) -> list[Any]:
+    out = []
+    for call in msg.get("tool_calls") or ([msg["function_call"]] if isinstance(msg.get("function_call"), dict) else []):
+        fn = call.get("function", call) if isinstance(call, dict) else {}
+        args = fn.get("arguments", fn.get("input")) if isinstance(fn, dict) else None
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                args = {"command": args}
+        if args is not None:
+            out.append(args)
+    return out
+
+
+def _messages(items: list[Any]) -> list[Turn] | None:
+    """Turns of a list of chat messages, or None if it is not one."""
+    turns = []
+    for m in items:
+        if not isinstance(m, dict):
+            return None
+        role = next((m[k] for k in ROLE_KEYS if k in m), None)
+        content = next((m[k] for k in CONTENT_KEYS if k in m), None)
+        if role is None or (content is None and not m.get("tool_calls") and not m.get("function_call")):
+            return None
+        text, tools = _parts(content)
+        turns.append(Turn(_side(role), text, tools + _tool_args(m)))
+    return turns if turns else None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, dict):
+                out.extend(v[k] for k in ("code", "content", "text", "output") if isinstance(v.get(k), str))
+        return out
+    return []
+
+
+def _record_turns(obj: Any, depth: int = 0) -> list[Turn] | None:
+    """Turns of one JSON record, or None if it is not recognisably a transcript."""
+    if depth > 4:
+        return None
+    if isinstance(obj, list):
+        turns = _messages(obj)
+        return turns if turns and any(t.side == "agent" for t in turns) else None
+    if not isinstance(obj, dict):
+        return None
+    for key in MESSAGE_KEYS:
+        if key in obj:
+            turns = _record_turns(obj[key], depth + 1)
+            if turns:
+                return [Turn("prompt", s) for k in PROMPT_KEYS for s in _strings(obj.get(k))] + turns
+    prompts = [Turn("prompt", s) for k in PROMPT_KEYS for s in _strings(obj.get(k))]
+    keys = AGENT_KEYS + (WEAK_AGENT_KEYS if prompts else ())
+    agent = [Turn("agent", s) for k in keys for s in _strings(obj.get(k))]
+    if agent:
+        return prompts + agent
+    for v in obj.values():
+        if isinstance(v, (dict, list)):
+            turns = _record_turns(v, depth + 1)
+            if turns:
+                return turns
+    return None
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    """`text` with the matches of `pattern` replaced by as many empty lines (line numbers kept)."""
+    return pattern.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def _close_truncated_fences(plain: str) -> list[Any]:
+    """Markdown tokens, after closing fences that swallow a role heading.
+
+    A prompt truncated inside a code block leaves the fence open, and the next role heading (and
+    the agent's answer) would read as code. A line inside a fence that looks exactly like a role
+    heading already used outside fences, at the same level, after a blank line, ends that fence.
+    """
+    lines = plain.split("\n")
+    for _ in range(8):
+        tokens = _md.parse("\n".join(lines))
+        levels = {tok.markup for i, tok in enumerate(tokens)
+                  if tok.type == "heading_open" and _ROLE_HEADING.match(tokens[i + 1].content)}
+        for tok in tokens:
+            if tok.type != "fence" or not tok.map:
+                continue
+            cut = next((n for n in range(tok.map[0] + 2, tok.map[1])
+                        if lines[n].split(" ", 1)[0] in levels and _ROLE_HEADING.match(lines[n].lstrip("#"))
+                        and not lines[n - 1].strip()), None)
+            if cut is not None:
+                lines[cut - 1] = tok.markup  # replaces the blank line, so line numbers stay
+                break
+        else:
+            return tokens
+    return tokens
+
+
+def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
+    lines = text.split("\n")
+    # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
+    plain = _blank(_blank(text, _FILE_BLOCK), _CODE_BLOCK)
+    marks: list[tuple[int, str]] = []
+    tokens = _close_truncated_fences(plain)
+    fenced: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type in ("fence", "code_block", "html_block") and tok.map:
+            fenced.update(range(*tok.map))
+        if tok.type == "heading_open" and tok.map:
+            m = _ROLE_HEADING.match(tokens[i + 1].content)
+            if m:
+                marks.append((tok.map[0], _side(m.group("role"))))
+    if not marks:
+        for n, line in enumerate(plain.split("\n")):
+            m = _ROLE_LABEL.match(line)
+            if m and n not in fenced:
+                marks.append((n, _side(m.group("role"))))
+    sides = {s for _, s in marks}
+    has_files = bool(_FILE_BLOCK.search(text))
+    if not ("agent" in sides and "prompt" in sides):
+        if not (explicit or has_files) or "prompt" in sides:
+            return None
+        return [Turn("agent", text)]  # no roles: the whole document is the agent's answer
+    turns = [Turn("other", "\n".join(lines[: marks[0][0]]))]
+    for (start, side), nxt in zip(marks, marks[1:] + [(len(lines), "")]):
+        turns.append(Turn(side, "\n".join(lines[start + 1 : nxt[0]])))
+    return turns
+
+
+# -- code out of the agent's turns ----------------------------------------------------------
+
+def _looks_like_python(text: str) -> bool:
+    """Parses as Python and does something: not a lone value such as `6`, `OK` or `x.y`."""
+    if not text.strip():
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(not isinstance(s, ast.Expr) or isinstance(s.value, (ast.Call, ast.Await)) for s in tree.body)
+
+
+def _starts_like_code(text: str) -> bool:
+    """Bare code that does not parse (models write broken code too): it still is the answer."""
+    return bool(_CODE_START.match(text.lstrip()))
+
+
+def _clean_path(path: str) -> str:
+    path = path.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def _fence_name(info: str, body: str, before: list[str]) -> tuple[str | None, str]:
+    """A fence's file name (from its info string, first line or preceding line) and its body."""
+    m = _INFO_NAME.search(info)
+    if m:
+        return _clean_path(m.group("path") or m.group("bare")), body
+    first, _, rest = body.partition("\n")
+    m = _NAME_COMMENT.match(first)
+    if m:
+        return _clean_path(m.group("path")), body  # keep the line: it is part of what was written
+    for line in reversed(before[-2:]):
+        if line.strip():
+            m = _NAME_LINE.match(line)
+            return (_clean_path(m.group("path")) if m else None), body
+    return None, body
+
+
+def _code(turn: Turn) -> Iterator[tuple[str | None, str]]:
+    """(file name or None, code) of every piece of code in an agent turn."""
+    text = _THINKING.sub("", turn.text)
+    found = False
+    for m in _FILE_BLOCK.finditer(text):
+        found = True
+        yield _clean_path(m.group("path")), m.group("body")
+    text = _FILE_BLOCK.sub("", text)
+    for m in _CODE_BLOCK.finditer(text):
+        if _looks_like_python(m.group("body")):
+            found = True
+            yield None, m.group("body")
+    text = _CODE_BLOCK.sub("", text)
+    lines = text.split("\n")
+    for tok in _md.parse(text):
+        if tok.type != "fence" or not tok.map:
+            continue
+        info = tok.info.strip()
+        lang = info.split()[0].lower().split(":")[0] if info else ""
+        name, body = _fence_name(info if " " in info or ":" in info or "." in info else "", tok.content, lines[: tok.map[0]])
+        if lang in SHELL_LANGS:
+            for h in _HEREDOC.finditer(body):
+                found = True
+                yield _clean_path(h.group("path")), h.group("body") + "\n"
+            continue
+        if name and (lang in PYTHON_LANGS or lang in CONFIG_LANGS or "." in lang or name.endswith(lang)):
+            found = True
+            yield name, body
+        elif lang in PYTHON_LANGS and (lang or _looks_like_python(body)) and body.strip():
+            found = True
+            yield None, body
+    for args in turn.tools:
+        for name, body in _tool_files(args):
+            found = True
+            yield name, body
+    if not found and (_looks_like_python(text) or _starts_like_code(text)):  # bare code, e.g. `code_outputs`
+        yield None, text
+
+
+def _tool_files(args: Any) -> Iterator[tuple[str, str]]:
+    """Files a tool call writes: a path next to a body, or a heredoc in a shell command."""
+    if isinstance(args, str):
+        args = {"command": args}
+    if not isinstance(args, dict):
+        return
+    path = next((args[k] for k in PATH_KEYS if isinstance(args.get(k), str)), None)
+    body = next((args[k] for k in BODY_KEYS if isinstance(args.get(k), str)), None)
+    if path and body is not None:
+        yield _clean_path(path), body
+    for k in COMMAND_KEYS:
+        cmd = args.get(k)
+        if isinstance(cmd, list):
+            cmd = " ".join(c for c in cmd if isinstance(c, str))
+        if isinstance(cmd, str):
+            for h in _HEREDOC.finditer(cmd):
+                yield _clean_path(h.group("path")), h.group("body") + "\n"
+
+
+# -- the prompt's test cases ----------------------------------------------------------------
+
+def _parses(code: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _is_prose(text: str) -> bool:
+    """A line of running text (a format description), not example data."""
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) >= 5 and sum(w.strip(".,;:()").isalpha() for w in words) >= 0.8 * len(words) and line.rstrip().endswith((".", ":")):
+            return True
+    return False
+
+
+def _examples(text: str) -> list[tuple[str, str]]:
+    """Input/Output example pairs of a problem statement (the classic judge format)."""
+    pairs: list[tuple[str, str]] = []
+    kind: str | None = None
+    buf: list[str] = []
+    pending: str | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        body = "\n".join(ln for ln in buf if not ln.strip().startswith(("```", "~~~"))).strip("\n")
+        if kind == "input":
+            pending = body
+        elif kind == "output" and pending is not None and body:
+            if not (_is_prose(pending) or _is_prose(body)):  # the statement's "Input"/"Output" sections
+                pairs.append((pending + "\n", body + "\n"))
+            pending = None
+        buf.clear()
+
+    for line in text.split("\n"):
+        m = _EXAMPLE_MARK.match(line)
+        if m:
+            flush()
+            kind = m.group("kind").lower()
+            continue
+        if kind == "output" and buf and any(b.strip() for b in buf) and not line.strip():
+            flush()
+            kind = None
+            continue
+        if kind is not None:
+            buf.append(line)
+    flush()
+    return pairs[:_MAX_EXAMPLES]
+
+
+def _prompt_tests(turns: list[Turn]) -> str:
+    pieces: list[str] = []
+    seen: set[str] = set()
+
+    def add(code: str) -> None:
+        code = code.strip("\n")
+        if code and code not in seen and _parses(code):
+            seen.add(code)
+            pieces.append(code)
+
+    for turn in turns:
+        if turn.side != "prompt":
+            continue
+        for tok in _md.parse(turn.text):
+            if tok.type in ("fence", "code_block") and re.search(r"\bassert|\bdef test|unittest", tok.content):
+                add(tok.content)
+        for m in _ASSERT_LINE.finditer(turn.text):
+            line = m.group(0).strip()
+            if not any(line in piece for piece in pieces):
+                add(line)
+        examples = _examples(turn.text)
+        if examples:
+            add("examples = [\n" + "".join(f"    ({i!r}, {o!r}),\n" for i, o in examples) + "]")
+    return "\n\n".join(pieces) + "\n" if pieces else ""
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+def _container(container: str, turns: list[Turn], out: Extracted) -> None:
+    written: dict[str, str] = {}
+    unnamed = 0
+    for turn in turns:
+        if turn.side != "agent":
+            continue
+        for name, code in _code(turn):
+            if not name:
+                unnamed += 1
+                name = "solution.py" if unnamed == 1 else f"solution_{unnamed}.py"
+            written[name] = code  # a file written twice: its last version is what was left behind
+    for name, code in written.items():
+        out.files.append(RawFile(f"{container}::{name}", None, code, origin=container))
+    tests = _prompt_tests(turns)
+    if tests:
+        cf = context_file(f"{container}::prompt_tests.py", tests, out.errors, role=FileRole.TEST, origin=container)
+        if cf is not None:
+            out.context.append(cf)
+    if not written:
+        out.errors.append(InputError(container, "transcript: the agent's turns contain no code"))
+
+
+def extract(label: str, data: bytes, *, explicit: bool) -> Extracted | None:
+    """The agent's files in the transcript `data` (named `label`), or None if it is not one.
+
+    `explicit`: the user named this file, so a Markdown file without role structure is taken
+    as the agent's answer, and unreadable JSON is reported rather than passed over.
+    """
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    out = Extracted()
+    lower = label.lower()
+    if lower.endswith(".jsonl"):
+        found = False
+        bad: list[int] = []
+        for n, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                bad.append(n)
+                continue
+            turns = _record_turns(record)
+            if turns:
+                found = True
+                _container(f"{label}:{n}", turns, out)
+        if not found and not explicit:
+            return None
+        if bad:
+            out.errors.append(InputError(label, f"{len(bad)} line(s) are not valid JSON (first: line {bad[0]})", bad[0]))
+        if not found:
+            out.errors.append(InputError(label, "no line is a recognisable transcript (chat messages or agent output)"))
+        return out
+    if lower.endswith(".json"):
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            if not explicit:
+                return None
+            out.errors.append(InputError(label, f"invalid JSON: {exc}"))
+            return out
+        turns = _record_turns(obj)
+        if turns:
+            _container(label, turns, out)
+            return out
+        if isinstance(obj, list):
+            for i, record in enumerate(obj, 1):
+                turns = _record_turns(record)
+                if turns:
+                    _container(f"{label}:{i}", turns, out)
+        if out.files or out.context or out.errors:
+            return out
+        if explicit:
+            out.errors.append(InputError(label, "not a recognisable transcript (chat messages or agent output)"))
+            return out
+        return None
+    turns = _markdown_turns(text, explicit)
+    if turns is None:
+        return None
+    _container(label, turns, out)
+    return out
