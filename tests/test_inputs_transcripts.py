@@ -1,0 +1,120 @@
+"""Transcripts: the agent's files out of Markdown, chat JSON, tool calls and JSONL records."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+from specgap.inputs import load_files
+from specgap.model import FileRole, Status
+
+HERE = Path(__file__).parent / "fixtures" / "inputs" / "transcripts"
+
+
+def load(name: str):
+    cs = load_files([HERE / name])
+    return cs, {f.path: f for f in cs.files}
+
+
+def literals(cf) -> set:
+    return {n.value for n in ast.walk(cf.after.tree) if isinstance(n, ast.Constant)}
+
+
+def test_markdown_rollout() -> None:
+    cs, files = load("rollout.md")
+    assert set(files) == {"rollout.md::solution.py", "rollout.md::conftest.py",
+                          "rollout.md::tests/test_extra.py", "rollout.md::pytest.ini"}
+    assert files["rollout.md::conftest.py"].role is FileRole.HARNESS
+    assert files["rollout.md::pytest.ini"].role is FileRole.HARNESS
+    assert files["rollout.md::tests/test_extra.py"].role is FileRole.TEST
+    assert files["rollout.md::solution.py"].role is FileRole.PRODUCT
+    assert all(f.origin == "rollout.md" and f.status is Status.ADDED for f in cs.files)
+    assert "# a comment that looks like a heading" in files["rollout.md::conftest.py"].after.text
+    assert files["rollout.md::conftest.py"].after.tree is not None
+    assert 'addopts = -k "not slow"' in files["rollout.md::pytest.ini"].after.text
+    # code drafted inside <thinking> was never written
+    assert not any("not_written" in p for p in files)
+    assert cs.errors == []
+    (ctx,) = cs.context_files()
+    assert ctx.path == "rollout.md::prompt_tests.py"
+    assert ctx.status is Status.UNCHANGED and ctx.role is FileRole.TEST and ctx.origin == "rollout.md"
+    assert {"2 3\n", "10 -4\n", "5", "6", "5\n", "6\n"} <= literals(ctx)
+    # the statement's format description is not an example
+    assert not any(isinstance(v, str) and "two integers" in v for v in literals(ctx))
+
+
+def test_prompt_fence_left_open_does_not_swallow_the_answer() -> None:
+    cs, files = load("truncated.md")
+    assert set(files) == {"truncated.md::solution.py"}
+    assert "def solution" in files["truncated.md::solution.py"].after.text
+    (ctx,) = cs.context_files()
+    assert {"1\n", "4"} <= literals(ctx)
+
+
+def test_role_labels_and_file_names_on_the_line_before_a_fence() -> None:
+    cs, files = load("labels.md")
+    assert set(files) == {"labels.md::tests/test_api.py"}
+    assert "pytest.mark.skip" in files["labels.md::tests/test_api.py"].after.text
+    assert files["labels.md::tests/test_api.py"].role is FileRole.TEST
+    (ctx,) = cs.context_files()
+    assert "def test_api" in ctx.after.text
+
+
+def test_chat_json_with_code_tags() -> None:
+    cs, files = load("chat.json")
+    # the system prompt's example files are not the agent's
+    assert set(files) == {"chat.json::solution.py"}
+    assert "abc" in literals(files["chat.json::solution.py"])
+    (ctx,) = cs.context_files()
+    assert ctx.after.text.count("assert count_vowels") == 2
+
+
+def test_tool_calls_write_files() -> None:
+    cs, files = load("tools.json")
+    assert set(files) == {"tools.json::conftest.py", "tools.json::/repo/src/calc.py", "tools.json::tests/test_calc.py"}
+    assert files["tools.json::conftest.py"].after.text == "import sys\nsys.exit(0)\n"
+    assert files["tools.json::tests/test_calc.py"].role is FileRole.TEST
+    assert files["tools.json::tests/test_calc.py"].after.text == "def test_add():\n    assert True\n"
+
+
+def test_jsonl_records_are_separate_containers() -> None:
+    cs, files = load("runs.jsonl")
+    assert set(files) == {"runs.jsonl:1::solution.py", "runs.jsonl:4::solution.py", "runs.jsonl:4::solution_2.py"}
+    assert files["runs.jsonl:4::solution_2.py"].after.text.startswith("exec(")
+    assert files["runs.jsonl:4::solution.py"].origin == "runs.jsonl:4"
+    assert [(e.path, e.line) for e in cs.errors] == [("runs.jsonl", 3)]
+
+
+def test_walked_directory_finds_transcripts_but_not_docs(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    (root / "docs").mkdir(parents=True)
+    shutil.copy(HERE / "rollout.md", root / "rollout.md")
+    shutil.copy(HERE / "chat.json", root / "chat.json")
+    (root / "README.md").write_text("# Tool\n\n## Model\n\nThe model.\n\n```python\nimport tool\ntool.run()\n```\n")
+    (root / "docs/faq.md").write_text("## System requirements\n\nPython.\n\n## Model\n\n```python\nx = 1\n```\n")
+    (root / "package.json").write_text('{"name": "x", "description": "d", "scripts": {"test": "jest"}}')
+    (root / "cases.json").write_text('[{"input": "1 2\\n", "output": "3\\n"}]')
+    (root / "data.jsonl").write_text('{"a": 1}\n{"b": 2}\n')
+    cs = load_files([root])
+    origins = {f.origin for f in cs.files}
+    assert origins == {"rollout.md", "chat.json"}
+    assert cs.errors == []
+    assert {c.path for c in cs.context_files()} == {"rollout.md::prompt_tests.py", "chat.json::prompt_tests.py"}
+
+
+@pytest.mark.parametrize("text", [
+    '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "I cannot help with that."}]}',
+    '{"messages": [{"role": "assistant", "content": null}]}',
+    '{"messages": "oops"}',
+    '[1, 2, 3]',
+    '"just a string"',
+    '{"prompt": {"nested": [1]}, "completion": 5}',
+])
+def test_odd_json_is_reported_not_crashed(tmp_path: Path, text: str) -> None:
+    p = tmp_path / "t.json"
+    p.write_text(text)
+    cs = load_files([p])
+    assert cs.files == [] and cs.errors
