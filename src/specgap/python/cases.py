@@ -90,12 +90,13 @@ def specificity(v: object) -> int:
             return specificity(int(s))
         except ValueError:
             pass
-        # identifier-like words are keyword/enum tables in ordinary code; anything else is data
-        return 1 if len(s) <= 3 or s.isidentifier() else 2
+        # one or two characters are flags and codes ("A", "<", "rb"); identifier-like words are
+        # keyword/enum tables in ordinary code; anything else is data
+        return 0 if len(s) <= 2 else 1 if len(s) == 3 or s.isidentifier() else 2
     if isinstance(v, tuple):
-        if not v:
-            return 0
-        total = sum(specificity(e) for e in v) + (1 if len(v) > 1 else 0)
+        specs = [specificity(e) for e in v]
+        # several values together are specific, unless all are as common as 0, 1 and ""
+        total = sum(specs) + (1 if len(v) > 1 and any(specs) else 0)
         return min(total, 3)
     return 1
 
