@@ -162,7 +162,7 @@ def discover(start: Path) -> Config:
                     return cfg
         if (directory / ".git").exists():
             break
-    return Config()
+    return Config(source=f"defaults (no config found from {d} upward)")
 
 
 def at_revision(read: Callable[[str], bytes | None], rev: str) -> Config:

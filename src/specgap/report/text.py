@@ -43,7 +43,8 @@ def _finding(f: Finding) -> list[Text]:
         out.append(_indented("before: ", f.before, "red"))
     if f.after is not None:
         out.append(_indented("after:  ", f.after, "green"))
-    if f.evidence and f.evidence not in (f.before, f.after):
+    shown = {t.strip() for t in (f.before, f.after) if t is not None}
+    if f.evidence and f.evidence.strip() not in shown:
         out.append(_indented("| ", f.evidence, "dim"))
     if f.stats:
         out.append(Text("    " + ", ".join(f"{k}={v}" for k, v in f.stats.items()), style="dim"))
