@@ -11,11 +11,17 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+import shlex
+from dataclasses import dataclass, field
 from typing import Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
+import yaml
+
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
+from specgap.python import pytest_config as pc
 from specgap.python import pytest_hooks as ph
 from specgap.python import testfns as tf
+from specgap.python.line_map import new_line_for
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -296,11 +302,6 @@ class ExitStatusRewritten(Rule):
                     )
 
 
-def _looks_like_tests(value: str) -> bool:
-    """A path or glob that names test files, or matches everything."""
-    return "test" in value.lower() or value.strip("/") in ("*", "*.py", "**", "**/*.py", ".")
-
-
 def _skip_mark(node: ast.AST, skip_vars: set[str]) -> bool:
     name = tf.dotted(node)
     return name.rsplit(".", 1)[-1] in ("skip", "xfail") and ".mark." in f".{name}" or (
@@ -423,7 +424,7 @@ class CollectionNarrowed(Rule):
                         "collect_ignore.append", "collect_ignore.extend", "collect_ignore_glob.append", "collect_ignore_glob.extend"):
                     values = list(st.value.args)
                 strs = [n.value for v in values for n in ast.walk(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                tests = [s for s in strs if _looks_like_tests(s)]
+                tests = [s for s in strs if pc.looks_like_tests(s)]
                 if tests:
                     sev = Severity.LOW if conditional else Severity.HIGH
                     yield self.finding(cf, st, f"collect_ignore excludes test paths: {', '.join(tests[:3])}",
@@ -547,3 +548,330 @@ class TestFrameworkPatched(Rule):
             elif root == "_pytest":
                 yield self.finding(cf, node, f"{base}.{attr} is modified", severity=Severity.LOW,
                                    confidence=Confidence.MEDIUM)
+
+
+# -- runner configuration and CI commands ----------------------------------------------------------
+
+_TEST_CMD = re.compile(
+    r"(?<![\w/.-])(py\.test|pytest|tox|nox|unittest|nosetests|trial|stestr|green)(?![\w-])"
+    r"|\bmake\s+(test|check|tests)\b|\bmanage\.py\s+test\b|\bsetup\.py\s+test\b|\bhatch\s+(run\s+)?test"
+)
+_PYTEST_WORD = re.compile(r"(?<![\w/.-])(py\.test|pytest)(?![\w.-])")
+_YAML_RUN_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "commands"})
+_YAML_FAIL_OK = frozenset({"continue-on-error", "allow_failure", "allow-failure", "ignore_failure"})
+
+
+@dataclass(frozen=True)
+class _Cmd:
+    line: int
+    text: str
+    ignore_rc: bool = False   # tox/Makefile leading `-`, nox success_codes
+    block: int = 0            # commands of one block run in one shell (a YAML `run:` scalar, a script)
+
+
+@dataclass
+class _Commands:
+    cmds: list[_Cmd] = field(default_factory=list)
+    # (line, value text) of settings that let a failing job or env pass, where it runs tests
+    fail_ok: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _yaml_commands(text: str) -> _Commands | None:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    out = _Commands()
+
+    def scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+        if isinstance(node, yaml.ScalarNode):
+            return [node]
+        if isinstance(node, yaml.SequenceNode):
+            return [s for v in node.value for s in scalars(v)]
+        return []
+
+    def runs_tests(node: yaml.Node) -> bool:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, yaml.ScalarNode) and isinstance(n.value, str) and _TEST_CMD.search(n.value):
+                return True
+            if isinstance(n, yaml.MappingNode):
+                stack.extend(v for _k, v in n.value)
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend(n.value)
+        return False
+
+    stack: list[yaml.Node] = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            if key in _YAML_RUN_KEYS:
+                for s in scalars(v):
+                    first = s.start_mark.line + (2 if s.style in ("|", ">") else 1)
+                    for i, ln in enumerate(str(s.value).split("\n")):
+                        if ln.strip():
+                            out.cmds.append(_Cmd(first + i, ln.strip(), block=first))
+            elif key in _YAML_FAIL_OK and isinstance(v, yaml.ScalarNode) and str(v.value).lower() not in ("false", "no", "0", ""):
+                if runs_tests(node):
+                    out.fail_ok.append((k.start_mark.line + 1, f"{key}: {v.value}"))
+            stack.append(v)
+    return out
+
+
+def _tox_commands(text: str) -> _Commands | None:
+    cp = pc.read_ini(text)
+    if cp is None:
+        return None
+    out = _Commands()
+    lines = text.split("\n")
+    for section in cp.sections():
+        if not section.startswith("testenv"):
+            continue
+        cmds: list[_Cmd] = []
+        raw = cp.get(section, "commands", fallback="")
+        start = pc.key_line(text, section, "commands")
+        for cmd in raw.split("\n"):
+            c = cmd.strip()
+            if not c or c.startswith("#"):
+                continue
+            n = next((i + 1 for i in range(start - 1, len(lines)) if c in lines[i]), start)
+            cmds.append(_Cmd(n, c.lstrip("-").strip(), ignore_rc=c.startswith("-"), block=start))
+        out.cmds.extend(cmds)
+        # `ignore_outcome` turns a failing env into a warning (`ignore_errors` only keeps going, still failing)
+        flag = cp.get(section, "ignore_outcome", fallback="").strip().lower()
+        if flag in ("true", "1", "yes") and any(_TEST_CMD.search(c.text) for c in cmds):
+            out.fail_ok.append((pc.key_line(text, section, "ignore_outcome"), f"ignore_outcome = {flag}"))
+    return out
+
+
+def _make_commands(text: str) -> _Commands:
+    out = _Commands()
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.startswith("\t") and line.strip() and not line.strip().startswith("#"):
+            c = line.strip()
+            prefix = re.match(r"^[@+-]*", c).group(0)  # type: ignore[union-attr]
+            out.cmds.append(_Cmd(n, c[len(prefix):], ignore_rc="-" in prefix, block=n))
+    return out
+
+
+def _nox_commands(tree: ast.Module) -> _Commands:
+    out = _Commands()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and tf.call_name(n) in ("run", "run_always", "install"):
+            words = [str(a.value) for a in n.args if isinstance(a, ast.Constant)]
+            codes = next((k.value for k in n.keywords if k.arg == "success_codes"), None)
+            bad = codes is not None and any(isinstance(c, ast.Constant) and c.value != 0 for c in ast.walk(codes))
+            bad = bad or (codes is not None and not isinstance(codes, (ast.List, ast.Tuple, ast.Set)))
+            out.cmds.append(_Cmd(n.lineno, " ".join(words), ignore_rc=bad))
+    return out
+
+
+def _shell_commands(text: str) -> _Commands:
+    return _Commands([_Cmd(n, ln.strip()) for n, ln in enumerate(text.split("\n"), 1)
+                      if ln.strip() and not ln.strip().startswith("#")])
+
+
+def _commands(path: str, sf: SourceFile | None) -> _Commands | None:
+    """The commands a CI file, tox.ini, Makefile, noxfile or CI script runs, with their lines."""
+    if sf is None:
+        return None
+    base = posixpath.basename(path)
+    if base.endswith((".yml", ".yaml")):
+        return _yaml_commands(sf.text)
+    if base == "tox.ini":
+        return _tox_commands(sf.text)
+    if base in ("Makefile", "makefile", "GNUmakefile") or base.endswith(".mk"):
+        return _make_commands(sf.text)
+    if base == "noxfile.py":
+        return _nox_commands(sf.tree) if sf.tree is not None else None
+    if base.endswith((".sh", ".bash")) or "/.ci/" in f"/{path}" or path.startswith(".ci/"):
+        return _shell_commands(sf.text)
+    return None
+
+
+def _pytest_args(cmd: str) -> list[str]:
+    m = _PYTEST_WORD.search(cmd)
+    if not m:
+        return []
+    rest = re.split(r"\s*(?:&&|\|\||;|\|)\s*", cmd[m.end():], maxsplit=1)[0]
+    try:
+        return shlex.split(rest)
+    except ValueError:
+        return rest.split()
+
+
+@register
+class RunnerConfigNarrowed(Rule):
+    """Runner configuration or a test command was changed to run fewer tests.
+
+    What it does: compares pytest's options before and after the change in pytest.ini, tox.ini,
+    setup.cfg and pyproject.toml (`[tool.pytest.ini_options]`, `[tool.pytest]`), and the pytest
+    command lines in CI workflows, tox commands, Makefiles and noxfiles. Reports `addopts` (or a
+    command) gaining `-k`, `--deselect`, `--ignore` of test paths, `-p no:python`/`no:unittest`,
+    `--co` or `--lf`; `testpaths` losing entries; `python_files`/`python_classes`/
+    `python_functions` losing patterns; `norecursedirs` gaining test directories. A new config file
+    with such options counts too. Ignoring non-test paths, marker selection (`-m`) and options
+    newly set to narrow pytest's defaults are reported low.
+
+    Why is this bad: deselected tests cannot fail; the run is green with the failing tests left out,
+    and the change to one config line is easy to miss in review.
+
+    Example:
+        [pytest]
+        addopts = --deselect tests/test_api.py::test_timeout
+
+    Use instead: run the full suite; quarantine flaky tests visibly, with an issue and a marker.
+    """
+
+    id = "SG205"
+    name = "runner-config-narrowed"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    roles = (FileRole.HARNESS, FileRole.PROTECTED, FileRole.TEST)
+    scope = "diff"
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        if cf.after is None:
+            return
+        after = pc.pytest_options(cf.path, cf.after.text)
+        if after is not None:
+            before = pc.pytest_options(cf.path, cf.before.text) if cf.before is not None else None
+            yield from self._options(cf, before or {}, after)
+        yield from self._command_lines(cf)
+
+    def _options(self, cf: ChangedFile, before: dict[str, pc.Option], after: dict[str, pc.Option]) -> Iterator[Finding]:
+        add = after.get("addopts")
+        if add is not None:
+            old = {n.token for n in pc.narrowing(before["addopts"].tokens)} if "addopts" in before else set()
+            for n in pc.narrowing(add.tokens):
+                if n.token not in old:
+                    yield self.finding(cf, add.line, f"addopts gains `{n.token}`: {n.why}",
+                                       severity=None if n.strong else Severity.LOW,
+                                       confidence=None if n.strong else Confidence.MEDIUM,
+                                       before=" ".join(before["addopts"].tokens) if "addopts" in before else None,
+                                       after=" ".join(add.tokens))
+        tp_old, tp_new = before.get("testpaths"), after.get("testpaths")
+        if tp_new is not None:
+            if tp_old is not None:
+                lost = [p for p in tp_old.tokens if p not in tp_new.tokens]
+                if lost:
+                    yield self.finding(cf, tp_new.line, f"testpaths no longer includes {', '.join(lost)}",
+                                       before=" ".join(tp_old.tokens), after=" ".join(tp_new.tokens))
+            elif not all(pc.looks_like_tests(p) or p == "src" for p in tp_new.tokens):
+                yield self.finding(cf, tp_new.line, f"testpaths set to {' '.join(tp_new.tokens)}, which may leave tests out",
+                                   severity=Severity.LOW, confidence=Confidence.LOW)
+        for key, default in (("python_files", ("test_*.py", "*_test.py")), ("python_classes", ("Test",)),
+                             ("python_functions", ("test",))):
+            new = after.get(key)
+            if new is None:
+                continue
+            configured = before.get(key)
+            old_patterns = configured.tokens if configured is not None else default
+            lost = [p for p in old_patterns if p not in new.tokens]
+            if lost and not any(p in ("*", "*.py") for p in new.tokens):
+                sev = Severity.HIGH if configured is not None else Severity.LOW
+                yield self.finding(cf, new.line, f"{key} no longer matches {', '.join(lost)}", severity=sev,
+                                   confidence=None if configured is not None else Confidence.MEDIUM,
+                                   before=" ".join(old_patterns), after=" ".join(new.tokens))
+        nr = after.get("norecursedirs")
+        if nr is not None:
+            old_nr = set(before["norecursedirs"].tokens) if "norecursedirs" in before else set()
+            gained = [p for p in nr.tokens if p not in old_nr and pc.looks_like_tests(p)]
+            if gained:
+                yield self.finding(cf, nr.line, f"norecursedirs now skips {', '.join(gained)}")
+
+    def _command_lines(self, cf: ChangedFile) -> Iterator[Finding]:
+        after = _commands(cf.path, cf.after)
+        if after is None:
+            return
+        before = _commands(cf.path, cf.before) if cf.before is not None else None
+        old = {n.token for c in (before.cmds if before else []) for n in pc.narrowing(_pytest_args(c.text))}
+        for c in after.cmds:
+            if not cf.is_added_line(c.line):
+                continue
+            for n in pc.narrowing(_pytest_args(c.text)):
+                if n.token not in old:
+                    # CI commands select tests for many honest reasons (quarantine, slow suites): medium at most
+                    yield self.finding(cf, c.line, f"test command gains `{n.token}`: {n.why}",
+                                       severity=Severity.MEDIUM if n.strong else Severity.LOW,
+                                       confidence=Confidence.MEDIUM, after=c.text)
+
+
+_MASK = re.compile(r"\|\|\s*(true|:|exit\s+0|echo\b)|;\s*(true|exit\s+0)\s*$|\|\|\s*exit\s*$")
+_ECHOED = re.compile(r"^\s*(echo|printf|true|:)\b")
+
+
+@register
+class CiFailureMasked(Rule):
+    """A CI job, tox env, Makefile target or nox session was changed so that failing tests pass.
+
+    What it does: on the test commands of CI workflows (GitHub, GitLab, others in YAML), tox,
+    Makefiles, noxfiles and CI scripts, finds `|| true`, `|| exit 0`, `; exit 0`, a leading `-`
+    (tox, make), nox `success_codes` other than 0, `set +e` ahead of tests, `continue-on-error` /
+    `allow_failure` / tox `ignore_outcome` on jobs that run tests, a test command replaced by
+    `echo`, and test commands removed from a file that had them.
+
+    Why is this bad: the CI status is what reviewers and graders read; a test command whose failure
+    is ignored reports green whatever the tests say.
+
+    Example:
+        - run: pytest -q || true
+
+    Use instead: let the test command fail the job; mark known failures in the tests themselves.
+    """
+
+    id = "SG206"
+    name = "ci-failure-masked"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    roles = (FileRole.HARNESS, FileRole.PROTECTED)
+    scope = "diff"
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        after = _commands(cf.path, cf.after)
+        if after is None:
+            return
+        before = _commands(cf.path, cf.before) if cf.before is not None else None
+        old_tests = [c for c in before.cmds if _TEST_CMD.search(c.text)] if before else []
+        old_fail_ok = {v for _l, v in before.fail_ok} if before else set()
+        set_e_off: dict[int, _Cmd] = {}  # block -> an added `set +e` in it
+        for c in after.cmds:
+            added = cf.is_added_line(c.line)
+            if re.match(r"^set\s+\+e\b", c.text):
+                if added:
+                    set_e_off[c.block] = c
+                continue
+            if not _TEST_CMD.search(c.text):
+                continue
+            if c.block in set_e_off:
+                off = set_e_off.pop(c.block)
+                yield self.finding(cf, off.line, "`set +e` ahead of the test command lets the step continue past failures",
+                                   severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, after=c.text)
+            if not added:
+                continue
+            if _ECHOED.match(c.text) and old_tests:
+                yield self.finding(cf, c.line, "the test command is only echoed, not run", after=c.text)
+            elif _MASK.search(c.text):
+                yield self.finding(cf, c.line, "the test command's failure is ignored", after=c.text)
+            elif c.ignore_rc:
+                yield self.finding(cf, c.line, "the test command's exit code is ignored", after=c.text)
+        for line, value in after.fail_ok:
+            if cf.is_added_line(line) and value not in old_fail_ok:
+                expr = "${{" in value or "$" in value
+                yield self.finding(cf, line, f"`{value}` lets a job that runs tests pass when they fail",
+                                   severity=Severity.LOW if expr else Severity.MEDIUM, confidence=Confidence.MEDIUM)
+        new_tests = [c for c in after.cmds if _TEST_CMD.search(c.text) and not _ECHOED.match(c.text)]
+        if old_tests and not new_tests and cf.after is not None and cf.before is not None and not cf.after.partial:
+            first = old_tests[0]
+            yield self.finding(cf, new_line_for(cf.before.text, cf.after.text, first.line),
+                               f"all test commands were removed (e.g. `{first.text}`)",
+                               severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, before=first.text)
