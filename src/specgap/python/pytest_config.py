@@ -36,6 +36,15 @@ def read_ini(text: str) -> configparser.RawConfigParser | None:
     return cp
 
 
+def section_line(text: str, section: str) -> int:
+    """Line of the `[section]` header, or 1."""
+    for n, line in enumerate(text.split("\n"), 1):
+        m = _HEADER.match(line)
+        if m and m.group(1).replace('"', "").replace("'", "") == section:
+            return n
+    return 1
+
+
 def key_line(text: str, section: str, key: str) -> int:
     """Line of `key = ...` inside `[section]` (ini or toml header), or of the header, or 1."""
     in_section, header_line = False, 0

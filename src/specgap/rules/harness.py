@@ -12,6 +12,7 @@ import ast
 import posixpath
 import re
 import shlex
+import tomllib
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -875,3 +876,177 @@ class CiFailureMasked(Rule):
             yield self.finding(cf, new_line_for(cf.before.text, cf.after.text, first.line),
                                f"all test commands were removed (e.g. `{first.text}`)",
                                severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, before=first.text)
+
+
+def _first_written_line(cf: ChangedFile) -> int:
+    """The first line the change wrote (1 for deletions and binary files)."""
+    if cf.after is None:
+        return 1
+    if cf.added_lines:
+        return min(cf.added_lines)
+    for n, line in enumerate(cf.after.lines, 1):
+        if line.strip() and cf.is_added_line(n):
+            return n
+    return 1
+
+
+def _pytest11(path: str, text: str | None) -> set[str]:
+    """Names of pytest plugins registered as `pytest11` entry points in pyproject.toml / setup.cfg."""
+    if not text:
+        return set()
+    base = posixpath.basename(path)
+    if base == "pyproject.toml":
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, ValueError):
+            return set()
+        eps = data.get("project", {}).get("entry-points", {}) if isinstance(data.get("project"), dict) else {}
+        group = eps.get("pytest11", {}) if isinstance(eps, dict) else {}
+        return set(group) if isinstance(group, dict) else set()
+    if base == "setup.cfg":
+        cp = pc.read_ini(text)
+        if cp is None or not cp.has_option("options.entry_points", "pytest11"):
+            return set()
+        return {ln.split("=")[0].strip() for ln in cp.get("options.entry_points", "pytest11").split("\n") if "=" in ln}
+    return set()
+
+
+@register
+class StartupInjection(Rule):
+    """Code that Python or pytest runs at startup was planted: `.pth` imports, sitecustomize, bytecode, plugins.
+
+    What it does: reports `.pth` lines that start with `import` (site.py executes them at every
+    interpreter start; path-only lines are fine), new or changed `sitecustomize.py` /
+    `usercustomize.py`, `.pyc` files or `__pycache__` content in the change, and `pytest11` entry
+    points added in pyproject.toml or setup.cfg (medium: plugin projects do this once, on purpose).
+
+    Why is this bad: these run before any test, in the test process, without appearing in an
+    import; planted bytecode whose header matches the source's mtime and size is run instead of the
+    reviewed test source.
+
+    Example:
+        # zz_hook.pth
+        import _hook; _hook.install()
+
+    Use instead: put code in modules that are imported explicitly; never commit bytecode.
+    """
+
+    id = "SG208"
+    name = "startup-injection"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    scope = "diff"
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        for cf in changeset.files:
+            if cf.status is Status.DELETED:
+                continue
+            path = cf.path.rsplit("::", 1)[-1]
+            base = posixpath.basename(path)
+            if base.endswith((".pyc", ".pyo")) or "__pycache__/" in f"/{path}":
+                yield self.finding(cf, 1, "compiled bytecode is part of the change; Python may run it instead of the source",
+                                   evidence=cf.path)
+            elif cf.binary or cf.after is None:
+                continue
+            elif base.endswith(".pth"):
+                for n, line in enumerate(cf.after.lines, 1):
+                    if line.startswith(("import ", "import\t")) and cf.is_added_line(n):
+                        yield self.finding(cf, n, "a .pth line that site.py executes at every interpreter start")
+            elif base in ("sitecustomize.py", "usercustomize.py"):
+                yield self.finding(cf, _first_written_line(cf), f"{base} runs in every Python process started here")
+            elif base in ("pyproject.toml", "setup.cfg"):
+                new = _pytest11(path, cf.after.text) - _pytest11(path, cf.before.text if cf.before else None)
+                if new:
+                    yield self.finding(cf, pc.key_line(cf.after.text, "project.entry-points.pytest11", next(iter(new)))
+                                       if base == "pyproject.toml" else pc.key_line(cf.after.text, "options.entry_points", "pytest11"),
+                                       f"pytest plugin entry point added: {', '.join(sorted(new))}",
+                                       severity=Severity.MEDIUM, confidence=Confidence.MEDIUM)
+
+
+@register
+class ProtectedPathEdited(Rule):
+    """A file under a configured protected path was changed.
+
+    What it does: reports any addition, edit or deletion of a path the project configured as
+    protected (graders, hidden tests, eval sets, reference outputs).
+
+    Why is this bad: protected paths are the measuring apparatus; an agent has no reason to touch
+    them, and every way of touching them can change the verdict.
+
+    Example:
+        # [tool.specgap] protected = ["grader/**"]
+        grader/check.py: -    return score >= 0.9
+                         +    return True
+
+    Use instead: leave protected files alone; if one is wrong, report it instead of editing it.
+    """
+
+    id = "SG209"
+    name = "protected-path-edited"
+    kind = Kind.TAMPERING
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    scope = "diff"
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        for cf in changeset.files:
+            if cf.role is not FileRole.PROTECTED or posixpath.basename(cf.path) in _SPECGAP_CONFIG:
+                continue
+            verb = {Status.ADDED: "created", Status.DELETED: "deleted", Status.RENAMED: "renamed"}.get(cf.status, "edited")
+            yield self.finding(cf, _first_written_line(cf), f"protected path {verb}", evidence=cf.path)
+
+
+_SPECGAP_CONFIG = frozenset({".specgap.toml", "specgap.toml"})
+
+
+def _specgap_table(text: str | None) -> object:
+    if not text:
+        return None
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return "<unparsable>"
+    tool = data.get("tool")
+    return tool.get("specgap") if isinstance(tool, dict) else None
+
+
+@register
+class SpecgapConfigEdited(Rule):
+    """specgap's own configuration was changed.
+
+    What it does: reports changes to `.specgap.toml`, `specgap.toml` and the `[tool.specgap]` table
+    of pyproject.toml (other tables of pyproject.toml are not this rule's business).
+
+    Why is this bad: the config decides which rules run, which paths are protected and what is
+    ignored; an agent that edits it can switch off the check that would catch it.
+
+    Example:
+        [tool.specgap]
+        -select = ["SG"]
+        +ignore = ["SG1", "SG2"]
+
+    Use instead: change specgap's configuration in a separate, human-reviewed change.
+    """
+
+    id = "SG210"
+    name = "specgap-config-edited"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    scope = "diff"
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        for cf in changeset.files:
+            base = posixpath.basename(cf.path)
+            if base in _SPECGAP_CONFIG:
+                verb = {Status.ADDED: "created", Status.DELETED: "deleted"}.get(cf.status, "edited")
+                yield self.finding(cf, _first_written_line(cf), f"specgap configuration file {verb}", evidence=cf.path)
+            elif base == "pyproject.toml" and not cf.binary:
+                old = _specgap_table(cf.before.text if cf.before else None)
+                new = _specgap_table(cf.after.text if cf.after else None)
+                if old != new:
+                    line = pc.section_line(cf.after.text, "tool.specgap") if cf.after and new is not None else _first_written_line(cf)
+                    yield self.finding(cf, line, "[tool.specgap] in pyproject.toml changed" if new is not None
+                                       else "[tool.specgap] removed from pyproject.toml",
+                                       before=str(old) if old is not None else None, after=str(new) if new is not None else None)
