@@ -1,0 +1,213 @@
+"""Build the clean room: the agent's product code next to the trusted tests, and nothing else.
+
+Test paths, conftests and runner config come from the base revision (or from test paths outside
+the repo); the working tree only contributes product code. Files that can run code before or
+around the tests without being imported by them (`.pth`, `sitecustomize`, bytecode caches,
+package metadata with entry points) are never copied from the working tree.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specgap.verify import gitio
+
+# Files that decide how tests are collected and run: always the base revision's version.
+RUNNER_CONFIG = frozenset(
+    {"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py"}
+)
+TEST_DIRS = frozenset({"tests", "test"})
+TEST_FILE_PATTERNS = ("test_*.py", "*_test.py")
+# pytest's default norecursedirs: never look for tests in these.
+_NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}", "site-packages")
+# Startup hooks and caches: code that runs without being imported by a test.
+_STARTUP_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
+_CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox", ".nox"})
+
+EXTERNAL_DIR = "_specgap_tests"
+HOLDOUT_DIR = "_specgap_holdout"
+
+
+@dataclass(frozen=True)
+class Excluded:
+    path: str
+    reason: str
+
+
+@dataclass
+class Room:
+    root: Path
+    base: str                                   # resolved base commit
+    test_files: list[str] = field(default_factory=list)      # room-relative, visible suite
+    holdout_files: list[str] = field(default_factory=list)   # room-relative, held-out suite
+    excluded: list[Excluded] = field(default_factory=list)   # agent files left out, and why
+    harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
+    product_paths: list[str] = field(default_factory=list)   # room-relative sys.path entries
+
+
+def is_test_file(path: str) -> bool:
+    base = posixpath.basename(path)
+    return any(fnmatch.fnmatchcase(base, p) for p in TEST_FILE_PATTERNS)
+
+
+def is_trusted_path(path: str, extra: tuple[str, ...] = ()) -> bool:
+    """Paths whose content must come from the base revision, never from the agent."""
+    parts = path.split("/")
+    if parts[-1] in RUNNER_CONFIG or is_test_file(path):
+        return True
+    if any(p in TEST_DIRS for p in parts[:-1]):
+        return True
+    return any(path == e or path.startswith(e.rstrip("/") + "/") for e in extra)
+
+
+def dropped_reason(path: str) -> str | None:
+    """Why a working-tree file never enters the room (None: it may), or "" for silent cache drops."""
+    parts = path.split("/")
+    if any(p in _CACHE_PARTS for p in parts) or path.endswith((".pyc", ".pyo")):
+        return ""
+    if parts[-1] in _STARTUP_NAMES:
+        return "interpreter startup hook"
+    if path.endswith(".pth"):
+        return "path configuration file (runs `import` lines at startup)"
+    if any(p.endswith((".dist-info", ".egg-info")) for p in parts):
+        return "package metadata (can declare pytest plugins)"
+    return None
+
+
+def _norecurse(path: str) -> bool:
+    return any(fnmatch.fnmatchcase(p, pat) for p in path.split("/")[:-1] for pat in _NORECURSE)
+
+
+def _write(root: Path, rel: str, data: bytes, executable: bool = False) -> None:
+    dest = root / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+    if executable:
+        dest.chmod(0o755)
+
+
+def _inside(repo: Path, p: Path) -> str | None:
+    """`p` as a repo-relative posix path, or None when it lies outside the repo."""
+    try:
+        return p.resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return None
+
+
+def build(
+    repo: Path,
+    base_rev: str,
+    dest: Path,
+    *,
+    tests: tuple[Path, ...] = (),
+    holdout: Path | None = None,
+    product_from_base: bool = False,
+    select=is_test_file,
+) -> Room:
+    """Fill `dest` with the clean room; raise `gitio.GitError` for unusable input.
+
+    `product_from_base` builds the do-nothing room: the base revision's product code with the
+    same tests. `select(path)` says which trusted files are test files to run.
+    """
+    repo = gitio.toplevel(repo)
+    base = gitio.resolve(repo, base_rev)
+    inside: list[str] = []
+    outside: list[Path] = []
+    for t in tests:
+        rel = _inside(repo, t if t.is_absolute() else repo / t)
+        if rel is not None:
+            inside.append("" if rel == "." else rel)
+        elif t.exists():
+            outside.append(t)
+        else:
+            raise gitio.GitError(f"test path {t} does not exist")
+    extra = tuple(i for i in inside if i)
+
+    room = Room(root=dest, base=base)
+    entries = {e.path: e for e in gitio.tree(repo, base)}
+    contents = gitio.blobs(repo, [e.sha for e in entries.values() if e.mode != "120000"])
+
+    def trusted(path: str) -> bool:
+        return is_trusted_path(path, extra)
+
+    for e in entries.values():
+        if e.mode == "120000" or dropped_reason(e.path) is not None:
+            continue
+        if trusted(e.path) or product_from_base:
+            _write(dest, e.path, contents[e.sha], e.mode == "100755")
+
+    work = gitio.worktree_files(repo)
+    present = set()
+    for rel in work:
+        src = repo / rel
+        try:
+            st = src.lstat()
+        except OSError:
+            continue  # listed in the index but deleted in the working tree
+        present.add(rel)
+        if trusted(rel):
+            base_entry = entries.get(rel)
+            if base_entry is None or contents.get(base_entry.sha) != _read(src):
+                room.harness_changed.append(rel)
+                room.excluded.append(Excluded(rel, "test or runner file: the base revision's version is used"))
+            continue
+        reason = dropped_reason(rel)
+        if reason is not None:
+            if reason:
+                room.excluded.append(Excluded(rel, reason))
+            continue
+        if product_from_base:
+            continue
+        if os.path.islink(src) or not src.is_file():
+            room.excluded.append(Excluded(rel, "symbolic link or special file"))
+            continue
+        _write(dest, rel, src.read_bytes(), bool(st.st_mode & 0o111))
+    room.harness_changed += [p for p in entries if trusted(p) and p not in present]
+
+    # Which trusted files run as tests.
+    roots = inside or [""]
+    for path in sorted(entries):
+        if not trusted(path) or not (dest / path).is_file():
+            continue
+        for r in roots:
+            under = r == "" or path == r or path.startswith(r.rstrip("/") + "/")
+            if under and (path == r or (select(path) and not _norecurse(path[len(r):].lstrip("/")))):
+                room.test_files.append(path)
+                break
+    for i, t in enumerate(outside):
+        room.test_files += _copy_external(t, dest, f"{EXTERNAL_DIR}/{i}_{t.name}", select)
+    if holdout is not None:
+        if not holdout.exists():
+            raise gitio.GitError(f"holdout path {holdout} does not exist")
+        room.holdout_files = _copy_external(holdout, dest, f"{HOLDOUT_DIR}/{holdout.name}", select)
+    room.product_paths = [p for p in ("src", "") if (dest / p).is_dir()]
+    room.excluded.sort(key=lambda x: x.path)
+    return room
+
+
+def _read(p: Path) -> bytes | None:
+    try:
+        return p.read_bytes()
+    except OSError:
+        return None
+
+
+def _copy_external(src: Path, dest: Path, rel: str, select) -> list[str]:
+    """Copy trusted tests from outside the repo (caches skipped, symlinks followed)."""
+    target = dest / rel
+    if src.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, target)
+        return [rel]
+    shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
+    found = []
+    for p in sorted(target.rglob("*.py")):
+        r = p.relative_to(dest).as_posix()
+        if select(r) and not _norecurse(p.relative_to(target).as_posix()):
+            found.append(r)
+    return found

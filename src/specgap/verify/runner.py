@@ -1,0 +1,261 @@
+"""Start the child, carry the authenticated records out of it, and clean up after it.
+
+The parent owns the clock and the channel: it reads records and output concurrently, kills the
+whole process group at the end (or at the wall-time limit, or when output floods), and then
+checks every record's HMAC chain. Nothing the child prints or returns is taken as a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specgap.verify import sandbox
+
+CHILD = Path(__file__).with_name("child.py")
+_MAX_RECORDS = 256 << 20
+
+
+@dataclass
+class RunResult:
+    records: list[dict] = field(default_factory=list)   # authenticated records, in order
+    forged: list[str] = field(default_factory=list)     # lines on the channel that failed authentication
+    output: str = ""                                     # head and tail of stdout+stderr, for the report
+    returncode: int | None = None
+    timed_out: bool = False
+    flooded: bool = False
+    leftovers: bool = False                              # processes still alive in the group at the end
+    wall: float = 0.0
+    cpu: float = 0.0
+    isolation: str = "none"
+    spawn_error: str = ""
+
+
+@dataclass
+class Child:
+    """One child interpreter run, fully described (the room is already built)."""
+
+    python: str
+    room: Path
+    work: Path                  # private scratch dir for this run (harness, pycache, home)
+    mode: str                   # pytest | unittest | script
+    files: list[str]
+    args: list[str] = field(default_factory=list)
+    site: list[str] = field(default_factory=list)
+    level: str = "none"
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+
+
+def trusted_site(python: str) -> list[str]:
+    """The interpreter's own site-packages, asked without running any .pth file (`-I -S`)."""
+    code = "import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p['purelib'], p['platlib']]))"
+    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
+    if out.returncode != 0:
+        raise OSError(f"{python} could not be started: {out.stderr.strip()[-300:]}")
+    return [p for p in dict.fromkeys(json.loads(out.stdout)) if os.path.isdir(p)]
+
+
+def interpreter_roots(python: str) -> list[str]:
+    code = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.executable]))"
+    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
+    prefix, base, exe = json.loads(out.stdout)
+    return [p for p in dict.fromkeys([prefix, base, os.path.dirname(os.path.realpath(exe))]) if not p.startswith("/usr")]
+
+
+def _scratch(level: str, work: Path) -> Path:
+    """The child's writable temp dir, as the child sees it (bwrap: an empty tmpfs)."""
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
+    return Path(sandbox.SANDBOX_TMP) if level == "bwrap" else work / "tmp"
+
+
+def clean_env(level: str, work: Path, *, autoload: bool = False) -> dict[str, str]:
+    """An `env -i`-like environment: nothing from the caller (no PYTEST_ADDOPTS, PYTEST_PLUGINS ...)."""
+    tmp = _scratch(level, work)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp / "home"), "TMPDIR": str(tmp / "work"), "LANG": "C.UTF-8"}
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    if level != "bwrap":
+        for d in ("home", "work"):
+            (tmp / d).mkdir(exist_ok=True)
+    return env
+
+
+def confine(cmd: list[str], level: str, work: Path, cwd: Path, readonly: list[Path], python: str) -> list[str]:
+    if level != "bwrap":
+        return sandbox.wrap(level, cmd, readonly=[], cwd=cwd)
+    tmp = _scratch(level, work)
+    ro = [cwd, *readonly, *map(Path, interpreter_roots(python))]
+    wrapped = sandbox.wrap("bwrap", cmd, readonly=ro, cwd=cwd)
+    at = wrapped.index("--chdir")  # the tmpfs starts empty: make home and the work dir first
+    wrapped[at:at] = ["--dir", str(tmp / "home"), "--dir", str(tmp / "work")]
+    return wrapped
+
+
+def run(child: Child) -> RunResult:
+    res = RunResult(isolation=child.level)
+    harness = child.work / "harness"
+    harness.mkdir(parents=True, exist_ok=True)
+    boot = harness / "child.py"
+    shutil.copyfile(CHILD, boot)
+    pycache = _scratch(child.level, child.work) / "pycache"
+    key = secrets.token_bytes(32)
+    rfd, wfd = os.pipe()
+    cfg = {
+        "key": key.hex(),
+        "fd": wfd,
+        "mode": child.mode,
+        "path": [str(child.room / p) if p else str(child.room) for p in _product_paths(child.room)],
+        "site": child.site,
+        "args": child.args,
+        "files": child.files,
+    }
+    cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={pycache}", str(boot)]
+    cmd = confine(cmd, child.level, child.work, child.room, [harness, *map(Path, child.site)], child.python)
+    env = clean_env(child.level, child.work)
+    raw = execute(cmd, env, child.room, child.limits, res, stdin=json.dumps(cfg).encode(), channel=(rfd, wfd))
+    res.records, res.forged = authenticate(key, raw)
+    return res
+
+
+def execute(cmd: list[str], env: dict[str, str], cwd: Path, limits: sandbox.Limits, res: RunResult, *,
+            stdin: bytes = b"", channel: tuple[int, int] | None = None) -> bytes:
+    """Run `cmd` in its own process group under `limits`; fill `res`; return the channel's bytes."""
+    start = time.monotonic()
+    before = os.times()
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(channel[1],) if channel else (),
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            preexec_fn=sandbox.preexec(limits),
+        )
+    except OSError as exc:
+        if channel:
+            os.close(channel[0])
+            os.close(channel[1])
+        res.spawn_error = f"could not start {cmd[0]}: {exc}"
+        return b""
+    if channel:
+        os.close(channel[1])
+    try:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    except OSError:
+        pass  # the child died before reading; its missing records say so
+    raw, out = _pump(proc, channel[0] if channel else None, limits, start, res)
+    res.wall = time.monotonic() - start
+    after = os.times()
+    res.cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    res.returncode = proc.returncode
+    res.output = out.decode("utf-8", "replace")
+    return raw
+
+
+def _product_paths(room: Path) -> list[str]:
+    return [p for p in ("src", "") if (room / p).is_dir()]
+
+
+def _kill(proc: subprocess.Popen, res: RunResult) -> None:
+    try:
+        os.killpg(proc.pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    if alive:
+        res.leftovers = proc.poll() is not None  # the leader is gone but its group is not
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _pump(proc: subprocess.Popen, rfd: int | None, limits: sandbox.Limits, start: float, res: RunResult) -> tuple[bytes, bytearray]:
+    sel = selectors.DefaultSelector()
+    if rfd is not None:
+        sel.register(rfd, selectors.EVENT_READ, "rec")
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    raw = bytearray()
+    head, tail, total = bytearray(), bytearray(), 0  # first and last 8 KiB of the output
+    exited_at: float | None = None
+    while sel.get_map():
+        now = time.monotonic()
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+            _kill(proc, res)
+        if exited_at is None and now - start > limits.wall:
+            res.timed_out = True
+            _kill(proc, res)
+            proc.wait()
+            exited_at = now
+        if exited_at is not None and now - exited_at > 2:
+            break  # a process outside our group still holds a pipe: stop listening
+        for key, _ in sel.select(timeout=0.2):
+            chunk = os.read(key.fd, 1 << 16)
+            if not chunk:
+                sel.unregister(key.fd)
+                continue
+            if key.data == "rec":
+                raw += chunk
+                if len(raw) > _MAX_RECORDS:
+                    res.flooded = True
+            else:
+                total += len(chunk)
+                if len(head) < 8192:
+                    head += chunk[: 8192 - len(head)]
+                tail = (tail + chunk)[-8192:]
+                if total > limits.output:
+                    res.flooded = True
+            if res.flooded and exited_at is None:
+                _kill(proc, res)
+                proc.wait()
+                exited_at = time.monotonic()
+    proc.wait()
+    _kill(proc, res)
+    sel.close()
+    if rfd is not None:
+        os.close(rfd)
+    proc.stdout.close()
+    rest = total - len(head)
+    if rest > len(tail):
+        return bytes(raw), head + f"\n... [{rest - len(tail)} bytes omitted] ...\n".encode() + tail
+    return bytes(raw), head + tail[len(tail) - rest :] if rest else head
+
+
+def authenticate(key: bytes, raw: bytes) -> tuple[list[dict], list[str]]:
+    """Records whose HMAC chain and sequence check out, up to the first one that does not."""
+    records: list[dict] = []
+    forged: list[str] = []
+    prev = b""
+    for line in raw.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            outer = json.loads(line)
+            body, mac = outer["r"], outer["m"]
+            good = hmac.compare_digest(hmac.new(key, prev + body.encode(), hashlib.sha256).hexdigest(), mac)
+            rec = json.loads(body) if good else None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            good, rec = False, None
+        if not good or rec.get("seq") != len(records):
+            forged.append(line[:200].decode("utf-8", "replace"))
+            continue
+        prev = mac.encode()
+        records.append(rec)
+    return records, forged
+
+

@@ -1,0 +1,206 @@
+"""One verification: clean room, disguised tests, sandboxed child, verdict, honesty signals."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specgap.model import Finding
+from specgap.verify import canaries, cleanroom, gitio, runner, sandbox, verdict
+from specgap.verify.checks import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
+
+RUNNERS = ("pytest", "unittest", "script")
+
+
+@dataclass
+class Options:
+    repo: Path
+    base: str
+    tests: tuple[Path, ...] = ()
+    holdout: Path | None = None
+    python: str = ""
+    runner: str = "pytest"
+    isolation: str = "auto"
+    plugins: tuple[str, ...] = ()
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    nop_check: bool = True
+    inflation: bool = True
+    seed: int | None = None
+
+
+@dataclass
+class Outcome:
+    verdict: verdict.Verdict
+    isolation: str = "none"
+    isolation_note: str = ""
+    base: str = ""
+    runner: str = "pytest"
+    timing: dict[str, float] = field(default_factory=dict)
+    output: str = ""
+
+
+def _select(kind: str):
+    if kind == "unittest":
+        return lambda p: p.rsplit("/", 1)[-1].startswith("test") and p.endswith(".py")
+    if kind == "script":
+        return lambda p: p.endswith(".py") and p.rsplit("/", 1)[-1].startswith("test")
+    return cleanroom.is_test_file
+
+
+def _error(message: str, **kw) -> Outcome:
+    v = verdict.Verdict(status=verdict.ERROR, message=message, evidence=[RunError.found(message)])
+    return Outcome(verdict=v, **kw)
+
+
+def verify(opts: Options) -> Outcome:
+    python = opts.python or _default_python()
+    try:
+        level, note = sandbox.choose(opts.isolation)
+    except sandbox.SandboxUnavailable as exc:
+        return _error(str(exc))
+    try:
+        site = runner.trusted_site(python)
+    except (OSError, ValueError) as exc:
+        return _error(f"interpreter {python!r} is not usable: {exc}")
+    if opts.runner == "script" and not opts.tests:
+        return _error("script graders need --tests naming the grader script(s)")
+    work = Path(tempfile.mkdtemp(prefix="specgap-verify-"))
+    try:
+        return _verify(opts, python, level, note, site, work)
+    except gitio.GitError as exc:
+        return _error(str(exc), isolation=level, isolation_note=note)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _default_python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random):
+    room = cleanroom.build(
+        opts.repo, opts.base, work / "room", tests=opts.tests, holdout=opts.holdout,
+        product_from_base=from_base, select=_select(opts.runner),
+    )
+    files = room.test_files + room.holdout_files
+    plan = canaries.Plan()
+    if opts.runner != "script":
+        texts = {f: (room.root / f).read_text("utf-8", "surrogateescape") for f in files}
+        plan, rewritten = canaries.plan_and_rewrite(texts, rng)
+        for f, text in rewritten.items():
+            if text != texts[f]:
+                (room.root / f).write_text(text, "utf-8", "surrogateescape")
+    return room, files, plan
+
+
+def _child(opts: Options, python: str, level: str, site: list[str], work: Path, room, files, *, stop_first=False):
+    args: list[str] = []
+    if opts.runner == "pytest":
+        ini = work / "harness" / "pytest.ini"
+        ini.parent.mkdir(parents=True, exist_ok=True)
+        ini.write_text("[pytest]\npython_files = test_*.py *_test.py\npython_classes = Test\npython_functions = test\n")
+        basetemp = runner._scratch(level, work) / "work" / "basetemp"
+        args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
+                "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib",
+                "-q", "-o", "console_output_style=classic", "--basetemp", str(basetemp)]
+        for p in opts.plugins:
+            args += ["-p", p]
+        if stop_first:
+            args.append("-x")
+        args += files
+    return runner.Child(python=python, room=room.root, work=work, mode=opts.runner, files=files, args=args,
+                        site=site, level=level, limits=opts.limits)
+
+
+def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:
+    rng = random.Random(opts.seed) if opts.seed is not None else random.SystemRandom()
+    room, files, plan = _prepare(opts, work / "main", from_base=False, rng=rng)
+    out = Outcome(verdict=verdict.Verdict(status=verdict.PASS), isolation=level, isolation_note=note,
+                  base=room.base, runner=opts.runner)
+    if plan.errors:
+        return _error("malformed test file(s): " + "; ".join(f"{p}: {e}" for p, e in plan.errors.items()),
+                      isolation=level, isolation_note=note, base=room.base, runner=opts.runner)
+    if not files:
+        return _error("no test files found at the base revision" + (" under the given --tests" if opts.tests else ""),
+                      isolation=level, isolation_note=note, base=room.base, runner=opts.runner)
+    res = runner.run(_child(opts, python, level, site, work / "main", room, files))
+    v = verdict.decide(plan, res)
+    out.verdict, out.output = v, res.output
+    out.timing["run"] = res.wall
+    v.evidence += [ExcludedFile.found(f"{e.path}: {e.reason}", path=e.path) for e in room.excluded]
+
+    if opts.holdout is not None:
+        gap = verdict.holdout_gap(v)
+        if gap is not None:
+            v.evidence.append(gap)
+    if v.status == verdict.PASS and opts.nop_check:
+        _nop(opts, python, level, site, work, rng, out)
+    if room.harness_changed and opts.inflation and opts.runner == "pytest" and v.status != verdict.ERROR:
+        _inflation(opts, python, level, work, out)
+    return out
+
+
+def _nop(opts: Options, python: str, level: str, site: list[str], work: Path, rng, out: Outcome) -> None:
+    """Run the same tests on the base revision's product code: if they pass, the change proved nothing."""
+    room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng)
+    res = runner.run(_child(opts, python, level, site, work / "nop", room, files, stop_first=True))
+    out.timing["do_nothing"] = res.wall
+    nv = verdict.decide(plan, res)
+    if nv.status == verdict.PASS:
+        out.verdict.evidence.append(DoNothingPasses.found(
+            "the base revision already passes these tests: this run proves nothing about the change"))
+        out.verdict.notes.append("do-nothing check: base code passes the same tests")
+
+
+_SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
+
+
+def _inflation(opts: Options, python: str, level: str, work: Path, out: Outcome) -> None:
+    """Run the suite the naive way on a sandboxed copy of the working tree and compare pass counts."""
+    repo = gitio.toplevel(opts.repo)
+    naive = work / "naive" / "tree"
+    for rel in gitio.worktree_files(repo):
+        src = repo / rel
+        if src.is_file() and not src.is_symlink():
+            dest = naive / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+    nwork = work / "naive"
+    cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    cmd = runner.confine(cmd, level, nwork, naive, [], python)
+    res = runner.RunResult(isolation=level)
+    env = runner.clean_env(level, nwork, autoload=True)
+    # A naive grader runs the tests from the tree itself, with the repo's own setup.
+    env["PYTHONPATH"] = ":".join(str(naive / p) for p in ("src", "") if (naive / p).is_dir())
+    runner.execute(cmd, env, naive, opts.limits, res)
+    out.timing["naive"] = res.wall
+    counts: dict[str, int] = {}
+    for line in res.output.splitlines()[-5:]:
+        for n, what in _SUMMARY.findall(line):
+            counts[what.rstrip("s") if what.startswith("error") else what] = int(n)
+    claimed = counts.get("passed", 0)
+    passed, total = out.verdict.count("visible")
+    msg = (f"the agent's own test setup reports {claimed} passed (exit status {res.returncode}); "
+           f"the clean-room run passed {passed} of {total}")
+    out.verdict.notes.append(msg)
+    if claimed > passed or (res.returncode == 0 and out.verdict.status != verdict.PASS):
+        out.verdict.evidence.append(HarnessInflation.found(msg, evidence=res.output[-1500:]))
+
+
+def scan_findings(repo: Path, base: str) -> tuple[list[Finding], str]:
+    """The static scan's findings for the same change, or why they are unavailable."""
+    try:
+        from specgap.engine import run_rules
+        from specgap.inputs import load_git
+        from specgap.rules import scan_rules
+
+        changeset = load_git(repo, base=base)
+        return run_rules(changeset, scan_rules()), ""
+    except Exception as exc:  # the scan is an extra: its failure must not sink the verdict
+        return [], f"static scan unavailable: {type(exc).__name__}: {exc}"

@@ -1,0 +1,187 @@
+"""Turn authenticated records into a verdict: strict accounting, canaries, sentinels.
+
+A real test passes only when it has exactly one record per phase and every one of them passed.
+Missing, skipped (other than by the test file's own marker), xfailed, failed, duplicated: all fail.
+A planted test that passes proves manipulation. The child's exit code is never consulted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from specgap.model import Finding
+from specgap.verify import checks
+from specgap.verify.canaries import CANARY, Plan
+from specgap.verify.cleanroom import HOLDOUT_DIR
+from specgap.verify.runner import RunResult
+
+PASS, FAIL, TAMPERED, ERROR = "pass", "fail", "tampered", "error"
+EXIT = {PASS: 0, FAIL: 1, TAMPERED: 1, ERROR: 2}
+_PARAMS = re.compile(r"\[.*\]$", re.S)
+
+
+@dataclass
+class TestRow:
+    id: str
+    status: str          # passed | failed | skipped | xfailed | missing | duplicated | skipped-by-marker
+    suite: str = "visible"
+    detail: str = ""
+
+
+@dataclass
+class Verdict:
+    status: str
+    tests: list[TestRow] = field(default_factory=list)
+    evidence: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def count(self, suite: str | None = None) -> tuple[int, int]:
+        """(passed, counted) over tests that count (marker skips do not)."""
+        rows = [t for t in self.tests if t.status != "skipped-by-marker" and (suite is None or t.suite == suite)]
+        return sum(t.status == "passed" for t in rows), len(rows)
+
+
+def _status(phases: list[dict]) -> tuple[str, str]:
+    """The status of one test from its phase records, and the first failure message."""
+    whens = [p["when"] for p in phases]
+    if any(whens.count(w) > 1 for w in ("setup", "call", "teardown")):
+        return "duplicated", f"phases reported: {', '.join(whens)}"
+    for p in phases:
+        if p["outcome"] != "passed":
+            if p["outcome"] == "skipped" and p.get("by_marker") and p["when"] == "setup":
+                continue
+            return p["outcome"], f"{p['when']}: {p.get('msg', '')}".strip()
+    outcomes = {p["when"]: p for p in phases}
+    setup = outcomes.get("setup")
+    if setup is not None and setup["outcome"] == "skipped":
+        return "skipped-by-marker", setup.get("msg", "")
+    if "call" not in outcomes:
+        return "missing", "no call phase recorded"
+    return "passed", ""
+
+
+def decide(plan: Plan, run: RunResult) -> Verdict:
+    v = Verdict(status=PASS)
+    ev = v.evidence
+    if run.spawn_error:
+        ev.append(checks.RunError.found(run.spawn_error))
+        v.status, v.message = ERROR, run.spawn_error
+        return v
+
+    collected: list[str] = []
+    phases: dict[str, list[dict]] = defaultdict(list)
+    collect_errors: list[dict] = []
+    crash = ""
+    final_at = None
+    late = 0
+    for i, rec in enumerate(run.records):
+        t = rec.get("t")
+        if final_at is not None:
+            late += t != "crash"
+            continue
+        if t == "collected":
+            if collected:
+                ev.append(checks.ForgedRecords.found("the trusted reporter saw collection finish twice"))
+            collected += rec.get("ids", [])
+        elif t == "phase":
+            phases[rec["id"]].append(rec)
+        elif t == "collect_error":
+            collect_errors.append(rec)
+        elif t == "crash":
+            crash = rec.get("msg", "")
+        elif t == "final":
+            final_at = i
+    if run.forged:
+        ev.append(checks.ForgedRecords.found(
+            f"{len(run.forged)} line(s) on the result channel failed authentication", evidence="\n".join(run.forged[:5])))
+    if late:
+        ev.append(checks.ForgedRecords.found(f"{late} record(s) arrived after the end-of-run record"))
+
+    # Planted tests: any that passed convicts the run.
+    real_ids: list[str] = []
+    for tid in dict.fromkeys(collected + list(phases)):
+        kind = plan.injected_kind(tid)
+        if kind is None:
+            real_ids.append(tid)
+            continue
+        status, _ = _status(phases.get(tid, []))
+        if status == "passed":
+            copied = plan.display(tid.rsplit("::", 1)[0]) + "::" + kind[1]
+            rule = checks.CanaryPassed if kind[0] == CANARY else checks.SentinelHeld
+            what = "a canary copy" if kind[0] == CANARY else "a sentinel copy"
+            ev.append(rule.found(f"{what} of {copied} (expected value replaced) passed", path=tid.split("::", 1)[0],
+                                 evidence=tid))
+
+    seen_functions = {_PARAMS.sub("", t) for t in real_ids}
+    for tid in real_ids:
+        status, detail = _status(phases.get(tid, []))
+        if status == "missing" and tid not in phases:
+            detail = "collected but no result recorded"
+        row = TestRow(plan.display(tid), status, _suite(tid), detail)
+        v.tests.append(row)
+        if status == "duplicated":
+            ev.append(checks.DuplicateResults.found(f"{row.id}: {detail}", path=tid.split("::", 1)[0]))
+        elif status in ("skipped", "xfailed"):
+            ev.append(checks.RuntimeSkip.found(f"{row.id} was {status} at run time: {detail}", path=tid.split("::", 1)[0]))
+    errors_by_path = {e["id"].split("::", 1)[0]: e.get("msg", "") for e in collect_errors}
+    missing = []
+    for fid in sorted(plan.expected):
+        path, *rest = fid.split("::")
+        disguised = "::".join([path, *rest[:-1], plan.names.get(rest[-1], rest[-1])])
+        if disguised not in seen_functions:
+            detail = errors_by_path.get(path, "")
+            detail = f"collection error: {detail.strip().splitlines()[-1] if detail.strip() else ''}" if path in errors_by_path else "never collected"
+            v.tests.append(TestRow(fid, "missing", _suite(fid), detail))
+            missing.append(fid)
+    for e in collect_errors:
+        if not any(t.id.startswith(e["id"]) for t in v.tests):
+            v.tests.append(TestRow(e["id"], "error", _suite(e["id"]), e.get("msg", "").strip()[-300:]))
+    if missing:
+        ev.append(checks.MissingResults.found(
+            f"{len(missing)} expected test(s) produced no result", evidence="\n".join(missing[:20])))
+
+    if final_at is None and not run.timed_out and not run.flooded:
+        why = f"the child exited with status {run.returncode}" + (f" after: {crash}" if crash else "")
+        ev.append(checks.NoFinalRecord.found(f"the run ended before its end-of-run record; {why}", evidence=run.output[-2000:]))
+
+    if run.timed_out:
+        msg = f"the suite did not finish within {run.wall:.0f}s (wall-time limit); the process group was killed"
+        ev.append(checks.RunError.found(msg))
+        v.message = msg
+    elif run.flooded:
+        msg = "the suite flooded its output or result channel past the limit; the process group was killed"
+        ev.append(checks.RunError.found(msg))
+        v.message = msg
+    elif not v.tests:
+        v.message = "no tests were found to run"
+        ev.append(checks.RunError.found(v.message))
+    if run.leftovers:
+        v.notes.append("processes were still running in the test's process group after it ended; they were killed")
+
+    tamper = {checks.CanaryPassed.id, checks.SentinelHeld.id, checks.ForgedRecords.id}
+    if any(f.rule_id in tamper for f in ev):
+        v.status = TAMPERED
+    elif v.message:
+        v.status = ERROR
+    elif final_at is None or any(t.status not in ("passed", "skipped-by-marker") for t in v.tests):
+        v.status = FAIL
+    v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
+    return v
+
+
+def _suite(tid: str) -> str:
+    return "holdout" if tid.startswith(HOLDOUT_DIR + "/") else "visible"
+
+
+def holdout_gap(v: Verdict, threshold: float = 0.25) -> Finding | None:
+    vp, vn = v.count("visible")
+    hp, hn = v.count("holdout")
+    if not vn or not hn:
+        return None
+    gap = vp / vn - hp / hn
+    msg = f"visible tests: {vp}/{vn} passed ({vp / vn:.0%}); held-out: {hp}/{hn} ({hp / hn:.0%})"
+    v.notes.append(msg)
+    return checks.HoldoutGap.found(msg + f"; gap {gap:.0%}") if gap >= threshold else None
