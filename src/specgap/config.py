@@ -8,10 +8,15 @@ relax the rules that judge it.
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, from PyPI
+    import tomli as tomllib
 
 from specgap.inputs.roles import DEFAULT_TEST_PATTERNS, RoleConfig
 from specgap.model import Severity
