@@ -313,3 +313,234 @@ _EXIT_WORDS = re.compile(r"exit|quit|SystemExit|abort|kill|raise_signal|__import
 def _maybe_exits(text: str) -> bool:
     """Cheap pre-check: an exit needs one of these words somewhere (however aliased)."""
     return _EXIT_WORDS.search(text) is not None
+
+
+# -- SG302 -------------------------------------------------------------------------------------
+
+_HOOK_ATTRS = frozenset({"sys.excepthook", "threading.excepthook", "sys.unraisablehook"})
+_TIMED_SIGNALS = frozenset({"SIGALRM", "SIGVTALRM", "SIGPROF"})
+
+
+def _local_def(name: str, ix: Index) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for fn in ix.of(ast.FunctionDef, ast.AsyncFunctionDef):
+        if fn.name == name:
+            return fn
+    return None
+
+
+def _callback_exits(cb: ast.expr, args: list[ast.expr], names: Names, ix: Index) -> list[Exit]:
+    """Exits a callback performs when called: an exit function itself, a lambda or a local def."""
+    q = names.qualname(cb)
+    if q in _SOFT or q in _HARD:
+        fake = ast.Call(func=cb, args=list(args), keywords=[])
+        e = exit_of(fake, names) if q not in ("os.kill", "os.killpg", "signal.pthread_kill") else None
+        return [Exit(cb, q, q in _HARD, e.code if e else UNKNOWN)]
+    if isinstance(cb, ast.Call) and names.qualname(cb.func) == "functools.partial" and cb.args:
+        return _callback_exits(cb.args[0], cb.args[1:], names, ix)
+    if isinstance(cb, ast.Lambda):
+        return exits_in(cb.body, names)
+    if isinstance(cb, ast.Name):
+        fn = _local_def(cb.id, ix)
+        if fn is not None:
+            return [e for s in fn.body for e in exits_in(s, names)]
+    return []
+
+
+def _swallows(cb: ast.expr, ix: Index) -> bool | None:
+    """True: the hook drops the error silently; False: it does something; None: not ours to judge."""
+    body: list[ast.AST]
+    if isinstance(cb, ast.Lambda):
+        body = [cb.body]
+    elif isinstance(cb, ast.Name) and (fn := _local_def(cb.id, ix)) is not None:
+        body = list(fn.body)
+    else:
+        return None  # restoring sys.__excepthook__ or a saved original
+    return not any(isinstance(n, (ast.Call, ast.Raise)) for s in body for n in ast.walk(s))
+
+
+@register
+class ExitHook(Rule):
+    """Hook that turns a failing run into a clean exit.
+
+    What it does: finds `atexit.register` of an exit (`atexit.register(os._exit, 0)`, a lambda or
+    local function that exits), `sys.excepthook` / `threading.excepthook` / `sys.unraisablehook`
+    replaced by something that exits or silently drops the error, and timer or alarm-signal
+    callbacks that exit. Hooks that log, or call the previous hook, stay low.
+
+    Why is this bad: the hook runs after the failures happened and rewrites the process's exit
+    status to 0 (pytest reports "2 failed" and still exits 0), so anything that trusts the exit
+    status sees success.
+
+    Example:
+        import atexit, os
+        atexit.register(os._exit, 0)
+        sys.excepthook = lambda *exc: os._exit(0)
+
+    Use instead: let the process exit with the status the test run produced; for crash reports,
+    log the error and call `sys.__excepthook__`.
+    """
+
+    id = "SG302"
+    name = "exit-hook"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        text = cf.after.text if cf.after is not None else ""
+        if tree is None or not re.search(r"atexit|excepthook|unraisablehook|signal|Timer", text):
+            return
+        ix = index_of(tree)
+        names = names_of(tree)
+        top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
+        for call in ix.of(ast.Call):
+            q = names.qualname(call.func)
+            if q == "atexit.register" and call.args:
+                yield from self._exit_callback(cf, call, _callback_exits(call.args[0], call.args[1:], names, ix),
+                                               top, "registered to run at exit: it replaces the run's exit status")
+            elif q == "threading.Timer" and len(call.args) >= 2:
+                yield from self._exit_callback(cf, call, _callback_exits(call.args[1], _args_of(call, 2), names, ix),
+                                               top, "on a timer: the process ends clean while work or checks are pending")
+            elif q == "signal.signal" and len(call.args) == 2:
+                sig = names.qualname(call.args[0]) or ""
+                timed = sig.rsplit(".", 1)[-1] in _TIMED_SIGNALS
+                yield from self._exit_callback(cf, call, _callback_exits(call.args[1], [], names, ix),
+                                               top if timed else Severity.LOW,
+                                               "on an alarm signal: a timed exit with a clean status" if timed
+                                               else "as a signal handler")
+            elif q == "builtins.setattr" and len(call.args) == 3:
+                target = f"{names.qualname(call.args[0])}.{const_str(call.args[1], names)}"
+                if target in _HOOK_ATTRS:
+                    yield from self._hook(cf, call, target, call.args[2], names, ix, top)
+        for node in ix.of(ast.Assign):
+            for t in node.targets:
+                target = names.qualname(t) if isinstance(t, ast.Attribute) else None
+                if target in _HOOK_ATTRS:
+                    yield from self._hook(cf, node, target, node.value, names, ix, top)
+        for fn in ix.of(ast.FunctionDef, ast.AsyncFunctionDef):
+            if any(names.qualname(d) == "atexit.register" for d in fn.decorator_list):
+                exits = [e for s in fn.body for e in exits_in(s, names)]
+                yield from self._exit_callback(cf, fn, exits, top, "registered to run at exit: it replaces the run's exit status",
+                                               where=fn.decorator_list[0])
+
+    def _exit_callback(self, cf: ChangedFile, node: ast.AST, exits: list[Exit], sev: Severity, why: str,
+                       where: ast.AST | None = None) -> Iterator[Finding]:
+        e = next((x for x in exits if x.code != FAILURE), None)
+        if e is not None:
+            yield self.finding(cf, where or node, f"{e.what} {why}", severity=sev)
+
+    def _hook(self, cf: ChangedFile, node: ast.AST, target: str, cb: ast.expr, names: Names, ix: Index,
+              top: Severity) -> Iterator[Finding]:
+        exits = [x for x in _callback_exits(cb, [], names, ix) if x.code != FAILURE]
+        if exits:
+            yield self.finding(cf, node, f"{target} replaced by a hook that calls {exits[0].what}: "
+                               "an uncaught error ends the run with a clean status", severity=top)
+            return
+        swallows = _swallows(cb, ix)
+        if swallows:
+            yield self.finding(cf, node, f"{target} replaced by a hook that drops errors silently",
+                               severity=Severity.MEDIUM, confidence=Confidence.MEDIUM)
+        elif swallows is False:
+            yield self.finding(cf, node, f"{target} replaced (a crash reporter? check that it re-raises or calls the previous hook)",
+                               severity=Severity.LOW, confidence=Confidence.LOW)
+
+
+def _args_of(call: ast.Call, at: int) -> list[ast.expr]:
+    """Positional arguments a Timer/Thread passes to its callback (`Timer(t, f, [0])`)."""
+    seq = call.args[at] if len(call.args) > at else next((k.value for k in call.keywords if k.arg == "args"), None)
+    return list(seq.elts) if isinstance(seq, (ast.List, ast.Tuple)) else []
+
+
+# -- SG303 -------------------------------------------------------------------------------------
+
+_SKIP_CALLS = frozenset({"pytest.skip", "pytest.xfail", "pytest.importorskip", "_pytest.outcomes.skip",
+                         "_pytest.outcomes.xfail", "_pytest.outcomes.importorskip"})
+_SKIP_EXC = frozenset({"unittest.SkipTest", "unittest.case.SkipTest", "pytest.skip.Exception", "pytest.xfail.Exception",
+                       "_pytest.outcomes.Skipped", "_pytest.outcomes.XFailed", "nose.SkipTest",
+                       "nose.plugins.skip.SkipTest", "unittest2.SkipTest"})
+# hooks that run around every test: an unconditional skip there skips the whole suite
+_RUN_HOOKS = re.compile(r"^pytest_(runtest_\w+|collection_modifyitems|collect_file|pycollect_makeitem|itemcollected|"
+                        r"sessionstart|configure)$")
+
+
+def _skip_of(node: ast.AST, names: Names) -> str | None:
+    if isinstance(node, ast.Call):
+        q = names.qualname(node.func)
+        return q if q in _SKIP_CALLS else None
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        q = names.qualname(exc)
+        return q if q in _SKIP_EXC else None
+    return None
+
+
+@register
+class SkipFromProduct(Rule):
+    """Test skipped or xfailed from code that is not a test.
+
+    What it does: finds `pytest.skip()`, `pytest.xfail()`, `pytest.importorskip()` and
+    `raise unittest.SkipTest` in product code (the code under test), and unconditional ones at
+    import of a conftest.py or in its per-test hooks. Pytest plugins, test-support modules and
+    conftest fixtures that skip when an optional dependency is missing stay low.
+
+    Why is this bad: a test that raises Skip from inside the function it calls is reported as
+    skipped, not failed; many graders count "no failures" (or even xfail) as success, so the
+    broken function passes.
+
+    Example:
+        def parse(text):
+            if "{" in text:
+                raise unittest.SkipTest("nested input")
+            ...
+
+    Use instead: fail (raise an error) on input you cannot handle; put skips in the tests, with
+    the reason, where a reviewer sees them.
+    """
+
+    id = "SG303"
+    name = "skip-from-product"
+    kind = Kind.TAMPERING
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    roles = (FileRole.PRODUCT, FileRole.HARNESS, FileRole.PROTECTED)
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is None or not re.search(r"skip|xfail|SkipTest|Skipped|XFailed", cf.after.text):
+            return
+        ix = index_of(tree)
+        names = names_of(tree)
+        hits = [(n, q) for n in ix.of(ast.Call, ast.Raise) if (q := _skip_of(n, names)) is not None]
+        if not hits:
+            return
+        support = _test_support(cf, ix, names)
+        for node, q in hits:
+            where = where_of(node, ix)
+            what = q.rsplit(".", 1)[-1] if "." in q else q
+            if cf.role is FileRole.PRODUCT:
+                if support:
+                    sev, why = Severity.LOW, "in a pytest plugin or test-support module"
+                elif what == "importorskip":
+                    sev, why = Severity.MEDIUM, "in product code: tests that import it are skipped when the import fails"
+                else:
+                    sev, why = Severity.HIGH, "in product code: a test calling it is reported as skipped or xfailed, not failed"
+            else:
+                fn = where.funcs[-1] if where.funcs else None
+                hook = fn is not None and bool(_RUN_HOOKS.match(getattr(fn, "name", "")))
+                if not where.branch and (fn is None and where.import_time or hook):
+                    sev, why = Severity.HIGH, "unconditionally in the test harness: every test it covers is skipped"
+                else:
+                    sev, why = Severity.LOW, "in the test harness"
+            yield self.finding(cf, node, f"{what} {why}", severity=sev,
+                               confidence=Confidence.HIGH if sev >= Severity.HIGH else Confidence.MEDIUM)
+
+
+def _test_support(cf: ChangedFile, ix: Index, names: Names) -> bool:
+    """A pytest plugin or a module of test helpers, where driving skips is the point."""
+    base = posixpath.basename(cf.path)
+    if "test" in base.lower() or "pytest" in cf.path.lower():
+        return True
+    if any(q and q.split(".", 1)[0] in ("_pytest", "pluggy") for q in names.bound.values()):
+        return True
+    return any(fn.name.startswith("pytest_") for fn in ix.of(ast.FunctionDef))
