@@ -239,7 +239,8 @@ def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConf
         try:
             patch = PatchSet(sec)
         except (UnidiffParseError, ValueError, IndexError, AttributeError) as exc:
-            errors.append(InputError(_guess_path(sec), f"malformed diff at line {start}: {exc}", start))
+            reason = " ".join(str(exc).split("\n")).strip()
+            errors.append(InputError(_guess_path(sec), f"malformed diff at line {start}: {reason}", start))
             continue
         if len(patch):
             sections_ok += 1

@@ -11,5 +11,6 @@ class InputFailure(Exception):
     """
 
     def __init__(self, message: str) -> None:
+        message = " ".join(message.split("\n")).strip()  # one line, whatever a library put into it
         super().__init__(message)
         self.message = message

@@ -133,8 +133,12 @@ def _parts(content: Any) -> tuple[str, list[Any]]:
 
 def _tool_args(msg: dict[str, Any]) -> list[Any]:
     out = []
-    for call in msg.get("tool_calls") or ([msg["function_call"]] if isinstance(msg.get("function_call"), dict) else []):
-        fn = call.get("function", call) if isinstance(call, dict) else {}
+    calls = msg.get("tool_calls")
+    calls = calls if isinstance(calls, list) else []
+    if isinstance(msg.get("function_call"), dict):
+        calls.append(msg["function_call"])
+    for call in calls:
+        fn = call.get("function", call) if isinstance(call, dict) else None
         args = fn.get("arguments", fn.get("input")) if isinstance(fn, dict) else None
         if isinstance(args, str):
             try:
