@@ -358,3 +358,28 @@ def test_a_missing_optional_command_says_so() -> None:
     cmd = _unavailable("verify", "No module named 'specgap.verify.command'")
     r = CliRunner().invoke(cmd, ["--anything"])
     assert r.exit_code == 2 and "not available in this installation" in r.stderr
+
+
+def test_a_config_among_the_agents_files_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "agent-output"
+    write(out, {"solver.py": "ANSWER = 'GAMED'\n", ".specgap.toml": 'ignore = ["SG"]\n'})
+    monkeypatch.chdir(out)
+    r = scan("--files", ".", "--format", "json")
+    assert r.exit_code == 1 and "SG091" in as_json(r)["summary"]["by_rule"]
+    assert "written by the change" in as_json(r)["summary"]["config"]
+
+
+def test_a_diff_cannot_relax_the_config_it_changes(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"pyproject.toml": "[project]\nname = 'app'\n[tool.specgap]\nfail-on = \"high\"\n"})
+    git(repo, "commit", "-qam", "config")
+    write(repo, {"pyproject.toml": "[project]\nname = 'app'\n[tool.specgap]\nfail-on = \"critical\"\nignore = [\"SG09\"]\n",
+                 "src/app.py": "X = 'GAMED'\n"})
+    (tmp_path / "change.diff").write_text(git(repo, "diff"))
+    r = scan("--diff", str(tmp_path / "change.diff"), "--repo", str(repo), "--format", "json")
+    assert r.exit_code == 1 and "SG091" in as_json(r)["summary"]["by_rule"]
+    assert as_json(r)["summary"]["config"].endswith("pyproject.toml as it was before the change")
+    # a diff that leaves the config alone is judged by it
+    git(repo, "commit", "-qm", "relaxed", "--", "pyproject.toml")
+    (tmp_path / "change.diff").write_text(git(repo, "diff"))
+    r = scan("--diff", str(tmp_path / "change.diff"), "--repo", str(repo), "--format", "json")
+    assert r.exit_code == 0 and as_json(r)["findings"] == []

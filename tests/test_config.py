@@ -138,3 +138,12 @@ def test_command_line_options_merge_over_the_file() -> None:
     assert merged.ignore == ("SG902", "SG903")
     assert merged.fail_on is Severity.LOW
     assert base.merged(select=("SG901",)).select == ("SG901",)
+
+
+def test_a_config_written_by_the_change_gives_way_to_its_old_text(tmp_path: Path) -> None:
+    p = _write(tmp_path / ".specgap.toml", 'fail-on = "critical"\n')
+    assert resolve(start=tmp_path, written=lambda path: False).fail_on is Severity.CRITICAL
+    old = resolve(start=tmp_path, written=lambda path: path == p.resolve(), before=lambda path: 'fail-on = "low"\n')
+    assert old.fail_on is Severity.LOW and old.source.endswith("as it was before the change")
+    new = resolve(start=tmp_path, written=lambda path: True, before=lambda path: None)
+    assert new.fail_on is Severity.MEDIUM and "written by the change" in new.source

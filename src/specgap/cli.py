@@ -96,10 +96,22 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         raise click.UsageError("--repo applies to a git scan or --diff, not to " + mode)
 
     try:
+        text = ""
+        extra_errors: list[InputError] = []
+        if diff_file is not None:
+            data = diff_file.read()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = data.decode("utf-8", "replace")
+                extra_errors.append(InputError(diff_file.name, f"invalid UTF-8 at byte {exc.start}; decoded with replacement characters"))
+        writes = (engine.diff_writes(text, repo) if mode == "--diff"
+                  else engine.files_writes(paths) if mode == "--files" else {})
         cfg = config_mod.resolve(
             config_file=config_file, isolated=isolated,
             git=(repo or Path.cwd(), base) if mode == "git" else None,
             start=repo if mode == "--diff" else trees[0] if trees else None,
+            **writes,
         )
         cfg = cfg.merged(
             select=config_mod.check_selectors(_split(select), "--select"),
@@ -107,17 +119,9 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
             fail_on=Severity(fail_on) if fail_on else None,
         )
         known = frozenset() if write_baseline or baseline is None else engine.read_baseline(baseline)
-        extra_errors: list[InputError] = []
         if mode == "git":
             result = engine.scan_repo(repo or Path.cwd(), base, config=cfg, baseline=known)
         elif mode == "--diff":
-            assert diff_file is not None
-            data = diff_file.read()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                text = data.decode("utf-8", "replace")
-                extra_errors.append(InputError(diff_file.name, f"invalid UTF-8 at byte {exc.start}; decoded with replacement characters"))
             result = engine.scan_diff(text, repo=repo, config=cfg, baseline=known)
         elif mode == "--files":
             result = engine.scan_files(paths, config=cfg, baseline=known)

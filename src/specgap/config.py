@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,6 +40,7 @@ class Config:
     protected: tuple[str, ...] = ()
     fail_on: Severity = Severity.MEDIUM
     source: str = "defaults"              # where it came from, for the summary
+    path: Path | None = None              # the file on disk it was read from, if any
 
     def roles(self) -> RoleConfig:
         return RoleConfig(test_patterns=DEFAULT_TEST_PATTERNS + self.test_paths, protected=self.protected)
@@ -55,6 +56,7 @@ class Config:
             protected=self.protected,
             fail_on=fail_on or self.fail_on,
             source=self.source,
+            path=self.path,
         )
 
 
@@ -142,7 +144,8 @@ def _read(path: Path) -> Config | None:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
-    return from_text(text, path.name, str(path))
+    cfg = from_text(text, path.name, str(path))
+    return replace(cfg, path=path.resolve()) if cfg is not None else None
 
 
 def load_file(path: Path) -> Config:
@@ -202,16 +205,31 @@ def for_git(repo: str | Path, base: str | None) -> Config:
 
 
 def resolve(*, config_file: Path | None = None, isolated: bool = False, start: Path | None = None,
-            git: tuple[str | Path, str | None] | None = None) -> Config:
+            git: tuple[str | Path, str | None] | None = None,
+            written: Callable[[Path], bool] | None = None,
+            before: Callable[[Path], str | None] | None = None) -> Config:
     """The config a scan uses: none with `isolated`, else `config_file`, else the base revision's
-    for a git scan (`git=(repo, base)`), else the first found from `start` (default cwd) upward."""
+    for a git scan (`git=(repo, base)`), else the first found from `start` (default cwd) upward.
+
+    A config file that the change under review wrote (`written(path)`) is not trusted: its text
+    from before the change (`before(path)`) is used instead, or the defaults when there is none.
+    """
     if isolated:
         return Config(source="defaults (--isolated)")
     if config_file is not None:
-        return load_file(config_file)
-    if git is not None:
+        cfg = load_file(config_file)
+    elif git is not None:
         return for_git(*git)
-    return discover(start or Path.cwd())
+    else:
+        cfg = discover(start or Path.cwd())
+    if cfg.path is None or written is None or not written(cfg.path):
+        return cfg
+    old = before(cfg.path) if before is not None else None
+    if old is not None:
+        found = from_text(old, cfg.path.name, f"{cfg.path} as it was before the change")
+        if found is not None:
+            return found
+    return Config(source=f"defaults ({cfg.path} is written by the change, so it is not used)")
 
 
 __all__ = ["resolve", "Config", "ConfigError", "discover", "load_file", "at_revision", "check_selectors", "parse_severity"]

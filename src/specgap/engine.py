@@ -225,16 +225,49 @@ def scan_repo(repo: str | Path = ".", base: str | None = None, *, config: Config
 
 def scan_diff(text: str, repo: str | Path | None = None, *, config: Config | None = None,
               baseline: frozenset[str] = frozenset()) -> ScanResult:
-    """Scan a unified diff; with `repo`, the diff applies to it and rules see whole files."""
-    cfg = config or resolve(start=Path(repo) if repo is not None else None)
+    """Scan a unified diff; with `repo` (the tree after the change), rules see whole files."""
+    cfg = config or resolve(start=Path(repo) if repo is not None else None, **diff_writes(text, repo))
     return scan(load_diff(text, repo=repo, roles=cfg.roles()), cfg, baseline=baseline)
 
 
 def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
                baseline: frozenset[str] = frozenset()) -> ScanResult:
     """Scan files and directories as written by an agent (every line counts as written)."""
-    cfg = config or resolve()
-    return scan(load_files([str(p) for p in paths], roles=cfg.roles()), cfg, baseline=baseline)
+    paths = [str(p) for p in paths]
+    cfg = config or resolve(**files_writes(paths))
+    return scan(load_files(paths, roles=cfg.roles()), cfg, baseline=baseline)
+
+
+# What the change wrote, for `config.resolve`: a config file among it is not trusted.
+
+
+def files_writes(paths: Iterable[str | Path]) -> dict[str, Any]:
+    roots = [Path(p).resolve() for p in paths]
+
+    def written(path: Path) -> bool:
+        p = path.resolve()
+        return any(p == r or r in p.parents for r in roots)
+
+    return {"written": written}
+
+
+def diff_writes(text: str, repo: str | Path | None) -> dict[str, Any]:
+    """The diff's paths, relative to `repo` (or the working directory, where a diff is usually applied)."""
+    root = Path(repo if repo is not None else Path.cwd()).resolve()
+    changed: dict[Path, Any] = {}
+
+    def files() -> dict[Path, Any]:
+        if not changed:  # parsed only if a config file was found at all
+            for cf in load_diff(text, repo=repo).files:
+                changed[(root / cf.path).resolve()] = cf
+                changed[(root / (cf.old_path or cf.path)).resolve()] = cf
+        return changed
+
+    def before(path: Path) -> str | None:
+        cf = files().get(path.resolve())
+        return cf.before.text if cf is not None and cf.before is not None and not cf.before.partial else None
+
+    return {"written": lambda path: path.resolve() in files(), "before": before}
 
 
 def scan_trees(before: str | Path, after: str | Path, *, config: Config | None = None,
