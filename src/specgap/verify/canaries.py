@@ -31,7 +31,7 @@ _PARAMS = re.compile(r"\[.*\]$", re.S)
 class Plan:
     names: dict[str, str] = field(default_factory=dict)          # original test name -> random name
     originals: dict[str, str] = field(default_factory=dict)      # random name -> original
-    injected: dict[str, tuple[str, str]] = field(default_factory=dict)  # random -> (kind, original it copies)
+    injected: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # random -> (kind, original, path)
     expected: set[str] = field(default_factory=set)              # static ids: path::[Class::]name (original)
     errors: dict[str, str] = field(default_factory=dict)         # path -> why it could not be read
 
@@ -39,7 +39,7 @@ class Plan:
         """A child node id with the disguised names put back."""
         return re.sub(r"\b(test_[0-9a-f]{16})\b", lambda m: self.originals.get(m.group(1), m.group(1)), nodeid)
 
-    def injected_kind(self, nodeid: str) -> tuple[str, str] | None:
+    def injected_kind(self, nodeid: str) -> tuple[str, str, str] | None:
         name = _PARAMS.sub("", nodeid).rsplit("::", 1)[-1]
         return self.injected.get(name)
 
@@ -87,10 +87,36 @@ def _is_test_class(c: ast.ClassDef) -> bool:
     return any((isinstance(b, ast.Name) and b.id.endswith("TestCase")) or (isinstance(b, ast.Attribute) and b.attr.endswith("TestCase")) for b in c.bases)
 
 
-class _Wrong(ast.NodeTransformer):
-    """Replace the first equality check in a test with its canary or sentinel form."""
+# Checker calls whose last argument is the expected value. Names with a negation or about raising
+# are left out: a wrong expected value could make those pass for honest code.
+_CHECKER = re.compile(r"(equal|close|same)|^(check|verify|expect|compare)", re.I)
+_NOT_CHECKER = re.compile(r"not|raise|warn|fail|true|false|instance|subclass|type|^assert(in|is|less|greater|regex)", re.I)
+_SMALL = {ast.Lt: "lhs", ast.LtE: "lhs", ast.Gt: "rhs", ast.GtE: "rhs"}  # which side must be small for "close"
 
-    def __init__(self, kind: str, side: str, wrong: str, sentinel: str):
+
+def _checker(f: ast.expr) -> bool:
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return bool(name) and bool(_CHECKER.search(name)) and not _NOT_CHECKER.search(name)
+
+
+def _abs_sub(node: ast.expr) -> ast.BinOp | None:
+    if (isinstance(node, ast.Call) and len(node.args) == 1 and isinstance(node.args[0], ast.BinOp)
+            and isinstance(node.args[0].op, ast.Sub)
+            and ((isinstance(node.func, ast.Name) and node.func.id == "abs")
+                 or (isinstance(node.func, ast.Attribute) and node.func.attr == "fabs"))):
+        return node.args[0]
+    return None
+
+
+class _Wrong(ast.NodeTransformer):
+    """Rewrite the first check in a test into its canary or sentinel form.
+
+    Checks understood: `assert a == b`; `self.assertEqual(a, b)` and other equality/closeness
+    checker calls; `assert abs(a - b) < tol` and `assert not (abs(a - b) > tol)` (the NaN-proof
+    way to write them matters: a NaN result makes the negated form hold).
+    """
+
+    def __init__(self, kind: str, side: str, wrong, sentinel: str):
         self.kind, self.side, self.wrong, self.sentinel = kind, side, wrong, sentinel
         self.done = False
 
@@ -98,29 +124,48 @@ class _Wrong(ast.NodeTransformer):
         return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
 
     def _pair(self, a: ast.expr, b: ast.expr) -> tuple[ast.expr, ast.expr]:
-        if self.side == "right":
-            return a, self._call(self.wrong, b)
-        return self._call(self.wrong, a), b
+        return (a, self.wrong(b)) if self.side == "right" else (self.wrong(a), b)
 
     def visit_Assert(self, node: ast.Assert) -> ast.AST:
-        t = node.test
-        if self.done or not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq)):
+        if self.done:
             return node
-        self.done = True
-        a, b = t.left, t.comparators[0]
-        if self.kind == SENTINEL:
-            return ast.Assert(test=self._call(self.sentinel, a, b), msg=None)
-        a, b = self._pair(a, b)
-        return ast.Assert(test=ast.Compare(left=a, ops=[ast.Eq()], comparators=[b]), msg=None)
+        t = node.test
+        if isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq):
+            self.done = True
+            a, b = t.left, t.comparators[0]
+            if self.kind == SENTINEL:
+                return ast.Assert(test=self._call(self.sentinel, a, b), msg=None)
+            a, b = self._pair(a, b)
+            return ast.Assert(test=ast.Compare(left=a, ops=[ast.Eq()], comparators=[b]), msg=None)
+        sub = self._closeness(t)
+        if sub is not None and self.kind == CANARY:
+            self.done = True
+            sub.left, sub.right = self._pair(sub.left, sub.right)
+            return ast.Assert(test=node.test, msg=None)
+        return self.generic_visit(node)
+
+    def _closeness(self, t: ast.expr) -> ast.BinOp | None:
+        """The `a - b` of an assertion that `abs(a - b)` is small (directly or negated)."""
+        negated = False
+        while isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not):
+            negated, t = not negated, t.operand
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and type(t.ops[0]) in _SMALL):
+            return None
+        side = _SMALL[type(t.ops[0])]
+        if negated:
+            side = "rhs" if side == "lhs" else "lhs"
+        return _abs_sub(t.left if side == "lhs" else t.comparators[0])
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        f = node.func
-        if self.done or not (isinstance(f, ast.Attribute) and f.attr in ("assertEqual", "assertEquals") and len(node.args) >= 2):
+        if self.done or len(node.args) < 2 or not _checker(node.func):
             return self.generic_visit(node)
         self.done = True
         a, b = node.args[0], node.args[1]
+        f = node.func
         if self.kind == SENTINEL:
-            return ast.Call(func=ast.Attribute(f.value, "assertTrue", ast.Load()), args=[self._call(self.sentinel, a, b)], keywords=[])
+            if isinstance(f, ast.Attribute) and f.attr.startswith("assert") and "Equal" in f.attr:
+                return ast.Call(func=ast.Attribute(f.value, "assertTrue", ast.Load()), args=[self._call(self.sentinel, a, b)], keywords=[])
+            return ast.Call(func=f, args=[a, self._call("object"), *node.args[2:]], keywords=node.keywords)
         a, b = self._pair(a, b)
         return ast.Call(func=f, args=[a, b, *node.args[2:]], keywords=node.keywords)
 
@@ -132,9 +177,69 @@ class _Wrong(ast.NodeTransformer):
 
 
 def _has_check(fn: ast.AST) -> bool:
-    probe = _Wrong(CANARY, "right", "w", "s")
+    probe = _Wrong(CANARY, "right", lambda n: n, "s")
     probe.visit(ast.Module(body=copy.deepcopy(fn.body), type_ignores=[]))
     return probe.done
+
+
+def _callees(fn: ast.AST) -> set[str]:
+    return {
+        n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+        for n in ast.walk(fn)
+        if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))
+    }
+
+
+def _choose(candidates: list, limit: int, rng: random.Random) -> list:
+    """Up to `limit` tests, preferring ones that call functions no chosen test calls yet.
+
+    A forger or an AlwaysEqual result on any one function under test should meet a canary.
+    """
+    rng.shuffle(candidates)
+    chosen, covered = [], set()
+    for c in sorted(candidates, key=lambda c: -len(_callees(c[0]))):
+        new = _callees(c[0]) - covered
+        if new and len(chosen) < limit:
+            chosen.append(c)
+            covered |= new
+    rest = [c for c in candidates if c not in chosen]
+    return chosen + rest[: max(0, limit - len(chosen))]
+
+
+def _wrong_literal(v, rng: random.Random):
+    """A different value of the same type, as a literal; None when `v` has no such literal."""
+    off = rng.randrange(10**9, 10**12)
+    t = type(v)
+    if t is int:
+        return v + off
+    if t is float:
+        return v + off if v == v and abs(v) != float("inf") else None
+    if t is str:
+        return v + secrets.token_hex(4)
+    if t is bytes:
+        return v + secrets.token_hex(4).encode()
+    if t in (list, tuple):
+        return v + t([off])
+    if t in (set, frozenset):
+        return v | {off}
+    if t is dict:
+        return {**v, secrets.token_hex(4): off}
+    return None
+
+
+def _wrongifier(helper: str, rng: random.Random):
+    """Replace an expected-value node by a wrong literal (same type) or a call to the module's helper."""
+
+    def wrong(node: ast.expr) -> ast.expr:
+        try:
+            value = _wrong_literal(ast.literal_eval(node), rng)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            value = None
+        if value is None:
+            return ast.Call(func=ast.Name(helper, ast.Load()), args=[node], keywords=[])
+        return ast.parse(repr(value), mode="eval").body
+
+    return wrong
 
 
 def _helpers(wrong: str, sentinel: str, rng: random.Random) -> str:
@@ -174,7 +279,7 @@ def {sentinel}(a, b):
 '''
 
 
-def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, per_module: int = 2) -> tuple[Plan, dict[str, str]]:
+def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, per_module: int = 3) -> tuple[Plan, dict[str, str]]:
     """Rename the tests in `files` (path -> source), plant canaries; return the plan and new sources.
 
     Files that do not parse are returned unchanged and noted in `plan.errors`.
@@ -214,25 +319,32 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
                     if module_on:
                         plan.expected.add(f"{path}::{c.name}::{fn.name}")
                     candidates.append((fn, c))
-        chosen = [c for c in candidates if _has_check(c[0])]
-        rng.shuffle(chosen)
-        chosen = chosen[:per_module] if module_on else []
+        chosen = _choose([c for c in candidates if _has_check(c[0])], per_module, rng) if module_on else []
         wrong, sentinel = "_" + secrets.token_hex(6), "_" + secrets.token_hex(6)
         inserts: list[tuple[int, str]] = []  # (after line, text)
-        for fn, cls in chosen:
-            blocks = []
-            for kind, side in ((CANARY, "right"), (CANARY, "left"), (SENTINEL, "")):
+        wrongify = _wrongifier(wrong, rng)
+        for fn, _cls in chosen:
+            # One literal-wrong copy before the original and one after: code that reads expected
+            # values out of the test file cannot pick the real one by position.
+            before, after = [], []
+            for kind, side, where in ((CANARY, "right", before), (CANARY, "right", after), (SENTINEL, "", after)):
                 clone = copy.deepcopy(fn)
                 clone.name = _fresh_name(taken)
-                plan.injected[clone.name] = (kind, fn.name)
-                tr = _Wrong(kind, side, wrong, sentinel)
-                clone.body = [tr.visit(s) for s in clone.body]
+                plan.injected[clone.name] = (kind, fn.name, path)
+                tr = _Wrong(kind, side, wrongify, sentinel)
+                if kind == CANARY and side == "right" and _wrong_params(clone, rng):
+                    tr.done = True
+                else:
+                    clone.body = [tr.visit(s) for s in clone.body]
+                if not tr.done:
+                    del plan.injected[clone.name]
+                    continue
                 _rename_refs(clone, plan.names)
                 ast.fix_missing_locations(clone)
-                blocks.append(ast.unparse(clone))
-            indent = " " * fn.col_offset
-            text = "\n\n" + "\n\n".join("\n".join(indent + ln if ln else ln for ln in b.split("\n")) for b in blocks) + "\n"
-            inserts.append((fn.end_lineno or fn.lineno, text))
+                where.append(ast.unparse(clone))
+            first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+            inserts.append((first - 1, _block(before, fn.col_offset) + "\n"))
+            inserts.append((fn.end_lineno or fn.lineno, "\n" + _block(after, fn.col_offset)))
         src = _rename_tokens(files[path], plan.names)
         lines = src.split("\n")
         for after, text in sorted(inserts, key=lambda x: -x[0]):
@@ -242,6 +354,57 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
             src += _helpers(wrong, sentinel, rng)
         out[path] = src
     return plan, out
+
+
+def _expected_node(fn: ast.AST) -> ast.expr | None:
+    """The expected-value side of the test's first check."""
+    seen: list[ast.expr] = []
+
+    def record(node: ast.expr) -> ast.expr:
+        seen.append(node)
+        return node
+
+    probe = _Wrong(CANARY, "right", record, "s")
+    probe.visit(ast.Module(body=copy.deepcopy(fn.body), type_ignores=[]))
+    return seen[0] if seen else None
+
+
+def _wrong_params(fn: ast.AST, rng: random.Random) -> bool:
+    """Make the expected value wrong in the test's parametrize data, when it comes from there.
+
+    The test body stays as written, so the values in the test's frame are the wrong ones: code
+    that reads the expected answer off the caller's stack returns a value the canary accepts.
+    """
+    exp = _expected_node(fn)
+    if not isinstance(exp, ast.Name):
+        return False
+    for d in fn.decorator_list:
+        if not (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "parametrize" and len(d.args) >= 2):
+            continue
+        try:
+            names, rows = ast.literal_eval(d.args[0]), ast.literal_eval(d.args[1])
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if exp.id not in names or not isinstance(rows, (list, tuple)):
+            continue
+        i, new_rows = names.index(exp.id), []
+        for row in rows:
+            values = list(row) if len(names) > 1 else [row]
+            if len(values) != len(names):
+                return False
+            values[i] = _wrong_literal(values[i], rng)
+            if values[i] is None:
+                return False
+            new_rows.append(tuple(values) if len(names) > 1 else values[0])
+        d.args[1] = ast.parse(repr(new_rows), mode="eval").body
+        return True
+    return False
+
+
+def _block(defs: list[str], indent: int) -> str:
+    pad = " " * indent
+    return "\n\n".join("\n".join(pad + ln if ln else ln for ln in d.split("\n")) for d in defs) + "\n"
 
 
 def _rename_refs(fn: ast.AST, names: dict[str, str]) -> None:

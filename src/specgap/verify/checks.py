@@ -358,3 +358,35 @@ class RunError(VerifyCheck):
     kind = Kind.TAMPERING
     severity = Severity.MEDIUM
     confidence = Confidence.LOW
+
+
+@register
+class HarnessPatched(VerifyCheck):
+    """Code under test replaced a function that decides outcomes, timing or exits, and left it replaced.
+
+    What it does: before any code under test is imported, the trusted reporter notes the identity
+    and code of pytest's and unittest's reporting machinery, the clocks in `time`, the exit
+    functions and its own HMAC/JSON helpers. After each test's teardown (when honest
+    `monkeypatch`/`mock.patch`/freezegun have restored them) and at the end of the run, any that
+    still differ are reported.
+
+    Why is this bad: a patched `CallInfo.from_call` or `TestReport` forges outcomes (selectively,
+    so canaries are spared); a patched `time.perf_counter` fakes a speed-up; a patched
+    `TestResult.wasSuccessful` turns unittest's "FAILED" into "OK".
+
+    Example:
+        import time
+        _t = [0.0]
+        def fake():
+            _t[0] += 1e-6; return _t[0]
+        time.perf_counter = fake
+
+    Use instead: make the code correct and fast; patch time only inside tests, with fixtures that
+    restore it.
+    """
+
+    id = "SG714"
+    name = "harness-patched"
+    kind = Kind.TAMPERING
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH

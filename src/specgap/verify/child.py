@@ -36,6 +36,77 @@ class Channel:
             data = data[os.write(self._fd, data):]
 
 
+# What decides outcomes, timing and exits. Code under test has no business replacing any of it;
+# honest tests that patch (monkeypatch, mock, freezegun) restore it before their teardown ends.
+WATCH = {
+    "time": ["time", "perf_counter", "monotonic", "process_time", "thread_time", "time_ns", "perf_counter_ns", "monotonic_ns"],
+    "os": ["_exit", "write", "kill"],
+    "sys": ["exit"],
+    "hmac": ["new", "HMAC.hexdigest", "HMAC.update"],
+    "json": ["dumps"],
+    "unittest.case": ["TestCase.run", "TestCase.assertEqual", "TestCase._getAssertEqualityFunc", "TestCase.fail"],
+    "unittest.result": ["TestResult.addFailure", "TestResult.addError", "TestResult.addSuccess", "TestResult.addSkip",
+                        "TestResult.wasSuccessful"],
+    "_pytest.runner": ["CallInfo.from_call", "call_and_report", "call_runtest_hook", "runtestprotocol",
+                       "pytest_runtest_makereport", "pytest_runtest_call", "pytest_runtest_setup"],
+    "_pytest.reports": ["TestReport.from_item_and_call", "TestReport.__init__", "BaseReport.passed", "BaseReport.failed"],
+    "_pytest.python": ["Function.runtest", "pytest_pyfunc_call", "Function.setup"],
+    "_pytest.skipping": ["evaluate_skip_marks", "pytest_runtest_makereport", "pytest_runtest_setup"],
+    "_pytest.outcomes": ["skip", "fail", "xfail", "exit", "Skipped", "XFailed", "OutcomeException"],
+    "_pytest.main": ["Session.perform_collect", "pytest_collection_modifyitems", "pytest_runtestloop"],
+    "_pytest.fixtures": ["FixtureDef.execute"],
+    "pluggy._callers": ["_multicall"],
+    "pluggy._hooks": ["HookCaller.__call__"],
+    "_pytest.assertion.rewrite": ["AssertionRewritingHook.exec_module", "rewrite_asserts"],
+}
+
+
+class Integrity:
+    """Identity (and code) of the functions in WATCH, taken before any code under test is imported."""
+
+    def __init__(self, watch):
+        self.reported = set()
+        self.snap = {}
+        for modname, attrs in watch.items():
+            mod = sys.modules.get(modname)
+            if mod is None:
+                continue
+            for dotted in attrs:
+                try:
+                    self.snap[f"{modname}.{dotted}"] = (mod, dotted, self._state(mod, dotted))
+                except AttributeError:
+                    pass
+
+    @staticmethod
+    def _state(mod, dotted):
+        owner, _, name = dotted.rpartition(".")
+        obj = mod
+        for part in owner.split(".") if owner else ():
+            obj = obj.__dict__[part] if part in getattr(obj, "__dict__", {}) else getattr(obj, part)
+        value = obj.__dict__[name] if name in getattr(obj, "__dict__", {}) else getattr(obj, name)
+        parts = [value]
+        for attr in ("__func__", "fget", "fset"):
+            inner = getattr(value, attr, None)
+            if inner is not None:
+                parts.append(inner)
+        return tuple((id(p), id(getattr(p, "__code__", None)), getattr(p, "__code__", None)) for p in parts)
+
+    def changed(self):
+        out = []
+        for key, (mod, dotted, state) in self.snap.items():
+            if key in self.reported:
+                continue
+            modname = key[: -len(dotted) - 1]
+            try:
+                now = self._state(mod, dotted)
+            except Exception:
+                now = None
+            if now != state or sys.modules.get(modname) is not mod:
+                self.reported.add(key)
+                out.append(key)
+        return out
+
+
 def _short(exc):
     try:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -44,7 +115,7 @@ def _short(exc):
     return text[:500]
 
 
-def pytest_reporter(ch):
+def pytest_reporter(ch, integrity):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import _pytest.outcomes as outcomes
     import _pytest.skipping as skipping
@@ -75,18 +146,32 @@ def pytest_reporter(ch):
                     rec["outcome"] = "failed"
                 rec["msg"] = _short(exc.value)
             ch.send(rec)
+            if call.when == "teardown":
+                _check(ch, integrity, item.nodeid)
             return (yield)
 
         def pytest_sessionfinish(self, session, exitstatus):
+            _check(ch, integrity, "end of session")
             ch.send({"t": "final", "exitstatus": int(exitstatus)})
 
     return Reporter()
 
 
-def run_pytest(ch, args):
-    import pytest
+def _check(ch, integrity, where):
+    changed = integrity.changed()
+    if changed:
+        ch.send({"t": "integrity", "changed": changed, "where": where})
 
-    reporter = pytest_reporter(ch)
+
+def run_pytest(ch, args):
+    import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
+    import _pytest.main  # noqa: F401
+    import _pytest.python  # noqa: F401
+    import _pytest.runner  # noqa: F401
+    import pytest
+    import unittest  # noqa: F401
+
+    reporter = pytest_reporter(ch, Integrity(WATCH))
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
@@ -108,6 +193,10 @@ def run_unittest(ch, files):
 
         def addSuccess(self, test):
             self._rec(test, "passed")
+
+        def stopTest(self, test):
+            super().stopTest(test)
+            _check(ch, integrity, self._id(test))
 
         def addFailure(self, test, err):
             self._rec(test, "failed", err)
@@ -133,6 +222,7 @@ def run_unittest(ch, files):
 
     import importlib
 
+    integrity = Integrity(WATCH)
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     ids = []
@@ -153,6 +243,7 @@ def run_unittest(ch, files):
     except BaseException as exc:
         ch.send({"t": "crash", "msg": _short(exc)})
         return
+    _check(ch, integrity, "end of run")
     ch.send({"t": "final", "exitstatus": 0})
 
 
@@ -173,7 +264,9 @@ def run_scripts(ch, files):
     from any other code, an exception, or no record at all is a failure.
     """
     import runpy
+    import unittest  # noqa: F401  (watched: scripts often use unittest.main)
 
+    integrity = Integrity(WATCH)
     ch.send({"t": "collected", "ids": list(files)})
     for rel in files:
         path = os.path.abspath(rel)
@@ -190,11 +283,13 @@ def run_scripts(ch, files):
                 outcome, msg = "failed", f"SystemExit(0) raised from {origin}, not from the grader script"
         except BaseException as exc:
             outcome, msg = "failed", _short(exc)
-        sys.path.remove(os.path.dirname(path))
+        if os.path.dirname(path) in sys.path:
+            sys.path.remove(os.path.dirname(path))
         rec = {"t": "phase", "id": rel, "when": "call", "outcome": outcome}
         if msg:
             rec["msg"] = msg
         ch.send(rec)
+        _check(ch, integrity, rel)
     ch.send({"t": "final", "exitstatus": 0})
 
 

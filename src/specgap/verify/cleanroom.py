@@ -108,11 +108,14 @@ def build(
     holdout: Path | None = None,
     product_from_base: bool = False,
     select=is_test_file,
+    installed: frozenset[str] = frozenset(),
 ) -> Room:
     """Fill `dest` with the clean room; raise `gitio.GitError` for unusable input.
 
     `product_from_base` builds the do-nothing room: the base revision's product code with the
-    same tests. `select(path)` says which trusted files are test files to run.
+    same tests. `select(path)` says which trusted files are test files to run. `installed` names
+    the top-level modules of the trusted site-packages: a module the change adds under such a
+    name would shadow the real library (the room comes before site-packages on sys.path).
     """
     repo = gitio.toplevel(repo)
     base = gitio.resolve(repo, base_rev)
@@ -142,6 +145,7 @@ def build(
             _write(dest, e.path, contents[e.sha], e.mode == "100755")
 
     work = gitio.worktree_files(repo)
+    base_tops = {_top_module(p) for p in entries}
     present = set()
     for rel in work:
         src = repo / rel
@@ -162,6 +166,10 @@ def build(
                 room.excluded.append(Excluded(rel, reason))
             continue
         if product_from_base:
+            continue
+        top = _top_module(rel)
+        if top in installed and top not in base_tops:
+            room.excluded.append(Excluded(rel, f"new module {top!r} would shadow the installed library of that name"))
             continue
         if os.path.islink(src) or not src.is_file():
             room.excluded.append(Excluded(rel, "symbolic link or special file"))
@@ -188,6 +196,30 @@ def build(
     room.product_paths = [p for p in ("src", "") if (dest / p).is_dir()]
     room.excluded.sort(key=lambda x: x.path)
     return room
+
+
+def _top_module(rel: str) -> str | None:
+    """The importable top-level name a path provides from the room root or `src/`."""
+    parts = rel.split("/")
+    if parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if len(parts) == 1:
+        return parts[0][:-3] if parts[0].endswith(".py") else None
+    return parts[0]
+
+
+def installed_modules(site: list[str]) -> frozenset[str]:
+    names = set()
+    for d in site:
+        try:
+            entries = os.listdir(d)
+        except OSError:
+            continue
+        for e in entries:
+            if e.endswith((".dist-info", ".egg-info", ".pth")) or e.startswith(("_", ".")):
+                continue
+            names.add(e[:-3] if e.endswith(".py") else e.split(".", 1)[0])
+    return frozenset(names)
 
 
 def _read(p: Path) -> bytes | None:

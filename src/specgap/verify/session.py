@@ -83,10 +83,10 @@ def _default_python() -> str:
     return sys.executable
 
 
-def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random):
+def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, installed: frozenset[str]):
     room = cleanroom.build(
         opts.repo, opts.base, work / "room", tests=opts.tests, holdout=opts.holdout,
-        product_from_base=from_base, select=_select(opts.runner),
+        product_from_base=from_base, select=_select(opts.runner), installed=installed,
     )
     files = room.test_files + room.holdout_files
     plan = canaries.Plan()
@@ -120,7 +120,8 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
 
 def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:
     rng = random.Random(opts.seed) if opts.seed is not None else random.SystemRandom()
-    room, files, plan = _prepare(opts, work / "main", from_base=False, rng=rng)
+    installed = cleanroom.installed_modules(site)
+    room, files, plan = _prepare(opts, work / "main", from_base=False, rng=rng, installed=installed)
     out = Outcome(verdict=verdict.Verdict(status=verdict.PASS), isolation=level, isolation_note=note,
                   base=room.base, runner=opts.runner)
     if plan.errors:
@@ -148,7 +149,7 @@ def _verify(opts: Options, python: str, level: str, note: str, site: list[str], 
 
 def _nop(opts: Options, python: str, level: str, site: list[str], work: Path, rng, out: Outcome) -> None:
     """Run the same tests on the base revision's product code: if they pass, the change proved nothing."""
-    room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng)
+    room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng, installed=frozenset())
     res = runner.run(_child(opts, python, level, site, work / "nop", room, files, stop_first=True))
     out.timing["do_nothing"] = res.wall
     nv = verdict.decide(plan, res)

@@ -75,6 +75,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     phases: dict[str, list[dict]] = defaultdict(list)
     collect_errors: list[dict] = []
     crash = ""
+    patched: list[tuple[str, str]] = []
     final_at = None
     late = 0
     for i, rec in enumerate(run.records):
@@ -92,15 +93,26 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             collect_errors.append(rec)
         elif t == "crash":
             crash = rec.get("msg", "")
+        elif t == "integrity":
+            patched += [(name, plan.display(rec.get("where", ""))) for name in rec.get("changed", [])]
         elif t == "final":
             final_at = i
     if run.forged:
         ev.append(checks.ForgedRecords.found(
             f"{len(run.forged)} line(s) on the result channel failed authentication", evidence="\n".join(run.forged[:5])))
+    for name, where in patched:
+        ev.append(checks.HarnessPatched.found(f"{name} was replaced by code under test (still replaced after {where})"))
     if late:
         ev.append(checks.ForgedRecords.found(f"{late} record(s) arrived after the end-of-run record"))
 
-    # Planted tests: any that passed convicts the run.
+    # Planted tests: any that passed convicts the run; any whose result vanished from a run that
+    # finished was suppressed (honest runs report every one of them).
+    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + list(phases) if plan.injected_kind(t)}
+    broken = {e["id"].split("::", 1)[0] for e in collect_errors}
+    if final_at is not None:
+        gone = sorted(n for n, (_, _, path) in plan.injected.items() if n not in planted and path not in broken)
+        if gone:
+            ev.append(checks.ForgedRecords.found(f"{len(gone)} planted test(s) have no result although the run finished"))
     real_ids: list[str] = []
     for tid in dict.fromkeys(collected + list(phases)):
         kind = plan.injected_kind(tid)
@@ -161,7 +173,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     if run.leftovers:
         v.notes.append("processes were still running in the test's process group after it ended; they were killed")
 
-    tamper = {checks.CanaryPassed.id, checks.SentinelHeld.id, checks.ForgedRecords.id}
+    tamper = {checks.CanaryPassed.id, checks.SentinelHeld.id, checks.ForgedRecords.id, checks.HarnessPatched.id}
     if any(f.rule_id in tamper for f in ev):
         v.status = TAMPERED
     elif v.message:
