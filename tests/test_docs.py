@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shutil
@@ -31,11 +32,17 @@ def _code_lines(section: str) -> list[str]:
 
 
 def test_rules_md_is_generated_from_the_current_docstrings() -> None:
-    current = (ROOT / "docs" / "rules.md").read_text() if (ROOT / "docs" / "rules.md").exists() else ""
-    assert current == markdown(all_rules()), (
-        f"docs/rules.md is out of date with the rule docstrings; regenerate it from the repository root with:\n"
-        f"    {DOCS_COMMAND}\nand commit the result."
-    )
+    path = ROOT / "docs" / "rules.md"
+    current = path.read_text() if path.exists() else ""
+    expected = markdown(all_rules())
+    if current != expected:
+        diff = list(difflib.unified_diff(current.splitlines(), expected.splitlines(), "docs/rules.md", "generated",
+                                         lineterm="", n=1))
+        pytest.fail(
+            "docs/rules.md is out of date with the rule docstrings. Regenerate it from the repository root with\n"
+            f"    {DOCS_COMMAND}\nand commit it. First differences:\n" + "\n".join(diff[:30]),
+            pytrace=False,
+        )
 
 
 def test_quickstart_is_two_commands_and_the_second_is_what_ci_runs() -> None:

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from specgap.rules.base import Rule
 
-DOCS_COMMAND = "specgap rules --format markdown > docs/rules.md"
+DOCS_COMMAND = "python3 -m specgap rules --format markdown > docs/rules.md"
 _SECTION = re.compile(r"^(What it does|Why is this bad|Example|Use instead):")
 
 
