@@ -57,6 +57,17 @@ def _anchor(rule: type[Rule]) -> str:
     return f"{rule.id}-{rule.name}".lower()
 
 
+def rule_markdown(rule: type[Rule]) -> str:
+    """One rule's section of docs/rules.md (also SARIF's help text)."""
+    doc = rule.doc()
+    body = doc.split("\n", 1)[1] if "\n" in doc else ""
+    parts = [f"## {rule.id} {rule.name}", "", f"*{rule.kind}; severity {rule.severity}, confidence {rule.confidence}*",
+             "", rule.summary()]
+    if body.strip():
+        parts += ["", _markdown_body(body.strip("\n"))]
+    return "\n".join(parts)
+
+
 def markdown(rules: Sequence[type[Rule]]) -> str:
     lines = [
         "# specgap rules",
@@ -71,16 +82,5 @@ def markdown(rules: Sequence[type[Rule]]) -> str:
         summary = r.summary().replace("|", "\\|")
         lines.append(f"| [{r.id}](#{_anchor(r)}) | {r.name} | {r.kind} | {r.severity} | {r.confidence} | {summary} |")
     for r in rules:
-        doc = r.doc()
-        body = doc.split("\n", 1)[1] if "\n" in doc else ""
-        lines += [
-            "",
-            f"## {r.id} {r.name}",
-            "",
-            f"*{r.kind}; severity {r.severity}, confidence {r.confidence}*",
-            "",
-            r.summary(),
-        ]
-        if body.strip():
-            lines += ["", _markdown_body(body.strip("\n"))]
+        lines += ["", rule_markdown(r)]
     return "\n".join(lines) + "\n"

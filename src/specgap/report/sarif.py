@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from specgap import __version__
 from specgap.model import Finding, InputError, Severity
+from specgap.report.catalog import rule_markdown
 from specgap.rules import get_rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,7 +26,7 @@ def _rule(f: Finding) -> dict[str, Any]:
             "name": cls.name,
             "shortDescription": {"text": cls.summary()},
             "fullDescription": {"text": full or cls.summary()},
-            "help": {"text": doc, "markdown": f"**{cls.id} {cls.name}**\n\n{doc}"},
+            "help": {"text": doc, "markdown": rule_markdown(cls)},
             "defaultConfiguration": {"level": _LEVEL[cls.severity]},
             "properties": {**meta, "tags": [meta["kind"]]},
         }
