@@ -117,3 +117,18 @@ def test_every_format_renders_nothing_found(fmt: str) -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown format"):
         render("html", [], [], {})
+
+
+def test_monitor_style_stats_render_in_every_format() -> None:
+    import numpy as np
+
+    f = Finding("SG899", "test-only-drift", Kind.GAMING, Severity.MEDIUM, Confidence.MEDIUM, "logs/run.csv", 0, 0,
+                "proxy up, truth flat", stats={"effect": np.float64(0.25), "n": np.int64(40), "ci": np.array([0.1, 0.4]),
+                                               "source": Path("logs/run.csv")}, group="all", fingerprint="c" * 32)
+    doc = json.loads(render("json", [f], [], {}))
+    assert doc["findings"][0]["stats"] == {"effect": 0.25, "n": 40, "ci": [0.1, 0.4], "source": "logs/run.csv"}
+    assert json.loads(render("jsonl", [f], [], {}))["stats"]["n"] == 40
+    sarif = json.loads(render("sarif", [f], [], {}))
+    jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(sarif)
+    text = render("text", [f], [], {})
+    assert "  0 " not in text and "SG899 test-only-drift" in text

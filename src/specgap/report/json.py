@@ -9,6 +9,14 @@ from specgap import __version__
 from specgap.model import Finding, InputError
 
 
+def plain(o: Any) -> Any:
+    """JSON for the odd values in monitor stats (numpy scalars and arrays, paths ...)."""
+    for conv in ("tolist", "item"):
+        if hasattr(o, conv):
+            return getattr(o, conv)()
+    return str(o)
+
+
 def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": __version__,
@@ -19,8 +27,8 @@ def document(findings: Sequence[Finding], errors: Sequence[InputError], summary:
 
 
 def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> str:
-    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False, default=plain) + "\n"
 
 
 def render_lines(findings: Sequence[Finding]) -> str:
-    return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in findings)
+    return "".join(json.dumps(f.to_dict(), ensure_ascii=False, default=plain) + "\n" for f in findings)

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from specgap import __version__
 from specgap.model import Finding, InputError, Severity
 from specgap.report.catalog import rule_markdown
+from specgap.report.json import plain
 from specgap.rules import get_rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -90,4 +91,4 @@ def document(findings: Sequence[Finding], errors: Sequence[InputError], summary:
 
 
 def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> str:
-    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False, default=plain) + "\n"

@@ -28,8 +28,8 @@ def _indented(label: str, body: str, style: str) -> Text:
 
 
 def _finding(f: Finding) -> list[Text]:
-    head = Text(f"  {f.line}", style="bold")
-    if f.end_line > f.line:
+    head = Text(f"  {f.line}" if f.line > 0 else " ", style="bold")  # line 0: a finding about a whole file or log
+    if f.line > 0 and f.end_line > f.line:
         head.append(f"-{f.end_line}", style="bold")
     head.append("  ")
     head.append(f.rule_id, style="bold " + _STYLE[f.severity])
