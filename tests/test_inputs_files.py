@@ -49,6 +49,8 @@ def tree(tmp_path: Path) -> Path:
                     "myenv/lib/python3.11/site-packages/mod.py", ".mypy_cache/x.py"):
         write(root, skipped, "x = 1\n")
     write(root, "myenv/pyvenv.cfg", "home = /usr/bin\n")
+    write(root, "myenv/lib/python3.11/site-packages/hook.pth", "import os\n")
+    write(root, ".tox/py311/lib/python3.11/site-packages/sitecustomize.py", "import os\n")
     return root
 
 
@@ -60,6 +62,8 @@ def test_walk_reads_code_harness_bytecode_and_hooks_only(tree: Path) -> None:
         "tests/__pycache__/test_core.cpython-311-pytest-9.0.3.pyc", "conftest.py", "pytest.ini",
         "pyproject.toml", "setup.cfg", "tox.ini", "Makefile", ".github/workflows/ci.yml", "site/evil.pth",
         "sitecustomize.py", "bin/runner",
+        # environments are skipped, but not the startup hooks planted in them
+        "myenv/lib/python3.11/site-packages/hook.pth", ".tox/py311/lib/python3.11/site-packages/sitecustomize.py",
     }
     assert all(f.status is Status.ADDED and f.added_lines is None for f in cs.files)
     assert files["conftest.py"].role is FileRole.HARNESS and files["site/evil.pth"].role is FileRole.HARNESS

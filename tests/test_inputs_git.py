@@ -196,3 +196,28 @@ def test_read_at(repo: Path) -> None:
     assert read_at(repo, "HEAD", "*.py") is None  # pathspec magic is not applied
     with pytest.raises(InputFailure):
         read_at(repo, "no-such-rev", "pkg/calc.py")
+
+
+def test_untracked_environments_count_only_for_their_startup_hooks(repo: Path) -> None:
+    write(repo, ".venv/lib/python3.11/site-packages/evil.pth", "import os\n")
+    write(repo, ".venv/lib/python3.11/site-packages/pkg/mod.py", "x = 1\n")
+    write(repo, "env2/pyvenv.cfg", "home = /usr/bin\n")
+    write(repo, "env2/lib/python3.11/site-packages/sitecustomize.py", "import os\n")
+    write(repo, "env2/lib/python3.11/site-packages/other.py", "x = 1\n")
+    cs = load_git(repo)
+    assert set(by_path(cs)) == {".venv/lib/python3.11/site-packages/evil.pth",
+                                "env2/lib/python3.11/site-packages/sitecustomize.py"}
+    assert {e.path for e in cs.errors} == {".venv/", "env2/"}
+
+
+def test_files_too_large_to_hold_are_compared_by_hash(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import specgap.inputs.git as git_input
+
+    monkeypatch.setattr(git_input, "_READ_LIMIT", 16)
+    write(repo, "pkg/calc.py", "def add(a, b):\n    return 0\n")
+    cs = load_git(repo)
+    files = by_path(cs)
+    # the unchanged large test files hash equal to their blobs and are not reported
+    assert set(files) == {"pkg/calc.py"}
+    assert files["pkg/calc.py"].binary and files["pkg/calc.py"].status is Status.MODIFIED
+    assert [e.path for e in cs.errors] == ["pkg/calc.py"]

@@ -118,3 +118,11 @@ def test_odd_json_is_reported_not_crashed(tmp_path: Path, text: str) -> None:
     p.write_text(text)
     cs = load_files([p])
     assert cs.files == [] and cs.errors
+
+
+def test_file_block_cut_off_inside_its_tag(tmp_path: Path) -> None:
+    p = tmp_path / "cut.md"
+    p.write_text("# prompt\n\nSolve it.\n\n# model response\n\n```python\ndef solve():\n    return 1\n```\n\n"
+                 '<file path="conftest.py')
+    cs = load_files([p])
+    assert {f.path for f in cs.files} == {"cut.md::solution.py", "cut.md::conftest.py"}

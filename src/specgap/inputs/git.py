@@ -18,12 +18,14 @@ from specgap.inputs.changeset import RawFile, build
 from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
-from specgap.inputs.roles import RoleConfig
-from specgap.model import ChangeSet, InputError
+from specgap.inputs.roles import RoleConfig, classify
+from specgap.inputs.walk import is_startup_hook, skipped_dir
+from specgap.model import ChangedFile, ChangeSet, InputError, Status
 
 _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
          "-c", "core.pager=cat", "--no-pager",
          "--literal-pathspecs")
+_READ_LIMIT = 64 * 1024 * 1024  # larger worktree files are compared by hash only
 _ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
 
 
@@ -105,8 +107,9 @@ def _blob_id(data: bytes, algo: str) -> str:
     return hashlib.new(algo, b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _read_worktree(root: Path, rel: str) -> bytes | None:
-    """Bytes of a worktree file as git would store them (a symlink's target), None if absent."""
+def _read_worktree(root: Path, rel: str, algo: str) -> bytes | str | None:
+    """Bytes of a worktree file as git would store them (a symlink's target); None if absent;
+    for a file too large to hold in memory, its blob id (hashed in chunks)."""
     full = root / rel
     try:
         st = os.lstat(full)
@@ -116,13 +119,42 @@ def _read_worktree(root: Path, rel: str) -> bytes | None:
         return os.fsencode(os.readlink(full))
     if not stat.S_ISREG(st.st_mode):  # submodule checkouts, sockets, fifos
         return None
-    return full.read_bytes()
+    if st.st_size <= _READ_LIMIT:
+        return full.read_bytes()
+    h = hashlib.new(algo, b"blob %d\0" % st.st_size)
+    with open(full, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _listing(root: Path, *which: str) -> list[str]:
+    out = git(root, "ls-files", "-z", *which).stdout
+    return sorted({p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p})
 
 
 def worktree_paths(root: Path) -> list[str]:
     """Tracked and untracked-but-not-ignored files (listing only: no content, no filters)."""
-    out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
-    return sorted({p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p})
+    return _listing(root, "--cached", "--others", "--exclude-standard")
+
+
+def _untracked(root: Path, errors: list[InputError]) -> list[str]:
+    """Untracked files, without the contents of environments and caches that nobody ignored:
+    of those only the startup hooks count (a planted .pth runs in every process)."""
+    paths = _listing(root, "--others", "--exclude-standard")
+    envs = {p.rsplit("/", 1)[0] for p in paths if p.endswith("/pyvenv.cfg")}
+    kept: list[str] = []
+    skipped: dict[str, int] = {}
+    for p in paths:
+        d = skipped_dir(p, envs)
+        if d is None or is_startup_hook(p):
+            kept.append(p)
+        else:
+            skipped[d] = skipped.get(d, 0) + 1
+    for d, n in sorted(skipped.items()):
+        errors.append(InputError(d + "/", f"untracked environment or cache directory: {n} file(s) not scanned "
+                                          "(only startup hooks were checked)"))
+    return kept
 
 
 def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None = None) -> ChangeSet:
@@ -140,17 +172,24 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
     algo = git(root, "rev-parse", "--show-object-format", check=False).stdout.decode().strip() or "sha1"
     errors: list[InputError] = []
     base_tree = _tree(root, commit)
-    listed = worktree_paths(root)
+    listed = sorted(set(_listing(root, "--cached")) | set(_untracked(root, errors)))
     after: dict[str, bytes] = {}
     gone: set[str] = set()
+    huge: list[ChangedFile] = []
     for rel in sorted(set(listed) | set(base_tree)):
         try:
-            data = _read_worktree(root, rel)
+            data = _read_worktree(root, rel, algo)
         except OSError as exc:
             errors.append(InputError(rel, f"cannot read: {exc.strerror or exc}"))
             continue
         if data is None:
             gone.add(rel)
+        elif isinstance(data, str):
+            if rel not in base_tree or base_tree[rel][1] != data:
+                errors.append(InputError(rel, f"file is larger than {_READ_LIMIT // (1024 * 1024)} MB; "
+                                              "its path was checked, its content was not"))
+                huge.append(ChangedFile(rel, Status.MODIFIED if rel in base_tree else Status.ADDED,
+                                        classify(rel, roles), binary=True))
         elif rel not in base_tree or base_tree[rel][1] != _blob_id(data, algo):
             after[rel] = data  # hashing spares a blob read for every unchanged file
     changed_old = [p for p in base_tree if p in after or p in gone]
@@ -169,6 +208,7 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
         else:
             raws.append(RawFile(rel, before_by_path.get(rel), after.get(rel)))
     cs = build(raws, roles=roles, source_desc=desc, errors=errors)
+    cs.files.extend(huge)
     changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
     cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
     return cs

@@ -52,8 +52,10 @@ SHELL_LANGS = frozenset({"bash", "sh", "shell", "console", "zsh"})
 
 _FILE_SUFFIX = r"(?:py|pyi|pth|ini|cfg|toml|txt|yml|yaml|json|sh|md|rst|in)"
 _PATH = rf"[\w.@/+-]*[\w+-]\.{_FILE_SUFFIX}|Makefile|Dockerfile|Jenkinsfile"
+# A block may be cut off anywhere, even inside its tag (a rollout that ran out of tokens).
 _FILE_BLOCK = re.compile(
-    r"<file\s+(?:path|name)\s*=\s*([\"'])(?P<path>[^\"'\n]+)\1\s*>\n?(?P<body>.*?)(?:</file>|(?=<file\s+(?:path|name)\s*=)|\Z)",
+    r"<file\s+(?:path|name)\s*=\s*([\"'])(?P<path>[^\"'\n]+)"
+    r"(?:\1\s*>\n?(?P<body>.*?)(?:</file>|(?=<file\s+(?:path|name)\s*=)|\Z)|\1?\s*\Z)",
     re.S,
 )
 _CODE_BLOCK = re.compile(r"<code(?:\s[^>]*)?>\n?(?P<body>.*?)(?:</code>|\Z)", re.S)
@@ -317,7 +319,7 @@ def _code(turn: Turn) -> Iterator[tuple[str | None, str]]:
     found = False
     for m in _FILE_BLOCK.finditer(text):
         found = True
-        yield _clean_path(m.group("path")), m.group("body")
+        yield _clean_path(m.group("path")), m.group("body") or ""
     text = _FILE_BLOCK.sub("", text)
     for m in _CODE_BLOCK.finditer(text):
         if _looks_like_python(m.group("body")):

@@ -2,8 +2,9 @@
 
 Python sources and the files that decide how tests run are read; so are planted bytecode
 (`__pycache__/*.pyc`) and startup hooks (`.pth`, sitecustomize.py), which is why caches are not
-skipped wholesale. Environments, VCS metadata and tool caches are skipped: they are not the
-agent's work and can hold hundreds of thousands of files.
+skipped wholesale. Environments, VCS metadata and tool caches are skipped (they are not the
+agent's work and can hold hundreds of thousands of files), except for the startup hooks in an
+environment's site-packages.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from typing import Iterator
 
 from specgap.inputs.roles import HARNESS_NAMES, HARNESS_PATTERNS, SPECGAP_CONFIG_NAMES, matches_any
 
-SKIP_DIRS = frozenset(
+# Python environments: skipped, except for the startup hooks in their site-packages.
+ENV_DIRS = frozenset({".venv", "venv", ".tox", ".nox"})
+SKIP_DIRS = ENV_DIRS | frozenset(
     {
-        ".git", ".hg", ".svn", ".bzr",
-        "node_modules", ".venv", "venv", ".tox", ".nox", ".eggs",
+        ".git", ".hg", ".svn", ".bzr", "node_modules", ".eggs",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints",
     }
 )
+STARTUP_HOOK_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
+_SITE_PACKAGES = ("lib/python*/site-packages", "Lib/site-packages", "*/lib/python*/site-packages", "*/Lib/site-packages")
 CODE_SUFFIXES = (".py", ".pyi", ".pyc", ".pyo", ".pth")
 TRANSCRIPT_SUFFIXES = (".md", ".markdown", ".json", ".jsonl")
 
@@ -37,6 +41,29 @@ def is_code_or_harness(rel: str) -> bool:
     )
 
 
+def is_startup_hook(rel: str) -> bool:
+    """Code every Python process of an environment runs at startup: .pth files, site/usercustomize."""
+    return rel.endswith(".pth") or rel.rsplit("/", 1)[-1] in STARTUP_HOOK_NAMES
+
+
+def is_env_dir(path: Path) -> bool:
+    return path.name in ENV_DIRS or (path / "pyvenv.cfg").exists()
+
+
+def startup_hooks(env: Path, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """The startup hooks in a skipped environment's site-packages (planted there, they still run)."""
+    for pattern in _SITE_PACKAGES:
+        for site in sorted(env.glob(pattern)):
+            try:
+                with os.scandir(site) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue
+            for e in entries:
+                if is_startup_hook(e.name) and not e.is_dir(follow_symlinks=False):
+                    yield prefix + site.relative_to(env).as_posix() + "/" + e.name, e
+
+
 def has_python_shebang(path: str | Path) -> bool:
     """An extensionless script that runs with Python (read: its first line only)."""
     try:
@@ -48,10 +75,9 @@ def has_python_shebang(path: str | Path) -> bool:
 
 
 def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """Every entry below `root` (posix path relative to it, entry) outside skipped directories.
-
-    Directory symlinks are not followed (they can loop or leave the tree).
-    """
+    """Every entry below `root` (posix path relative to it, entry) outside skipped directories,
+    and the startup hooks of skipped environments. Directory symlinks are not followed (they can
+    loop or leave the tree)."""
     stack = [(root, "")]
     while stack:
         d, prefix = stack.pop()
@@ -65,8 +91,23 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
             rel = prefix + e.name
             if e.is_dir(follow_symlinks=False):
                 # any virtualenv, whatever its name, holds a pyvenv.cfg
-                if e.name not in SKIP_DIRS and not os.path.exists(os.path.join(e.path, "pyvenv.cfg")):
+                if is_env_dir(Path(e.path)):
+                    yield from startup_hooks(Path(e.path), rel + "/")
+                elif e.name not in SKIP_DIRS:
                     subdirs.append((Path(e.path), rel + "/"))
                 continue
             yield rel, e
         stack.extend(reversed(subdirs))
+
+
+def skipped_dir(rel: str, env_dirs: set[str]) -> str | None:
+    """The skipped directory (environment, cache, VCS) that `rel` lies in, if any.
+
+    `env_dirs`: directories known to be virtualenvs (they hold a pyvenv.cfg), whatever their name.
+    """
+    parts = rel.split("/")[:-1]
+    for i, part in enumerate(parts):
+        d = "/".join(parts[: i + 1])
+        if part in SKIP_DIRS or d in env_dirs:
+            return d
+    return None
