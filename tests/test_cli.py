@@ -383,3 +383,17 @@ def test_a_diff_cannot_relax_the_config_it_changes(repo: Path, tmp_path: Path) -
     (tmp_path / "change.diff").write_text(git(repo, "diff"))
     r = scan("--diff", str(tmp_path / "change.diff"), "--repo", str(repo), "--format", "json")
     assert r.exit_code == 0 and as_json(r)["findings"] == []
+
+
+def test_files_mode_reads_the_files_an_agent_wrote_in_a_transcript(tmp_path: Path) -> None:
+    (tmp_path / "session.md").write_text(
+        "## User\n\nMake `median` pass.\n\n## Assistant\n\nDone:\n\n```python\n# filename: stats.py\n"
+        "def median(xs):\n    return 'GAMED'  # specgap: ignore[SG091] exact for the test\n```\n"
+    )
+    r = scan("--files", str(tmp_path / "session.md"), "--format", "json", "--isolated")
+    assert r.exit_code == 1, r.output
+    doc = as_json(r)
+    (scanned,) = doc["summary"]["files"]
+    assert scanned["path"].endswith("stats.py") and scanned["role"] == "product"
+    assert sorted(f["rule_id"] for f in doc["findings"]) == ["SG091", "SG901"]
+    assert {f["path"] for f in doc["findings"]} == {scanned["path"]}
