@@ -80,7 +80,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     from specgap import config as config_mod
     from specgap import engine, report
     from specgap.inputs import InputFailure
-    from specgap.model import InputError, Severity
+    from specgap.model import Severity
 
     modes = [name for name, on in (("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
@@ -96,15 +96,8 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         raise click.UsageError("--repo applies to a git scan or --diff, not to " + mode)
 
     try:
-        text = ""
-        extra_errors: list[InputError] = []
-        if diff_file is not None:
-            data = diff_file.read()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                text = data.decode("utf-8", "replace")
-                extra_errors.append(InputError(diff_file.name, f"invalid UTF-8 at byte {exc.start}; decoded with replacement characters"))
+        # bytes: the diff reader reports undecodable text per file instead of failing the whole diff
+        text = diff_file.read() if diff_file is not None else b""
         writes = (engine.diff_writes(text, repo) if mode == "--diff"
                   else engine.files_writes(paths) if mode == "--files" else {})
         cfg = config_mod.resolve(
@@ -131,7 +124,6 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     except (config_mod.ConfigError, engine.BaselineError, InputFailure) as exc:
         _fail(str(exc))
         return
-    result.errors[:0] = extra_errors
 
     if write_baseline is not None:
         _write(write_baseline, json.dumps(engine.baseline_document(result.findings), indent=2) + "\n")

@@ -223,7 +223,7 @@ def scan_repo(repo: str | Path = ".", base: str | None = None, *, config: Config
     return scan(load_git(repo, base, roles=cfg.roles()), cfg, baseline=baseline)
 
 
-def scan_diff(text: str, repo: str | Path | None = None, *, config: Config | None = None,
+def scan_diff(text: str | bytes, repo: str | Path | None = None, *, config: Config | None = None,
               baseline: frozenset[str] = frozenset()) -> ScanResult:
     """Scan a unified diff; with `repo` (the tree after the change), rules see whole files."""
     cfg = config or resolve(start=Path(repo) if repo is not None else None, **diff_writes(text, repo))
@@ -251,7 +251,7 @@ def files_writes(paths: Iterable[str | Path]) -> dict[str, Any]:
     return {"written": written}
 
 
-def diff_writes(text: str, repo: str | Path | None) -> dict[str, Any]:
+def diff_writes(text: str | bytes, repo: str | Path | None) -> dict[str, Any]:
     """The diff's paths, relative to `repo` (or the working directory, where a diff is usually applied)."""
     root = Path(repo if repo is not None else Path.cwd()).resolve()
     changed: dict[Path, Any] = {}
