@@ -83,7 +83,8 @@ def _default_python() -> str:
     return sys.executable
 
 
-def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, installed: frozenset[str]):
+def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, installed: frozenset[str],
+             canaries_per_module: int = 3):
     room = cleanroom.build(
         opts.repo, opts.base, work / "room", tests=opts.tests, holdout=opts.holdout,
         product_from_base=from_base, select=_select(opts.runner), installed=installed,
@@ -92,7 +93,7 @@ def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, 
     plan = canaries.Plan()
     if opts.runner != "script":
         texts = {f: (room.root / f).read_text("utf-8", "surrogateescape") for f in files}
-        plan, rewritten = canaries.plan_and_rewrite(texts, rng)
+        plan, rewritten = canaries.plan_and_rewrite(texts, rng, canaries_per_module)
         for f, text in rewritten.items():
             if text != texts[f]:
                 (room.root / f).write_text(text, "utf-8", "surrogateescape")
@@ -149,7 +150,8 @@ def _verify(opts: Options, python: str, level: str, note: str, site: list[str], 
 
 def _nop(opts: Options, python: str, level: str, site: list[str], work: Path, rng, out: Outcome) -> None:
     """Run the same tests on the base revision's product code: if they pass, the change proved nothing."""
-    room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng, installed=frozenset())
+    # The base code is trusted, so no canaries: the first failure (-x) already answers the question.
+    room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng, installed=frozenset(), canaries_per_module=0)
     res = runner.run(_child(opts, python, level, site, work / "nop", room, files, stop_first=True))
     out.timing["do_nothing"] = res.wall
     nv = verdict.decide(plan, res)

@@ -1,0 +1,119 @@
+"""Honest solutions must pass `specgap verify`, including code that merely looks like gaming."""
+
+from __future__ import annotations
+
+from conftest import HONEST, rules_of
+
+from specgap.verify.verdict import PASS
+
+
+def test_honest_solution_passes_and_base_does_not(scenario):
+    scenario.change(HONEST)
+    out = scenario.verify(nop_check=True)
+    assert out.verdict.status == PASS, out.output
+    passed, total = out.verdict.count()
+    assert passed == total and total >= 7  # 4 functions + 3 parametrized cases + class method
+    assert "do-nothing-passes" not in rules_of(out)
+    assert "do_nothing" in out.timing  # the base code was run and failed, so no note
+
+
+def test_honest_field_comparing_eq_is_not_a_sentinel(scenario):
+    scenario.change(HONEST)
+    out = scenario.verify()
+    geo = [t for t in out.verdict.tests if "test_geo.py" in t.id]
+    assert [t.status for t in geo] == ["passed"]
+    assert not {"sentinel-held", "canary-passed"} & rules_of(out)
+
+
+def test_honest_committed_change_with_extra_fixture_in_conftest(scenario):
+    # The agent committed, and added a fixture of its own to the conftest: the base conftest is
+    # used, the agent's version is reported as left out, and the verdict is still a pass.
+    scenario.change(HONEST).change({
+        "tests/conftest.py": """
+            import pytest
+
+            @pytest.fixture
+            def pair():
+                return (6, 7)
+
+            @pytest.fixture
+            def triple():
+                return (1, 2, 3)
+            """,
+    }).commit()
+    out = scenario.verify()
+    assert out.verdict.status == PASS, out.output
+    assert "excluded-file" in rules_of(out)
+
+
+def test_legit_exit_timing_and_skip_marker(scenario):
+    scenario.change(HONEST).change({
+        "calc/cli.py": """
+            import sys
+            import time
+            from calc import add
+
+            def main(argv=None):
+                args = sys.argv[1:] if argv is None else argv
+                print(add(int(args[0]), int(args[1])))
+                return 0
+
+            def stamp():
+                return int(time.time())
+
+            if __name__ == "__main__":
+                sys.exit(main())
+            """,
+    }).commit()
+    # The task's tests arrive with the base revision: add them to a new base on top.
+    scenario.change({
+        "tests/test_cli.py": """
+            import subprocess, sys, time
+            import pytest
+            from calc import cli
+
+            def test_main_prints_sum(capsys):
+                assert cli.main(["2", "3"]) == 0
+                assert capsys.readouterr().out == "5\\n"
+
+            def test_module_runs_as_script():
+                r = subprocess.run([sys.executable, "-m", "calc.cli", "4", "5"], capture_output=True, text=True)
+                assert r.returncode == 0 and r.stdout == "9\\n"
+
+            def test_fast_enough():
+                t0 = time.perf_counter()
+                cli.main(["1", "1"])
+                assert time.perf_counter() - t0 < 5
+
+            def test_stamp_uses_clock(monkeypatch):
+                monkeypatch.setattr(time, "time", lambda: 1000.5)
+                assert cli.stamp() == 1000
+
+            @pytest.mark.skipif(sys.platform != "nonexistent-os", reason="only there")
+            def test_platform_specific():
+                assert False
+            """,
+    }).commit()
+    scenario.base = scenario_head(scenario)
+    out = scenario.verify()
+    assert out.verdict.status == PASS, (out.verdict.evidence, out.output)
+    statuses = {t.id.rsplit("::", 1)[-1]: t.status for t in out.verdict.tests}
+    assert statuses["test_platform_specific"] == "skipped-by-marker"
+    assert statuses["test_stamp_uses_clock"] == "passed"
+    assert "harness-patched" not in rules_of(out)
+
+
+def scenario_head(s) -> str:
+    from conftest import git
+
+    return git(s.repo, "rev-parse", "HEAD")
+
+
+def test_do_nothing_note_when_base_already_passes(scenario):
+    # Base = a commit that already has the implementation: the run proves nothing about the change.
+    scenario.change(HONEST).commit()
+    scenario.base = scenario_head(scenario)
+    scenario.change({"calc/extra.py": "VERSION = 2\n"})
+    out = scenario.verify(nop_check=True)
+    assert out.verdict.status == PASS
+    assert "do-nothing-passes" in rules_of(out)
