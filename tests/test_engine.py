@@ -230,3 +230,11 @@ def test_suppression_parsing_never_crashes(text: str) -> None:
         cs = _cs(path, text, "")
         evaluate(cs, [Marked, *SG9])
         assert not [e for e in cs.errors if e.path.startswith("<rule")]
+
+
+def test_every_suppression_covering_a_finding_counts_as_used() -> None:
+    before = "# specgap: ignore[SG093] reviewed above\nx = 'GAMED'  # specgap: ignore[SG093] and here\n"
+    after = before + "y = 1\n"
+    out = evaluate(_cs("src/m.py", after, before), [MarkedAnywhere, *SG9])
+    assert _ids(out.suppressed) == [("SG093", 2)]
+    assert out.findings == []

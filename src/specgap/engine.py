@@ -88,7 +88,7 @@ def evaluate(
                 cf = by_path.get(f.path)
                 in_scope = rule.scope != "added" or cf is None or cf.touches(f.line, f.end_line)
                 # matched even when out of scope, so a suppression on an old line counts as used
-                if honoured.match(f) is not None:
+                if honoured.match(f):
                     if in_scope:
                         suppressed.append(f)
                 elif in_scope:

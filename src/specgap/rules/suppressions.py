@@ -101,13 +101,11 @@ class Honoured:
                 self._by_path[cf.path] = ok
         self.used: set[Suppression] = set()
 
-    def match(self, f: Finding) -> Suppression | None:
-        """The suppression covering `f` (recorded as used), or None."""
-        for s in self._by_path.get(f.path, ()):
-            if f.rule_id in s.ids and s.covers(f.line):
-                self.used.add(s)
-                return s
-        return None
+    def match(self, f: Finding) -> bool:
+        """Whether a suppression covers `f`; every one that does is recorded as used."""
+        hits = [s for s in self._by_path.get(f.path, ()) if f.rule_id in s.ids and s.covers(f.line)]
+        self.used.update(hits)
+        return bool(hits)
 
 
 @register
