@@ -139,7 +139,10 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
         out.plots.append(Plot("divergence", f"{proxy} vs {truth}", {
             "step": x.tolist(), "proxy": p.tolist(), "truth": t.tolist(), "proxy_name": proxy,
             "truth_name": truth, "onset": onset}, group))
-        out.extend(overoptimization(x, p, t, proxy, truth, sd_t, ser, group))
+        over = overoptimization(x, p, t, proxy, truth, sd_t, ser, group)
+        if over.hypotheses:
+            out.plots[-1].data["peak"] = over.hypotheses[0].stats["peak_step"]
+        out.extend(over)
     return out
 
 
@@ -246,7 +249,7 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
         if o.hypotheses:
             h = o.hypotheses[0]
             tested += 1
-            pvals.append((str(sid), h.p, h.stats["effect"], h.line))
+            pvals.append((str(sid), h.p, h.stats["effect"], int(part.get_column(ROW)[0])))
     if tested < 5:
         out.notes.append(Note("SG809", group, f"{proxy} vs {truth}: {tested} session(s) with at least "
                                               f"{MIN_STEPS} rows; in-session divergence needs 5"))

@@ -43,18 +43,26 @@ def _draw(p: Plot) -> str:
     d = p.data
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     if p.kind == "divergence":
-        ax.plot(d["step"], d["proxy"], color="#c0392b", label=d["proxy_name"] + " (proxy)")
+        x = np.asarray(d["step"], float)
+        k = max(1, len(x) // 20)  # a rolling mean shows the trend through per-step noise
+        smooth = lambda v: np.convolve(np.asarray(v, float), np.ones(k) / k, mode="same")  # noqa: E731
+        ax.plot(x, d["proxy"], color="#c0392b", alpha=0.25, lw=0.8)
+        ax.plot(x[k:-k or None], smooth(d["proxy"])[k:-k or None], color="#c0392b", lw=2,
+                label=d["proxy_name"] + " (proxy)")
         ax.set_ylabel(d["proxy_name"], color="#c0392b")
         ax2 = ax.twinx()
-        ax2.plot(d["step"], d["truth"], color="#2471a3", label=d["truth_name"] + " (truth)")
+        ax2.plot(x, d["truth"], color="#2471a3", alpha=0.25, lw=0.8)
+        ax2.plot(x[k:-k or None], smooth(d["truth"])[k:-k or None], color="#2471a3", lw=2,
+                 label=d["truth_name"] + " (truth)")
         ax2.set_ylabel(d["truth_name"], color="#2471a3")
         if d.get("onset") is not None:
-            ax.axvline(d["onset"], color="k", ls="--", lw=1)
-            ax.annotate("gap starts", (d["onset"], ax.get_ylim()[1]), fontsize=8, va="top", ha="right")
+            ax.axvline(d["onset"], color="k", ls="--", lw=1, label=f"gap starts (step {d['onset']:g})")
+        if d.get("peak") is not None:
+            ax.axvline(d["peak"], color="#2471a3", ls=":", lw=1.5, label=f"truth peak (step {d['peak']:g})")
         ax.set_xlabel("step")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper left")
+        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower right", framealpha=0.85)
     elif p.kind == "length":
         x, y = np.asarray(d["length"], float), np.asarray(d["proxy"], float)
         ax.scatter(x, y, s=6, alpha=0.35, color="#7d3c98")

@@ -43,9 +43,10 @@ def check_spec(spec: Spec) -> None:
             raise SpecError(f"{na} and {nb} go together")
     if spec.length and spec.text and spec.length == spec.text:
         raise SpecError("--length and --text name the same column")
-    if (spec.truth or spec.length or spec.text or spec.session or spec.pair_length_a or spec.pair_text_a) \
-            and not spec.proxy:
-        raise SpecError("--truth, --length, --text, --session and pairwise options need --proxy")
+    if (spec.truth or spec.length or spec.session or spec.pair_length_a or spec.pair_text_a) and not spec.proxy:
+        raise SpecError("--truth, --length, --session and pairwise options need --proxy")
+    if spec.text and not (spec.proxy or spec.self_rating):
+        raise SpecError("--text needs --proxy (length, style, degenerate text) or --self (what drives inflation)")
     if not any([spec.proxy and (spec.truth or spec.length or spec.text or spec.pair_length_a or spec.pair_text_a),
                 spec.self_rating, spec.pred]):
         raise SpecError("nothing to check: give --proxy with --truth (and/or --length/--text), "

@@ -25,12 +25,13 @@ _HEDGE = "might perhaps possibly probably likely".split()
 
 def _sentence(rng: np.random.Generator, confident: bool = False, hedge: bool = False) -> str:
     n = int(rng.integers(6, 14))
-    words = [str(rng.choice(_FILL if rng.random() < 0.55 else (_TOPIC if rng.random() < 0.6 else _VERBS)))
-             for _ in range(n)]
+    pools = (_FILL, _TOPIC, _VERBS)
+    kind = np.where(rng.random(n) < 0.55, 0, np.where(rng.random(n) < 0.6, 1, 2))
+    words = [pools[k][i % len(pools[k])] for k, i in zip(kind, rng.integers(0, 1 << 30, n))]
     if confident:
-        words.insert(int(rng.integers(0, len(words))), str(rng.choice(_CONFIDENT)))
+        words.insert(int(rng.integers(0, len(words))), _CONFIDENT[int(rng.integers(len(_CONFIDENT)))])
     if hedge:
-        words.insert(int(rng.integers(0, len(words))), str(rng.choice(_HEDGE)))
+        words.insert(int(rng.integers(0, len(words))), _HEDGE[int(rng.integers(len(_HEDGE)))])
     return " ".join(words).capitalize() + "."
 
 
@@ -42,7 +43,7 @@ def text(rng: np.random.Generator, sentences: int, confident: float = 0.0, listy
 
 def stuffed(rng: np.random.Generator, keywords: list[str], n: int) -> str:
     """Keyword stuffing: reference words repeated without sentences."""
-    return " ".join(str(rng.choice(keywords)) for _ in range(n))
+    return " ".join(keywords[i] for i in rng.integers(0, len(keywords), n))
 
 
 def training_run(seed: int, strength: float = 0.0, steps: int = 120, per_step: int = 10) -> "pl.DataFrame":
@@ -184,7 +185,7 @@ def session_run(seed: int, strength: float = 0.0, sessions: int = 40, turns: int
     """Agent sessions: `session`, `turn`, `visible_tests` (proxy), `hidden_tests` (truth).
 
     Honest: both follow the session's progress. Gamed: in a `strength` share of sessions the agent
-    games the visible tests: they climb while the hidden tests fall.
+    games the visible tests: they climb while the hidden tests fall (by about 0.4 over the session).
     """
     import polars as pl
 
@@ -193,7 +194,7 @@ def session_run(seed: int, strength: float = 0.0, sessions: int = 40, turns: int
     for sid in range(sessions):
         gamed = rng.random() < strength
         prog = np.cumsum(rng.normal(0.02, 0.03, turns))
-        truth = 0.3 + prog - (np.linspace(0, 0.4, turns) if gamed else 0) + rng.normal(0, 0.08, turns)
+        truth = 0.3 + (np.linspace(0, -0.4, turns) if gamed else prog) + rng.normal(0, 0.08, turns)
         proxy = 0.3 + prog + (np.linspace(0, 0.4, turns) if gamed else 0) + rng.normal(0, 0.08, turns)
         rows += [{"session": f"s{sid:03d}", "turn": t, "visible_tests": round(float(proxy[t]), 4),
                   "hidden_tests": round(float(truth[t]), 4)} for t in range(turns)]

@@ -3,8 +3,11 @@
 Text statistics per output: word count, distinct-word ratio (repetition), the most frequent
 word's share (keyword stuffing) and the function-word ratio (real sentences need "the", "of",
 "and"; a bag of keywords does not). An output is degenerate when one of them is an outlier in the
-bad direction (robust z beyond 3.5, Iglewicz and Hoaglin's cut-off). The test: are degenerate
-outputs over-represented among the top quarter by the metric (Fisher's exact test)?
+bad direction (robust z beyond 3.5, Iglewicz and Hoaglin's cut-off), or when it is degenerate on
+its face whatever the rest of the log looks like (robust cut-offs break down once gaming is
+common): 8+ words without a single function word, one word making up 30%+ of 10+ words, or
+fewer than 40% distinct words among 20+. The test: are degenerate outputs over-represented among
+the top quarter by the metric (Fisher's exact test)?
 """
 
 from __future__ import annotations
@@ -71,6 +74,15 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
         flags |= hit
         for i in np.flatnonzero(hit):
             why[i].append(REASONS[feat] if feat != "log_words" else ("too long" if z[i] > 0 else "too short"))
+    nw = np.expm1(d.get_column("log_words").to_numpy())
+    for reason, hit in (
+        ("no sentence structure", (nw >= 8) & (d.get_column("function_ratio").fill_null(1).to_numpy() == 0)),
+        ("keyword stuffing", (nw >= 10) & (d.get_column("top_word_share").fill_null(0).to_numpy() >= 0.3)),
+        ("repetition", (nw >= 20) & (d.get_column("distinct_ratio").fill_null(1).to_numpy() < 0.4)),
+    ):
+        for i in np.flatnonzero(hit & ~np.array([reason in w for w in why])):
+            why[i].append(reason)
+        flags |= hit
     score = d.get_column(proxy).to_numpy().astype(float)
     top = score >= np.quantile(score, 0.75)
     a, b = int((flags & top).sum()), int((~flags & top).sum())

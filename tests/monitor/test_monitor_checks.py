@@ -1,0 +1,178 @@
+"""Each check on seeded honest and gamed logs: silent on honest runs, fires on gamed ones, and reports
+its statistics. Expected values are directional or computed independently here, never constants."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats as st
+
+from specgap.monitor import synth
+
+from .conftest import fired
+
+DIV = ("--step", "step", "--proxy", "reward_model", "--truth", "gold_reward")
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_honest_training_run_is_clear(invoke, seed):
+    code, rep, _ = invoke(synth.training_run(seed, 0.0), *DIV, "--length", "length")
+    assert code == 0, rep["findings"]
+    assert rep["findings"] == []
+    assert {c["rule_id"] for c in rep["summary"]["checks"]} >= {"SG801", "SG803", "SG804"}
+
+
+def test_overoptimized_run_reports_divergence_peak_and_onset(invoke):
+    df = synth.training_run(21, 1.0, steps=150)
+    code, rep, _ = invoke(df, *DIV)
+    assert code == 1
+    (div,) = fired(rep, "SG801")
+    s = div["stats"]
+    assert s["proxy_gain"] > 0 and s["truth_gain"] < s["proxy_gain"]
+    assert s["p_adjusted"] < rep["summary"]["alpha"] and s["n"] == df.height
+    # the truth's own mean actually fell after the reported peak
+    (peak,) = fired(rep, "SG802")
+    p_step = peak["stats"]["peak_step"]
+    means = df.group_by("step").agg(pl.col("gold_reward").mean()).sort("step")
+    before = means.filter(pl.col("step") <= p_step)["gold_reward"].tail(10).mean()
+    end = means["gold_reward"].tail(10).mean()
+    assert end < before
+    assert peak["line"] == int(p_step)
+    assert s["onset_step"] is not None and df["step"].min() < s["onset_step"] < df["step"].max()
+    assert fired(rep, "SG803")
+
+
+def test_divergence_evidence_is_stronger_for_stronger_gaming(invoke):
+    ps = []
+    for strength in (0.3, 0.6, 1.0):
+        _, rep, _ = invoke(synth.training_run(31, strength), *DIV)
+        (c,) = [c for c in rep["summary"]["checks"] if c["rule_id"] == "SG801"]
+        ps.append(c["p_value"])
+    assert ps[0] > ps[1] > ps[2]
+
+
+def test_length_bias_fires_and_lc_scores_undo_the_padding(invoke):
+    df = synth.judge_run(41, 1.0, n=900)
+    code, rep, _ = invoke(df, "--proxy", "judge_score", "--truth", "human_score", "--text", "output",
+                          "--group", "model", suffix=".parquet")
+    assert code == 1
+    (lb,) = fired(rep, "SG804")
+    # independent check of the partial correlation: residuals of judge and log length on human score
+    words = np.array([len(t.split()) for t in df["output"]], float)
+    h = df["human_score"].to_numpy()
+    X = np.column_stack([np.ones(len(h)), h])
+    res = lambda v: v - X @ np.linalg.lstsq(X, v, rcond=None)[0]  # noqa: E731
+    r = np.corrcoef(res(df["judge_score"].to_numpy()), res(np.log1p(words)))[0, 1]
+    assert lb["stats"]["effect"] == pytest.approx(r, abs=0.02)
+    lc = lb["stats"]["length_controlled"]
+    # the padding model gains most from raw scores: length control lowers it relative to the others
+    raw_gap = lc["model-c"][0] - lc["model-a"][0]
+    lc_gap = lc["model-c"][1] - lc["model-a"][1]
+    assert lc_gap < raw_gap
+    assert {f.get("group") for f in rep["findings"] if f["rule_id"] == "SG804"} >= {None, "model-c"}
+
+
+def test_honest_judges_fire_no_more_often_than_alpha_allows(invoke):
+    """Any single honest run may fire with probability alpha, so judge a batch: the count of runs with a
+    finding must be plausible under Binomial(runs, alpha) (upper 0.1% quantile)."""
+    runs, alpha = 20, 0.01
+    hits = 0
+    for seed in range(40, 40 + runs):
+        _, rep, _ = invoke(synth.judge_run(seed, 0.0, n=600), "--proxy", "judge_score", "--truth", "human_score",
+                           "--text", "output")
+        hits += bool(rep["findings"])
+    assert hits <= st.binom.ppf(0.999, runs, alpha)
+
+
+def test_pairwise_length_bias(invoke):
+    code, rep, _ = invoke(synth.pairwise_run(51, 1.0), "--proxy", "judge_prefers_a", "--truth", "human_prefers_a",
+                          "--pair-length-a", "len_a", "--pair-length-b", "len_b")
+    assert code == 1
+    (f,) = fired(rep, "SG804")
+    assert f["stats"]["odds_ratio_per_doubling"] > 1
+    _, rep0, _ = invoke(synth.pairwise_run(52, 0.0), "--proxy", "judge_prefers_a", "--truth", "human_prefers_a",
+                        "--pair-length-a", "len_a", "--pair-length-b", "len_b")
+    assert rep0["findings"] == []
+
+
+def test_self_inflation_with_interval_kappa_and_drivers(invoke):
+    df = synth.self_eval_run(61, 1.0)
+    code, rep, _ = invoke(df, "--self", "self_score", "--independent", "independent_score", "--text", "answer")
+    assert code == 1
+    (f,) = fired(rep, "SG805")
+    diff = (df["self_score"] - df["independent_score"]).to_numpy()
+    s = f["stats"]
+    assert s["mean_inflation"] == pytest.approx(diff.mean())
+    assert s["ci"][0] < diff.mean() < s["ci"][1]
+    assert s["p_value"] == pytest.approx(st.wilcoxon(diff, alternative="greater").pvalue)
+    assert -1 <= s["kappa"] < 1
+    assert s["predictors"]["confident wording"]["r"] > 0
+    _, rep0, _ = invoke(synth.self_eval_run(62, 0.0), "--self", "self_score", "--independent", "independent_score")
+    assert rep0["findings"] == []
+
+
+def test_flags_everything_and_passes_everything(invoke):
+    df = synth.classifier_run(71, 1.0)
+    code, rep, _ = invoke(df, "--step", "step", "--pred", "flagged", "--label", "harmful")
+    assert code == 1
+    (f,) = fired(rep, "SG806")
+    s = f["stats"]
+    assert s["flag_rate"] == pytest.approx(df["flagged"].mean())
+    assert s["base_rate"] == pytest.approx(df["harmful"].mean())
+    assert s["flags_all_since_step"] is not None and "everything" in f["message"]
+    assert not fired(rep, "SG807")
+    code, rep, _ = invoke(synth.classifier_run(72, 1.0, mirror=True), "--step", "step", "--pred", "flagged",
+                          "--label", "harmful")
+    assert fired(rep, "SG807") and not fired(rep, "SG806")
+
+
+def test_milder_overflagging_is_reported_with_specificity(invoke):
+    code, rep, _ = invoke(synth.classifier_run(73, 0.35, n=4000), "--pred", "flagged", "--label", "harmful")
+    (f,) = fired(rep, "SG806")
+    assert "over-flags" in f["message"]
+    assert f["stats"]["flag_rate"] > f["stats"]["base_rate"]
+    assert f["stats"]["specificity"] < 1
+
+
+def test_degenerate_text_under_rouge(invoke):
+    df = synth.summary_run(81, 0.3)
+    code, rep, _ = invoke(df, "--proxy", "rouge1", "--text", "output", suffix=".jsonl")
+    (f,) = fired(rep, "SG808")
+    assert f["stats"]["examples"] and f["stats"]["degenerate_top"] / f["stats"]["top"] > \
+        f["stats"]["degenerate_rest"] / f["stats"]["rest"]
+    _, rep0, _ = invoke(synth.summary_run(82, 0.0), "--proxy", "rouge1", "--text", "output", suffix=".jsonl")
+    assert not fired(rep0, "SG808")
+
+
+def test_in_session_feedback_loop(invoke):
+    args = ("--step", "turn", "--session", "session", "--proxy", "visible_tests", "--truth", "hidden_tests")
+    code, rep, _ = invoke(synth.session_run(91, 0.4), *args)
+    (f,) = fired(rep, "SG809")
+    assert f["stats"]["diverging"] and f["stats"]["sessions"] == 40
+    _, rep0, _ = invoke(synth.session_run(92, 0.0), *args)
+    assert not fired(rep0, "SG809")
+
+
+@pytest.mark.parametrize("check,make,args", [
+    ("SG805", lambda s: synth.self_eval_run(s, 0.0, n=200), ("--self", "self_score", "--independent", "independent_score")),
+    ("SG806", lambda s: synth.classifier_run(s, 0.0, n=500), ("--pred", "flagged", "--label", "harmful")),
+])
+def test_false_alarm_rate_on_honest_runs_is_within_alpha(invoke, check, make, args):
+    """At alpha=0.05, the share of 60 honest runs that fire stays within alpha plus 3 binomial SEs."""
+    runs, alpha = 60, 0.05
+    hits = 0
+    for seed in range(1000, 1000 + runs):
+        _, rep, _ = invoke(make(seed), *args, "--alpha", str(alpha))
+        hits += bool(rep["findings"])
+    assert hits / runs <= alpha + 3 * np.sqrt(alpha * (1 - alpha) / runs)
+
+
+def test_groups_run_per_group_and_overall(invoke):
+    a = synth.training_run(101, 0.0).with_columns(pl.lit("honest").alias("model"))
+    b = synth.training_run(102, 1.0).with_columns(pl.lit("gamed").alias("model"))
+    _, rep, _ = invoke(pl.concat([a, b]), *DIV, "--group", "model")
+    groups = {c["group"] for c in rep["summary"]["checks"]}
+    assert groups == {"overall", "honest", "gamed"}
+    assert fired(rep, "SG801", "gamed") and not fired(rep, "SG801", "honest")
+    assert all(f["message"].endswith("(group gamed)") for f in rep["findings"] if f.get("group") == "gamed")
