@@ -27,8 +27,9 @@ class RawFile:
     # Set by inputs that know exactly which lines the change wrote (a diff's `+` lines);
     # otherwise they are computed by comparing before and after.
     added_lines: frozenset[int] | None = None
-    # The texts hold only a diff's hunk lines at their true line numbers (other lines blank).
-    partial: bool = False
+    # For a diff read without its repository: the line numbers of before and after that its hunks
+    # show; the texts hold only these lines, at their true numbers (other lines blank).
+    hunk_lines: tuple[frozenset[int], frozenset[int]] | None = None
 
 
 def decode(data: bytes | str, path: str, errors: list[InputError]) -> str | None:
@@ -65,15 +66,15 @@ def source(text: str, path: str, errors: list[InputError], *, partial: bool = Fa
     return sf
 
 
-def partial_source(text: str, path: str, errors: list[InputError], *, report: frozenset[int] | None = None) -> SourceFile:
-    """A SourceFile of a diff's hunk lines only: parsed whole if possible, else fragment by fragment.
-
-    Dropped lines among `report` (the lines the change wrote) are reported in `errors`.
+def partial_source(text: str, path: str, errors: list[InputError], known: frozenset[int], *,
+                   report: frozenset[int] | None = None) -> SourceFile:
+    """A SourceFile of a diff's hunk lines (`known`) only: parsed whole if possible, else fragment
+    by fragment. Dropped lines among `report` (the lines the change wrote) are reported in `errors`.
     """
     sf = source(text, path, [], partial=True)
     if sf.tree is None and sf.error and is_python_path(path) and not sf.error.startswith(("file is larger", "source contains NUL")):
-        lines = {n: t for n, t in enumerate(text.split("\n"), 1) if t.strip()}
-        sf.tree, dropped = parse_fragments(lines)
+        text_lines = text.split("\n")
+        sf.tree, dropped = parse_fragments({n: text_lines[n - 1] for n in known if n <= len(text_lines)})
         lost = [n for n in dropped if report is None or n in report]
         sf.error = f"partial file: {len(dropped)} line(s) of the hunks could not be parsed" if dropped else None
         if lost:
@@ -128,11 +129,11 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
         return cf
     if before_text is not None and after_text is not None and before_text == after_text and status is Status.MODIFIED:
         return None
-    if raw.partial:
+    if raw.hunk_lines is not None:
         if before_text is not None:
-            cf.before = partial_source(before_text, path, [])
+            cf.before = partial_source(before_text, path, [], raw.hunk_lines[0])
         if after_text is not None:
-            cf.after = partial_source(after_text, path, errors, report=raw.added_lines)
+            cf.after = partial_source(after_text, path, errors, raw.hunk_lines[1], report=raw.added_lines)
         cf.added_lines = raw.added_lines
         return cf
     if before_text is not None:

@@ -200,7 +200,7 @@ def _raw(pf: PatchedFile, path: str, old_path: str | None, root: Path | None,
         else:
             errors.append(InputError(path, "not found in the repository; only the hunks were scanned"))
     return RawFile(path, _join(src, no_nl[0]), _join(tgt, no_nl[1]), old_path=old_path,
-                   added_lines=frozenset(added), partial=True)
+                   added_lines=frozenset(added), hunk_lines=(frozenset(src), frozenset(tgt)))
 
 
 def _binary(pf: PatchedFile, path: str, old_path: str | None, roles: RoleConfig | None,
