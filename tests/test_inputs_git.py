@@ -221,3 +221,25 @@ def test_files_too_large_to_hold_are_compared_by_hash(repo: Path, monkeypatch: p
     assert set(files) == {"pkg/calc.py"}
     assert files["pkg/calc.py"].binary and files["pkg/calc.py"].status is Status.MODIFIED
     assert [e.path for e in cs.errors] == ["pkg/calc.py"]
+
+
+def test_context_is_bounded_and_says_so(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import specgap.inputs.context as context
+
+    monkeypatch.setattr(context, "MAX_FILES", 1)
+    write(repo, "tests/test_third.py", "def test_third():\n    assert 3\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "third")
+    write(repo, "pkg/calc.py", "def add(a, b):\n    return 0\n")
+    cs = load_git(repo)
+    assert len(cs.context_files()) == 1
+    assert any("2 more unchanged test file(s)" in e.message for e in cs.errors)
+
+
+def test_bare_repository_is_a_clear_failure(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    bare.mkdir()
+    git(bare, "init", "-q", "--bare")
+    with pytest.raises(InputFailure) as info:
+        load_git(bare)
+    assert str(bare) in info.value.message and "\n" not in info.value.message

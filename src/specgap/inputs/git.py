@@ -57,7 +57,12 @@ def toplevel(repo: str | Path) -> Path:
         raise InputFailure(f"{repo}: no such directory")
     proc = git(path, "rev-parse", "--show-toplevel", check=False)
     if proc.returncode != 0:
-        raise InputFailure(f"{repo} is not a git repository")
+        said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        # git's own reason matters when it is not the obvious one (a bare repo, dubious ownership)
+        reason = said[0].removeprefix("fatal: ") if said else ""
+        if not reason or reason.startswith("not a git repository"):
+            raise InputFailure(f"{repo} is not a git repository")
+        raise InputFailure(f"{repo}: {reason}")
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
