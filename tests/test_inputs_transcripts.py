@@ -126,3 +126,25 @@ def test_file_block_cut_off_inside_its_tag(tmp_path: Path) -> None:
                  '<file path="conftest.py')
     cs = load_files([p])
     assert {f.path for f in cs.files} == {"cut.md::solution.py", "cut.md::conftest.py"}
+
+
+def test_patches_the_agent_wrote(tmp_path: Path) -> None:
+    import json
+
+    patch = ("diff --git a/tests/test_x.py b/tests/test_x.py\n--- a/tests/test_x.py\n+++ b/tests/test_x.py\n"
+             "@@ -10,3 +10,3 @@ def test_x():\n     r = run()\n-    assert r == 4\n+    assert True\n     cleanup()\n"
+             "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n"
+             "@@ -0,0 +1,2 @@\n+import sys\n+sys.exit(0)\n")
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"instance_id": "x__y-1", "model_patch": patch}) + "\n")
+    cs = load_files([preds])
+    files = {f.path: f for f in cs.files}
+    assert set(files) == {"preds.jsonl:1::tests/test_x.py", "preds.jsonl:1::conftest.py"}
+    test = files["preds.jsonl:1::tests/test_x.py"]
+    assert test.status is Status.MODIFIED and test.role is FileRole.TEST and test.after.partial
+    assert test.added_lines == frozenset({11})
+    assert "assert r == 4" in test.before.text
+    assert files["preds.jsonl:1::conftest.py"].status is Status.ADDED
+    md = tmp_path / "answer.md"
+    md.write_text("## User\n\nFix it.\n\n## Assistant\n\nApply this:\n\n```diff\n" + patch + "```\n")
+    assert {f.path for f in load_files([md]).files} == {"answer.md::tests/test_x.py", "answer.md::conftest.py"}

@@ -24,6 +24,7 @@ from specgap.inputs.roles import RoleConfig, classify
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 
 DEV_NULL = "/dev/null"
+_DIFF_START = re.compile(r"^(?:diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _GIT_PREFIX = re.compile(r"^[abciow12]/")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -221,19 +222,12 @@ def _guess_path(lines: list[str]) -> str:
     return "<diff>"
 
 
-def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConfig | None = None) -> ChangeSet:
-    """The files a unified diff changes; see the module docstring for `repo`."""
-    if isinstance(text, bytes):
-        # undecodable bytes survive as surrogates and are reported per file by `decode`
-        text = text.decode("utf-8", "surrogateescape")
-    root = Path(repo) if repo is not None else None
-    if root is not None and not root.is_dir():
-        raise InputFailure(f"{repo}: no such directory")
+def _patched(text: str, errors: list[InputError]) -> tuple[list[tuple[PatchedFile, str, str | None]], int]:
+    """Every file section that parsed (with its path and old path), and how many sections did."""
     # split on "\n" only: a lone "\r" or form feed inside a line is content, not a line break
     parts = text.replace("\r\n", "\n").split("\n")
     lines = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-    errors: list[InputError] = []
-    files: list[ChangedFile] = []
+    out: list[tuple[PatchedFile, str, str | None]] = []
     sections_ok = 0
     for start, sec in _sections(lines):
         try:
@@ -248,17 +242,49 @@ def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConf
             path, old_path = _paths(pf)
             if not path:
                 errors.append(InputError("<diff>", f"file section without a file name at line {start}", start))
-                continue
-            if pf.is_submodule:
+            elif pf.is_submodule:
                 errors.append(InputError(path, "submodule change: not scanned"))
-                continue
-            if pf.is_binary_file:
-                files.append(_binary(pf, path, old_path, roles, errors))
-                continue
-            raw = _raw(pf, path, old_path, root, errors)
-            cf = changed_file(_encoded(raw), errors, roles) if raw else None
-            if cf is not None:
-                files.append(cf)
+            else:
+                out.append((pf, path, old_path))
+    return out, sections_ok
+
+
+def looks_like_diff(text: str) -> bool:
+    return bool(_DIFF_START.search(text))
+
+
+def diff_raws(text: str, errors: list[InputError]) -> list[RawFile]:
+    """The text files of a diff found inside something else (a transcript), from its hunks alone."""
+    out = []
+    for pf, path, old_path in _patched(text, errors)[0]:
+        if pf.is_binary_file:
+            out.append(RawFile(path, None, b"\0", old_path=old_path))  # a NUL: reported as binary
+            continue
+        raw = _raw(pf, path, old_path, None, errors)
+        if raw is not None:
+            out.append(_encoded(raw))
+    return out
+
+
+def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConfig | None = None) -> ChangeSet:
+    """The files a unified diff changes; see the module docstring for `repo`."""
+    if isinstance(text, bytes):
+        # undecodable bytes survive as surrogates and are reported per file by `decode`
+        text = text.decode("utf-8", "surrogateescape")
+    root = Path(repo) if repo is not None else None
+    if root is not None and not root.is_dir():
+        raise InputFailure(f"{repo}: no such directory")
+    errors: list[InputError] = []
+    files: list[ChangedFile] = []
+    patched, sections_ok = _patched(text, errors)
+    for pf, path, old_path in patched:
+        if pf.is_binary_file:
+            files.append(_binary(pf, path, old_path, roles, errors))
+            continue
+        raw = _raw(pf, path, old_path, root, errors)
+        cf = changed_file(_encoded(raw), errors, roles) if raw else None
+        if cf is not None:
+            files.append(cf)
     if not sections_ok and text.strip():
         first = errors[0].message if errors else "no file sections (`--- a/x` / `+++ b/x` / `@@`) found"
         raise InputFailure(f"not a readable unified diff: {first}")

@@ -23,12 +23,13 @@ import ast
 import json
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from markdown_it import MarkdownIt
 
 from specgap.inputs.changeset import RawFile, context_file
+from specgap.inputs.diff import diff_raws, looks_like_diff
 from specgap.model import ChangedFile, FileRole, InputError
 
 AGENT_ROLES = frozenset({"assistant", "model", "gpt", "ai", "bot", "agent", "chatbot", "completion", "response"})
@@ -39,9 +40,10 @@ ROLE_KEYS = ("role", "from", "speaker", "author", "sender")
 CONTENT_KEYS = ("content", "value", "text", "message", "parts")
 # Keys that hold an agent's output wherever they appear; weaker ones only next to a prompt key.
 AGENT_KEYS = ("code_outputs", "code_output", "completion", "completions", "model_response", "model_output",
-              "model_answer", "generated_code", "generation", "generations", "response", "responses")
+              "model_answer", "generated_code", "generation", "generations", "response", "responses",
+              "model_patch", "submission")
 # ("input"/"output" alone are left out: test-case data files use them too.)
-WEAK_AGENT_KEYS = ("answer", "solution", "solutions", "code", "prediction", "final_answer")
+WEAK_AGENT_KEYS = ("answer", "solution", "solutions", "code", "prediction", "final_answer", "patch", "diff")
 PROMPT_KEYS = ("prompt", "question", "problem", "instruction", "task", "query", "system_prompt")
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")
 BODY_KEYS = ("content", "file_text", "contents", "new_content", "code", "text", "new_str", "source")
@@ -313,8 +315,9 @@ def _fence_name(info: str, body: str, before: list[str]) -> tuple[str | None, st
     return None, body
 
 
-def _code(turn: Turn) -> Iterator[tuple[str | None, str]]:
-    """(file name or None, code) of every piece of code in an agent turn."""
+def _code(turn: Turn, errors: list[InputError]) -> Iterator[tuple[str | None, str | RawFile]]:
+    """(file name or None, code) of every piece of code in an agent turn; the files of a patch
+    the agent wrote come as (None, RawFile) from their hunks."""
     text = _THINKING.sub("", turn.text)
     found = False
     for m in _FILE_BLOCK.finditer(text):
@@ -333,6 +336,11 @@ def _code(turn: Turn) -> Iterator[tuple[str | None, str]]:
         info = tok.info.strip()
         lang = info.split()[0].lower().split(":")[0] if info else ""
         name, body = _fence_name(info if " " in info or ":" in info or "." in info else "", tok.content, lines[: tok.map[0]])
+        if lang in ("diff", "patch") or looks_like_diff(body):
+            for raw in diff_raws(body, errors):
+                found = True
+                yield None, raw
+            continue
         if lang in SHELL_LANGS:
             for h in _HEREDOC.finditer(body):
                 found = True
@@ -348,6 +356,10 @@ def _code(turn: Turn) -> Iterator[tuple[str | None, str]]:
         for name, body in _tool_files(args):
             found = True
             yield name, body
+    if not found and looks_like_diff(text):  # a bare patch, e.g. a `model_patch`
+        for raw in diff_raws(text, errors):
+            found = True
+            yield None, raw
     if not found and (_looks_like_python(text) or _starts_like_code(text)):  # bare code, e.g. `code_outputs`
         yield None, text
 
@@ -455,18 +467,25 @@ def _prompt_tests(turns: list[Turn]) -> str:
 # -- entry point ----------------------------------------------------------------------------
 
 def _container(container: str, turns: list[Turn], out: Extracted) -> None:
-    written: dict[str, str] = {}
+    written: dict[str, RawFile] = {}
     unnamed = 0
+    errors: list[InputError] = []
     for turn in turns:
         if turn.side != "agent":
             continue
-        for name, code in _code(turn):
-            if not name:
-                unnamed += 1
-                name = "solution.py" if unnamed == 1 else f"solution_{unnamed}.py"
-            written[name] = code  # a file written twice: its last version is what was left behind
-    for name, code in written.items():
-        out.files.append(RawFile(f"{container}::{name}", None, code, origin=container))
+        for name, code in _code(turn, errors):
+            if isinstance(code, RawFile):
+                raw = replace(code, path=f"{container}::{code.path}", origin=container,
+                              old_path=code.old_path and f"{container}::{code.old_path}")
+                name = code.path
+            else:
+                if not name:
+                    unnamed += 1
+                    name = "solution.py" if unnamed == 1 else f"solution_{unnamed}.py"
+                raw = RawFile(f"{container}::{name}", None, code, origin=container)
+            written[name] = raw  # a file written twice: its last version is what was left behind
+    out.files.extend(written.values())
+    out.errors.extend(replace(e, path=f"{container}::{e.path}") for e in errors)
     tests = _prompt_tests(turns)
     if tests:
         cf = context_file(f"{container}::prompt_tests.py", tests, out.errors, role=FileRole.TEST, origin=container)
