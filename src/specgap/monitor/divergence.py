@@ -89,7 +89,8 @@ def _z(v: np.ndarray) -> np.ndarray:
 
 
 def _num(v: float) -> str:
-    return f"{v:.3g}"
+    """Steps as people write them: whole numbers in full, others to 4 significant digits."""
+    return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
 def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = "SG801",
