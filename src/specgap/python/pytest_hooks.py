@@ -11,13 +11,14 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from specgap.python.stmts import statements
 from specgap.python.testfns import FuncDef, dotted
 
 
 def import_origins(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted origin for every import in the module (at any depth)."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:

@@ -10,6 +10,8 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
+from specgap.python.stmts import calls_in, statements
+
 FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 
 # Call names (last dotted part) that check something: unittest, numpy/pandas testing, pytest.
@@ -86,13 +88,13 @@ def is_check_call(call: ast.Call, helpers: frozenset[str] = frozenset()) -> bool
 
 
 def checks(fn: ast.AST, helpers: frozenset[str] = frozenset()) -> list[ast.AST]:
-    """Assert statements and checking calls inside `fn` (`with pytest.raises` counts once)."""
+    """Assert statements and checking calls made as statements inside `fn` (`with pytest.raises` too)."""
     out: list[ast.AST] = []
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Assert):
-            out.append(node)
-        elif isinstance(node, ast.Call) and is_check_call(node, helpers):
-            out.append(node)
+    for st in statements(fn):
+        if isinstance(st, ast.Assert):
+            out.append(st)
+        else:
+            out.extend(c for c in calls_in(st) if is_check_call(c, helpers))
     return out
 
 
@@ -103,7 +105,7 @@ def helper_names(tree: ast.Module | None) -> frozenset[str]:
     names = set()
     for st in tree.body:
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and not st.name.startswith("test"):
-            if any(isinstance(n, ast.Assert) or (isinstance(n, ast.Call) and is_check_call(n)) for n in ast.walk(st)):
+            if checks(st):
                 names.add(st.name)
     return frozenset(names)
 
@@ -258,18 +260,17 @@ def body_skips(fn: FuncDef) -> Iterator[Skip]:
                 continue
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            for node in ast.walk(st):
-                if isinstance(node, ast.Call):
-                    name = dotted(node.func)
-                    last = name.rsplit(".", 1)[-1]
-                    if last in ("skip", "xfail") and name.split(".")[0] in ("pytest", "_pytest"):
-                        yield Skip(node, f"{name}()", guarded)
-                    elif last == "skipTest":
-                        yield Skip(node, "skipTest()", guarded)
-                    elif last == "importorskip":
-                        yield Skip(node, f"{name}()", True)
-                elif isinstance(node, ast.Raise) and node.exc is not None and dotted(node.exc).endswith("SkipTest"):
-                    yield Skip(node, "raise SkipTest", guarded)
+            if isinstance(st, ast.Raise) and st.exc is not None and dotted(st.exc).endswith("SkipTest"):
+                yield Skip(st, "raise SkipTest", guarded)
+            for node in calls_in(st):
+                name = dotted(node.func)
+                last = name.rsplit(".", 1)[-1]
+                if last in ("skip", "xfail") and name.split(".")[0] in ("pytest", "_pytest"):
+                    yield Skip(node, f"{name}()", guarded)
+                elif last == "skipTest":
+                    yield Skip(node, "skipTest()", guarded)
+                elif last == "importorskip":
+                    yield Skip(node, f"{name}()", True)
 
     return visit(fn.body, False)
 

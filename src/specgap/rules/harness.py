@@ -23,6 +23,7 @@ from specgap.python import pytest_config as pc
 from specgap.python import pytest_hooks as ph
 from specgap.python import testfns as tf
 from specgap.python.line_map import new_line_for
+from specgap.python.stmts import calls_in, statements
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -117,11 +118,14 @@ class ReportForged(Rule):
         tree = _python_trees(cf)
         if tree is None:
             return
+        text = cf.after.text if cf.after else ""
+        if not any(w in text for w in ("outcome", "longrepr", "force_", "teststatus")):
+            return
         hooks = [f for f in ph.hook_impls(tree) if f.name in _REPORT_HOOKS]
-        others = []
+        others: list[tf.FuncDef] = []
         if _imports_pytest(tree):
             hook_ids = {id(h) for h in hooks}
-            others = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(n) not in hook_ids]
+            others = [n for n in statements(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(n) not in hook_ids]
         for fn in hooks + others:
             yield from self._function(cf, fn, is_hook=fn.name in _REPORT_HOOKS)
 
@@ -525,13 +529,14 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        for node in ast.walk(tree):
+        for node in statements(tree):
             for t in _targets(node):
                 if isinstance(t, ast.Attribute):
                     yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, origins)
-            sa = _setattr_call(node)
-            if sa:
-                yield from self._write(cf, node, ph.resolve(sa[0], origins), sa[1], origins)
+            for call in calls_in(node):
+                sa = _setattr_call(call)
+                if sa:
+                    yield from self._write(cf, node, ph.resolve(sa[0], origins), sa[1], origins)
             if isinstance(node, ast.ClassDef) and any(ph.resolve(b, origins) in _RESULT_CLASSES for b in node.bases):
                 for s in node.body:
                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("wasSuccessful", "addFailure", "addError"):

@@ -16,6 +16,8 @@ from typing import Iterable, Iterator
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
 from specgap.python import testfns as tf
 from specgap.python.line_map import new_line_for
+from specgap.python import stmts as stmts_mod
+from specgap.python.stmts import calls_in, statements
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -107,7 +109,7 @@ class _ChangeIndex:
         for cf in changeset.files:
             after = _tree(cf.after)
             if after is not None:
-                for node in ast.walk(after):
+                for node in statements(after):
                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.bodies.add(_body_key(node))
                         if node.name.startswith("test"):
@@ -129,7 +131,7 @@ class _ChangeIndex:
     def imports_deleted_module(self, tree: ast.Module | None) -> bool:
         if tree is None or not self.deleted_modules:
             return False
-        for st in ast.walk(tree):
+        for st in statements(tree):
             if isinstance(st, ast.ImportFrom) and st.module and st.module in self.deleted_modules:
                 return True
             if isinstance(st, ast.Import) and any(a.name in self.deleted_modules for a in st.names):
@@ -650,30 +652,25 @@ def _catches_failure(h: ast.ExceptHandler) -> bool:
 
 def _reraises(body: list[ast.stmt], exc_name: str | None) -> bool:
     """The handler fails the test anyway (raise, pytest.fail, self.fail, an assert) or keeps the error."""
-    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
-        if isinstance(n, ast.Raise):
+    for st in statements(ast.Module(body=body, type_ignores=[])):
+        if isinstance(st, ast.Raise):
             return True
-        if isinstance(n, ast.Assert) and tf.tautology(n.test) is None:
+        if isinstance(st, ast.Assert) and tf.tautology(st.test) is None:
             return True
-        if isinstance(n, ast.Call) and tf.is_check_call(n) and tf.check_tautology(n) is None:
-            return True
-        if exc_name and isinstance(n, ast.Call) and any(isinstance(a, ast.Name) and a.id == exc_name for a in n.args):
-            if tf.call_name(n) in ("append", "add", "put", "extend", "set_exception"):
+        for n in calls_in(st):
+            if tf.is_check_call(n) and tf.check_tautology(n) is None:
+                return True
+            if exc_name and tf.call_name(n) in ("append", "add", "put", "extend", "set_exception") and any(
+                    isinstance(a, ast.Name) and a.id == exc_name for a in n.args):
                 return True  # collected for a later check
     return False
 
 
 def _own_checks(stmts: list[ast.stmt]) -> bool:
     """Checks in `stmts`, not counting nested function definitions."""
-    stack: list[ast.AST] = list(stmts)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        if isinstance(n, ast.Assert) or (isinstance(n, ast.Call) and tf.is_check_call(n)):
-            return True
-        stack.extend(ast.iter_child_nodes(n))
-    return False
+    holder = ast.Module(body=stmts, type_ignores=[])
+    return any(isinstance(st, ast.Assert) or any(tf.is_check_call(c) for c in calls_in(st))
+               for st in statements(holder, into_defs=False))
 
 
 @register
@@ -715,7 +712,7 @@ class AssertionSwallowed(Rule):
             yield from self._visit(cf, root, in_loop=False)
 
     def _visit(self, cf: ChangedFile, node: ast.AST, in_loop: bool) -> Iterator[Finding]:
-        for child in ast.iter_child_nodes(node):
+        for child in stmts_mod.child_statements(node):
             loop = in_loop or isinstance(child, (ast.For, ast.AsyncFor, ast.While))
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 loop = False
@@ -827,7 +824,7 @@ class TestMadeUncollectable(Rule):
 def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None]]:
     """(patch call, patched attribute name, the value it is replaced with) in a test's decorators and body."""
     out = []
-    for node in list(fn.decorator_list) + [n for n in ast.walk(fn) if isinstance(n, ast.Call)]:
+    for node in list(fn.decorator_list) + [c for st in statements(fn) for c in calls_in(st)]:
         if not isinstance(node, ast.Call):
             continue
         name = tf.dotted(node.func)
@@ -889,14 +886,14 @@ class MockedSubject(Rule):
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
-        if tree is None:
+        if tree is None or ("patch" not in cf.after.text and "setattr" not in cf.after.text):
             return
         for t in tf.test_functions(tree):
             patches = _patch_targets(t.node)
             if not patches:
                 continue
             results: dict[str, str] = {}  # variable -> function whose result it holds
-            for n in ast.walk(t.node):
+            for n in statements(t.node):
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
                     results[n.targets[0].id] = tf.call_name(n.value)
             checked: dict[str, list[ast.AST]] = {}
