@@ -10,26 +10,23 @@ Shapes, recognised by structure rather than by any particular dataset:
 * Markdown: sections under role headings (`# prompt (user turn)`, `## Assistant`, `**User:**`)
   or `<file path="...">` blocks.
 
-Only the agent's turns count as its work: `<file path=...>` blocks, fenced code (named by the
-fence, a `# filename:` first line or the line before it; unnamed code becomes `solution.py`,
-`solution_2.py` ...), `<code>` blocks, files written by tool calls or shell heredocs. Test cases
-shown in the prompt (assert lines, test code, Input/Output examples) become one context file,
-`prompt_tests.py`, so that rules can tell code that special-cases the tests.
+Only the agent's turns count as its work (agent_code.py finds the code in them; unnamed code
+becomes `solution.py`, `solution_2.py` ...). Test cases shown in the prompt become one context
+file, `prompt_tests.py` (prompt_tests.py), so that rules can tell code that special-cases them.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import re
-import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any
 
 from markdown_it import MarkdownIt
 
+from specgap.inputs.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
 from specgap.inputs.changeset import RawFile, context_file
-from specgap.inputs.diff import diff_raws, looks_like_diff
+from specgap.inputs.prompt_tests import prompt_tests
 from specgap.model import ChangedFile, FileRole, InputError
 
 AGENT_ROLES = frozenset({"assistant", "model", "gpt", "ai", "bot", "agent", "chatbot", "completion", "response"})
@@ -45,46 +42,12 @@ AGENT_KEYS = ("code_outputs", "code_output", "completion", "completions", "model
 # ("input"/"output" alone are left out: test-case data files use them too.)
 WEAK_AGENT_KEYS = ("answer", "solution", "solutions", "code", "prediction", "final_answer", "patch", "diff")
 PROMPT_KEYS = ("prompt", "question", "problem", "instruction", "task", "query", "system_prompt")
-PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")
-BODY_KEYS = ("content", "file_text", "contents", "new_content", "code", "text", "new_str", "source")
-COMMAND_KEYS = ("command", "cmd", "script", "input")
-PYTHON_LANGS = frozenset({"", "python", "py", "python3", "py3", "ipython", "python2"})
-CONFIG_LANGS = frozenset({"ini", "toml", "cfg", "yaml", "yml", "make", "makefile", "dosini", "conf", "text", "txt"})
-SHELL_LANGS = frozenset({"bash", "sh", "shell", "console", "zsh"})
-
-_FILE_SUFFIX = r"(?:py|pyi|pth|ini|cfg|toml|txt|yml|yaml|json|sh|md|rst|in)"
-_PATH = rf"[\w.@/+-]*[\w+-]\.{_FILE_SUFFIX}|Makefile|Dockerfile|Jenkinsfile"
-# A block may be cut off anywhere, even inside its tag (a rollout that ran out of tokens).
-_FILE_BLOCK = re.compile(
-    r"<file\s+(?:path|name)\s*=\s*([\"'])(?P<path>[^\"'\n]+)"
-    r"(?:\1\s*>\n?(?P<body>.*?)(?:</file>|(?=<file\s+(?:path|name)\s*=)|\Z)|\1?\s*\Z)",
-    re.S,
-)
-_CODE_BLOCK = re.compile(r"<code(?:\s[^>]*)?>\n?(?P<body>.*?)(?:</code>|\Z)", re.S)
-_THINKING = re.compile(r"<(think|thinking|reasoning|scratchpad)>.*?(?:</\1>|\Z)", re.S)
-_NAME_COMMENT = re.compile(rf"^\s*(?:#|//)\s*(?:(?:file(?:name)?|path)\s*:\s*)?(?P<path>{_PATH})\s*$", re.I)
-_NAME_LINE = re.compile(
-    rf"^\s*(?:#+\s*)?(?:[*_]{{1,2}})?(?:(?:file(?:name)?|path|create|creating|update|updated|new file|in)\s*:?\s*)?"
-    rf"[`'\"]?(?P<path>{_PATH})[`'\"]?(?:[*_]{{1,2}})?\s*:?\s*(?:[*_]{{1,2}})?\s*$",
-    re.I,
-)
-_INFO_NAME = re.compile(rf"(?:title|file(?:name)?|path)\s*=\s*[\"']?(?P<path>[^\"'\s]+)|(?:^|[\s:])(?P<bare>{_PATH})$", re.I)
-_HEREDOC = re.compile(
-    r"(?:cat\s*>{1,2}\s*|tee\s+(?:-a\s+)?)(?P<q1>['\"]?)(?P<path>[^\s'\"<>|;&]+)(?P=q1)\s*<<-?\s*(?P<q2>['\"]?)(?P<tag>\w+)(?P=q2)[^\n]*\n"
-    r"(?P<body>.*?)\n(?P=tag)\s*(?:\n|$)",
-    re.S,
-)
 _ROLE_HEADING = re.compile(
     r"^\W*(?P<role>user|human|prompt|system|assistant|model|agent|ai|gpt|response|completion)"
     r"(?:\s+(?:turn|message|prompt|response|output|answer|reply))?(?:\s*#?\d+)?\s*(?:\(.*\))?\s*:?\s*$",
     re.I,
 )
 _ROLE_LABEL = re.compile(r"^\s*(?:[*_]{1,2})?(?P<role>user|human|system|assistant|ai|model|agent)(?:[*_]{1,2})?\s*:(?:[*_]{1,2})?", re.I)
-_ASSERT_LINE = re.compile(r"^\s*assert\b.*$", re.M)
-_EXAMPLE_MARK = re.compile(
-    r"^\s*(?:#+\s*)?(?:[*_]{1,2})?(?:sample|example)?\s*(?P<kind>input|output)s?\s*(?:#?\d+)?\s*:?\s*(?:[*_]{1,2})?\s*$", re.I)
-_CODE_START = re.compile(r"(?:def |class |async def |import \w|from [\w.]+ import |@\w|#!.*python)")
-_MAX_EXAMPLES = 50
 _md = MarkdownIt("commonmark")
 
 
@@ -244,7 +207,7 @@ def _close_truncated_fences(plain: str) -> list[Any]:
 def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
     lines = text.split("\n")
     # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
-    plain = _blank(_blank(text, _FILE_BLOCK), _CODE_BLOCK)
+    plain = _blank(_blank(text, FILE_BLOCK), CODE_BLOCK)
     marks: list[tuple[int, str]] = []
     tokens = _close_truncated_fences(plain)
     fenced: set[int] = set()
@@ -261,7 +224,7 @@ def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
             if m and n not in fenced:
                 marks.append((n, _side(m.group("role"))))
     sides = {s for _, s in marks}
-    has_files = bool(_FILE_BLOCK.search(text))
+    has_files = bool(FILE_BLOCK.search(text))
     if not ("agent" in sides and "prompt" in sides):
         if not (explicit or has_files) or "prompt" in sides:
             return None
@@ -272,199 +235,7 @@ def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
     return turns
 
 
-# -- code out of the agent's turns ----------------------------------------------------------
-
-def _looks_like_python(text: str) -> bool:
-    """Parses as Python and does something: not a lone value such as `6`, `OK` or `x.y`."""
-    if not text.strip():
-        return False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return any(not isinstance(s, ast.Expr) or isinstance(s.value, (ast.Call, ast.Await)) for s in tree.body)
-
-
-def _starts_like_code(text: str) -> bool:
-    """Bare code that does not parse (models write broken code too): it still is the answer."""
-    return bool(_CODE_START.match(text.lstrip()))
-
-
-def _clean_path(path: str) -> str:
-    path = path.strip().replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
-def _fence_name(info: str, body: str, before: list[str]) -> tuple[str | None, str]:
-    """A fence's file name (from its info string, first line or preceding line) and its body."""
-    m = _INFO_NAME.search(info)
-    if m:
-        return _clean_path(m.group("path") or m.group("bare")), body
-    first, _, rest = body.partition("\n")
-    m = _NAME_COMMENT.match(first)
-    if m:
-        return _clean_path(m.group("path")), body  # keep the line: it is part of what was written
-    for line in reversed(before[-2:]):
-        if line.strip():
-            m = _NAME_LINE.match(line)
-            return (_clean_path(m.group("path")) if m else None), body
-    return None, body
-
-
-def _code(turn: Turn, errors: list[InputError]) -> Iterator[tuple[str | None, str | RawFile]]:
-    """(file name or None, code) of every piece of code in an agent turn; the files of a patch
-    the agent wrote come as (None, RawFile) from their hunks."""
-    text = _THINKING.sub("", turn.text)
-    found = False
-    for m in _FILE_BLOCK.finditer(text):
-        found = True
-        yield _clean_path(m.group("path")), m.group("body") or ""
-    text = _FILE_BLOCK.sub("", text)
-    for m in _CODE_BLOCK.finditer(text):
-        if _looks_like_python(m.group("body")):
-            found = True
-            yield None, m.group("body")
-    text = _CODE_BLOCK.sub("", text)
-    lines = text.split("\n")
-    for tok in _md.parse(text):
-        if tok.type != "fence" or not tok.map:
-            continue
-        info = tok.info.strip()
-        lang = info.split()[0].lower().split(":")[0] if info else ""
-        name, body = _fence_name(info if " " in info or ":" in info or "." in info else "", tok.content, lines[: tok.map[0]])
-        if lang in ("diff", "patch") or looks_like_diff(body):
-            for raw in diff_raws(body, errors):
-                found = True
-                yield None, raw
-            continue
-        if lang in SHELL_LANGS:
-            for h in _HEREDOC.finditer(body):
-                found = True
-                yield _clean_path(h.group("path")), h.group("body") + "\n"
-            continue
-        if name and (lang in PYTHON_LANGS or lang in CONFIG_LANGS or "." in lang or name.endswith(lang)):
-            found = True
-            yield name, body
-        elif lang in PYTHON_LANGS and (lang or _looks_like_python(body)) and body.strip():
-            found = True
-            yield None, body
-    for args in turn.tools:
-        for name, body in _tool_files(args):
-            found = True
-            yield name, body
-    if not found and looks_like_diff(text):  # a bare patch, e.g. a `model_patch`
-        for raw in diff_raws(text, errors):
-            found = True
-            yield None, raw
-    if not found and (_looks_like_python(text) or _starts_like_code(text)):  # bare code, e.g. `code_outputs`
-        yield None, text
-
-
-def _tool_files(args: Any) -> Iterator[tuple[str, str]]:
-    """Files a tool call writes: a path next to a body, or a heredoc in a shell command."""
-    if isinstance(args, str):
-        args = {"command": args}
-    if not isinstance(args, dict):
-        return
-    path = next((args[k] for k in PATH_KEYS if isinstance(args.get(k), str)), None)
-    body = next((args[k] for k in BODY_KEYS if isinstance(args.get(k), str)), None)
-    if path and body is not None:
-        yield _clean_path(path), body
-    for k in COMMAND_KEYS:
-        cmd = args.get(k)
-        if isinstance(cmd, list):
-            cmd = " ".join(c for c in cmd if isinstance(c, str))
-        if isinstance(cmd, str):
-            for h in _HEREDOC.finditer(cmd):
-                yield _clean_path(h.group("path")), h.group("body") + "\n"
-
-
-# -- the prompt's test cases ----------------------------------------------------------------
-
-def _parses(code: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(code)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-
-
-def _is_prose(text: str) -> bool:
-    """A line of running text (a format description), not example data."""
-    for line in text.split("\n"):
-        words = line.split()
-        if len(words) >= 5 and sum(w.strip(".,;:()").isalpha() for w in words) >= 0.8 * len(words) and line.rstrip().endswith((".", ":")):
-            return True
-    return False
-
-
-def _examples(text: str) -> list[tuple[str, str]]:
-    """Input/Output example pairs of a problem statement (the classic judge format)."""
-    pairs: list[tuple[str, str]] = []
-    kind: str | None = None
-    buf: list[str] = []
-    pending: str | None = None
-
-    def flush() -> None:
-        nonlocal pending
-        body = "\n".join(ln for ln in buf if not ln.strip().startswith(("```", "~~~"))).strip("\n")
-        if kind == "input":
-            pending = body
-        elif kind == "output" and pending is not None and body:
-            if not (_is_prose(pending) or _is_prose(body)):  # the statement's "Input"/"Output" sections
-                pairs.append((pending + "\n", body + "\n"))
-            pending = None
-        buf.clear()
-
-    for line in text.split("\n"):
-        m = _EXAMPLE_MARK.match(line)
-        if m:
-            flush()
-            kind = m.group("kind").lower()
-            continue
-        if kind == "output" and buf and any(b.strip() for b in buf) and not line.strip():
-            flush()
-            kind = None
-            continue
-        if kind is not None:
-            buf.append(line)
-    flush()
-    return pairs[:_MAX_EXAMPLES]
-
-
-def _prompt_tests(turns: list[Turn]) -> str:
-    pieces: list[str] = []
-    seen: set[str] = set()
-
-    def add(code: str) -> None:
-        code = code.strip("\n")
-        if code and code not in seen and _parses(code):
-            seen.add(code)
-            pieces.append(code)
-
-    for turn in turns:
-        if turn.side != "prompt":
-            continue
-        for tok in _md.parse(turn.text):
-            if tok.type in ("fence", "code_block") and re.search(r"\bassert|\bdef test|unittest", tok.content):
-                add(tok.content)
-        for m in _ASSERT_LINE.finditer(turn.text):
-            line = m.group(0).strip()
-            if not any(line in piece for piece in pieces):
-                add(line)
-        examples = _examples(turn.text)
-        if examples:
-            add("examples = [\n" + "".join(f"    ({i!r}, {o!r}),\n" for i, o in examples) + "]")
-    return "\n\n".join(pieces) + "\n" if pieces else ""
-
-
-# -- entry point ----------------------------------------------------------------------------
+# -- one transcript's files -----------------------------------------------------------------
 
 def _container(container: str, turns: list[Turn], out: Extracted) -> None:
     written: dict[str, RawFile] = {}
@@ -473,7 +244,7 @@ def _container(container: str, turns: list[Turn], out: Extracted) -> None:
     for turn in turns:
         if turn.side != "agent":
             continue
-        for name, code in _code(turn, errors):
+        for name, code in code_in(turn.text, turn.tools, errors):
             if isinstance(code, RawFile):
                 raw = replace(code, path=f"{container}::{code.path}", origin=container,
                               old_path=code.old_path and f"{container}::{code.old_path}")
@@ -486,7 +257,7 @@ def _container(container: str, turns: list[Turn], out: Extracted) -> None:
             written[name] = raw  # a file written twice: its last version is what was left behind
     out.files.extend(written.values())
     out.errors.extend(replace(e, path=f"{container}::{e.path}") for e in errors)
-    tests = _prompt_tests(turns)
+    tests = prompt_tests([t.text for t in turns if t.side == "prompt"])
     if tests:
         cf = context_file(f"{container}::prompt_tests.py", tests, out.errors, role=FileRole.TEST, origin=container)
         if cf is not None:
