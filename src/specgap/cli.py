@@ -42,7 +42,7 @@ def _color(out: IO[str] | None) -> bool:
 
 @main.command()
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The git repository to scan (default: the current directory); with --diff, the tree the diff applies to.")
+              help="The git repository to scan (default: the current directory); with --diff, the tree after the change, so rules see whole files.")
 @click.option("--base", metavar="REV", help="Scan everything changed since REV (committed or not), not just the uncommitted change.")
 @click.option("--diff", "diff_file", type=click.File("rb"), metavar="FILE", help="Scan a unified diff ('-' for stdin).")
 @click.option("--files", "files_mode", is_flag=True, help="Scan PATHS (files, directories, transcripts) as written by the agent.")
@@ -53,7 +53,7 @@ def _color(out: IO[str] | None) -> bool:
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to a file.")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Lowest severity that makes the exit code 1 [default: medium].")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (input errors still exit 2).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (unusable input still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read config from this file instead of discovering it.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
