@@ -164,6 +164,12 @@ class Scenario:
         git(self.repo, "commit", "-qm", msg)
         return self
 
+    def rebase(self, files: dict[str, str | bytes | None]) -> "Scenario":
+        """Extend the task: commit more trusted files and make that commit the base."""
+        self.change(files).commit("task")
+        self.base = git(self.repo, "rev-parse", "HEAD")
+        return self
+
     def naive(self, *args: str) -> subprocess.CompletedProcess:
         return naive_pytest(self.repo, *args)
 

@@ -66,7 +66,7 @@ def test_legit_exit_timing_and_skip_marker(scenario):
             """,
     }).commit()
     # The task's tests arrive with the base revision: add them to a new base on top.
-    scenario.change({
+    scenario.rebase({
         "tests/test_cli.py": """
             import subprocess, sys, time
             import pytest
@@ -93,8 +93,7 @@ def test_legit_exit_timing_and_skip_marker(scenario):
             def test_platform_specific():
                 assert False
             """,
-    }).commit()
-    scenario.base = scenario_head(scenario)
+    })
     out = scenario.verify()
     assert out.verdict.status == PASS, (out.verdict.evidence, out.output)
     statuses = {t.id.rsplit("::", 1)[-1]: t.status for t in out.verdict.tests}
@@ -103,16 +102,9 @@ def test_legit_exit_timing_and_skip_marker(scenario):
     assert "harness-patched" not in rules_of(out)
 
 
-def scenario_head(s) -> str:
-    from conftest import git
-
-    return git(s.repo, "rev-parse", "HEAD")
-
-
 def test_do_nothing_note_when_base_already_passes(scenario):
     # Base = a commit that already has the implementation: the run proves nothing about the change.
-    scenario.change(HONEST).commit()
-    scenario.base = scenario_head(scenario)
+    scenario.rebase(HONEST)
     scenario.change({"calc/extra.py": "VERSION = 2\n"})
     out = scenario.verify(nop_check=True)
     assert out.verdict.status == PASS

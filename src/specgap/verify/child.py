@@ -117,11 +117,13 @@ def _short(exc):
 
 def pytest_reporter(ch, integrity):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
+    import unittest
+
     import _pytest.outcomes as outcomes
     import _pytest.skipping as skipping
     import pytest
 
-    skipped, xfailed, skip_marks = outcomes.Skipped, outcomes.XFailed, skipping.evaluate_skip_marks
+    skipped, xfailed, skip_marks = (outcomes.Skipped, unittest.SkipTest), outcomes.XFailed, skipping.evaluate_skip_marks
 
     class Reporter:
         def pytest_collectreport(self, report):

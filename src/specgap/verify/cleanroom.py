@@ -121,8 +121,10 @@ def build(
     base = gitio.resolve(repo, base_rev)
     inside: list[str] = []
     outside: list[Path] = []
-    for t in tests:
-        rel = _inside(repo, t if t.is_absolute() else repo / t)
+    for t in map(Path, tests):
+        if not t.is_absolute():  # relative to the cwd when it exists there, else to the repo
+            t = t.resolve() if t.exists() else repo / t
+        rel = _inside(repo, t)
         if rel is not None:
             inside.append("" if rel == "." else rel)
         elif t.exists():
@@ -178,7 +180,7 @@ def build(
     room.harness_changed += [p for p in entries if trusted(p) and p not in present]
 
     # Which trusted files run as tests.
-    roots = inside or [""]
+    roots = inside if tests else [""]
     for path in sorted(entries):
         if not trusted(path) or not (dest / path).is_file():
             continue
