@@ -23,16 +23,14 @@ from specgap.inputs.walk import is_startup_hook, skipped_dir
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 
 _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
-         "-c", "core.pager=cat", "--no-pager",
-         "--literal-pathspecs")
+         "-c", "core.pager=cat", "--no-pager", "--literal-pathspecs")
 _READ_LIMIT = 64 * 1024 * 1024  # larger worktree files are compared by hash only
 _ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
 
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat",
-               LC_ALL="C", GIT_CONFIG_NOSYSTEM="1")
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C")
     return env
 
 
@@ -73,19 +71,19 @@ def _resolve(root: Path, rev: str) -> str | None:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
-def _tree(root: Path, commit: str | None) -> dict[str, tuple[str, str]]:
-    """path -> (mode, object id) of every file in `commit` (nothing for no commit)."""
+def _tree(root: Path, commit: str | None) -> dict[str, str]:
+    """path -> object id of every file in `commit` (nothing for no commit)."""
     if commit is None:
         return {}
     out = git(root, "ls-tree", "-r", "-z", "--full-tree", commit).stdout
-    entries: dict[str, tuple[str, str]] = {}
+    entries: dict[str, str] = {}
     for rec in out.split(b"\0"):
         if not rec:
             continue
         meta, _, path = rec.partition(b"\t")
-        mode, kind, oid = meta.decode().split()
-        if kind == "blob":
-            entries[path.decode("utf-8", "surrogateescape")] = (mode, oid)
+        _mode, kind, oid = meta.decode().split()
+        if kind == "blob":  # submodules (commits) are not files of this repository
+            entries[path.decode("utf-8", "surrogateescape")] = oid
     return entries
 
 
@@ -162,6 +160,32 @@ def _untracked(root: Path, errors: list[InputError]) -> list[str]:
     return kept
 
 
+def _compare_worktree(root: Path, paths: list[str], base_tree: dict[str, str], algo: str, roles: RoleConfig | None,
+                      errors: list[InputError]) -> tuple[dict[str, bytes], set[str], list[ChangedFile]]:
+    """Worktree files that differ from the base (bytes), base files that are gone, and changed
+    files too large to read (as path-only ChangedFiles)."""
+    after: dict[str, bytes] = {}
+    gone: set[str] = set()
+    huge: list[ChangedFile] = []
+    for rel in paths:
+        try:
+            data = _read_worktree(root, rel, algo)
+        except OSError as exc:
+            errors.append(InputError(rel, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if data is None:
+            gone.add(rel)
+        elif isinstance(data, str):
+            if base_tree.get(rel) != data:
+                errors.append(InputError(rel, f"file is larger than {_READ_LIMIT // (1024 * 1024)} MB; "
+                                              "its path was checked, its content was not"))
+                huge.append(ChangedFile(rel, Status.MODIFIED if rel in base_tree else Status.ADDED,
+                                        classify(rel, roles), binary=True))
+        elif base_tree.get(rel) != _blob_id(data, algo):
+            after[rel] = data  # hashing spares a blob read for every unchanged file
+    return after, gone, huge
+
+
 def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None = None) -> ChangeSet:
     """The change from `base` (default HEAD; nothing in a repo without commits) to the working tree,
     committed or not, staged or not, including untracked files that are not ignored."""
@@ -178,35 +202,18 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
     errors: list[InputError] = []
     base_tree = _tree(root, commit)
     listed = sorted(set(_listing(root, "--cached")) | set(_untracked(root, errors)))
-    after: dict[str, bytes] = {}
-    gone: set[str] = set()
-    huge: list[ChangedFile] = []
-    for rel in sorted(set(listed) | set(base_tree)):
-        try:
-            data = _read_worktree(root, rel, algo)
-        except OSError as exc:
-            errors.append(InputError(rel, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if data is None:
-            gone.add(rel)
-        elif isinstance(data, str):
-            if rel not in base_tree or base_tree[rel][1] != data:
-                errors.append(InputError(rel, f"file is larger than {_READ_LIMIT // (1024 * 1024)} MB; "
-                                              "its path was checked, its content was not"))
-                huge.append(ChangedFile(rel, Status.MODIFIED if rel in base_tree else Status.ADDED,
-                                        classify(rel, roles), binary=True))
-        elif rel not in base_tree or base_tree[rel][1] != _blob_id(data, algo):
-            after[rel] = data  # hashing spares a blob read for every unchanged file
+    after, gone, huge = _compare_worktree(root, sorted(set(listed) | set(base_tree)), base_tree, algo, roles, errors)
     changed_old = [p for p in base_tree if p in after or p in gone]
-    blobs = cat_blobs(root, sorted({base_tree[p][1] for p in changed_old}))
-    before_by_path = {p: blobs.get(base_tree[p][1], b"") for p in changed_old}
+    blobs = cat_blobs(root, sorted({base_tree[p] for p in changed_old}))
+    before_by_path = {p: blobs.get(base_tree[p], b"") for p in changed_old}
 
     deleted = {p: d for p, d in before_by_path.items() if p not in after}
     added = {p: d for p, d in after.items() if p not in base_tree}
     renames = {new: old for old, new in pair_renames(deleted, added)}
+    renamed_from = set(renames.values())
     raws = []
     for rel in sorted(set(after) | set(deleted)):
-        if rel in renames.values():
+        if rel in renamed_from:
             continue
         if rel in renames:
             raws.append(RawFile(rel, deleted[renames[rel]], after[rel], old_path=renames[rel]))

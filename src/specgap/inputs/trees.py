@@ -46,9 +46,10 @@ def load_trees(before_dir: str | Path, after_dir: str | Path, roles: RoleConfig 
     deleted = {p: d for p, d in before.items() if p not in after and p not in unread}
     added = {p: d for p, d in after.items() if p not in before and p not in unread}
     renamed = {new: old for old, new in pair_renames(deleted, added)}
+    renamed_from = set(renamed.values())
     raws = []
     for rel in sorted((set(before) | set(after)) - unread):
-        if rel in renamed.values():
+        if rel in renamed_from:
             continue
         if rel in renamed:
             raws.append(RawFile(rel, before[renamed[rel]], after[rel], old_path=renamed[rel]))
