@@ -295,6 +295,30 @@ def run_scripts(ch, files):
     ch.send({"t": "final", "exitstatus": 0})
 
 
+def run_calls(ch, module, calls, orders):
+    """Call the function under test on each case and send back plain JSON, nothing else.
+
+    Expected values never reach this process; the comparison happens in the parent.
+    """
+    import importlib
+
+    ch.send({"t": "collected", "ids": sorted({c["i"] for c in calls})})
+    mods = {}
+    for rnd, order in enumerate(orders):
+        for i in order:
+            c = calls[i]
+            rec = {"t": "result", "i": c["i"], "round": rnd}
+            try:
+                name = c.get("module") or module
+                mod = mods.get(name) or mods.setdefault(name, importlib.import_module(name))
+                value = getattr(mod, c["function"])(*c.get("args", []), **c.get("kwargs", {}))
+                rec["value"] = json.loads(json.dumps(value, allow_nan=True))
+            except BaseException as exc:  # SystemExit too: an exit is a wrong answer, not an end
+                rec["error"] = _short(exc)
+            ch.send(rec)
+    ch.send({"t": "final", "exitstatus": 0})
+
+
 def _exit_origin(exc):
     """The innermost file outside the standard library on the exit's traceback."""
     import sysconfig
@@ -324,6 +348,8 @@ def main():
         run_pytest(ch, cfg["args"])
     elif mode == "unittest":
         run_unittest(ch, cfg["files"])
+    elif mode == "calls":
+        run_calls(ch, cfg["module"], cfg["calls"], cfg["orders"])
     else:
         run_scripts(ch, cfg["files"])
     sys.stdout.flush()

@@ -51,6 +51,7 @@ class Child:
     mode: str                   # pytest | unittest | script
     files: list[str]
     args: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)     # mode-specific configuration (call-tests cases)
     site: list[str] = field(default_factory=list)
     level: str = "none"
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
@@ -118,6 +119,7 @@ def run(child: Child) -> RunResult:
         "site": child.site,
         "args": child.args,
         "files": child.files,
+        **child.extra,
     }
     cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={pycache}", str(boot)]
     cmd = confine(cmd, child.level, child.work, child.room, [harness, *map(Path, child.site)], child.python)
