@@ -238,3 +238,36 @@ def test_every_suppression_covering_a_finding_counts_as_used() -> None:
     out = evaluate(_cs("src/m.py", after, before), [MarkedAnywhere, *SG9])
     assert _ids(out.suppressed) == [("SG093", 2)]
     assert out.findings == []
+
+
+def test_the_public_api_scans_repos_diffs_and_files(tmp_path: Path) -> None:
+    import subprocess
+
+    import specgap
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
+                              check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (repo / ".specgap.toml").write_text('select = ["SG9"]\n')
+    (repo / "app.py").write_text("X = 1\n")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    (repo / "app.py").write_text("X = 1  # specgap: ignore[SG902] trust me\n")
+
+    result = specgap.scan_repo(repo)
+    assert isinstance(result, specgap.ScanResult)
+    assert [(f.rule_id, f.path) for f in result.findings] == [("SG901", "app.py")]
+    assert isinstance(result.findings[0], specgap.Finding)
+    assert result.summary["config"] == ".specgap.toml at HEAD" and result.errors == []
+
+    diff = specgap.scan_diff(git("diff"), repo=repo)
+    assert [f.rule_id for f in diff.findings] == ["SG901"]
+    assert diff.summary["config"].endswith(".specgap.toml")
+
+    files = specgap.scan_files([repo / "app.py"])
+    assert "SG901" in files.summary["by_rule"]
