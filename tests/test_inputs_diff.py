@@ -238,3 +238,21 @@ def test_repo_rebuilds_before_and_falls_back_when_tree_differs(tmp_path: Path) -
     assert ctx == ["tests/test_util.py"]
     with pytest.raises(InputFailure):
         load_diff(diff, repo=tmp_path / "nowhere")
+
+
+def test_repo_mode_never_reads_outside_the_repository(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text("TOKEN = 'x'\n")
+    r = tmp_path / "r"
+    (r / "pkg").mkdir(parents=True)
+    (r / "link").symlink_to(tmp_path)
+    (r / "pkg/alias.py").symlink_to(secret)
+    diff = "".join(unified("TOKEN = 'y'\n", "TOKEN = 'x'\n", f"a/{p}", f"b/{p}")
+                   for p in ("../secret.py", "link/secret.py", "pkg/alias.py"))
+    cs = load_diff(diff, repo=r)
+    # every file falls back to its hunks: two paths leave the repository, and the symlink reads
+    # as what git stores (its target's name), which does not match the diff
+    assert len(cs.files) == 3 and all(f.after.partial for f in cs.files)
+    messages = sorted(e.message for e in cs.errors)
+    assert sum("leaves the repository" in m for m in messages) == 2
+    assert sum("does not match" in m for m in messages) == 1

@@ -10,8 +10,10 @@ section is reported while the others are still scanned.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+import stat
+from pathlib import Path, PurePosixPath
 
 from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
@@ -176,6 +178,26 @@ def _reverse_apply(pf: PatchedFile, after: str) -> str | None:
     return "\n".join(lines)
 
 
+def _read_in_repo(root: Path, rel: str) -> bytes | str:
+    """A file of the repository as git stores it (a symlink's target), or why it was not read.
+
+    Never a file outside the repository: the diff is untrusted, and `../` or a symlinked
+    directory must not make the scan read (and show) anything else."""
+    full = root / rel
+    try:
+        if (PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts
+                or not full.parent.resolve().is_relative_to(root.resolve())):
+            return "the path leaves the repository"
+        st = os.lstat(full)
+        if stat.S_ISLNK(st.st_mode):
+            return os.fsencode(os.readlink(full))
+        return full.read_bytes() if stat.S_ISREG(st.st_mode) else "not a regular file in the repository"
+    except FileNotFoundError:
+        return "not found in the repository"
+    except OSError as exc:
+        return f"cannot read from the repository: {exc.strerror or exc}"
+
+
 def _raw(pf: PatchedFile, path: str, old_path: str | None, root: Path | None,
          errors: list[InputError]) -> RawFile | None:
     src, tgt, added, no_nl = _hunk_lines(pf)
@@ -184,13 +206,10 @@ def _raw(pf: PatchedFile, path: str, old_path: str | None, root: Path | None,
     if pf.is_added_file and not old_path:
         return RawFile(path, None, _join(tgt, no_nl[1]))
     if root is not None:
-        full = root / path
-        try:
-            data = full.read_bytes() if full.is_file() else None
-        except OSError as exc:
-            errors.append(InputError(path, f"cannot read from the repository: {exc.strerror or exc}"))
-            data = None
-        if data is not None:
+        data = _read_in_repo(root, path)
+        if isinstance(data, str):
+            errors.append(InputError(path, f"{data}; only the hunks were scanned"))
+        else:
             after = decode(data, path, errors)
             if after is None:
                 return RawFile(path, data, data, old_path=old_path)  # binary in the tree: reported as such
@@ -198,8 +217,6 @@ def _raw(pf: PatchedFile, path: str, old_path: str | None, root: Path | None,
             if before is not None:
                 return RawFile(path, before, after, old_path=old_path, added_lines=frozenset(added))
             errors.append(InputError(path, "the working tree does not match the diff; only the hunks were scanned"))
-        else:
-            errors.append(InputError(path, "not found in the repository; only the hunks were scanned"))
     return RawFile(path, _join(src, no_nl[0]), _join(tgt, no_nl[1]), old_path=old_path,
                    added_lines=frozenset(added), hunk_lines=(frozenset(src), frozenset(tgt)))
 
