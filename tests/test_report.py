@@ -132,3 +132,16 @@ def test_monitor_style_stats_render_in_every_format() -> None:
     jsonschema.validators.validator_for(SARIF_SCHEMA)(SARIF_SCHEMA).validate(sarif)
     text = render("text", [f], [], {})
     assert "  0 " not in text and "SG899 test-only-drift" in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_from_the_change_are_shown_not_obeyed(fmt: str) -> None:
+    # an agent can put raw escapes in its code: cursor-up + erase-line would hide a finding
+    hostile = "x = 1  # \x1b[1A\x1b[2K\u202eevil\r\x07"
+    f = Finding("SG899", "test-only", Kind.TAMPERING, Severity.HIGH, Confidence.HIGH, "src/\x1b[31mx.py", 1, 1,
+                f"message {hostile}", evidence=hostile, before=hostile, after=hostile, fingerprint="b" * 32)
+    out = render(fmt, [f], [InputError("src/\x1b[2Jy.py", f"bad {hostile}")], {}) + render_errors(
+        [InputError("src/\x1b[2Jy.py", f"bad {hostile}")])
+    for raw in ("\x1b", "\u202e", "\r", "\x07"):
+        assert raw not in out
+    assert "\\x1b[1A" in out and "\\u202e" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from itertools import groupby
 from typing import Any, Sequence
 
@@ -10,6 +11,17 @@ from rich.console import Console
 from rich.text import Text
 
 from specgap.model import Finding, InputError, Severity
+
+# C0/C1 control characters other than newline and tab, and bidi overrides. The text comes from
+# the change under review: a raw ESC could move the cursor and erase a finding from the reviewer's
+# terminal, and bidi controls could make code read differently from what it is ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(s: str) -> str:
+    """`s` with control characters shown as escapes (`\\x1b`, `\\u202e`), never interpreted."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", s)
+
 
 _STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 
@@ -22,7 +34,7 @@ def _console(buf: io.StringIO, color: bool) -> Console:
 
 def _indented(label: str, body: str, style: str) -> Text:
     t = Text(f"    {label}", style="dim")
-    for i, line in enumerate(body.splitlines() or [""]):
+    for i, line in enumerate(visible(body).split("\n")):
         t.append(("\n" + " " * (4 + len(label)) if i else "") + line, style=style)
     return t
 
@@ -37,8 +49,8 @@ def _finding(f: Finding) -> list[Text]:
     head.append(f"{f.severity} x {f.confidence}", style=_STYLE[f.severity])
     head.append(f"  {f.kind}", style="dim")
     if f.group:
-        head.append(f"  group={f.group}", style="dim")
-    out = [head, Text("\n".join("    " + line for line in f.message.splitlines() or [""]))]
+        head.append(f"  group={visible(f.group)}", style="dim")
+    out = [head, Text("\n".join("    " + line for line in visible(f.message).split("\n")))]
     if f.before is not None:
         out.append(_indented("before: ", f.before, "red"))
     if f.after is not None:
@@ -47,7 +59,7 @@ def _finding(f: Finding) -> list[Text]:
     if f.evidence and f.evidence.strip() not in shown:
         out.append(_indented("| ", f.evidence, "dim"))
     if f.stats:
-        out.append(Text("    " + ", ".join(f"{k}={v}" for k, v in f.stats.items()), style="dim"))
+        out.append(Text("    " + visible(", ".join(f"{k}={v}" for k, v in f.stats.items())), style="dim"))
     return out
 
 
@@ -74,7 +86,7 @@ def render(findings: Sequence[Finding], summary: dict[str, Any], *, color: bool 
     buf = io.StringIO()
     con = _console(buf, color)
     for path, group in groupby(sorted(findings, key=lambda f: f.path), key=lambda f: f.path):
-        con.print(Text(path, style="bold underline"))
+        con.print(Text(visible(path), style="bold underline"))
         for f in group:
             for line in _finding(f):
                 con.print(line)
@@ -88,5 +100,5 @@ def render_errors(errors: Sequence[InputError], *, color: bool = False) -> str:
     con = _console(buf, color)
     for e in errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        con.print(Text.assemble(("error: ", "bold red"), f"{where}: {e.message}"))
+        con.print(Text.assemble(("error: ", "bold red"), visible(f"{where}: {e.message}")))
     return buf.getvalue()
