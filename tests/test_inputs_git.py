@@ -243,3 +243,18 @@ def test_bare_repository_is_a_clear_failure(tmp_path: Path) -> None:
     with pytest.raises(InputFailure) as info:
         load_git(bare)
     assert str(bare) in info.value.message and "\n" not in info.value.message
+
+
+def test_directory_replaced_by_a_symlink_is_not_read_through(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "test_other.py").write_text("SECRET = 1\n")
+    import shutil
+
+    shutil.rmtree(repo / "tests")
+    (repo / "tests").symlink_to(outside)
+    files = by_path(load_git(repo))
+    assert files["tests/test_other.py"].status is Status.DELETED
+    assert files["tests/test_calc.py"].status is Status.DELETED
+    assert files["tests"].status is Status.ADDED and files["tests"].after.text == str(outside)
+    assert not any("SECRET" in (f.after.text if f.after else "") for f in files.values())

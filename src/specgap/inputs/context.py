@@ -7,7 +7,7 @@ from typing import Iterable
 
 from specgap.inputs.changeset import context_file
 from specgap.inputs.roles import RoleConfig, classify
-from specgap.inputs.walk import walk
+from specgap.inputs.walk import under_real_dirs, walk
 from specgap.model import ChangedFile, FileRole, InputError
 
 MAX_FILES = 2000
@@ -20,9 +20,12 @@ def repo_tests(root: Path, candidates: Iterable[str], exclude: set[str], roles: 
     out: list[ChangedFile] = []
     total = 0
     skipped = 0
+    real_dirs: dict[str, bool] = {}
     for rel in candidates:
         if rel in exclude or not rel.endswith(".py") or classify(rel, roles) is not FileRole.TEST:
             continue
+        if not under_real_dirs(root, rel, real_dirs):
+            continue  # a directory replaced by a symlink: not the repository's tests any more
         full = root / rel
         try:
             if not full.is_file() or full.is_symlink():

@@ -19,7 +19,7 @@ from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
-from specgap.inputs.walk import is_startup_hook, skipped_dir
+from specgap.inputs.walk import is_startup_hook, skipped_dir, under_real_dirs
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 
 _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
@@ -110,9 +110,15 @@ def _blob_id(data: bytes, algo: str) -> str:
     return hashlib.new(algo, b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _read_worktree(root: Path, rel: str, algo: str) -> bytes | str | None:
+def _read_worktree(root: Path, rel: str, algo: str, real_dirs: dict[str, bool]) -> bytes | str | None:
     """Bytes of a worktree file as git would store them (a symlink's target); None if absent;
-    for a file too large to hold in memory, its blob id (hashed in chunks)."""
+    for a file too large to hold in memory, its blob id (hashed in chunks).
+
+    A file under a directory that was replaced by a symlink is absent, as git sees it; it is never
+    read through the link (which may point anywhere). `real_dirs` caches that check per directory.
+    """
+    if not under_real_dirs(root, rel, real_dirs):
+        return None
     full = root / rel
     try:
         st = os.lstat(full)
@@ -167,9 +173,10 @@ def _compare_worktree(root: Path, paths: list[str], base_tree: dict[str, str], a
     after: dict[str, bytes] = {}
     gone: set[str] = set()
     huge: list[ChangedFile] = []
+    real_dirs: dict[str, bool] = {}
     for rel in paths:
         try:
-            data = _read_worktree(root, rel, algo)
+            data = _read_worktree(root, rel, algo, real_dirs)
         except OSError as exc:
             errors.append(InputError(rel, f"cannot read: {exc.strerror or exc}"))
             continue

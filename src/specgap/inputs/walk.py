@@ -111,3 +111,13 @@ def skipped_dir(rel: str, env_dirs: set[str]) -> str | None:
         if part in SKIP_DIRS or d in env_dirs:
             return d
     return None
+
+
+def under_real_dirs(root: Path, rel: str, cache: dict[str, bool]) -> bool:
+    """Whether the directories above `rel` are real directories of `root`, not symlinks that
+    may lead anywhere (checked once per directory, through `cache`)."""
+    parent = rel.rpartition("/")[0]
+    if parent not in cache:
+        real_root = os.path.realpath(root)
+        cache[parent] = os.path.realpath(root / parent) == os.path.join(real_root, parent).rstrip("/")
+    return cache[parent]
