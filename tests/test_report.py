@@ -71,6 +71,15 @@ def test_sarif_validates_against_the_official_schema() -> None:
     assert meta["properties"]["kind"] == rule.kind.value
     assert [r["level"] for r in run["results"]] == ["error", "note", "error"]
     assert len(run["invocations"][0]["toolExecutionNotifications"]) == len(ERRORS)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    assert uris == ["tests/test_a.py", "logs/run%2C%201.jsonl", "src/b.py"]
+
+
+def test_sarif_uris_of_transcript_paths_have_no_scheme() -> None:
+    rule = _catalog_rule()
+    f = Finding(rule.id, rule.name, rule.kind, Severity.LOW, Confidence.LOW, "run 1.md::src/x.py", 2, 2, "m")
+    (res,) = json.loads(render("sarif", [f], [], {}))["runs"][0]["results"]
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "run%201.md%3A%3Asrc/x.py"
 
 
 def test_sarif_without_findings_validates_too() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from specgap import __version__
 from specgap.model import Finding, InputError, Severity
@@ -41,7 +42,8 @@ def _rule(f: Finding) -> dict[str, Any]:
 
 
 def _location(path: str, line: int | None, end_line: int | None = None) -> dict[str, Any]:
-    loc: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    # a URI reference: spaces, '%' and the "::" of transcript paths ("run.md::x.py") are escaped
+    loc: dict[str, Any] = {"artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}}
     if line:
         loc["region"] = {"startLine": max(line, 1), "endLine": max(end_line or line, line, 1)}
     return {"physicalLocation": loc}
