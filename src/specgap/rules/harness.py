@@ -21,6 +21,7 @@ import yaml
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
 from specgap.python import pytest_config as pc
 from specgap.python import pytest_hooks as ph
+from specgap.python import stmts as stmts_mod
 from specgap.python import testfns as tf
 from specgap.python.line_map import new_line_for
 from specgap.python.stmts import calls_in, statements
@@ -32,6 +33,8 @@ _FRAMEWORKS = ("_pytest", "pytest", "unittest", "pluggy")
 _HONEST_GUARD = re.compile(r"xfail|wasxfail|skip|SkipTest|errisinstance|marker|keywords|unexpected", re.I)
 # Guards that only select an option the user must pass.
 _OPTION_GUARD = re.compile(r"getoption|getvalue|\.option\b|\.option\.|getini|environ|getenv|addopts", re.I)
+# State a plugin object or pytest's cache holds (set up from options, e.g. --lf, --sw).
+_PLUGIN_STATE = re.compile(r"\bself\.\w+|\.cache\b|lastfailed")
 
 
 def _text(nodes: list[ast.expr]) -> str:
@@ -60,13 +63,14 @@ def _setattr_call(node: ast.AST) -> tuple[ast.expr, str, ast.expr] | None:
 
 def _attr_writes(fn: tf.FuncDef) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
     """(statement, attribute name, value) for `x.attr = v` and `setattr(x, "attr", v)` in `fn`."""
-    for n in ph.walk_own(fn):
+    for n in statements(fn, into_defs=False):
         for t in _targets(n):
             if isinstance(t, ast.Attribute):
                 yield n, t.attr, getattr(n, "value", None)
-        sa = _setattr_call(n)
-        if sa:
-            yield n, sa[1], sa[2]
+        for call in calls_in(n):
+            sa = _setattr_call(call)
+            if sa:
+                yield call, sa[1], sa[2]
 
 
 def _python_trees(cf: ChangedFile) -> ast.Module | None:
@@ -356,7 +360,7 @@ class CollectionNarrowed(Rule):
     def _severity(self, fn: tf.FuncDef, node: ast.AST, g: dict[int, list[ast.expr]]) -> Severity:
         # an option anywhere in the hook (e.g. an early `return` when --runslow is given) makes it opt-in
         body = ast.unparse(ast.Module(body=fn.body, type_ignores=[]))
-        if _OPTION_GUARD.search(body) or re.search(r"version_info|platform", _text(g.get(id(node), []))):
+        if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(g.get(id(node), []))):
             return Severity.LOW
         return Severity.HIGH
 
@@ -529,14 +533,14 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        for node in statements(tree):
+        for node, conds in _statements_with_guards(tree.body, []):
             for t in _targets(node):
                 if isinstance(t, ast.Attribute):
-                    yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, origins)
+                    yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
             for call in calls_in(node):
                 sa = _setattr_call(call)
                 if sa:
-                    yield from self._write(cf, node, ph.resolve(sa[0], origins), sa[1], origins)
+                    yield from self._write(cf, node, ph.resolve(sa[0], origins), sa[1], conds)
             if isinstance(node, ast.ClassDef) and any(ph.resolve(b, origins) in _RESULT_CLASSES for b in node.bases):
                 for s in node.body:
                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("wasSuccessful", "addFailure", "addError"):
@@ -544,16 +548,30 @@ class TestFrameworkPatched(Rule):
                         if why:
                             yield self.finding(cf, s.lineno, f"{node.name}: {why}", end_line=s.lineno)
 
-    def _write(self, cf: ChangedFile, node: ast.AST, base: str, attr: str, origins: dict[str, str]) -> Iterator[Finding]:
+    def _write(self, cf: ChangedFile, node: ast.AST, base: str, attr: str, conds: list[ast.expr]) -> Iterator[Finding]:
         root = base.split(".")[0]
         if root == "builtins" and attr == "AssertionError":
             yield self.finding(cf, node, "builtins.AssertionError is replaced, so failed asserts raise something else")
         elif root in _FRAMEWORKS:
             if attr in _VERDICT_ATTRS or attr.startswith("assert"):
-                yield self.finding(cf, node, f"{base}.{attr} is replaced from outside the test framework")
+                opt_in = bool(conds) and bool(_OPTION_GUARD.search(_text(conds)))
+                # a plugin doing it behind a command-line option (e.g. pytest's own --runxfail) is opt-in
+                yield self.finding(cf, node, f"{base}.{attr} is replaced" + (" when an option asks for it" if opt_in else
+                                   " from outside the test framework"),
+                                   severity=Severity.LOW if opt_in else None, confidence=Confidence.MEDIUM if opt_in else None)
             elif root == "_pytest":
                 yield self.finding(cf, node, f"{base}.{attr} is modified", severity=Severity.LOW,
                                    confidence=Confidence.MEDIUM)
+
+
+def _statements_with_guards(stmts: list[ast.stmt], conds: list[ast.expr]) -> Iterator[tuple[ast.stmt, list[ast.expr]]]:
+    """Every statement with the `if`/`while` conditions above it."""
+    stack = [(st, conds) for st in reversed(stmts)]
+    while stack:
+        st, c = stack.pop()
+        yield st, c
+        inner = c + [st.test] if isinstance(st, (ast.If, ast.While)) else c
+        stack.extend((child, inner) for child in reversed(stmts_mod.child_statements(st)))
 
 
 # -- runner configuration and CI commands ----------------------------------------------------------
