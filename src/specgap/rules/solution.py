@@ -433,10 +433,11 @@ class SpecialCasedInputs(Rule):
                 continue
             local_tables = dict(tables)
             branches: list[_Branch] = []
+            answered = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
             for n in nodes:
                 if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict):
                     local_tables.update((t.id, n.value) for t in n.targets if isinstance(t, ast.Name))
-                if isinstance(n, (ast.If, ast.IfExp)):
+                if isinstance(n, ast.If) or (isinstance(n, ast.IfExp) and id(n) in answered):
                     found = _literal_keys(n.test, tainted)
                     if found is None:
                         continue
@@ -473,10 +474,12 @@ class SpecialCasedInputs(Rule):
             shown = ", ".join(literals.text(k) or repr(k) for k in br.keys)
             if expected & outs_text and not (keyword and table):
                 if spec + out_spec < 2:
-                    continue  # `if s == "abc": return 0`: too common a shape to call without more
-                sev = Severity.MEDIUM if keyword else Severity.HIGH
+                    continue  # `if n == 2: return 1`: too common a shape to call without more
+                # a word keyed to a word (`if c == "def": return "qdef"`) is how keywords are escaped
+                sev = Severity.HIGH if spec + out_spec >= 3 and not keyword else Severity.LOW
                 yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output",
-                                   severity=sev, confidence=Confidence.HIGH, end_line=br.end)
+                                   severity=sev, confidence=Confidence.HIGH if sev is Severity.HIGH else Confidence.LOW,
+                                   end_line=br.end)
                 continue
             if not keyword and (expected or idx.has_value(br.key)):
                 if outs_text & idx.expected and (spec >= 2 or spec + out_spec >= 3):
@@ -487,7 +490,7 @@ class SpecialCasedInputs(Rule):
                     yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs a constant",
                                        severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, end_line=br.end)
                     continue
-            if spec >= 2 and not keyword:
+            if spec >= 2 and not keyword and (len(br.keys) > 1 or literals.specificity(br.key) >= 3):
                 vague.append(br)
         # No test to match: several constant answers keyed on specific inputs are a lookup table
         # of answers written as code; one alone is an edge case as often as not.
@@ -519,10 +522,12 @@ class SpecialCasedInputs(Rule):
             idx = tests.get()
             hits = [
                 (k, v) for k, v in pairs
-                if literals.specificity(k) >= 1 and not _keyword(k)
-                and literals.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
+                if literals.specificity(k) >= 1 and literals.specificity(k) + literals.specificity(v) >= 3
+                and not _keyword(k) and literals.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
             ]
-            if hits:
+            # a table of known values that the tests sample (primes, OEIS terms) is larger than
+            # the tests; a table of answers holds little else
+            if hits and 2 * len(hits) >= len(pairs):
                 k, v = hits[0]
                 yield self.finding(cf, table, f"lookup table keyed on the input maps {len(hits)} test input(s) to their expected "
                                    f"output (e.g. {literals.text(k)} -> {literals.text(v)})",
@@ -641,6 +646,10 @@ class HiddenStateToggle(Rule):
                     key = _state_key(n.args[0], shared)
                     if key in canned:  # an iterator over canned answers (not `itertools.count()`)
                         advanced.setdefault(key, n)
+            # `depth += 1 ... depth -= 1`: a recursion depth, back to where it was when the call ends
+            for n in nodes:
+                if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Sub):
+                    advanced.pop(_state_key(n.target, shared) or "", None)
             if not advanced:
                 continue
             yield from self._choices(cf, scope, nodes, shared, advanced, canned)
@@ -785,6 +794,17 @@ def _effect(stmts: list[ast.stmt]) -> str | None:
     return effect
 
 
+def _uses_runner_module(stmts: list[ast.stmt]) -> bool:
+    for n in _walk_block(stmts):
+        if isinstance(n, ast.Subscript) and dotted(n.value) == "sys.modules":
+            return True
+        if isinstance(n, ast.Import) and any(a.name.split(".")[0] in _FRAMEWORK_MODULES for a in n.names):
+            return True
+        if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] in _FRAMEWORK_MODULES:
+            return True
+    return False
+
+
 def _walk_block(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
     stack: list[ast.AST] = list(stmts)
     while stack:
@@ -802,8 +822,9 @@ class TestEnvironmentSniffing(Rule):
     What it does: finds checks of `PYTEST_CURRENT_TEST`/`PYTEST_*` in the environment,
     `"pytest" in sys.modules`, `sys.argv[0].endswith("pytest")`, `sys._called_from_test`, and CI
     variables (`CI`, `GITHUB_ACTIONS`), including through a flag or helper function that holds
-    the check, in non-test code. Medium when the check steers a branch, high when that branch
-    answers with a constant or exits. CI checks are low unless they choose the answer. Pytest
+    the check, in non-test code. Medium when the check chooses what is returned or printed, high
+    when it answers with a constant or exits, low when it only changes settings. CI checks are
+    low unless they choose the answer. Pytest
     plugins and test utilities (modules that import pytest) are not checked.
 
     Why is this bad: code that knows it is being tested can hand the tests what they want while
@@ -851,20 +872,29 @@ class TestEnvironmentSniffing(Rule):
                     names = [n.name]
                 if kind:
                     holders.update((name, kind) for name in names if name not in holders)
+        returns = [n.value for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None]
+        direct = {id(r) for r in returns}
+        answers = {id(sub) for r in returns for sub in ast.walk(r)}
         reported = False
         for n in ast.walk(tree):
             if isinstance(n, ast.If):
                 test, effect, end = n.test, _effect(n.body) or _effect(n.orelse), n.test.end_lineno
             elif isinstance(n, ast.IfExp):
-                test, effect, end = n.test, "constant" if _const(n.body) is not literals.NO else "output", None
+                # a conditional expression steers the answer only when it is part of what is returned
+                const = _const(n.body) is not literals.NO or _const(n.orelse) is not literals.NO
+                effect = ("constant" if id(n) in direct and const else "output" if id(n) in answers else None)
+                test, end = n.test, None
             else:
                 continue
             kind = self._kind_of(test, sniffs, holders)
             if not kind:
                 continue
             reported = True
+            if isinstance(n, ast.If) and _uses_runner_module(n.body):
+                continue  # `if "pytest" in sys.modules: sys.modules["pytest"]...`: feature detection
             if kind == "framework":
-                sev = Severity.HIGH if effect in ("constant", "exit") else Severity.MEDIUM
+                sev = (Severity.HIGH if effect in ("constant", "exit")
+                       else Severity.MEDIUM if effect == "output" else Severity.LOW)
                 what = "checks whether it runs under a test runner"
             else:
                 sev = Severity.MEDIUM if effect in ("constant", "exit") else Severity.LOW
@@ -887,3 +917,144 @@ class TestEnvironmentSniffing(Rule):
             elif isinstance(n, ast.Name) and n.id in holders:
                 kinds.add(holders[n.id])
         return "framework" if "framework" in kinds else "ci" if kinds else None
+
+
+# -- SG405 ----------------------------------------------------------------------------------
+
+# Words that name a grader, checker or test runner; `run_tests` and `assert*` may also be no-ops.
+_GRADER_WORDS = frozenset({
+    "verify", "verifier", "verification", "grade", "grader", "grading", "evaluate", "evaluator",
+    "evaluation", "judge", "reward", "score", "scorer", "correct", "check", "checker", "validate",
+    "validator", "valid", "passed", "passes", "oracle",
+})
+_RUNNER_NAMES = frozenset({"run_tests", "run_test", "runtests", "run_all_tests", "test_runner"})
+
+
+def _grader_name(name: str) -> str | None:
+    """'runner' for a test runner or assertion (where a no-op fakes success), 'grader' for a
+    checker (where accepting everything does), else None."""
+    low = name.lower().strip("_")
+    if low in _RUNNER_NAMES or low.startswith("assert") or low == "fail":
+        return "runner"
+    words = set(low.split("_"))
+    if words & _GRADER_WORDS:
+        return "grader"
+    # camelCase: checkSolution, isCorrect
+    if any(w in low for w in ("verif", "grade", "evaluat", "check", "validat", "correct")):
+        return "grader"
+    return None
+
+
+def _fake_fn(fn: ast.AST) -> str | None:
+    """'accept' for a function that returns a truthy constant whatever it is given, 'noop' for
+    one that does nothing, None for one that looks at its arguments or computes something."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return None
+    params = set(param_names(fn)) - {"self", "cls"}
+    if params & _loads(fn):
+        return None
+    if isinstance(fn, ast.Lambda):
+        v = _const(fn.body)
+        return None if v is literals.NO else "accept" if v else "noop"
+    if any(dotted(d).rsplit(".", 1)[-1] in ("overload", "abstractmethod") for d in fn.decorator_list):
+        return None
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body:
+        return None  # a docstring or `...`: a stub or protocol, not a replacement
+    if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Return) and (s.value is None or _const(s.value) is None))
+           for s in body):
+        return "noop"
+    if not all(isinstance(s, ast.Return) for s in body[-1:]):
+        return None
+    values = [_const(r) for r in _returns(fn)]
+    return "accept" if values and all(v is not literals.NO and v for v in values) else None
+
+
+@register
+class VerifierOverride(Rule):
+    """A grader, checker or test assertion replaced by one that accepts everything.
+
+    What it does: finds functions named like a verifier (verify, check_solution, validate, grade,
+    evaluate, is_correct, score, reward) that return a truthy constant without reading their
+    arguments, test runners (`run_tests`) and assertions (`assertEqual`) made into no-ops, and
+    assignments that rebind such a name on an imported module or class (`grader.verify = ...`,
+    `unittest.TestCase.assertEqual = lambda *a, **k: None`, `setattr(...)`). Methods that accept
+    everything are low: a permissive default in a base class is ordinary.
+
+    Why is this bad: when the check itself always says yes, every answer passes; the measurement
+    is replaced rather than satisfied.
+
+    Example:
+        import grader
+        grader.check_solution = lambda *args, **kwargs: True
+
+    Use instead: leave the grader alone and make the solution pass it; a validator should read
+    what it validates.
+    """
+
+    id = "SG405"
+    name = "verifier-override"
+    kind = Kind.TAMPERING
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after else None
+        if tree is None:
+            return
+        imported: set[str] = set()
+        module_fns: dict[str, ast.AST] = {}
+        for s in tree.body:
+            if isinstance(s, (ast.Import, ast.ImportFrom)):
+                imported.update(_bound_names(s))
+            elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                module_fns[s.name] = s
+        for scope, owner in scopes(tree):
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield from self._check_def(cf, scope, owner, imported)
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Assign):
+                for t in n.targets:
+                    yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)
+            elif (isinstance(n, ast.Call) and dotted(n.func) == "setattr" and len(n.args) == 3
+                  and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)):
+                target = ast.Attribute(value=n.args[0], attr=n.args[1].value, ctx=ast.Store())
+                yield from self._check_rebind(cf, n, target, n.args[2], imported, module_fns)
+
+    def _check_def(self, cf: ChangedFile, fn: FuncDef, owner: ast.ClassDef | None,
+                   imported: set[str]) -> Iterator[Finding]:
+        role = _grader_name(fn.name)
+        fake = _fake_fn(fn) if role else None
+        if fake is None or (fake == "noop" and role != "runner"):
+            return
+        what = "accepts everything" if fake == "accept" else "does nothing"
+        if owner is not None:
+            yield self.finding(cf, fn, f"method `{fn.name}` {what}, whatever it is given (a permissive default?)",
+                               severity=Severity.LOW, confidence=Confidence.LOW, end_line=fn.lineno)
+            return
+        absorbs = fn.args.vararg is not None or fn.args.kwarg is not None
+        sev = Severity.HIGH if fn.name in imported or (absorbs and fake == "accept") else Severity.MEDIUM
+        why = " and replaces the imported one" if fn.name in imported else ""
+        yield self.finding(cf, fn, f"`{fn.name}` {what} without reading its arguments{why}",
+                           severity=sev, end_line=fn.lineno)
+
+    def _check_rebind(self, cf: ChangedFile, node: ast.AST, target: ast.AST, val: ast.AST,
+                      imported: set[str], module_fns: dict[str, ast.AST]) -> Iterator[Finding]:
+        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
+        role = _grader_name(name) if name else None
+        if role is None:
+            return
+        fake = _fake_fn(_resolve(val, module_fns))
+        if fake is None or (fake == "noop" and role != "runner"):
+            return
+        what = "accepts everything" if fake == "accept" else "does nothing"
+        if isinstance(target, ast.Attribute):
+            owner = dotted(target.value)
+            if owner.split(".")[0] not in imported or not owner:
+                return  # `self.check = ...`: an object's own hook
+            yield self.finding(cf, node, f"replaces `{owner}.{name}` with a function that {what}",
+                               severity=Severity.HIGH, confidence=Confidence.HIGH)
+        else:
+            sev = Severity.HIGH if name in imported else Severity.MEDIUM
+            yield self.finding(cf, node, f"binds `{name}` to a function that {what}", severity=sev)
