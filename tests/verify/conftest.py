@@ -174,10 +174,11 @@ class Scenario:
         return naive_pytest(self.repo, *args)
 
     def verify(self, **kw):
+        kw.setdefault("base", self.base)
         kw.setdefault("isolation", "none")
         kw.setdefault("nop_check", False)
         kw.setdefault("inflation", False)
-        return verify(Options(repo=self.repo, base=self.base, **kw))
+        return verify(Options(repo=self.repo, **kw))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ class Limits:
     wall: float = 600.0          # seconds for the whole run
     cpu: int = 600               # CPU seconds
     memory: int = 4 << 30        # bytes of address space
-    fsize: int = 1 << 30         # largest file the child may write
+    fsize: int = 256 << 20       # largest file the child may write (pytest's capture files too)
     nproc: int = 256             # processes the child may add
     output: int = 16 << 20       # bytes of stdout/stderr before the run counts as flooding
 
