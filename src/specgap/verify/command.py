@@ -53,7 +53,8 @@ def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level
         opts = Options(repo=repo, base=base, tests=tests, holdout=holdout, python=python or "", runner=runner,
                        isolation=sandbox_level, plugins=plugins, limits=limits, nop_check=nop_check, inflation=inflation)
         outcome = run_verify(opts)
-    scan, note = ([], "") if no_scan or not base or outcome.verdict.status == verdict.ERROR and not outcome.base else scan_findings(repo, base)
+    skip_scan = no_scan or not base or (outcome.verdict.status == verdict.ERROR and not outcome.base)
+    scan, note = (None, "") if skip_scan else scan_findings(repo, base)
     text = _render(outcome, scan, note, fmt)
     if output:
         output.write_text(text)

@@ -9,7 +9,7 @@ from specgap.verify.sandbox import DESCRIPTIONS
 from specgap.verify.session import Outcome
 
 
-def to_dict(o: Outcome, scan: list[Finding], scan_note: str) -> dict:
+def to_dict(o: Outcome, scan: list[Finding] | None, scan_note: str) -> dict:
     v = o.verdict
     passed, total = v.count()
     return {
@@ -22,16 +22,16 @@ def to_dict(o: Outcome, scan: list[Finding], scan_note: str) -> dict:
         "tests": [{"id": t.id, "status": t.status, "suite": t.suite, "detail": t.detail} for t in v.tests],
         "evidence": [f.to_dict() for f in v.evidence],
         "notes": list(v.notes),
-        "scan": {"findings": [f.to_dict() for f in scan], "note": scan_note},
+        "scan": None if scan is None else {"findings": [f.to_dict() for f in scan], "note": scan_note},
         "timing": {k: round(x, 3) for k, x in o.timing.items()},
     }
 
 
-def to_json(o: Outcome, scan: list[Finding], scan_note: str) -> str:
+def to_json(o: Outcome, scan: list[Finding] | None, scan_note: str) -> str:
     return json.dumps(to_dict(o, scan, scan_note), indent=2)
 
 
-def to_text(o: Outcome, scan: list[Finding], scan_note: str) -> str:
+def to_text(o: Outcome, scan: list[Finding] | None, scan_note: str) -> str:
     v = o.verdict
     passed, total = v.count()
     lines = [f"verdict: {v.status.upper()}" + (f" ({v.message})" if v.message else "")]
@@ -54,7 +54,7 @@ def to_text(o: Outcome, scan: list[Finding], scan_note: str) -> str:
             lines.append(f"  {f.rule_id} {f.name}: {f.message}{where}")
     for n in v.notes:
         lines.append(f"note: {n}")
-    if scan or scan_note:
+    if scan is not None:
         lines.append("")
         lines.append(f"static scan: {len(scan)} finding(s)" + (f" ({scan_note})" if scan_note else ""))
         for f in scan:

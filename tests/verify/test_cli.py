@@ -1,0 +1,87 @@
+"""The `verify` command: formats, exit codes, and the static scan alongside."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from click.testing import CliRunner
+from conftest import HONEST
+
+from specgap.verify.command import verify
+
+
+def invoke(*args):
+    return CliRunner().invoke(verify, [*args, "--sandbox", "none", "--no-nop-check", "--no-inflation"])
+
+
+def test_pass_exit_0_json(scenario):
+    scenario.change(HONEST)
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--format", "json", "--no-scan")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["verdict"] == "pass"
+    assert data["counts"]["passed"] == data["counts"]["total"] > 0
+    assert data["isolation"]["level"] == "none"
+    assert all(t["status"] == "passed" for t in data["tests"])
+
+
+def test_tampered_exit_1_junit_with_scan(scenario, tmp_path):
+    scenario.change({**HONEST, "calc/__init__.py": """
+        class _Any:
+            def __eq__(self, other):
+                return True
+
+        def add(a, b):
+            return _Any()
+
+        def mul(a, b):
+            return _Any()
+        """})
+    out = tmp_path / "report.xml"
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--format", "junit", "-o", str(out))
+    assert r.exit_code == 1, r.output
+    root = ET.fromstring(out.read_text())
+    assert root.get("verdict") == "tampered"
+    evidence = [c.get("name") for s in root.iter("testsuite") if s.get("name") == "specgap evidence" for c in s]
+    assert "canary-passed" in evidence
+
+
+def test_text_report_includes_static_scan(scenario):
+    scenario.change({**HONEST, "conftest.py": "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\n"
+                     "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
+                     "    outcome.get_result().outcome = 'passed'\n"})
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base)
+    assert r.exit_code == 0, r.output  # the honest code passes; the forging conftest was left out
+    assert "verdict: PASS" in r.output
+    assert "SG711 excluded-file" in r.output and "static scan:" in r.output
+
+
+def test_error_exit_2(tmp_path):
+    r = invoke("--repo", str(tmp_path), "--base", "HEAD")
+    assert r.exit_code == 2
+    assert "verdict: ERROR" in r.output and "not a git repository" in r.output
+
+
+def test_base_is_required_without_call_tests(tmp_path):
+    r = invoke("--repo", str(tmp_path))
+    assert r.exit_code == 2 and "--base" in r.output
+
+
+def test_registered_on_the_main_cli():
+    from specgap.cli import main
+
+    r = CliRunner().invoke(main, ["verify", "--help"])
+    assert r.exit_code == 0 and "--call-tests" in r.output
+
+
+def test_rule_pages_are_registered():
+    from specgap.rules import get_rule
+
+    for name in ("canary-passed", "sentinel-held", "missing-results", "no-final-record", "harness-inflation",
+                 "holdout-gap", "do-nothing-passes", "harness-patched"):
+        rule = get_rule(name)
+        assert rule is not None and rule.id.startswith("SG7")
+        doc = rule.doc()
+        for section in ("What it does", "Why is this bad", "Example", "Use instead"):
+            assert section in doc, (name, section)
