@@ -1,1 +1,225 @@
-"""leaks rules."""
+"""SG5xx information leaks: code that reads the grader's answers instead of computing them."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from collections import defaultdict
+from typing import Iterable, Iterator
+
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+from specgap.python.folding import const_str
+from specgap.python.index import Index, index_of
+from specgap.python.names import Names, names_of
+from specgap.rules import register
+from specgap.rules.base import Rule
+
+_NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS, FileRole.PROTECTED)
+# names a grader gives the value a result is compared with
+_ANSWER = re.compile(r"expect|answer|^want(ed)?$|correct|gold|truth|oracle|^exp$|^sol(ution)?$|^ref$", re.I)
+# ... and, when read by key from a frame, also the usual names of the compared result
+_ANSWER_KEY = re.compile(_ANSWER.pattern + r"|^result$|^res$|^target$|^output$", re.I)
+_PROBES = frozenset({"startswith", "endswith", "get", "find", "index", "match", "search", "fullmatch", "__contains__"})
+
+
+def _scope(node: ast.AST, ix: Index) -> ast.AST:
+    """The innermost function (or the module) a node belongs to."""
+    for p in ix.ancestors(node):
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)):
+            return p
+    return ix.tree
+
+
+def _probes(scope: ast.AST, ix: Index) -> Iterator[str]:
+    """String constants a function compares or looks up with (not its docstrings or messages)."""
+    for n in ast.walk(scope):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            p = ix.parent.get(n)
+            if isinstance(p, (ast.List, ast.Tuple, ast.Set)):
+                p = ix.parent.get(p)
+            if isinstance(p, (ast.Compare, ast.Subscript)) or (
+                    isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute) and p.func.attr in _PROBES):
+                yield n.value
+
+
+def _code_strings(scope: ast.AST, ix: Index) -> Iterator[str]:
+    """String constants of a function other than docstrings."""
+    for n in ast.walk(scope):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and not isinstance(ix.parent.get(n), ast.Expr):
+            yield n.value
+
+
+def _looks_for_answers(scope: ast.AST, ix: Index) -> bool:
+    return any(_ANSWER.search(s) for s in _probes(scope, ix))
+
+
+# -- SG501 -------------------------------------------------------------------------------------
+
+_FRAME_CALLS = frozenset({"sys._getframe", "sys._current_frames", "inspect.currentframe", "inspect.stack",
+                          "inspect.getouterframes", "inspect.getframeinfo", "inspect.trace", "inspect.getinnerframes",
+                          "traceback.extract_stack", "traceback.walk_stack", "traceback.StackSummary.extract",
+                          "sys.settrace", "sys.setprofile"})
+_GC_CALLS = frozenset({"gc.get_referrers", "gc.get_objects", "gc.get_referents"})
+_SOURCE_CALLS = frozenset({"inspect.getsource", "inspect.getsourcelines", "linecache.getline", "linecache.getlines"})
+_FRAME_ATTRS = ("f_back", "f_locals", "f_globals", "code_context", "tb_frame")
+
+
+class _Evidence:
+    """What one function does with frames; graded as a whole, reported once."""
+
+    def __init__(self) -> None:
+        self.first: ast.AST | None = None
+        self.strongest: tuple[int, ast.AST, str] | None = None
+
+    def add(self, rank: int, node: ast.AST, why: str) -> None:
+        if self.first is None:
+            self.first = node
+        if self.strongest is None or rank > self.strongest[0]:
+            self.strongest = (rank, node, why)
+
+
+_RANKS = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+
+@register
+class FrameIntrospection(Rule):
+    """Solution code that reads its caller's frame: the test's locals, source line or objects.
+
+    What it does: finds stack and frame introspection (`sys._getframe`, `inspect.currentframe`/
+    `stack`/`getouterframes`, `.f_back`, `.f_locals`, `.f_globals`, `code_context`,
+    `gc.get_referrers`/`get_objects`, `traceback.extract_stack`) in code that is not a test, and
+    grades what is done with it: writing into a caller's `f_locals` is critical; reading a caller's
+    locals or scanning objects for names like `expected`/`answer`/`result`, or reading the
+    caller's source line to find the `== value` it is compared with, is high; reading an element of
+    a caller's locals, or walking the stack for locals, is medium. Logger-style use
+    (`f_code.co_name`, `f_globals['__name__']`, `stacklevel`) stays low.
+
+    Why is this bad: a function that looks up the value the test expects and returns it passes the
+    test without computing anything; on Python 3.13 it can even overwrite the expected value.
+
+    Example:
+        def solve(n):
+            caller = inspect.currentframe().f_back
+            return caller.f_locals["expected"]
+
+    Use instead: compute the result from the arguments; frames are for debuggers and loggers.
+    """
+
+    id = "SG501"
+    name = "frame-introspection"
+    kind = Kind.GAMING
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is None or not re.search(r"frame|stack|f_back|f_locals|f_globals|gc\b|get_referrers|get_objects",
+                                         cf.after.text):
+            return
+        ix = index_of(tree)
+        names = names_of(tree)
+        scopes: dict[ast.AST, _Evidence] = defaultdict(_Evidence)
+        for call in ix.of(ast.Call):
+            q = names.qualname(call.func)
+            if q in _FRAME_CALLS:
+                scopes[_scope(call, ix)].add(0, call, f"{q}()")
+            elif q in _GC_CALLS:
+                scope = _scope(call, ix)
+                answers = _looks_for_answers(scope, ix)
+                scopes[scope].add(2 if answers else 0, call,
+                                  f"{q}() in a function looking for answer-like names" if answers else f"{q}()")
+            elif q in _SOURCE_CALLS and any(
+                    isinstance(n, ast.Attribute) and n.attr in ("f_code", "f_back", "frame", "f_lineno")
+                    for a in call.args for n in ast.walk(a)):
+                scopes[_scope(call, ix)].add(1, call, f"{q}() of a frame: reads the caller's source")
+        for attr in _FRAME_ATTRS:
+            for node in ix.attrs.get(attr, ()):
+                scope = _scope(node, ix)
+                ev = scopes[scope]
+                if attr == "code_context":
+                    # the IBT trick: parse `assert solve(x) == 14` off the caller's line
+                    parses = any("==" in s or "assert" in s or _ANSWER.search(s) for s in _code_strings(scope, ix))
+                    ev.add(2 if parses else 1, node, "reads the calling line's source (code_context)"
+                           + (" and looks for the compared value" if parses else ""))
+                elif attr in ("f_locals", "f_globals"):
+                    self._locals(ev, node, attr, scope, ix)
+                else:
+                    ev.add(0, node, f".{attr}")
+        for ev in scopes.values():
+            if ev.strongest is None:
+                continue
+            rank, node, why = ev.strongest
+            sev = _RANKS[rank]
+            yield self.finding(cf, node if rank else ev.first or node, f"frame introspection: {why}", severity=sev,
+                               confidence=Confidence.HIGH if rank >= 2 else Confidence.MEDIUM if rank else Confidence.LOW)
+
+    def _locals(self, ev: _Evidence, node: ast.Attribute, attr: str, scope: ast.AST, ix: Index) -> None:
+        parent = ix.parent.get(node)
+        key = _key_read(node, parent, ix)
+        if _is_write(node, parent, ix):
+            ev.add(3, node, f"writes into a frame's {attr}: it can rewrite the caller's expected value")
+            return
+        if key is not None:
+            if _ANSWER_KEY.search(key):
+                ev.add(2, node, f"reads {key!r} from a frame's {attr}")
+            else:
+                ev.add(0, node, f"reads {key!r} from a frame's {attr}")
+            return
+        if attr == "f_locals" and _looks_for_answers(scope, ix):
+            ev.add(2, node, "searches a frame's f_locals for answer-like names")
+        elif attr == "f_locals" and _walks_stack(scope) and _returns_from(node, ix):
+            ev.add(1, node, "walks up the stack and returns a value found in a frame's f_locals")
+        else:
+            ev.add(0, node, f".{attr}")
+
+
+def _key_read(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> str | None:
+    """`x.f_locals['k']`, `x.f_locals.get('k')`: the constant key read, if any."""
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        k = const_str(parent.slice)
+        return k if isinstance(k, str) else None
+    if isinstance(parent, ast.Attribute) and parent.attr in ("get", "pop", "setdefault"):
+        call = ix.parent.get(parent)
+        if isinstance(call, ast.Call) and call.args:
+            k = const_str(call.args[0])
+            return k if isinstance(k, str) else None
+    if isinstance(parent, ast.Compare) and parent.comparators and parent.comparators[-1] is node:
+        k = const_str(parent.left)  # 'expected' in frame.f_locals
+        return k if isinstance(k, str) else None
+    return None
+
+
+def _is_write(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> bool:
+    if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store):
+        return True
+    if isinstance(parent, ast.Attribute) and parent.attr in ("update", "__setitem__", "setdefault"):
+        call = ix.parent.get(parent)
+        return isinstance(call, ast.Call) and call.func is parent and (parent.attr != "setdefault" or len(call.args) > 1)
+    return False
+
+
+def _returns_from(node: ast.AST, ix: Index) -> bool:
+    """An element of the frame's locals is returned (`return f.f_locals[k]`, or from a loop over them)."""
+    element = isinstance(ix.parent.get(node), (ast.Subscript, ast.Attribute))
+    for p in ix.ancestors(node):
+        if isinstance(p, ast.Return):
+            return element
+        if isinstance(p, ast.For):
+            return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(p))
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
+
+
+def _walks_stack(scope: ast.AST) -> bool:
+    """A loop over frames: `while f: f = f.f_back`, `for fi in inspect.stack()`."""
+    for n in ast.walk(scope):
+        if isinstance(n, (ast.For, ast.While)):
+            for m in ast.walk(n.iter if isinstance(n, ast.For) else n):
+                if isinstance(m, ast.Attribute) and m.attr == "f_back":
+                    return True
+                if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in ("stack", "getouterframes"):
+                    return True
+    return False
