@@ -91,3 +91,15 @@ def test_hostile_fragments_are_bounded() -> None:
     tree, dropped = parse_fragments(lines)
     assert time.perf_counter() - start < 10
     assert isinstance(tree, ast.Module) and dropped
+
+
+def test_hunk_ending_inside_a_call_is_closed() -> None:
+    tree, dropped = parse_fragments(frag(176, '''@app.route("/headers")
+async def headers() -> Response:
+    return await make_response(
+        {
+            "headers": dict(request.headers),'''))
+    assert dropped == []
+    (fn,) = [n for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)]
+    assert fn.lineno == 177 and fn.name == "headers"
+    assert (180, 23, "dict(request.headers)") in found(tree, ast.Call)

@@ -11,7 +11,9 @@ numbers.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 
 # Parsing attempts per run of lines: enough for many broken spots, bounded for adversarial input.
@@ -98,7 +100,7 @@ class _Parser:
         try:
             tree = self._parse(("if 1:\n" if wrapped else "") + body_text + "\n")
         except SyntaxError as exc:
-            stmts = self._bracketed(block, body_text)
+            stmts = self._closed(block, body_text, wrapped) or self._bracketed(block, body_text)
             if stmts is not None:
                 return stmts
             if _OPEN_TRY.match(first) and len(block) > 1:
@@ -114,6 +116,18 @@ class _Parser:
         body = tree.body[0].body if wrapped else tree.body  # type: ignore[attr-defined]
         return _shifted(body, block[0][0] - 1 - (1 if wrapped else 0))
 
+    def _closed(self, block: list[tuple[int, str]], body_text: str, wrapped: bool) -> list[ast.stmt] | None:
+        """The block with the brackets it leaves open closed (a hunk that ends inside a call)."""
+        closers = _open_brackets(body_text)
+        if not closers or self.budget <= 0:
+            return None
+        try:
+            tree = self._parse(("if 1:\n" if wrapped else "") + body_text + "\n" + closers + "\n")
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return None
+        body = tree.body[0].body if wrapped else tree.body  # type: ignore[attr-defined]
+        return _shifted(body, block[0][0] - 1 - (1 if wrapped else 0))
+
     def _bracketed(self, block: list[tuple[int, str]], body_text: str) -> list[ast.stmt] | None:
         """The block as the inside of a dict, list or call (a hunk inside a long literal)."""
         for opener, closer in _BRACKETS:
@@ -125,6 +139,24 @@ class _Parser:
                 continue
             return _shifted(tree.body, block[0][0] - 2)
         return None
+
+
+def _open_brackets(text: str) -> str:
+    """The closing brackets `text` lacks at its end, innermost first ("" if none, or unsure)."""
+    stack: list[str] = []
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and tok.string in pairs:
+                stack.append(pairs[tok.string])
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                if not stack or stack.pop() != tok.string:
+                    return ""
+    except tokenize.TokenError:
+        pass  # "EOF in multi-line statement": exactly the case to close
+    except (SyntaxError, ValueError, RecursionError):
+        return ""
+    return "".join(reversed(stack))
 
 
 def _shifted(body: list[ast.stmt], shift: int) -> list[ast.stmt]:
