@@ -72,13 +72,15 @@ def _tally(summary: dict[str, Any], findings: Sequence[Finding]) -> Text:
         t.append(f" ({', '.join(counts)})")
     if "files_scanned" in summary:
         t.append(f" in {summary['files_scanned']} changed file{'s' * (summary['files_scanned'] != 1)}")
+    if summary.get("source"):
+        t.append(f" ({visible(summary['source'])})")
     extras = [f"{summary[k]} {label}" for k, label in
               (("suppressed", "suppressed"), ("ignored_per_file", "ignored per file"), ("baselined", "in the baseline"))
               if summary.get(k)]
     if extras:
         t.append("; " + ", ".join(extras))
     if summary.get("config"):
-        t.append(f"; config: {summary['config']}", style="dim")
+        t.append(f"; config: {visible(summary['config'])}", style="dim")
     return t
 
 
