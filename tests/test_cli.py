@@ -397,3 +397,13 @@ def test_files_mode_reads_the_files_an_agent_wrote_in_a_transcript(tmp_path: Pat
     assert scanned["path"].endswith("stats.py") and scanned["role"] == "product"
     assert sorted(f["rule_id"] for f in doc["findings"]) == ["SG091", "SG901"]
     assert {f["path"] for f in doc["findings"]} == {scanned["path"]}
+
+
+def test_input_a_reader_did_not_anticipate_is_one_line_not_a_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def nested(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(engine, "scan_repo", nested)
+    r = scan("--repo", str(repo))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr.startswith("specgap: error: could not read the input (RecursionError")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import IO, Any
 
@@ -123,6 +124,11 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
             result = engine.scan_trees(trees[0], trees[1], config=cfg, baseline=known)
     except (config_mod.ConfigError, engine.BaselineError, InputFailure) as exc:
         _fail(str(exc))
+        return
+    except (RecursionError, MemoryError, UnicodeError, OSError, ValueError) as exc:
+        # input the readers did not anticipate: still one clear line, never a traceback
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        _fail(f"could not read the input ({type(exc).__name__}: {exc}; at {Path(where.filename).name}:{where.lineno})")
         return
 
     if write_baseline is not None:
