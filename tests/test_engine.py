@@ -271,3 +271,21 @@ def test_the_public_api_scans_repos_diffs_and_files(tmp_path: Path) -> None:
 
     files = specgap.scan_files([repo / "app.py"])
     assert "SG901" in files.summary["by_rule"]
+
+
+_HUNK = b"--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,4 @@\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300) | st.text(alphabet=st.sampled_from(list("+- @\n,0123abc#:\\/\"'()")), max_size=300).map(
+    str.encode), st.booleans())
+def test_any_diff_gives_a_result_or_a_clear_input_failure(data: bytes, with_header: bool) -> None:
+    from specgap.engine import scan_diff
+    from specgap.inputs import InputFailure
+
+    try:
+        result = scan_diff((_HUNK if with_header else b"") + data, config=Config())
+    except InputFailure as exc:
+        assert str(exc)
+        return
+    assert not [e for e in result.errors if e.path.startswith("<rule")], result.errors
