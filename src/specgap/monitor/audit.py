@@ -31,7 +31,7 @@ def queue(df: "pl.DataFrame", spec: Spec, size: int) -> "pl.DataFrame | None":
     pct = lambda c: (pl.col(c).rank("average") - 0.5) / pl.len()  # noqa: E731
     keep = [c for c in [ROW, spec.step, spec.group, spec.session, spec.text, spec.reference, hi, lo] if c]
     return (d.with_columns((pct(hi) - pct(lo)).alias("disagreement"))
-            .sort("disagreement", descending=True).head(size)
+            .top_k(size, by="disagreement").sort("disagreement", descending=True)
             .select([*dict.fromkeys(keep), "disagreement"]).rename({ROW: "row"}))
 
 

@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 
 MIN_STEPS = 8          # below this, a trend over steps means nothing
 MAX_POINTS = 1000      # more distinct steps than this are binned (Theil-Sen is quadratic in points)
+SESSION_POINTS = 200   # the same inside each session, where there may be thousands of sessions
 MARGIN_D = 0.2         # "the truth did not improve": gain below Cohen's small effect
 MIN_WINDOW_ROWS = 10   # rows a window needs for a correlation
 
 
-def step_series(df: "pl.DataFrame", proxy: str, truth: str) -> "pl.DataFrame":
+def step_series(df: "pl.DataFrame", proxy: str, truth: str, max_points: int = MAX_POINTS) -> "pl.DataFrame":
     """Per-step means of proxy and truth (rows with either missing dropped), binned to MAX_POINTS."""
     import polars as pl
 
@@ -37,8 +38,8 @@ def step_series(df: "pl.DataFrame", proxy: str, truth: str) -> "pl.DataFrame":
            .group_by(STEP).agg(pl.col(proxy).mean().alias("p"), pl.col(truth).mean().alias("t"),
                                pl.len().alias("n"), pl.col(ROW).min().alias("row"))
            .sort(STEP).collect())
-    if per.height > MAX_POINTS:
-        per = (per.with_columns((pl.int_range(pl.len()) * MAX_POINTS // pl.len()).alias("bin"))
+    if per.height > max_points:
+        per = (per.with_columns((pl.int_range(pl.len()) * max_points // pl.len()).alias("bin"))
                .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
                                     (pl.col("t") * pl.col("n")).sum() / pl.col("n").sum(),
                                     pl.col("n").sum(), pl.col("row").min())
@@ -97,7 +98,7 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
                margin_sd: float | None = None) -> Outcome:
     """SG801: proxy trending up while the truth gains less than a small effect (or falls)."""
     out = Outcome()
-    ser = step_series(df, proxy, truth)
+    ser = step_series(df, proxy, truth, MAX_POINTS if rule_id == "SG801" else SESSION_POINTS)
     if ser.height < MIN_STEPS:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: {ser.height} step(s) with both values; "
                                               f"a trend needs at least {MIN_STEPS}"))
@@ -113,7 +114,8 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
     tp = stats.trend(x, p)
     gain_t, se_t, p_flat = _gain_test(x, t, MARGIN_D * sd_t)
     gain_p, se_p, _ = _gain_test(x, p, 0.0)
-    onset = _onset(x, _z(p) - _z(t))
+    # inside sessions only the per-session p-values are used: skip the change-point fit
+    onset = _onset(x, _z(p) - _z(t)) if rule_id == "SG801" else None
     effect = gain_p / sd_p - gain_t / sd_t
     # the proxy must also gain more than the truth in SD units: two weak but honest co-rising metrics
     # are not a divergence (ignoring their positive noise covariance makes this conservative)

@@ -139,20 +139,23 @@ def open_log(paths: list[str], spec: Spec) -> Log:
     frames = [_scan_one(f, needed) for f in files]
     lf = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     raw = lf
+    schema = lf.collect_schema()
     nums = numeric_columns(spec)
     strs = [c for c in needed if c not in nums and c != spec.step]
     lf = lf.with_columns(
-        [_as_float(c) for c in nums] + [pl.col(c).cast(pl.Utf8, strict=False) for c in strs]
+        [_as_float(c, schema[c]) for c in nums] + [pl.col(c).cast(pl.Utf8, strict=False) for c in strs]
     ).with_row_index(ROW, offset=1)
     lf = lf.with_columns(_step_expr(lf, spec.step))
     label = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more)"
     return Log(frame=lf, raw=raw, label=label, files=files, notes=list(_LENIENT_NOTES))
 
 
-def _as_float(c: str) -> "pl.Expr":
+def _as_float(c: str, dtype: "pl.DataType") -> "pl.Expr":
     import polars as pl
 
     col = pl.col(c)
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return col.cast(pl.Float64).alias(c)
     # booleans and "true"/"false" count as 1/0 (flags, pass/fail labels)
     s = col.cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
     return (pl.when(s.is_in(["true", "yes"])).then(1.0)
@@ -181,10 +184,12 @@ def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
     """Per metric column, how many present values were not numbers (made missing by the cast)."""
     import polars as pl
 
-    nums = numeric_columns(spec)
+    schema = log.raw.collect_schema()
+    # numeric and boolean columns cast losslessly: only text columns can hold non-numbers
+    nums = [c for c in numeric_columns(spec) if not (schema[c].is_numeric() or schema[c] == pl.Boolean)]
     if not nums:
         return {}
     row = log.raw.select(
-        [(pl.col(c).is_not_null() & _as_float(c).is_null()).sum().alias(c) for c in nums]
+        [(pl.col(c).is_not_null() & _as_float(c, schema[c]).is_null()).sum().alias(c) for c in nums]
     ).collect().row(0, named=True)
     return {c: int(n) for c, n in row.items() if n}

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 MIN_ROWS = 40
+MAX_ROWS = 200_000  # text statistics cost ~50us a row: larger logs are tested on a uniform random sample
 ROBUST_Z = 3.5
 FUNCTION_WORDS = ("the a an of to in and or but is are was were be it that this for on with as by at from "
                   "not no can will would should do does did have has had i you he she we they its their").split()
@@ -34,10 +35,11 @@ REASONS = {"log_words": "length", "distinct_ratio": "repetition", "top_word_shar
            "function_ratio": "no sentence structure"}
 
 
-def text_features(text: str) -> "list[pl.Expr]":
+def text_features() -> "list[pl.Expr]":
+    """Feature expressions over a `__toks` column (the lower-cased words, tokenized once)."""
     import polars as pl
 
-    toks = pl.col(text).fill_null("").str.to_lowercase().str.extract_all(r"[\w']+")
+    toks = pl.col("__toks")
     n = toks.list.len().cast(pl.Float64)
     safe = pl.when(n > 0).then(n).otherwise(None)
     return [
@@ -61,7 +63,12 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
     import polars as pl
 
     out = Outcome()
-    d = df.drop_nulls([proxy]).filter(pl.col(text).is_not_null()).with_columns(text_features(text))
+    d = df.drop_nulls([proxy]).filter(pl.col(text).is_not_null())
+    sampled = d.height > MAX_ROWS
+    if sampled:
+        d = d.sample(MAX_ROWS, seed=0)
+    d = (d.with_columns(pl.col(text).str.to_lowercase().str.extract_all(r"[\w']+").alias("__toks"))
+         .with_columns(text_features()).drop("__toks"))
     n = d.height
     if n < MIN_ROWS:
         out.notes.append(Note("SG808", group, f"{proxy}: {n} output(s) with a score; degenerate-text check needs {MIN_ROWS}"))
@@ -108,6 +115,7 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
         f"{share_top:.0%} of the top-quartile outputs by {proxy} are degenerate vs {share_rest:.0%} of the rest "
         f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),
         {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n,
+         "sampled_from": df.height if sampled else None,
          "degenerate_top": a, "top": a + b, "degenerate_rest": c, "rest": c + e,
          "ci_top": list(stats.wilson(a, a + b)), "ci_rest": list(stats.wilson(c, c + e)), "examples": examples},
         line=examples[0]["row"] if examples else 0))
