@@ -138,21 +138,18 @@ class SuppressionAdded(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         for s in collect(cf):
             if cf.is_added_line(s.line):
-                why = f" (and it is invalid: it {s.problem})" if s.problem else ""
                 names = ", ".join(s.ids) or "no rule"
-                yield self.finding(
-                    cf, s.line, f"the change adds a suppression of {names}; it is not honoured{why}",
-                    evidence=cf.after.segment(s.line) if cf.after else s.text,
-                )
+                yield self.finding(cf, s.line, f"the change adds a suppression of {names}; it is not honoured",
+                                   evidence=cf.after.segment(s.line) if cf.after else s.text)
 
 
 @register
 class InvalidSuppression(Rule):
     """A suppression comment that can never apply: no rule id, an unknown id, or no reason.
 
-    What it does: finds existing `# specgap:` comments that are not of the form
-    `# specgap: ignore[SG101, ...] reason` with known rule ids and a reason. (An invalid suppression
-    added by the change is reported as SG901.)
+    What it does: finds `# specgap:` comments that are not of the form
+    `# specgap: ignore[SG101, ...] reason` with known rule ids and a reason, in the files the change
+    touched, whoever wrote them. (One the change wrote is also reported as SG901.)
 
     Why is this bad: the suppression looks like it silences a check but does not, so a reviewer
     trusts something that is not there; and a suppression without a reason cannot be reviewed.
@@ -170,11 +167,11 @@ class InvalidSuppression(Rule):
     kind = Kind.TAMPERING
     severity = Severity.LOW
     confidence = Confidence.HIGH
-    scope = "diff"  # an old broken suppression in a changed file is worth knowing about
+    scope = "diff"  # an old broken suppression in a changed file is worth knowing about too
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         for s in collect(cf):
-            if s.problem and not cf.is_added_line(s.line):
+            if s.problem:
                 yield self.finding(cf, s.line, f"suppression {s.problem}",
                                    evidence=cf.after.segment(s.line) if cf.after else s.text)
 
