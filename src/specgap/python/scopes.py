@@ -8,6 +8,7 @@ would make the work quadratic in the nesting depth.
 from __future__ import annotations
 
 import ast
+import weakref
 from typing import Iterator
 
 FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
@@ -17,40 +18,55 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """Every node under `scope` except those inside nested functions, lambdas and classes.
 
-    The nested definition itself is yielded (its decorators and defaults belong to this scope).
-    Iterative, so deeply nested input cannot exhaust the recursion limit.
+    The nested definition itself is yielded, and so are its decorators, defaults and annotations.
+    Iterative, so deeply nested input cannot exhaust the recursion limit; order is unspecified.
     """
-    if isinstance(scope, ast.Lambda):
-        stack: list[ast.AST] = [scope.body]
-    else:
-        stack = list(reversed(getattr(scope, "body", [])))
+    stack: list[ast.AST] = [scope.body] if isinstance(scope, ast.Lambda) else list(getattr(scope, "body", []))
+    iter_children = ast.iter_child_nodes
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, _SCOPES):
-            if isinstance(node, ast.ClassDef):
-                stack.extend(reversed(node.bases + node.decorator_list))
-            elif isinstance(node, ast.Lambda):
-                stack.extend(reversed(node.args.defaults))
+            # decorators, bases, defaults and annotations are evaluated here; the body is not
+            if isinstance(node, ast.Lambda):
+                stack.append(node.args)
             else:
-                stack.extend(reversed(node.decorator_list + node.args.defaults))
+                body = {id(b) for b in node.body}
+                stack.extend(c for c in iter_children(node) if id(c) not in body)
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(iter_children(node))
 
 
-def scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | None]]:
-    """The module and every function, each with the class it is a method of (or None)."""
-    yield tree, None
-    stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(tree, None)]
-    while stack:
-        scope, _ = stack.pop()
-        for node in local_nodes(scope):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                owner = scope if isinstance(scope, ast.ClassDef) else None
-                yield node, owner
-                stack.append((node, owner))
-            elif isinstance(node, ast.ClassDef):
-                stack.append((node, None))
+Scope = tuple[ast.AST, "ast.ClassDef | None", list[ast.AST]]
+_TABLES: weakref.WeakKeyDictionary[ast.Module, list[Scope]] = weakref.WeakKeyDictionary()
+
+
+def scope_table(tree: ast.Module) -> list[Scope]:
+    """`(scope, owner class, own nodes)` for the module, every function, class body and lambda,
+    computed once per tree and shared by every rule that asks (the walk costs about as much as
+    parsing, so rules must not each repeat it)."""
+    table = _TABLES.get(tree)
+    if table is None:
+        table = []
+        stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(tree, None)]
+        while stack:
+            scope, owner = stack.pop()
+            nodes = list(local_nodes(scope))
+            table.append((scope, owner, nodes))
+            cls = scope if isinstance(scope, ast.ClassDef) else None
+            for node in nodes:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    stack.append((node, cls))
+                elif isinstance(node, (ast.ClassDef, ast.Lambda)):
+                    stack.append((node, None))
+        _TABLES[tree] = table
+    return table
+
+
+def all_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every node of the tree (as `ast.walk` gives them, in another order), from the shared table."""
+    for _, _, nodes in scope_table(tree):
+        yield from nodes
 
 
 def param_names(fn: FuncDef | ast.Lambda) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
 from specgap.python import cases as literals
-from specgap.python.scopes import FuncDef, dotted, local_nodes, param_names, scopes
+from specgap.python.scopes import FuncDef, all_nodes, dotted, local_nodes, param_names, scope_table
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -150,7 +150,7 @@ class AlwaysEqual(Rule):
         defs: list[tuple[ast.AST, str, ast.AST, dict[str, ast.AST], str | None, str]] = []
         returned: set[str] = set()       # names whose call or value some function returns
         instances: dict[str, str] = {}   # module-level `ANY = _Any()`: instance name -> class name
-        for node in ast.walk(tree):
+        for node in all_nodes(tree):
             if isinstance(node, ast.ClassDef):
                 members = _class_members(node, module_fns)
                 bases = {dotted(b).rsplit(".", 1)[-1] for b in node.bases}
@@ -244,6 +244,13 @@ _INPUT_CALLS = frozenset({"input", "sys.stdin.readline", "sys.stdin.read", "sys.
 _PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
 
 
+def _code_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | None, list[ast.AST]]]:
+    """The module and its functions (not class bodies or lambdas), with their own nodes."""
+    for scope, owner, nodes in scope_table(tree):
+        if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield scope, owner, nodes
+
+
 def _is_source(node: ast.AST) -> bool:
     """`input()`, `sys.stdin...`: where a stdin-style solution gets the test's input."""
     if isinstance(node, ast.Call):
@@ -317,6 +324,28 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
             keys.append(lit)
         subjects.append(ast.dump(subject))
     return (keys, "\0".join(sorted(subjects))) if keys else None
+
+
+def _has_literal_eq(test: ast.AST) -> bool:
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    return any(
+        isinstance(p, ast.Compare) and len(p.ops) == 1 and isinstance(p.ops[0], ast.Eq)
+        and (literals.value(p.left) is not literals.NO or literals.value(p.comparators[0]) is not literals.NO)
+        for p in parts
+    )
+
+
+def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
+    """The literal dict a lookup reads: `{...}[k]`, `TABLE[k]`, `TABLE.get(k)`."""
+    if isinstance(node, ast.Subscript):
+        table = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        table = node.func.value
+    else:
+        return None
+    if isinstance(table, ast.Name):
+        table = tables.get(table.id)
+    return table if isinstance(table, ast.Dict) and table.keys else None
 
 
 def _keyword(v: object) -> bool:
@@ -428,28 +457,33 @@ class SpecialCasedInputs(Rule):
             t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
             for t in s.targets if isinstance(t, ast.Name)
         }
-        for scope, owner in scopes(tree):
-            nodes = list(local_nodes(scope))
+        for scope, owner, nodes in _code_scopes(tree):
+            # cheap shape checks first: most scopes have no literal equality and no table lookup,
+            # and need no data flow at all
+            answered = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
+            conds = [n for n in nodes if (isinstance(n, ast.If) or (isinstance(n, ast.IfExp) and id(n) in answered))
+                     and _has_literal_eq(n.test)]
+            local_tables = dict(tables)
+            local_tables.update((t.id, n.value) for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
+                                for t in n.targets if isinstance(t, ast.Name))
+            lookups = [n for n in nodes if _table_of(n, local_tables) is not None]
+            if not conds and not lookups:
+                continue
             tainted = _input_names(scope, owner, nodes)
             if not tainted and not any(_is_source(n) for n in nodes):
                 continue
-            local_tables = dict(tables)
             branches: list[_Branch] = []
-            answered = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
-            for n in nodes:
-                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict):
-                    local_tables.update((t.id, n.value) for t in n.targets if isinstance(t, ast.Name))
-                if isinstance(n, ast.If) or (isinstance(n, ast.IfExp) and id(n) in answered):
-                    found = _literal_keys(n.test, tainted)
-                    if found is None:
-                        continue
-                    body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
-                    outs, computed = _outputs(body)
-                    if outs and not computed:
-                        end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
-                        branches.append(_Branch(n, found[0], outs, end or n.lineno, found[1]))
+            for n in conds:
+                found = _literal_keys(n.test, tainted)
+                if found is None:
+                    continue
+                body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
+                outs, computed = _outputs(body)
+                if outs and not computed:
+                    end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
+                    branches.append(_Branch(n, found[0], outs, end or n.lineno, found[1]))
             yield from self._judge_branches(cf, branches, tests)
-            yield from self._check_tables(cf, nodes, tainted, local_tables, tests)
+            yield from self._check_tables(cf, lookups, tainted, local_tables, tests)
 
     def _judge_branches(self, cf: ChangedFile, branches: list[_Branch], tests: _Tests) -> Iterator[Finding]:
         if not branches:
@@ -505,18 +539,12 @@ class SpecialCasedInputs(Rule):
                 yield self.finding(cf, br.node, f"branch answers a specific literal input ({shown}) with a constant",
                                    severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
 
-    def _check_tables(self, cf: ChangedFile, nodes: list[ast.AST], tainted: set[str],
+    def _check_tables(self, cf: ChangedFile, lookups: list[ast.AST], tainted: set[str],
                       tables: dict[str, ast.Dict], tests: _Tests) -> Iterator[Finding]:
-        for n in nodes:
-            table: ast.AST | None = None
-            if isinstance(n, ast.Subscript) and _mentions(n.slice, tainted):
-                table = n.value
-            elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get"
-                  and n.args and _mentions(n.args[0], tainted)):
-                table = n.func.value
-            if isinstance(table, ast.Name):
-                table = tables.get(table.id)
-            if not isinstance(table, ast.Dict) or not table.keys:
+        for n in lookups:
+            key = n.slice if isinstance(n, ast.Subscript) else n.args[0]
+            table = _table_of(n, tables)
+            if table is None or not _mentions(key, tainted):
                 continue
             pairs = [(literals.value(k), literals.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
             if any(k is literals.NO or v is literals.NO for k, v in pairs):
@@ -624,10 +652,9 @@ class HiddenStateToggle(Rule):
                 v = s.value.args[0] if isinstance(s.value, ast.Call) and s.value.args else s.value
                 if literals.value(v) is not literals.NO or (isinstance(v, ast.Name) and v.id in canned):
                     canned.update(n for t in s.targets for n in _targets(t))
-        for scope, owner in scopes(tree):
+        for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            nodes = list(local_nodes(scope))
             params = set(param_names(scope))
             glob = {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
             local = {t for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
@@ -854,7 +881,7 @@ class TestEnvironmentSniffing(Rule):
         if tree is None or not any(h in cf.after.text for h in _SNIFF_HINTS) or _is_test_tool(tree):
             return
         sniffs: dict[int, str] = {}
-        for n in ast.walk(tree):
+        for n in all_nodes(tree):
             kind = _sniff(n)
             if kind:
                 sniffs[id(n)] = kind
@@ -863,7 +890,7 @@ class TestEnvironmentSniffing(Rule):
         # flags and helpers that hold a check: `UNDER_TEST = "pytest" in sys.modules`, `def _ci(): return ...`
         holders: dict[str, str] = {}
         for _ in range(2):
-            for n in ast.walk(tree):
+            for n in all_nodes(tree):
                 kind = None
                 if isinstance(n, ast.Assign):
                     kind = self._kind_of(n.value, sniffs, holders)
@@ -874,11 +901,11 @@ class TestEnvironmentSniffing(Rule):
                     names = [n.name]
                 if kind:
                     holders.update((name, kind) for name in names if name not in holders)
-        returns = [n.value for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None]
+        returns = [n.value for n in all_nodes(tree) if isinstance(n, ast.Return) and n.value is not None]
         direct = {id(r) for r in returns}
         answers = {id(sub) for r in returns for sub in ast.walk(r)}
         reported = False
-        for n in ast.walk(tree):
+        for n in all_nodes(tree):
             if isinstance(n, ast.If):
                 test, effect, end = n.test, _effect(n.body) or _effect(n.orelse), n.test.end_lineno
             elif isinstance(n, ast.IfExp):
@@ -905,7 +932,7 @@ class TestEnvironmentSniffing(Rule):
             yield self.finding(cf, n, f"product code {what}{how.get(effect or '', ' to behave differently')}",
                                severity=sev, end_line=end)
         if not reported:
-            for n in ast.walk(tree):
+            for n in all_nodes(tree):
                 if sniffs.get(id(n)) == "framework":
                     yield self.finding(cf, n, "product code checks whether it runs under a test runner",
                                        severity=Severity.LOW)
@@ -1012,10 +1039,10 @@ class VerifierOverride(Rule):
                 imported.update(_bound_names(s))
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module_fns[s.name] = s
-        for scope, owner in scopes(tree):
+        for scope, owner, _ in scope_table(tree):
             if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_def(cf, scope, owner, imported)
-        for n in ast.walk(tree):
+        for n in all_nodes(tree):
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)
@@ -1236,14 +1263,13 @@ class OutputSpoofing(Rule):
         for s in tree.body:
             if _is_main_guard(s):
                 guarded.update(id(n) for n in ast.walk(s))
-        for n in ast.walk(tree):
+        for n in all_nodes(tree):
             if isinstance(n, ast.Call) and dotted(n.func) == "atexit.register" and n.args:
                 at_exit.add(dotted(n.args[0]))
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                     dotted(d) == "atexit.register" for d in n.decorator_list):
                 at_exit.add(n.name)
-        for scope, _ in scopes(tree):
-            nodes = list(local_nodes(scope))
+        for scope, _, nodes in scope_table(tree):
             exit_calls = {dotted(n.func) for n in nodes if isinstance(n, ast.Call) and dotted(n.func) in _EXIT_CALLS}
             # `os._exit` skips the runner's own report; a module that exits while being imported
             # ends the test run; a CLI's `main()` that exits is just a CLI
