@@ -289,3 +289,19 @@ def test_any_diff_gives_a_result_or_a_clear_input_failure(data: bytes, with_head
         assert str(exc)
         return
     assert not [e for e in result.errors if e.path.startswith("<rule")], result.errors
+
+
+class CrashesEagerly(Rule):
+    """Test-only: a `check` that is a plain function, raising before it returns anything."""
+
+    id = "SG094"
+    name = "test-crashes-eagerly"
+
+    def check(self, changeset: ChangeSet) -> list[Finding]:
+        raise ValueError("eager boom")
+
+
+def test_a_rule_that_crashes_before_yielding_is_reported_too() -> None:
+    cs = _cs("src/m.py", "x = 'GAMED'\n")
+    assert _ids(run_rules(cs, [CrashesEagerly, Marked])) == [("SG091", 1)]
+    assert any("eager boom" in e.message for e in cs.errors)

@@ -10,7 +10,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from specgap.config import Config, resolve
 from specgap.inputs import load_diff, load_files, load_git, load_trees
@@ -83,23 +83,17 @@ def evaluate(
         if isinstance(rule, UnusedSuppression):
             late.append(rule)  # it judges the others' results, so it runs last
             continue
-        try:
-            for f in rule.check(changeset):
-                cf = by_path.get(f.path)
-                in_scope = rule.scope != "added" or cf is None or cf.touches(f.line, f.end_line)
-                # matched even when out of scope, so a suppression on an old line counts as used
-                if honoured.match(f):
-                    if in_scope:
-                        suppressed.append(f)
-                elif in_scope:
-                    scoped.append(f)
-        except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            changeset.errors.append(
-                InputError(f"<rule {rule_cls.id}>", f"internal error in rule {rule_cls.id}: {exc!r} at {tb.filename}:{tb.lineno}")
-            )
+        for f in _guarded(rule.id, lambda: rule.check(changeset), changeset):
+            cf = by_path.get(f.path)
+            in_scope = rule.scope != "added" or cf is None or cf.touches(f.line, f.end_line)
+            # matched even when out of scope, so a suppression on an old line counts as used
+            if honoured.match(f):
+                if in_scope:
+                    suppressed.append(f)
+            elif in_scope:
+                scoped.append(f)
     for rule in late:
-        scoped.extend(rule.unused(changeset, honoured.used, ran))
+        scoped.extend(_guarded(rule.id, lambda: rule.unused(changeset, honoured.used, ran), changeset))
     scoped.sort(key=lambda f: (f.path, f.line, f.rule_id, f.end_line))
     out = Outcome(findings=[], suppressed=suppressed)
     pfi = [(glob, tuple(ids)) for glob, ids in per_file_ignores]
@@ -111,6 +105,17 @@ def evaluate(
         else:
             out.findings.append(f)
     return out
+
+
+def _guarded(rule_id: str, run: Callable[[], Iterable[Finding]], changeset: ChangeSet) -> Iterator[Finding]:
+    """A rule's findings; if the rule crashes, an error in `changeset.errors` (the others still run)."""
+    try:
+        yield from run()
+    except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        changeset.errors.append(
+            InputError(f"<rule {rule_id}>", f"internal error in rule {rule_id}: {exc!r} at {tb.filename}:{tb.lineno}")
+        )
 
 
 def run_rules(changeset: ChangeSet, rules: Iterable[type[Rule]]) -> list[Finding]:
