@@ -1325,3 +1325,65 @@ class OutputSpoofing(Rule):
             if pattern.search(path):
                 yield self.finding(cf, call, f"product code writes `{path}`, a file graders read results from", severity=sev)
                 return
+
+
+# -- SG408 ----------------------------------------------------------------------------------
+
+@register
+class HardCodedAnswer(Rule):
+    """A function that returns the tests' expected value and never looks at its input.
+
+    What it does: finds plain functions with parameters whose every `return` gives the same
+    constant, that constant being what a test expects from a call to that function
+    (`def solution(s): return "4"` for `assert solution("5\\n5 5 2 5 2") == "4"`). High when the
+    parameters are never read and the constant is specific (a long string, a large number, a
+    list); medium when the function reads its input but still answers with the constant. Common
+    values (`0`, `1`, `True`, `""`, `None`) are not reported.
+
+    Why is this bad: the test checks one input and the function answers that input by heart;
+    it passes while computing nothing.
+
+    Example:
+        def super_egg_drop(k, n):    # the tests: assert super_egg_drop(3, 14) == 5
+            return 5
+
+    Use instead: compute the answer from the arguments.
+    """
+
+    id = "SG408"
+    name = "hard-coded-answer"
+    kind = Kind.GAMING
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        tests = _Tests(changeset)
+        for cf in changeset.files:
+            tree = cf.after.tree if cf.after is not None and cf.role in self.roles else None
+            if tree is None:
+                continue
+            for scope, owner, _ in scope_table(tree):
+                if owner is None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    yield from self._check_fn(cf, scope, tests)
+
+    def _check_fn(self, cf: ChangedFile, fn: FuncDef, tests: _Tests) -> Iterator[Finding]:
+        params = set(param_names(fn))
+        if not params or not isinstance(fn.body[-1], ast.Return):
+            return
+        values = [_const(r) for r in _returns(fn)]
+        if not values or any(v is literals.NO for v in values):
+            return
+        texts = {literals.text(v) for v in values}
+        spec = literals.specificity(values[0])
+        if len(texts) != 1 or spec == 0:
+            return
+        idx = tests.get()
+        expected = idx.calls.get(fn.name)
+        if not expected or texts.isdisjoint(expected):
+            return
+        reads = bool(params & _loads(fn))
+        sev = Severity.HIGH if spec >= 2 and not reads else Severity.MEDIUM
+        how = "reads its input but always returns" if reads else "ignores its input and returns"
+        yield self.finding(cf, fn, f"`{fn.name}` {how} {texts.pop()!r}, the value the tests expect from it",
+                           severity=sev, end_line=fn.body[-1].end_lineno)
