@@ -1,0 +1,88 @@
+"""False-alarm and detection rates of the `specgap monitor` checks on seeded synthetic runs. Prints numbers.
+
+    python bench/monitor_calibration.py [--honest 1000] [--gamed 100] [--only training judge ...]
+
+For each scenario: the share of honest runs (strength 0) in which each rule fired at the default
+settings (alpha 0.01 family-wise, Holm across all tests of a run), and the share of gamed runs
+that it caught, at graded strengths. "fail" counts only findings at or above the default
+--fail-on (medium), i.e. runs where the command would exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from specgap.model import Severity
+from specgap.monitor import synth
+from specgap.monitor.run import run
+from specgap.monitor.spec import Spec
+
+SCENARIOS = {
+    # name: (generator, spec, rules it targets)
+    "training": (lambda s, g: synth.training_run(s, g),
+                 Spec(step="step", proxy=["reward_model"], truth=["gold_reward"], length="length"),
+                 ("SG801", "SG802", "SG803", "SG804")),
+    "judge": (lambda s, g: synth.judge_run(s, g, n=600),
+              Spec(proxy=["judge_score"], truth=["human_score"], text="output"), ("SG804", "SG810", "SG808")),
+    "pairwise": (lambda s, g: synth.pairwise_run(s, g),
+                 Spec(proxy=["judge_prefers_a"], truth=["human_prefers_a"], pair_length_a="len_a",
+                      pair_length_b="len_b"), ("SG804",)),
+    "self": (lambda s, g: synth.self_eval_run(s, g),
+             Spec(self_rating="self_score", independent="independent_score"), ("SG805",)),
+    "flags": (lambda s, g: synth.classifier_run(s, g),
+              Spec(step="step", pred="flagged", label="harmful"), ("SG806", "SG807")),
+    "passes": (lambda s, g: synth.classifier_run(s, g, mirror=True),
+               Spec(step="step", pred="flagged", label="harmful"), ("SG807", "SG806")),
+    "summaries": (lambda s, g: synth.summary_run(s, g, n=400),
+                  Spec(proxy=["rouge1"], truth=["faithfulness"], text="output"), ("SG808", "SG804")),
+    "sessions": (lambda s, g: synth.session_run(s, g),
+                 Spec(step="turn", session="session", proxy=["visible_tests"], truth=["hidden_tests"]),
+                 ("SG809", "SG801", "SG803")),
+}
+STRENGTHS = (0.1, 0.25, 0.5, 1.0)
+
+
+def rates(name: str, strength: float, runs: int, seed0: int, tmp: Path) -> tuple[Counter, Counter, Counter]:
+    gen, spec, _ = SCENARIOS[name]
+    fired, failing, any_rule = Counter(), Counter(), Counter()
+    for seed in range(seed0, seed0 + runs):
+        path = tmp / f"{name}.parquet"
+        gen(seed, strength).write_parquet(path)
+        rep = run([str(path)], spec)
+        ids = {f.rule_id for f in rep.findings}
+        fired.update(ids)
+        failing.update({f.rule_id for f in rep.findings if f.severity >= Severity.MEDIUM})
+        any_rule["any"] += bool(ids)
+        any_rule["any_fail"] += any(f.severity >= Severity.MEDIUM for f in rep.findings)
+    return fired, failing, any_rule
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--honest", type=int, default=1000)
+    ap.add_argument("--gamed", type=int, default=100)
+    ap.add_argument("--only", nargs="*")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for name, (_, _, rules) in SCENARIOS.items():
+            if a.only and name not in a.only:
+                continue
+            t = time.perf_counter()
+            fired, failing, anyr = rates(name, 0.0, a.honest, 10_000, tmp)
+            print(f"## {name}: {a.honest} honest runs ({time.perf_counter() - t:.0f}s)", flush=True)
+            print(f"   false alarms, any rule: {anyr['any'] / a.honest:.2%} (exit 1: {anyr['any_fail'] / a.honest:.2%})")
+            for r in sorted(set(fired) | set(rules)):
+                print(f"   {r}: fired {fired[r] / a.honest:.2%}, at >= medium {failing[r] / a.honest:.2%}")
+            for g in STRENGTHS:
+                fired, failing, _ = rates(name, g, a.gamed, 20_000, tmp)
+                hits = ", ".join(f"{r} {fired[r] / a.gamed:.0%} ({failing[r] / a.gamed:.0%} >= medium)" for r in rules)
+                print(f"   strength {g}: detected {hits}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
