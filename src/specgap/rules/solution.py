@@ -1007,7 +1007,8 @@ class VerifierOverride(Rule):
     evaluate, is_correct, score, reward) that return a truthy constant without reading their
     arguments, test runners (`run_tests`) and assertions (`assertEqual`) made into no-ops, and
     assignments that rebind such a name on an imported module or class (`grader.verify = ...`,
-    `unittest.TestCase.assertEqual = lambda *a, **k: None`, `setattr(...)`). Methods that accept
+    `unittest.TestCase.assertEqual = lambda *a, **k: None`, `setattr(...)`, `mock.patch(
+    "grader.verify", return_value=True)`). Methods that accept
     everything are low: a permissive default in a base class is ordinary.
 
     Why is this bad: when the check itself always says yes, every answer passes; the measurement
@@ -1050,6 +1051,27 @@ class VerifierOverride(Rule):
                   and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)):
                 target = ast.Attribute(value=n.args[0], attr=n.args[1].value, ctx=ast.Store())
                 yield from self._check_rebind(cf, n, target, n.args[2], imported, module_fns)
+            elif isinstance(n, ast.Call) and dotted(n.func).rsplit(".", 1)[-1] in ("patch", "object"):
+                yield from self._check_patch(cf, n)
+
+    def _check_patch(self, cf: ChangedFile, call: ast.Call) -> Iterator[Finding]:
+        """`mock.patch("grader.verify", return_value=True)` outside the tests."""
+        f = dotted(call.func)
+        if not (f.endswith("patch") or f.endswith("patch.object")):
+            return
+        target = call.args[1] if f.endswith("object") and len(call.args) > 1 else call.args[0] if call.args else None
+        name = target.value.rsplit(".", 1)[-1] if isinstance(target, ast.Constant) and isinstance(target.value, str) else None
+        role = _grader_name(name) if name else None
+        if role is None:
+            return
+        kw = {k.arg: _const(k.value) for k in call.keywords if k.arg in ("return_value", "side_effect", "new")}
+        accept = any(v is not literals.NO and v for v in kw.values())
+        noop = role == "runner" and any(v is None for v in kw.values())
+        if accept or noop:
+            what = "accepts everything" if accept else "does nothing"
+            shown = f"{dotted(call.args[0])}.{target.value}" if f.endswith("object") else target.value
+            yield self.finding(cf, call, f"patches `{shown}` with a mock that {what}",
+                               severity=Severity.HIGH, confidence=Confidence.HIGH)
 
     def _check_def(self, cf: ChangedFile, fn: FuncDef, owner: ast.ClassDef | None,
                    imported: set[str]) -> Iterator[Finding]:
