@@ -192,3 +192,20 @@ def test_bundled_examples(invoke, name, args, rules):
     got = {f["rule_id"] for f in rep["findings"]}
     assert rules <= got and (rules or not got)
     assert code == (1 if rules else 0)
+
+
+@pytest.mark.parametrize("content", [
+    "step,reward_model,gold_reward\n",                                        # header only
+    "step,reward_model,gold_reward\n" + "1,0.5,0.5\n" * 50,                   # constant metrics
+    "step,reward_model,gold_reward\n" + "".join(f"{i},,\n" for i in range(50)),  # all missing
+    "step,reward_model,gold_reward\n" + "".join(f"{i},x{i},y\n" for i in range(50)),  # all non-numeric
+    "step,reward_model,gold_reward\n" + "".join(f"{i % 3},{i},{-i},extra\n" for i in range(50)),  # ragged rows
+    "step;reward_model;gold_reward\n1;2;3\n",                                 # wrong separator
+])
+def test_odd_csvs_never_crash(invoke, tmp_path, content):
+    p = tmp_path / "odd.csv"
+    p.write_text(content)
+    code, rep, out = invoke(p, *DIV, "--length", "gold_reward")
+    assert code in (0, 1, 2) and "Traceback" not in out
+    if code != 2:
+        json.dumps(rep, allow_nan=False)

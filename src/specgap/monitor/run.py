@@ -133,9 +133,9 @@ def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
     adj = holm(ps)
     for h, p, pa in zip(hyps, ps, adj):
         fired = pa < alpha
-        report.checks.append({"rule_id": h.rule_id, "group": label(h.group), "fired": fired,
-                              "p_value": p, "p_adjusted": pa, "severity": h.severity, "message": h.message,
-                              "effect": h.stats.get("effect"), "n": h.stats.get("n")})
+        report.checks.append(_clean({"rule_id": h.rule_id, "group": label(h.group), "fired": fired,
+                                     "p_value": p, "p_adjusted": pa, "severity": h.severity, "message": h.message,
+                                     "effect": h.stats.get("effect"), "n": h.stats.get("n")}))
         if not fired:
             continue
         rule = MONITOR_RULES[h.rule_id]
