@@ -176,3 +176,21 @@ def test_groups_run_per_group_and_overall(invoke):
     assert groups == {"overall", "honest", "gamed"}
     assert fired(rep, "SG801", "gamed") and not fired(rep, "SG801", "honest")
     assert all(f["message"].endswith("(group gamed)") for f in rep["findings"] if f.get("group") == "gamed")
+
+
+def test_pairwise_reads_alpacaeval_style_1_2_coding_and_text_columns(invoke):
+    df = synth.pairwise_run(53, 1.0, n=600)
+    args = ("--pair-length-a", "len_a", "--pair-length-b", "len_b")
+    _, rep01, _ = invoke(df, "--proxy", "judge_prefers_a", "--truth", "human_prefers_a", *args)
+    coded = df.with_columns((2 - pl.col("judge_prefers_a")).alias("preference"),
+                            (2 - pl.col("human_prefers_a")).alias("human_preference"))
+    _, rep12, _ = invoke(coded, "--proxy", "preference", "--truth", "human_preference", *args)
+    (a,), (b,) = fired(rep01, "SG804"), fired(rep12, "SG804")
+    assert a["stats"]["odds_ratio_per_doubling"] == pytest.approx(b["stats"]["odds_ratio_per_doubling"])
+    assert any("2 - value" in n["message"] for n in rep12["summary"]["notes"])
+    rng = np.random.default_rng(0)
+    texts = df.with_columns(pl.Series("out_a", [synth.text(rng, max(1, int(n) // 60)) for n in df["len_a"]]),
+                            pl.Series("out_b", [synth.text(rng, max(1, int(n) // 60)) for n in df["len_b"]]))
+    _, rept, _ = invoke(texts, "--proxy", "judge_prefers_a", "--truth", "human_prefers_a",
+                        "--pair-text-a", "out_a", "--pair-text-b", "out_b")
+    assert fired(rept, "SG804")
