@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import sys
 from dataclasses import dataclass
@@ -326,6 +327,22 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
     return (keys, "\0".join(sorted(subjects))) if keys else None
 
 
+def _case_branches(match: ast.Match) -> Iterator[_Branch]:
+    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on literals."""
+    subject = ast.dump(match.subject)
+    for case in match.cases:
+        p = case.pattern
+        elts = p.patterns if isinstance(p, ast.MatchSequence) else [p]
+        if not elts or not all(isinstance(e, ast.MatchValue) for e in elts):
+            continue
+        keys = [literals.value(e.value) for e in elts]
+        if literals.NO in keys:
+            continue
+        outs, computed = _outputs(case.body)
+        if outs and not computed:
+            yield _Branch(p, keys, outs, case.body[-1].end_lineno or p.lineno, subject)
+
+
 def _has_literal_eq(test: ast.AST) -> bool:
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     return any(
@@ -397,6 +414,15 @@ class _Branch:
     def key(self) -> object:
         return self.keys[0] if len(self.keys) == 1 else tuple(self.keys)
 
+    def in_tests(self, idx: literals.TestCases) -> bool:
+        """Whether the keys are a test's arguments, or appear together in a test's input (in
+        any order, for up to three of them: `k == 2 and n == 5` reads the line "5 2")."""
+        if idx.expected_for(self.keys):
+            return True
+        if len(self.keys) <= 3:
+            return any(idx.has_value(p[0] if len(p) == 1 else p) for p in itertools.permutations(self.keys))
+        return idx.has_value(self.key)
+
 
 class _Tests:
     """The test cases, indexed on first use (most product files have nothing to cross-reference)."""
@@ -463,25 +489,37 @@ class SpecialCasedInputs(Rule):
             answered = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
             conds = [n for n in nodes if (isinstance(n, ast.If) or (isinstance(n, ast.IfExp) and id(n) in answered))
                      and _has_literal_eq(n.test)]
+            matches = [n for n in nodes if isinstance(n, ast.Match)]
             local_tables = dict(tables)
             local_tables.update((t.id, n.value) for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
                                 for t in n.targets if isinstance(t, ast.Name))
             lookups = [n for n in nodes if _table_of(n, local_tables) is not None]
-            if not conds and not lookups:
+            if not conds and not lookups and not matches:
                 continue
             tainted = _input_names(scope, owner, nodes)
             if not tainted and not any(_is_source(n) for n in nodes):
                 continue
             branches: list[_Branch] = []
+            keyed = {id(n): found for n in conds if (found := _literal_keys(n.test, tainted)) is not None}
+            # `if k == 2:` / `    if n == 5: return 2` is one case keyed on (2, 5)
+            outer = {id(stmt): n for n in conds if id(n) in keyed and isinstance(n, ast.If)
+                     for stmt in n.body if isinstance(stmt, ast.If)}
             for n in conds:
-                found = _literal_keys(n.test, tainted)
-                if found is None:
+                if id(n) not in keyed:
                     continue
+                keys, subject = keyed[id(n)]
+                up = outer.get(id(n))
+                while up is not None:
+                    keys, subject = keyed[id(up)][0] + keys, keyed[id(up)][1] + "\0" + subject
+                    up = outer.get(id(up))
                 body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
                 outs, computed = _outputs(body)
                 if outs and not computed:
                     end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
-                    branches.append(_Branch(n, found[0], outs, end or n.lineno, found[1]))
+                    branches.append(_Branch(n, keys, outs, end or n.lineno, subject))
+            for m in matches:
+                if _mentions(m.subject, tainted):
+                    branches.extend(_case_branches(m))
             yield from self._judge_branches(cf, branches, tests)
             yield from self._check_tables(cf, lookups, tainted, local_tables, tests)
 
@@ -495,7 +533,7 @@ class SpecialCasedInputs(Rule):
         per_subject: dict[str, int] = {}
         for br in branches:
             per_subject[br.subject] = per_subject.get(br.subject, 0) + 1
-            if not (idx.expected_for(br.keys) or idx.has_value(br.key)):
+            if not br.in_tests(idx):
                 untested[br.subject] = untested.get(br.subject, 0) + 1
         vague: list[_Branch] = []
         for br in branches:
@@ -511,13 +549,14 @@ class SpecialCasedInputs(Rule):
             if expected & outs_text and not (keyword and table):
                 if spec + out_spec < 2:
                     continue  # `if n == 2: return 1`: too common a shape to call without more
-                # a word keyed to a word (`if c == "def": return "qdef"`) is how keywords are escaped
-                sev = Severity.HIGH if spec + out_spec >= 3 and not keyword else Severity.LOW
+                # a word keyed to a word (`if c == "def": return "qdef"`) is how keywords are
+                # escaped, and a table that also answers untested inputs is a table
+                sev = Severity.HIGH if spec + out_spec >= 3 and not keyword and not table else Severity.LOW
                 yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output",
                                    severity=sev, confidence=Confidence.HIGH if sev is Severity.HIGH else Confidence.LOW,
                                    end_line=br.end)
                 continue
-            if not keyword and (expected or idx.has_value(br.key)):
+            if not keyword and not table and br.in_tests(idx):
                 if outs_text & idx.expected and (spec >= 2 or spec + out_spec >= 3):
                     yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs an expected value of the tests",
                                        severity=Severity.HIGH, confidence=Confidence.MEDIUM, end_line=br.end)
