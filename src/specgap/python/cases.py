@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
@@ -138,8 +138,11 @@ class TestCases:
 
     # -- building -----------------------------------------------------------------------
 
-    def add_tree(self, tree: ast.Module) -> None:
+    def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None) -> None:
+        """Index a test file, or only the nodes that start on the `lines` it selects."""
         for node in ast.walk(tree):
+            if lines is not None and hasattr(node, "lineno") and not lines(node.lineno):
+                continue
             if isinstance(node, (ast.Constant, ast.Tuple, ast.List, ast.Set)):
                 v = value(node)
                 if v is not NO:
@@ -213,9 +216,9 @@ def _name(func: ast.AST) -> str:
     return ""
 
 
-def index(trees: Iterable[ast.Module]) -> TestCases:
-    """Index the literals of parsed test files."""
+def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]]) -> TestCases:
+    """Index the literals of parsed test files, each with an optional line selector."""
     out = TestCases()
-    for tree in trees:
-        out.add_tree(tree)
+    for tree, lines in trees:
+        out.add_tree(tree, lines)
     return out

@@ -425,19 +425,35 @@ class _Branch:
 
 
 class _Tests:
-    """The test cases, indexed on first use (most product files have nothing to cross-reference)."""
+    """The test cases, indexed on first use (most product files have nothing to cross-reference).
+
+    `get()`: the tests as they were before the change (unchanged context files, unchanged lines of
+    changed test files): a special case for one of those answers a test someone else wrote.
+    `new()`: the test lines the change itself writes: a special case with a test added alongside
+    is how a bug fix with its regression test looks.
+    """
 
     def __init__(self, changeset: ChangeSet) -> None:
         self._changeset = changeset
-        self._index: literals.TestCases | None = None
+        self._old: literals.TestCases | None = None
+        self._new: literals.TestCases | None = None
 
     def get(self) -> literals.TestCases:
-        if self._index is None:
-            files = self._changeset.by_role(FileRole.TEST) + [
-                f for f in self._changeset.context_files() if f.role is FileRole.TEST
-            ]
-            self._index = literals.index(f.after.tree for f in files if f.after is not None and f.after.tree is not None)
-        return self._index
+        if self._old is None:
+            changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
+                       if f.added_lines is not None]
+            context = [(f.after.tree, None) for f in self._changeset.context_files()
+                       if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
+            self._old = literals.index(changed + context)
+        return self._old
+
+    def new(self) -> literals.TestCases:
+        if self._new is None:
+            self._new = literals.index((f.after.tree, f.is_added_line) for f in self._changed())
+        return self._new
+
+    def _changed(self) -> list[ChangedFile]:
+        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None and f.after.tree is not None]
 
 
 @register
@@ -567,6 +583,10 @@ class SpecialCasedInputs(Rule):
                     continue
             if spec >= 2 and not keyword and (len(br.keys) > 1 or literals.specificity(br.key) >= 3):
                 vague.append(br)
+            elif spec + out_spec >= 3 and tests.new().expected_for(br.keys) & outs_text:
+                yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output; "
+                                   "the change adds that test too (a regression test?)",
+                                   severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
         # No test to match: several constant answers keyed on specific inputs are a lookup table
         # of answers written as code; one alone is an edge case as often as not.
         for br in vague:
@@ -1439,12 +1459,13 @@ class HardCodedAnswer(Rule):
         spec = literals.specificity(values[0])
         if len(texts) != 1 or spec == 0:
             return
-        idx = tests.get()
-        expected = idx.calls.get(fn.name)
-        if not expected or texts.isdisjoint(expected):
-            return
         reads = bool(params & _loads(fn))
-        sev = Severity.HIGH if spec >= 2 and not reads else Severity.MEDIUM
         how = "reads its input but always returns" if reads else "ignores its input and returns"
-        yield self.finding(cf, fn, f"`{fn.name}` {how} {texts.pop()!r}, the value the tests expect from it",
-                           severity=sev, end_line=fn.body[-1].end_lineno)
+        if not texts.isdisjoint(tests.get().calls.get(fn.name, ())):
+            sev = Severity.HIGH if spec >= 2 and not reads else Severity.MEDIUM
+            yield self.finding(cf, fn, f"`{fn.name}` {how} {next(iter(texts))!r}, the value the tests expect from it",
+                               severity=sev, end_line=fn.body[-1].end_lineno)
+        elif not texts.isdisjoint(tests.new().calls.get(fn.name, ())):
+            yield self.finding(cf, fn, f"`{fn.name}` {how} {next(iter(texts))!r}, the value a test added by the change "
+                               "expects from it", severity=Severity.LOW, confidence=Confidence.LOW,
+                               end_line=fn.body[-1].end_lineno)
