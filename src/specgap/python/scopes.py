@@ -79,12 +79,6 @@ def param_names(fn: FuncDef | ast.Lambda) -> list[str]:
     return names
 
 
-def is_method(fn: FuncDef, owner: ast.ClassDef | None) -> bool:
-    return owner is not None and not any(
-        isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list
-    )
-
-
 def dotted(node: ast.AST) -> str:
     """`a.b.c` for a Name/Attribute chain, else ''."""
     parts: list[str] = []

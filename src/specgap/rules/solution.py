@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
-from specgap.python import cases as literals
+from specgap.python import cases
 from specgap.python.scopes import FuncDef, all_nodes, dotted, local_nodes, param_names, scope_table
 from specgap.rules import register
 from specgap.rules.base import Rule
@@ -19,11 +19,11 @@ _NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS)
 
 
 def _const(node: ast.AST | None) -> object:
-    """The value of a constant expression (`True`, `1`, `not False`, `""`), else literals.NO."""
+    """The value of a constant expression (`True`, `1`, `not False`, `""`), else cases.NO."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         v = _const(node.operand)
-        return literals.NO if v is literals.NO else not v
-    return literals.value(node)
+        return cases.NO if v is cases.NO else not v
+    return cases.value(node)
 
 
 def _returns(fn: FuncDef | ast.Lambda) -> list[ast.AST | None]:
@@ -66,7 +66,7 @@ def _faked_compare(name: str, fn: ast.AST) -> tuple[Severity, str] | None:
     if any(isinstance(r, ast.Name) and r.id == "NotImplemented" for r in rets):
         return None
     values = [_const(r) for r in rets]
-    if any(v is literals.NO for v in values):
+    if any(v is cases.NO for v in values):
         # computed from self alone: odd, but no constant verdict
         return (Severity.LOW, f"`{name}` never reads the object it is compared with")
     truth = {bool(v) for v in values}
@@ -101,8 +101,8 @@ def _companions(members: dict[str, ast.AST]) -> list[str]:
             if name in _TEXT_DUNDERS:
                 return v == ""
             if name == "__bool__":
-                return v is not literals.NO and bool(v)
-            return v is not literals.NO or (isinstance(r, ast.Call) and dotted(r.func) in ("iter", "list", "str"))
+                return v is not cases.NO and bool(v)
+            return v is not cases.NO or (isinstance(r, ast.Call) and dotted(r.func) in ("iter", "list", "str"))
 
         if rets and all(fake(r) for r in rets):
             out.append(name)
@@ -313,9 +313,9 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
         if not (isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], ast.Eq)):
             continue
         left, right = part.left, part.comparators[0]
-        lv, rv = literals.value(left), literals.value(right)
-        subject, lit = (right, lv) if lv is not literals.NO else (left, rv)
-        if lit is literals.NO or not _mentions(subject, tainted):
+        lv, rv = cases.value(left), cases.value(right)
+        subject, lit = (right, lv) if lv is not cases.NO else (left, rv)
+        if lit is cases.NO or not _mentions(subject, tainted):
             continue
         if isinstance(subject, ast.Call) and dotted(subject.func) in _PROPERTY_CALLS:
             continue  # `len(s) == 3` tests a property of the input, not the input
@@ -328,15 +328,15 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
 
 
 def _case_branches(match: ast.Match) -> Iterator[_Branch]:
-    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on literals."""
+    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on cases."""
     subject = ast.dump(match.subject)
     for case in match.cases:
         p = case.pattern
         elts = p.patterns if isinstance(p, ast.MatchSequence) else [p]
         if not elts or not all(isinstance(e, ast.MatchValue) for e in elts):
             continue
-        keys = [literals.value(e.value) for e in elts]
-        if literals.NO in keys:
+        keys = [cases.value(e.value) for e in elts]
+        if cases.NO in keys:
             continue
         outs, computed = _outputs(case.body)
         if outs and not computed:
@@ -347,7 +347,7 @@ def _has_literal_eq(test: ast.AST) -> bool:
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     return any(
         isinstance(p, ast.Compare) and len(p.ops) == 1 and isinstance(p.ops[0], ast.Eq)
-        and (literals.value(p.left) is not literals.NO or literals.value(p.comparators[0]) is not literals.NO)
+        and (cases.value(p.left) is not cases.NO or cases.value(p.comparators[0]) is not cases.NO)
         for p in parts
     )
 
@@ -388,8 +388,8 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
         ):
             out = n.args[0] if len(n.args) == 1 else ast.Tuple(elts=n.args, ctx=ast.Load())
         if out is not None:
-            v = literals.value(out)
-            if v is literals.NO:
+            v = cases.value(out)
+            if v is cases.NO:
                 computed = True
             else:
                 consts.append(v)
@@ -399,7 +399,7 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
 
 
 def _spec(keys: list[object]) -> int:
-    return literals.specificity(keys[0] if len(keys) == 1 else tuple(keys))
+    return cases.specificity(keys[0] if len(keys) == 1 else tuple(keys))
 
 
 @dataclass
@@ -414,7 +414,7 @@ class _Branch:
     def key(self) -> object:
         return self.keys[0] if len(self.keys) == 1 else tuple(self.keys)
 
-    def in_tests(self, idx: literals.TestCases) -> bool:
+    def in_tests(self, idx: cases.TestCases) -> bool:
         """Whether the keys are a test's arguments, or appear together in a test's input (in
         any order, for up to three of them: `k == 2 and n == 5` reads the line "5 2")."""
         if idx.expected_for(self.keys):
@@ -435,21 +435,21 @@ class _Tests:
 
     def __init__(self, changeset: ChangeSet) -> None:
         self._changeset = changeset
-        self._old: literals.TestCases | None = None
-        self._new: literals.TestCases | None = None
+        self._old: cases.TestCases | None = None
+        self._new: cases.TestCases | None = None
 
-    def get(self) -> literals.TestCases:
+    def get(self) -> cases.TestCases:
         if self._old is None:
             changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
                        if f.added_lines is not None]
             context = [(f.after.tree, None) for f in self._changeset.context_files()
                        if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
-            self._old = literals.index(changed + context)
+            self._old = cases.index(changed + context)
         return self._old
 
-    def new(self) -> literals.TestCases:
+    def new(self) -> cases.TestCases:
         if self._new is None:
-            self._new = literals.index((f.after.tree, f.is_added_line) for f in self._changed())
+            self._new = cases.index((f.after.tree, f.is_added_line) for f in self._changed())
         return self._new
 
     def _changed(self) -> list[ChangedFile]:
@@ -556,12 +556,12 @@ class SpecialCasedInputs(Rule):
             spec = _spec(br.keys)
             if spec == 0:
                 continue  # `if n == 0: return 0` is a base case even when a test checks it
-            out_spec = max(literals.specificity(o) for o in br.outs)
-            outs_text = {literals.text(o) for o in br.outs}
+            out_spec = max(cases.specificity(o) for o in br.outs)
+            outs_text = {cases.text(o) for o in br.outs}
             keyword = any(_keyword(k) for k in br.keys)
             table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
             expected = idx.expected_for(br.keys)
-            shown = ", ".join(literals.text(k) or repr(k) for k in br.keys)
+            shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
             if expected & outs_text and not (keyword and table):
                 if spec + out_spec < 2:
                     continue  # `if n == 2: return 1`: too common a shape to call without more
@@ -581,7 +581,7 @@ class SpecialCasedInputs(Rule):
                     yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs a constant",
                                        severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, end_line=br.end)
                     continue
-            if spec >= 2 and not keyword and (len(br.keys) > 1 or literals.specificity(br.key) >= 3):
+            if spec >= 2 and not keyword and (len(br.keys) > 1 or cases.specificity(br.key) >= 3):
                 vague.append(br)
             elif spec + out_spec >= 3 and tests.new().expected_for(br.keys) & outs_text:
                 yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output; "
@@ -590,7 +590,7 @@ class SpecialCasedInputs(Rule):
         # No test to match: several constant answers keyed on specific inputs are a lookup table
         # of answers written as code; one alone is an edge case as often as not.
         for br in vague:
-            shown = ", ".join(literals.text(k) or repr(k) for k in br.keys)
+            shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
             if len(vague) >= 2:
                 yield self.finding(cf, br.node, f"one of {len(vague)} branches that answer specific literal inputs ({shown}) "
                                    "with constants", severity=Severity.MEDIUM, confidence=Confidence.LOW, end_line=br.end)
@@ -605,23 +605,23 @@ class SpecialCasedInputs(Rule):
             table = _table_of(n, tables)
             if table is None or not _mentions(key, tainted):
                 continue
-            pairs = [(literals.value(k), literals.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
-            if any(k is literals.NO or v is literals.NO for k, v in pairs):
+            pairs = [(cases.value(k), cases.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
+            if any(k is cases.NO or v is cases.NO for k, v in pairs):
                 continue
             idx = tests.get()
             hits = [
                 (k, v) for k, v in pairs
-                if literals.specificity(k) >= 1 and literals.specificity(k) + literals.specificity(v) >= 3
-                and not _keyword(k) and literals.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
+                if cases.specificity(k) >= 1 and cases.specificity(k) + cases.specificity(v) >= 3
+                and not _keyword(k) and cases.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
             ]
             # a table of known values that the tests sample (primes, OEIS terms) is larger than
             # the tests; a table of answers holds little else
             if hits and 2 * len(hits) >= len(pairs):
                 k, v = hits[0]
                 yield self.finding(cf, table, f"lookup table keyed on the input maps {len(hits)} test input(s) to their expected "
-                                   f"output (e.g. {literals.text(k)} -> {literals.text(v)})",
+                                   f"output (e.g. {cases.text(k)} -> {cases.text(v)})",
                                    severity=Severity.HIGH, confidence=Confidence.HIGH)
-            elif sum(literals.specificity(k) >= 3 for k, _ in pairs) >= 3:
+            elif sum(cases.specificity(k) >= 3 for k, _ in pairs) >= 3:
                 yield self.finding(cf, table, "lookup table keyed on the input answers specific literal inputs with constants",
                                    severity=Severity.LOW, confidence=Confidence.LOW)
 
@@ -709,7 +709,7 @@ class HiddenStateToggle(Rule):
         for s in tree.body:
             if isinstance(s, ast.Assign):
                 v = s.value.args[0] if isinstance(s.value, ast.Call) and s.value.args else s.value
-                if literals.value(v) is not literals.NO or (isinstance(v, ast.Name) and v.id in canned):
+                if cases.value(v) is not cases.NO or (isinstance(v, ast.Name) and v.id in canned):
                     canned.update(n for t in s.targets for n in _targets(t))
         for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -761,7 +761,7 @@ class HiddenStateToggle(Rule):
                         chosen = [sub.args[0]]
             if not chosen:
                 continue
-            const = all(_const(c) is not literals.NO or (isinstance(c, ast.Name) and c.id in canned) for c in chosen)
+            const = all(_const(c) is not cases.NO or (isinstance(c, ast.Name) and c.id in canned) for c in chosen)
             key = sorted(_reads(n.test if isinstance(n, ast.If) else n, shared) & advanced.keys()
                          or advanced.keys())[0]
             yield self.finding(
@@ -869,7 +869,7 @@ def _effect(stmts: list[ast.stmt]) -> str | None:
     effect = None
     for n in _walk_block(stmts):
         if isinstance(n, ast.Return) and n.value is not None:
-            if _const(n.value) is not literals.NO and effect is None:
+            if _const(n.value) is not cases.NO and effect is None:
                 effect = "constant"
             else:
                 effect = effect or "output"
@@ -969,7 +969,7 @@ class TestEnvironmentSniffing(Rule):
                 test, effect, end = n.test, _effect(n.body) or _effect(n.orelse), n.test.end_lineno
             elif isinstance(n, ast.IfExp):
                 # a conditional expression steers the answer only when it is part of what is returned
-                const = _const(n.body) is not literals.NO or _const(n.orelse) is not literals.NO
+                const = _const(n.body) is not cases.NO or _const(n.orelse) is not cases.NO
                 effect = ("constant" if id(n) in direct and const else "output" if id(n) in answers else None)
                 test, end = n.test, None
             else:
@@ -1043,7 +1043,7 @@ def _fake_fn(fn: ast.AST) -> str | None:
         return None
     if isinstance(fn, ast.Lambda):
         v = _const(fn.body)
-        return None if v is literals.NO else "accept" if v else "noop"
+        return None if v is cases.NO else "accept" if v else "noop"
     if any(dotted(d).rsplit(".", 1)[-1] in ("overload", "abstractmethod") for d in fn.decorator_list):
         return None
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
@@ -1055,7 +1055,7 @@ def _fake_fn(fn: ast.AST) -> str | None:
     if not all(isinstance(s, ast.Return) for s in body[-1:]):
         return None
     values = [_const(r) for r in _returns(fn)]
-    return "accept" if values and all(v is not literals.NO and v for v in values) else None
+    return "accept" if values and all(v is not cases.NO and v for v in values) else None
 
 
 @register
@@ -1124,7 +1124,7 @@ class VerifierOverride(Rule):
         if role is None:
             return
         kw = {k.arg: _const(k.value) for k in call.keywords if k.arg in ("return_value", "side_effect", "new")}
-        accept = any(v is not literals.NO and v for v in kw.values())
+        accept = any(v is not cases.NO and v for v in kw.values())
         noop = role == "runner" and any(v is None for v in kw.values())
         if accept or noop:
             what = "accepts everything" if accept else "does nothing"
@@ -1453,10 +1453,10 @@ class HardCodedAnswer(Rule):
         if not params or not isinstance(fn.body[-1], ast.Return):
             return
         values = [_const(r) for r in _returns(fn)]
-        if not values or any(v is literals.NO for v in values):
+        if not values or any(v is cases.NO for v in values):
             return
-        texts = {literals.text(v) for v in values}
-        spec = literals.specificity(values[0])
+        texts = {cases.text(v) for v in values}
+        spec = cases.specificity(values[0])
         if len(texts) != 1 or spec == 0:
             return
         reads = bool(params & _loads(fn))
