@@ -256,3 +256,16 @@ def test_repo_mode_never_reads_outside_the_repository(tmp_path: Path) -> None:
     messages = sorted(e.message for e in cs.errors)
     assert sum("leaves the repository" in m for m in messages) == 2
     assert sum("does not match" in m for m in messages) == 1
+
+
+def test_plain_diff_moves_are_paired_like_renames() -> None:
+    body = "".join(f"def f{i}():\n    return {i}\n" for i in range(10))
+    diff = (unified(body, "", "old/requests/api.py", "/dev/null")
+            + unified("", body + "X = 1\n", "/dev/null", "new/src/requests/api.py")
+            + unified("", "import os\n", "/dev/null", "new/src/requests/extra.py"))
+    files = by_path(load_diff(diff))
+    assert set(files) == {"new/src/requests/api.py", "new/src/requests/extra.py"}
+    moved = files["new/src/requests/api.py"]
+    assert moved.status is Status.RENAMED and moved.old_path == "old/requests/api.py"
+    assert moved.added_lines == frozenset({21})
+    assert files["new/src/requests/extra.py"].status is Status.ADDED

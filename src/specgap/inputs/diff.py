@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from unidiff import PatchedFile, PatchSet
@@ -22,6 +23,7 @@ from specgap.inputs.changeset import RawFile, changed_file, decode
 from specgap.inputs.context import repo_tests, walked
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.git import worktree_paths
+from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 
@@ -272,7 +274,7 @@ def looks_like_diff(text: str) -> bool:
 
 def diff_raws(text: str, errors: list[InputError]) -> list[RawFile]:
     """The text files of a diff found inside something else (a transcript), from its hunks alone."""
-    out = []
+    out: list[RawFile | ChangedFile] = []
     for pf, path, old_path in _patched(text, errors)[0]:
         if pf.is_binary_file:
             out.append(RawFile(path, None, b"\0", old_path=old_path))  # a NUL: reported as binary
@@ -280,7 +282,27 @@ def diff_raws(text: str, errors: list[InputError]) -> list[RawFile]:
         raw = _raw(pf, path, old_path, None, errors)
         if raw is not None:
             out.append(_encoded(raw))
-    return out
+    return [r for r in _pair_moves(out) if isinstance(r, RawFile)]
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+
+
+def _pair_moves(items: list[RawFile | ChangedFile]) -> list[RawFile | ChangedFile]:
+    """A file deleted in one section and added in another is a move, as git -M would say:
+    plain diffs (and git diffs made without -M) carry no rename lines."""
+    raws = [r for r in items if isinstance(r, RawFile)]
+    deleted = {r.path: _as_bytes(r.before) for r in raws if r.after is None and r.before is not None}
+    added = {r.path: _as_bytes(r.after) for r in raws if r.before is None and r.after is not None}
+    old_of = {new: old for old, new in pair_renames(deleted, added)}
+    if not old_of:
+        return items
+    before = {r.path: r.before for r in raws if r.path in deleted}
+    moved = set(old_of.values())
+    return [replace(r, before=before[old_of[r.path]], old_path=old_of[r.path], added_lines=None)
+            if isinstance(r, RawFile) and r.path in old_of else r
+            for r in items if not (isinstance(r, RawFile) and r.path in moved)]
 
 
 def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConfig | None = None) -> ChangeSet:
@@ -292,14 +314,18 @@ def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConf
     if root is not None and not root.is_dir():
         raise InputFailure(f"{repo}: no such directory")
     errors: list[InputError] = []
-    files: list[ChangedFile] = []
+    items: list[RawFile | ChangedFile] = []
     patched, sections_ok = _patched(text, errors)
     for pf, path, old_path in patched:
         if pf.is_binary_file:
-            files.append(_binary(pf, path, old_path, roles, errors))
+            items.append(_binary(pf, path, old_path, roles, errors))
             continue
         raw = _raw(pf, path, old_path, root, errors)
-        cf = changed_file(_encoded(raw), errors, roles) if raw else None
+        if raw is not None:
+            items.append(_encoded(raw))
+    files: list[ChangedFile] = []
+    for item in _pair_moves(items):
+        cf = item if isinstance(item, ChangedFile) else changed_file(item, errors, roles)
         if cf is not None:
             files.append(cf)
     if not sections_ok and text.strip():
