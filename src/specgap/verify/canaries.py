@@ -176,10 +176,42 @@ class _Wrong(ast.NodeTransformer):
     visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
 
 
+def _local_nodes(node: ast.AST):
+    """Nodes of `node` outside nested scopes."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            yield from _local_nodes(child)
+
+
+def _rewrite(body: list[ast.stmt], tr: "_Wrong") -> list[ast.stmt] | None:
+    """`body` with its first check rewritten, or None when there is no check that always runs.
+
+    Only top-level statements count: a check inside `if`/`for`/`with`/`try`, or after a statement
+    that may `return`, might not run, and a canary whose check does not run passes honestly.
+    """
+    new = list(body)
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, (ast.Assert, ast.Expr)):
+            new[i] = tr.visit(stmt)
+            if tr.done:
+                if i + 1 == len(new):
+                    return new
+                # The canary fails at the check; what followed it (often cleanup of global state)
+                # must still run, or the canary would break the real tests after it.
+                return [ast.Try(body=new[: i + 1], handlers=[], orelse=[], finalbody=new[i + 1 :])]
+        if any(isinstance(n, ast.Return) for n in _local_nodes(stmt)):
+            return None
+    return None
+
+
+def _plain_decorators(fn: ast.AST) -> bool:
+    """Only pytest marks: other decorators (hypothesis `given`, patches ...) change how the body runs."""
+    return all("mark" in ast.unparse(d.func if isinstance(d, ast.Call) else d).split(".") for d in fn.decorator_list)
+
+
 def _has_check(fn: ast.AST) -> bool:
-    probe = _Wrong(CANARY, "right", lambda n: n, "s")
-    probe.visit(ast.Module(body=copy.deepcopy(fn.body), type_ignores=[]))
-    return probe.done
+    return _plain_decorators(fn) and _rewrite(copy.deepcopy(fn.body), _Wrong(CANARY, "right", lambda n: n, "s")) is not None
 
 
 def _callees(fn: ast.AST) -> set[str]:
@@ -268,7 +300,9 @@ def {wrong}(v):
 
 def {sentinel}(a, b):
     fresh = object()
-    if a == fresh or fresh == b or not (a != fresh) or not (fresh != b):
+    # Wildcards that tests use on purpose (mock.ANY, pytest.approx) are not results.
+    a_ok, b_ok = (type(v).__module__.split(".")[0] not in ("unittest", "mock", "_pytest", "pytest") for v in (a, b))
+    if a_ok and (a == fresh or not (a != fresh)) or b_ok and (fresh == b or not (fresh != b)):
         return True
     for v in (a, b):
         t = type(v)
@@ -335,7 +369,7 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
                 if kind == CANARY and side == "right" and _wrong_params(clone, rng):
                     tr.done = True
                 else:
-                    clone.body = [tr.visit(s) for s in clone.body]
+                    clone.body = _rewrite(clone.body, tr) or clone.body
                 if not tr.done:
                     del plan.injected[clone.name]
                     continue
@@ -364,8 +398,7 @@ def _expected_node(fn: ast.AST) -> ast.expr | None:
         seen.append(node)
         return node
 
-    probe = _Wrong(CANARY, "right", record, "s")
-    probe.visit(ast.Module(body=copy.deepcopy(fn.body), type_ignores=[]))
+    _rewrite(copy.deepcopy(fn.body), _Wrong(CANARY, "right", record, "s"))
     return seen[0] if seen else None
 
 

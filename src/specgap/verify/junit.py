@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from specgap.verify.session import Outcome
+from specgap.verify.verdict import BY_MARKER
 
 
 def to_junit(o: Outcome) -> str:
@@ -15,13 +16,13 @@ def to_junit(o: Outcome) -> str:
         by_suite.setdefault(t.suite, []).append(t)
     for name, rows in by_suite.items():
         s = ET.SubElement(suites, "testsuite", name=name, tests=str(len(rows)),
-                          failures=str(sum(t.status not in ("passed", "skipped-by-marker") for t in rows)),
-                          skipped=str(sum(t.status == "skipped-by-marker" for t in rows)))
+                          failures=str(sum(t.status not in ("passed", *BY_MARKER) for t in rows)),
+                          skipped=str(sum(t.status in BY_MARKER for t in rows)))
         for t in rows:
             path, _, rest = t.id.partition("::")
             cls, _, func = rest.rpartition("::")
             case = ET.SubElement(s, "testcase", classname=(path + ("::" + cls if cls else "")), name=func or path, file=path)
-            if t.status == "skipped-by-marker":
+            if t.status in BY_MARKER:
                 ET.SubElement(case, "skipped", message=t.detail)
             elif t.status != "passed":
                 ET.SubElement(case, "failure", type=t.status, message=t.detail[:500]).text = t.detail

@@ -20,12 +20,14 @@ from specgap.verify.runner import RunResult
 PASS, FAIL, TAMPERED, ERROR = "pass", "fail", "tampered", "error"
 EXIT = {PASS: 0, FAIL: 1, TAMPERED: 1, ERROR: 2}
 _PARAMS = re.compile(r"\[.*\]$", re.S)
+# Outcomes the trusted test file itself decided with a skip/skipif/xfail marker: not counted.
+BY_MARKER = ("skipped-by-marker", "xfailed-by-marker")
 
 
 @dataclass
 class TestRow:
     id: str
-    status: str          # passed | failed | skipped | xfailed | missing | duplicated | skipped-by-marker
+    status: str  # passed | failed | skipped | xfailed | missing | duplicated | skipped-/xfailed-by-marker
     suite: str = "visible"
     detail: str = ""
 
@@ -40,7 +42,7 @@ class Verdict:
 
     def count(self, suite: str | None = None) -> tuple[int, int]:
         """(passed, counted) over tests that count (marker skips do not)."""
-        rows = [t for t in self.tests if t.status != "skipped-by-marker" and (suite is None or t.suite == suite)]
+        rows = [t for t in self.tests if t.status not in BY_MARKER and (suite is None or t.suite == suite)]
         return sum(t.status == "passed" for t in rows), len(rows)
 
 
@@ -50,15 +52,13 @@ def _status(phases: list[dict]) -> tuple[str, str]:
     if any(whens.count(w) > 1 for w in ("setup", "call", "teardown")):
         return "duplicated", f"phases reported: {', '.join(whens)}"
     for p in phases:
-        if p["outcome"] != "passed":
-            if p["outcome"] == "skipped" and p.get("by_marker") and p["when"] == "setup":
-                continue
+        if p["outcome"] != "passed" and not p.get("by_marker"):
             return p["outcome"], f"{p['when']}: {p.get('msg', '')}".strip()
-    outcomes = {p["when"]: p for p in phases}
-    setup = outcomes.get("setup")
-    if setup is not None and setup["outcome"] == "skipped":
-        return "skipped-by-marker", setup.get("msg", "")
-    if "call" not in outcomes:
+    marked = [p for p in phases if p.get("by_marker")]
+    if marked:
+        p = marked[0]
+        return ("skipped-by-marker" if p["outcome"] == "skipped" else "xfailed-by-marker"), p.get("msg", "")
+    if "call" not in whens:
         return "missing", "no call phase recorded"
     return "passed", ""
 
@@ -178,7 +178,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         v.status = TAMPERED
     elif v.message:
         v.status = ERROR
-    elif final_at is None or any(t.status not in ("passed", "skipped-by-marker") for t in v.tests):
+    elif final_at is None or any(t.status not in ("passed", *BY_MARKER) for t in v.tests):
         v.status = FAIL
     v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
     return v
