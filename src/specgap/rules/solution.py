@@ -11,32 +11,14 @@ from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
 from specgap.python import cases
-from specgap.python.scopes import FuncDef, all_nodes, dotted, local_nodes, param_names, scope_table
+from specgap.python.flow import (
+    bound_names, const_value, input_names, is_input_source, mentions, names_read, returns, target_names, walk_block,
+)
+from specgap.python.scopes import FuncDef, all_nodes, dotted, param_names, scope_table
 from specgap.rules import register
 from specgap.rules.base import Rule
 
 _NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS)
-
-
-def _const(node: ast.AST | None) -> object:
-    """The value of a constant expression (`True`, `1`, `not False`, `""`), else cases.NO."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        v = _const(node.operand)
-        return cases.NO if v is cases.NO else not v
-    return cases.value(node)
-
-
-def _returns(fn: FuncDef | ast.Lambda) -> list[ast.AST | None]:
-    """The returned expressions of a function's own body (a lambda's body is its return)."""
-    if isinstance(fn, ast.Lambda):
-        return [fn.body]
-    return [n.value for n in local_nodes(fn) if isinstance(n, ast.Return)]
-
-
-def _loads(fn: FuncDef | ast.Lambda) -> set[str]:
-    """Names the function reads, including in nested functions (closures see its parameters)."""
-    body = [fn.body] if isinstance(fn, ast.Lambda) else fn.body
-    return {n.id for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Name)}
 
 
 # -- SG401 ----------------------------------------------------------------------------------
@@ -58,14 +40,14 @@ def _faked_compare(name: str, fn: ast.AST) -> tuple[Severity, str] | None:
     a = fn.args
     positional = [p.arg for p in a.posonlyargs + a.args]
     other = positional[1] if len(positional) > 1 else (a.vararg.arg if a.vararg else None)
-    if other is not None and other in _loads(fn):
+    if other is not None and other in names_read(fn):
         return None
-    rets = [r for r in _returns(fn) if r is not None]
+    rets = [r for r in returns(fn) if r is not None]
     if not rets:
         return None  # raises, or falls through to None: not an answer
     if any(isinstance(r, ast.Name) and r.id == "NotImplemented" for r in rets):
         return None
-    values = [_const(r) for r in rets]
+    values = [const_value(r) for r in rets]
     if any(v is cases.NO for v in values):
         # computed from self alone: odd, but no constant verdict
         return (Severity.LOW, f"`{name}` never reads the object it is compared with")
@@ -90,14 +72,14 @@ def _companions(members: dict[str, ast.AST]) -> list[str]:
             continue
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
-        rets = [r for r in _returns(fn) if r is not None]
+        rets = [r for r in returns(fn) if r is not None]
         params = param_names(fn)
         self_name = params[0] if params else None
 
         def fake(r: ast.AST) -> bool:
             if isinstance(r, ast.Name) and r.id == self_name:
                 return True
-            v = _const(r)
+            v = const_value(r)
             if name in _TEXT_DUNDERS:
                 return v == ""
             if name == "__bool__":
@@ -241,7 +223,6 @@ def _member_node(cls: ast.ClassDef, name: str) -> ast.AST | None:
 
 # -- SG402 ----------------------------------------------------------------------------------
 
-_INPUT_CALLS = frozenset({"input", "sys.stdin.readline", "sys.stdin.read", "sys.stdin.readlines", "raw_input"})
 _PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
 
 
@@ -250,56 +231,6 @@ def _code_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | Non
     for scope, owner, nodes in scope_table(tree):
         if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
             yield scope, owner, nodes
-
-
-def _is_source(node: ast.AST) -> bool:
-    """`input()`, `sys.stdin...`: where a stdin-style solution gets the test's input."""
-    if isinstance(node, ast.Call):
-        return dotted(node.func) in _INPUT_CALLS
-    return isinstance(node, ast.Attribute) and dotted(node) in ("sys.stdin", "sys.argv")
-
-
-def _mentions(expr: ast.AST, tainted: set[str]) -> bool:
-    return any((isinstance(n, ast.Name) and n.id in tainted) or _is_source(n) for n in ast.walk(expr))
-
-
-def _targets(node: ast.AST) -> Iterator[str]:
-    """Names bound by an assignment target (`a, (b, c)`, `*rest`); not `self` in `self.x = ...`."""
-    if isinstance(node, ast.Name):
-        yield node.id
-    elif isinstance(node, (ast.Tuple, ast.List)):
-        for e in node.elts:
-            yield from _targets(e)
-    elif isinstance(node, ast.Starred):
-        yield from _targets(node.value)
-
-
-def _input_names(scope: ast.AST, owner: ast.ClassDef | None, nodes: list[ast.AST]) -> set[str]:
-    """Names that hold the function's input: parameters, what is read from stdin, and what is
-    derived from those (two passes over the assignments reach the usual `n, k = map(int, ...)`)."""
-    tainted: set[str] = set()
-    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        params = param_names(scope)
-        tainted.update(params[1:] if owner is not None and params else params)
-    flows: list[tuple[ast.AST, ast.AST]] = []
-    for n in nodes:
-        if isinstance(n, ast.Assign):
-            flows.extend((t, n.value) for t in n.targets)
-        elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and n.value is not None:
-            flows.append((n.target, n.value))
-        elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
-            flows.append((n.target, n.iter))
-        elif isinstance(n, ast.NamedExpr):
-            flows.append((n.target, n.value))
-        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute):
-            # `clues.append((l, r))`: the container now holds input
-            if n.value.func.attr in ("append", "extend", "add", "insert") and isinstance(n.value.func.value, ast.Name):
-                flows.append((n.value.func.value, n.value))
-    for _ in range(2):
-        for target, val in flows:
-            if _mentions(val, tainted):
-                tainted.update(_targets(target))
-    return tainted
 
 
 def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] | None:
@@ -315,7 +246,7 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
         left, right = part.left, part.comparators[0]
         lv, rv = cases.value(left), cases.value(right)
         subject, lit = (right, lv) if lv is not cases.NO else (left, rv)
-        if lit is cases.NO or not _mentions(subject, tainted):
+        if lit is cases.NO or not mentions(subject, tainted):
             continue
         if isinstance(subject, ast.Call) and dotted(subject.func) in _PROPERTY_CALLS:
             continue  # `len(s) == 3` tests a property of the input, not the input
@@ -512,8 +443,8 @@ class SpecialCasedInputs(Rule):
             lookups = [n for n in nodes if _table_of(n, local_tables) is not None]
             if not conds and not lookups and not matches:
                 continue
-            tainted = _input_names(scope, owner, nodes)
-            if not tainted and not any(_is_source(n) for n in nodes):
+            tainted = input_names(scope, owner, nodes)
+            if not tainted and not any(is_input_source(n) for n in nodes):
                 continue
             branches: list[_Branch] = []
             keyed = {id(n): found for n in conds if (found := _literal_keys(n.test, tainted)) is not None}
@@ -534,7 +465,7 @@ class SpecialCasedInputs(Rule):
                     end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
                     branches.append(_Branch(n, keys, outs, end or n.lineno, subject))
             for m in matches:
-                if _mentions(m.subject, tainted):
+                if mentions(m.subject, tainted):
                     branches.extend(_case_branches(m))
             yield from self._judge_branches(cf, branches, tests)
             yield from self._check_tables(cf, lookups, tainted, local_tables, tests)
@@ -603,7 +534,7 @@ class SpecialCasedInputs(Rule):
         for n in lookups:
             key = n.slice if isinstance(n, ast.Subscript) else n.args[0]
             table = _table_of(n, tables)
-            if table is None or not _mentions(key, tainted):
+            if table is None or not mentions(key, tainted):
                 continue
             pairs = [(cases.value(k), cases.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
             if any(k is cases.NO or v is cases.NO for k, v in pairs):
@@ -655,18 +586,9 @@ def _reads(expr: ast.AST, module_names: set[str]) -> set[str]:
 
 def _answers(stmts: list[ast.stmt]) -> list[ast.AST]:
     """What a block returns or prints (not in nested functions)."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(stmts)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        if isinstance(n, ast.Return) and n.value is not None:
-            found.append(n.value)
-        elif isinstance(n, ast.Call) and dotted(n.func) == "print" and n.args:
-            found.append(n.args[0])
-        stack.extend(ast.iter_child_nodes(n))
-    return found
+    return [n.value if isinstance(n, ast.Return) else n.args[0] for n in walk_block(stmts)
+            if (isinstance(n, ast.Return) and n.value is not None)
+            or (isinstance(n, ast.Call) and dotted(n.func) == "print" and n.args)]
 
 
 @register
@@ -703,21 +625,21 @@ class HiddenStateToggle(Rule):
         tree = cf.after.tree if cf.after else None
         if tree is None:
             return
-        module_names = {t for s in tree.body for t in _bound_names(s)}
+        module_names = {t for s in tree.body for t in bound_names(s)}
         # module-level literal answers: `_outputs = ["3", "5"]`, `_answers = iter([10, 20])`
         canned: set[str] = set()
         for s in tree.body:
             if isinstance(s, ast.Assign):
                 v = s.value.args[0] if isinstance(s.value, ast.Call) and s.value.args else s.value
                 if cases.value(v) is not cases.NO or (isinstance(v, ast.Name) and v.id in canned):
-                    canned.update(n for t in s.targets for n in _targets(t))
+                    canned.update(n for t in s.targets for n in target_names(t))
         for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             params = set(param_names(scope))
             glob = {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
             local = {t for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                     for t in _bound_names(n)} - glob
+                     for t in bound_names(n)} - glob
             shared = (module_names | glob) - params - local
             advanced: dict[str, ast.AST] = {}
             for n in nodes:
@@ -761,7 +683,7 @@ class HiddenStateToggle(Rule):
                         chosen = [sub.args[0]]
             if not chosen:
                 continue
-            const = all(_const(c) is not cases.NO or (isinstance(c, ast.Name) and c.id in canned) for c in chosen)
+            const = all(const_value(c) is not cases.NO or (isinstance(c, ast.Name) and c.id in canned) for c in chosen)
             key = sorted(_reads(n.test if isinstance(n, ast.If) else n, shared) & advanced.keys()
                          or advanced.keys())[0]
             yield self.finding(
@@ -771,20 +693,6 @@ class HiddenStateToggle(Rule):
                 end_line=n.test.end_lineno if isinstance(n, ast.If) else None,
             )
             return
-
-
-def _bound_names(stmt: ast.AST) -> Iterator[str]:
-    """Names a statement binds at its own level."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield stmt.name
-    elif isinstance(stmt, ast.Assign):
-        for t in stmt.targets:
-            yield from _targets(t)
-    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-        yield from _targets(stmt.target)
-    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        for a in stmt.names:
-            yield (a.asname or a.name).split(".")[0]
 
 
 # -- SG404 ----------------------------------------------------------------------------------
@@ -867,9 +775,9 @@ def _effect(stmts: list[ast.stmt]) -> str | None:
     """'constant' when a block answers with a constant, 'exit' when it exits, 'output' when it
     returns or prints something else, else None (it only configures or logs)."""
     effect = None
-    for n in _walk_block(stmts):
+    for n in walk_block(stmts):
         if isinstance(n, ast.Return) and n.value is not None:
-            if _const(n.value) is not cases.NO and effect is None:
+            if const_value(n.value) is not cases.NO and effect is None:
                 effect = "constant"
             else:
                 effect = effect or "output"
@@ -883,7 +791,7 @@ def _effect(stmts: list[ast.stmt]) -> str | None:
 
 
 def _uses_runner_module(stmts: list[ast.stmt]) -> bool:
-    for n in _walk_block(stmts):
+    for n in walk_block(stmts):
         if isinstance(n, ast.Subscript) and dotted(n.value) == "sys.modules":
             return True
         if isinstance(n, ast.Import) and any(a.name.split(".")[0] in _FRAMEWORK_MODULES for a in n.names):
@@ -891,16 +799,6 @@ def _uses_runner_module(stmts: list[ast.stmt]) -> bool:
         if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] in _FRAMEWORK_MODULES:
             return True
     return False
-
-
-def _walk_block(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(stmts)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        yield n
-        stack.extend(ast.iter_child_nodes(n))
 
 
 @register
@@ -953,23 +851,23 @@ class TestEnvironmentSniffing(Rule):
                 kind = None
                 if isinstance(n, ast.Assign):
                     kind = self._kind_of(n.value, sniffs, holders)
-                    names = [t for tg in n.targets for t in _targets(tg)]
+                    names = [t for tg in n.targets for t in target_names(tg)]
                 elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    rets = [r for r in _returns(n) if r is not None]
+                    rets = [r for r in returns(n) if r is not None]
                     kind = next((k for r in rets if (k := self._kind_of(r, sniffs, holders))), None)
                     names = [n.name]
                 if kind:
                     holders.update((name, kind) for name in names if name not in holders)
-        returns = [n.value for n in all_nodes(tree) if isinstance(n, ast.Return) and n.value is not None]
-        direct = {id(r) for r in returns}
-        answers = {id(sub) for r in returns for sub in ast.walk(r)}
+        returned = [n.value for n in all_nodes(tree) if isinstance(n, ast.Return) and n.value is not None]
+        direct = {id(r) for r in returned}
+        answers = {id(sub) for r in returned for sub in ast.walk(r)}
         reported = False
         for n in all_nodes(tree):
             if isinstance(n, ast.If):
                 test, effect, end = n.test, _effect(n.body) or _effect(n.orelse), n.test.end_lineno
             elif isinstance(n, ast.IfExp):
                 # a conditional expression steers the answer only when it is part of what is returned
-                const = _const(n.body) is not cases.NO or _const(n.orelse) is not cases.NO
+                const = const_value(n.body) is not cases.NO or const_value(n.orelse) is not cases.NO
                 effect = ("constant" if id(n) in direct and const else "output" if id(n) in answers else None)
                 test, end = n.test, None
             else:
@@ -1039,22 +937,22 @@ def _fake_fn(fn: ast.AST) -> str | None:
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         return None
     params = set(param_names(fn)) - {"self", "cls"}
-    if params & _loads(fn):
+    if params & names_read(fn):
         return None
     if isinstance(fn, ast.Lambda):
-        v = _const(fn.body)
+        v = const_value(fn.body)
         return None if v is cases.NO else "accept" if v else "noop"
     if any(dotted(d).rsplit(".", 1)[-1] in ("overload", "abstractmethod") for d in fn.decorator_list):
         return None
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if not body:
         return None  # a docstring or `...`: a stub or protocol, not a replacement
-    if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Return) and (s.value is None or _const(s.value) is None))
+    if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Return) and (s.value is None or const_value(s.value) is None))
            for s in body):
         return "noop"
     if not all(isinstance(s, ast.Return) for s in body[-1:]):
         return None
-    values = [_const(r) for r in _returns(fn)]
+    values = [const_value(r) for r in returns(fn)]
     return "accept" if values and all(v is not cases.NO and v for v in values) else None
 
 
@@ -1096,7 +994,7 @@ class VerifierOverride(Rule):
         module_fns: dict[str, ast.AST] = {}
         for s in tree.body:
             if isinstance(s, (ast.Import, ast.ImportFrom)):
-                imported.update(_bound_names(s))
+                imported.update(bound_names(s))
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module_fns[s.name] = s
         for scope, owner, _ in scope_table(tree):
@@ -1123,7 +1021,7 @@ class VerifierOverride(Rule):
         role = _grader_name(name) if name else None
         if role is None:
             return
-        kw = {k.arg: _const(k.value) for k in call.keywords if k.arg in ("return_value", "side_effect", "new")}
+        kw = {k.arg: const_value(k.value) for k in call.keywords if k.arg in ("return_value", "side_effect", "new")}
         accept = any(v is not cases.NO and v for v in kw.values())
         noop = role == "runner" and any(v is None for v in kw.values())
         if accept or noop:
@@ -1452,14 +1350,14 @@ class HardCodedAnswer(Rule):
         params = set(param_names(fn))
         if not params or not isinstance(fn.body[-1], ast.Return):
             return
-        values = [_const(r) for r in _returns(fn)]
+        values = [const_value(r) for r in returns(fn)]
         if not values or any(v is cases.NO for v in values):
             return
         texts = {cases.text(v) for v in values}
         spec = cases.specificity(values[0])
         if len(texts) != 1 or spec == 0:
             return
-        reads = bool(params & _loads(fn))
+        reads = bool(params & names_read(fn))
         how = "reads its input but always returns" if reads else "ignores its input and returns"
         if not texts.isdisjoint(tests.get().calls.get(fn.name, ())):
             sev = Severity.HIGH if spec >= 2 and not reads else Severity.MEDIUM
