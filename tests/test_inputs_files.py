@@ -149,3 +149,14 @@ def test_trees_compare_added_modified_deleted_renamed(tmp_path: Path) -> None:
     assert [f.path for f in cs.context_files()] == ["tests/test_keep.py"]
     with pytest.raises(InputFailure):
         load_trees(before, tmp_path / "missing")
+
+
+def test_undecodable_file_names(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / os.fsdecode(b"caf\xe9.py")).write_text("X = 1\n")
+    (root / os.fsdecode(b"__pycache__")).mkdir()
+    (root / os.fsdecode(b"__pycache__/m\xff.cpython-311.pyc")).write_bytes(b"\x00")
+    cs = load_files([root])
+    assert sorted(f.path for f in cs.files) == ["__pycache__/m\ufffd.cpython-311.pyc", "caf\ufffd.py"]
+    assert sum("not valid UTF-8" in e.message for e in cs.errors) == 2

@@ -258,3 +258,12 @@ def test_directory_replaced_by_a_symlink_is_not_read_through(repo: Path, tmp_pat
     assert files["tests/test_calc.py"].status is Status.DELETED
     assert files["tests"].status is Status.ADDED and files["tests"].after.text == str(outside)
     assert not any("SECRET" in (f.after.text if f.after else "") for f in files.values())
+
+
+def test_file_names_that_are_not_utf8_are_shown_and_reported(repo: Path) -> None:
+    (repo / os.fsdecode(b"pkg/caf\xe9.py")).write_text("X = 1\n")
+    cs = load_git(repo)
+    (cf,) = cs.files
+    assert cf.path == "pkg/caf\ufffd.py" and cf.after.text == "X = 1\n"
+    assert any("not valid UTF-8" in e.message for e in cs.errors)
+    cf.path.encode("utf-8")  # printable

@@ -107,11 +107,21 @@ def added_lines(before: str, after: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def printable(path: str, errors: list[InputError]) -> str:
+    """A file name that can be shown: bytes that are not UTF-8 (kept as surrogates when a name was
+    read from disk or git) become U+FFFD, and the name is reported."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    errors.append(InputError(shown, "file name is not valid UTF-8; shown with replacement characters"))
+    return shown
+
+
 def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | None = None) -> ChangedFile | None:
     """Normalize one raw file; None when nothing changed."""
-    path = raw.path
     if raw.before is None and raw.after is None:
         return None
+    path = printable(raw.path, errors)
     status = (
         Status.ADDED if raw.before is None
         else Status.DELETED if raw.after is None
@@ -120,7 +130,8 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
     )
     # "transcript.md::tests/test_x.py": the role comes from the path inside the container
     role = classify(path.rsplit("::", 1)[-1], roles)
-    cf = ChangedFile(path=path, status=status, role=role, old_path=raw.old_path, origin=raw.origin)
+    old_path = printable(raw.old_path, errors) if raw.old_path else raw.old_path
+    cf = ChangedFile(path=path, status=status, role=role, old_path=old_path, origin=raw.origin)
     before_text = decode(raw.before, path, errors) if raw.before is not None else None
     after_text = decode(raw.after, path, errors) if raw.after is not None else None
     if (raw.before is not None and before_text is None) or (raw.after is not None and after_text is None):

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
-from specgap.inputs.changeset import RawFile, changed_file, decode
+from specgap.inputs.changeset import RawFile, changed_file, decode, printable
 from specgap.inputs.context import repo_tests, walked
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.git import worktree_paths
@@ -229,7 +229,7 @@ def _binary(pf: PatchedFile, path: str, old_path: str | None, roles: RoleConfig 
               else Status.DELETED if pf.target_file == DEV_NULL
               else Status.RENAMED if old_path else Status.MODIFIED)
     errors.append(InputError(path, "binary patch: its path was checked, its content was not"))
-    return ChangedFile(path=path, status=status, role=classify(path, roles), old_path=old_path, binary=True)
+    return ChangedFile(path=printable(path, errors), status=status, role=classify(path, roles), old_path=old_path, binary=True)
 
 
 def _guess_path(lines: list[str]) -> str:

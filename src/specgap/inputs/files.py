@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, changed_file
+from specgap.inputs.changeset import RawFile, changed_file, printable
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.transcripts import Extracted, extract
@@ -56,6 +56,7 @@ class _Collector:
 
     def read(self, full: Path, label: str, *, explicit: bool) -> None:
         """Read one file (already known to be wanted) under the name `label`."""
+        label = printable(label, self.errors)
         try:
             st = os.lstat(full)
         except OSError as exc:

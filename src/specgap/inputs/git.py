@@ -14,7 +14,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.changeset import RawFile, build, printable
 from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
@@ -186,7 +186,7 @@ def _compare_worktree(root: Path, paths: list[str], base_tree: dict[str, str], a
             if base_tree.get(rel) != data:
                 errors.append(InputError(rel, f"file is larger than {_READ_LIMIT // (1024 * 1024)} MB; "
                                               "its path was checked, its content was not"))
-                huge.append(ChangedFile(rel, Status.MODIFIED if rel in base_tree else Status.ADDED,
+                huge.append(ChangedFile(printable(rel, errors), Status.MODIFIED if rel in base_tree else Status.ADDED,
                                         classify(rel, roles), binary=True))
         elif base_tree.get(rel) != _blob_id(data, algo):
             after[rel] = data  # hashing spares a blob read for every unchanged file
