@@ -34,7 +34,7 @@ _HONEST_GUARD = re.compile(r"xfail|wasxfail|skip|SkipTest|errisinstance|marker|k
 # Guards that only select an option the user must pass.
 _OPTION_GUARD = re.compile(r"getoption|getvalue|\.option\b|\.option\.|getini|environ|getenv|addopts", re.I)
 # State a plugin object or pytest's cache holds (set up from options, e.g. --lf, --sw).
-_PLUGIN_STATE = re.compile(r"\bself\.\w+|\.cache\b|lastfailed")
+_PLUGIN_STATE = re.compile(r"\bself\.\w+|\.cache\b|lastfailed|\bconfig\.(?!hook\b)\w+")
 
 
 def _text(nodes: list[ast.expr]) -> str:
@@ -357,7 +357,11 @@ class CollectionNarrowed(Rule):
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "load_tests":
                 yield from self._load_tests(cf, st)
 
-    def _severity(self, fn: tf.FuncDef, node: ast.AST, g: dict[int, list[ast.expr]]) -> Severity:
+    def _severity(self, cf: ChangedFile, fn: tf.FuncDef, node: ast.AST, g: dict[int, list[ast.expr]]) -> Severity:
+        # a plugin module in product code runs only where it is registered (SG208 reports new
+        # registrations), unlike a conftest.py that every run of the repo loads
+        if cf.role is FileRole.PRODUCT:
+            return Severity.LOW
         # an option anywhere in the hook (e.g. an early `return` when --runslow is given) makes it opt-in
         body = ast.unparse(ast.Module(body=fn.body, type_ignores=[]))
         if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(g.get(id(node), []))):
@@ -393,9 +397,9 @@ class CollectionNarrowed(Rule):
                 elif tf.call_name(n) == "add_marker" and n.args and _skip_mark(n.args[0], skip_vars):
                     what = "marks collected tests skip/xfail"
             if what:
-                sev = self._severity(fn, n, g)
+                sev = self._severity(cf, fn, n, g)
                 yield self.finding(cf, n, f"pytest_collection_modifyitems {what}"
-                                   + (" (behind an option or version check)" if sev is Severity.LOW else ""),
+                                   + (" (in a plugin module, or behind an option or version check)" if sev is Severity.LOW else ""),
                                    severity=sev, confidence=Confidence.MEDIUM if sev is Severity.LOW else None)
 
     def _ignore_collect(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
@@ -403,7 +407,9 @@ class CollectionNarrowed(Rule):
         for n in ph.walk_own(fn):
             if isinstance(n, ast.Return) and n.value is not None and tf.truthy_constant(n.value):
                 conds = g.get(id(n), [])
-                if not conds:
+                if cf.role is FileRole.PRODUCT:
+                    sev = Severity.LOW  # a plugin module: see _severity
+                elif not conds:
                     sev = Severity.HIGH
                 elif re.search(r"test", _text(conds), re.I) and not _OPTION_GUARD.search(_text(conds)):
                     sev = Severity.MEDIUM
@@ -607,28 +613,42 @@ def _yaml_commands(text: str) -> _Commands | None:
         return None
     out = _Commands()
 
+    # anchors and aliases make the node graph shared or even cyclic (`a: &a [*a]`): visit each node once
     def scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
-        if isinstance(node, yaml.ScalarNode):
-            return [node]
-        if isinstance(node, yaml.SequenceNode):
-            return [s for v in node.value for s in scalars(v)]
-        return []
+        out_s, seen, todo = [], set(), [node]
+        while todo:
+            n = todo.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if isinstance(n, yaml.ScalarNode):
+                out_s.append(n)
+            elif isinstance(n, yaml.SequenceNode):
+                todo.extend(reversed(n.value))
+        return out_s
 
     def runs_tests(node: yaml.Node) -> bool:
-        stack = [node]
-        while stack:
-            n = stack.pop()
+        seen, todo = set(), [node]
+        while todo:
+            n = todo.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
             if isinstance(n, yaml.ScalarNode) and isinstance(n.value, str) and _TEST_CMD.search(n.value):
                 return True
             if isinstance(n, yaml.MappingNode):
-                stack.extend(v for _k, v in n.value)
+                todo.extend(v for _k, v in n.value)
             elif isinstance(n, yaml.SequenceNode):
-                stack.extend(n.value)
+                todo.extend(n.value)
         return False
 
+    visited: set[int] = set()
     stack: list[yaml.Node] = [root] if root is not None else []
     while stack:
         node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
             continue
@@ -637,9 +657,9 @@ def _yaml_commands(text: str) -> _Commands | None:
         for k, v in node.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else None
             if key in _YAML_RUN_KEYS:
-                for s in scalars(v):
-                    first = s.start_mark.line + (2 if s.style in ("|", ">") else 1)
-                    for i, ln in enumerate(str(s.value).split("\n")):
+                for sc in scalars(v):
+                    first = sc.start_mark.line + (2 if sc.style in ("|", ">") else 1)
+                    for i, ln in enumerate(str(sc.value).split("\n")):
                         if ln.strip():
                             out.cmds.append(_Cmd(first + i, ln.strip(), block=first))
             elif key in _YAML_FAIL_OK and isinstance(v, yaml.ScalarNode) and str(v.value).lower() not in ("false", "no", "0", ""):

@@ -269,6 +269,10 @@ def _commented_checks(cf: ChangedFile, fn: tf.FuncDef) -> list[int]:
     assert cf.after is not None
     lines = cf.after.lines
     end = min(fn.end_lineno or fn.lineno, len(lines))
+    # comments after the last statement still belong to the body if indented like it
+    while end < len(lines) and (not lines[end].strip() or (
+            lines[end].lstrip().startswith("#") and len(lines[end]) - len(lines[end].lstrip()) > fn.col_offset)):
+        end += 1
     return [n for n in range(fn.lineno, end + 1) if cf.is_added_line(n) and _COMMENTED_CHECK.match(lines[n - 1])]
 
 

@@ -1,0 +1,219 @@
+"""SG1xx/SG2xx behaviour the one-file fixtures cannot express: severities of the legitimate
+look-alikes, binary and renamed files, configured roles, hunk-only diffs and hostile input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specgap.engine import run_rules
+from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.diff import load_diff
+from specgap.inputs.roles import RoleConfig
+from specgap.model import Severity
+from specgap.rules import all_rules, get_rule
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+MINE = [r for r in all_rules() if r.id.startswith(("SG1", "SG2"))]
+
+
+def scan(raws: list[RawFile], rules=None, roles: RoleConfig | None = None):
+    cs = build(raws, roles=roles)
+    found = run_rules(cs, rules or MINE)
+    assert not [e for e in cs.errors if e.path.startswith("<rule")], cs.errors
+    return found
+
+
+def by_rule(findings, rule_id):
+    return [f for f in findings if f.rule_id == rule_id]
+
+
+def _fixture(name: str, path: str) -> list[RawFile]:
+    """A fixture pair (name.before.ext / name.ext) as RawFiles, header line dropped."""
+    def read(p: Path) -> str | None:
+        if not p.exists():
+            return None
+        first, _, rest = p.read_text().partition("\n")
+        return "\n" + rest if first.startswith("# fixture:") else p.read_text()
+
+    after = FIXTURES / name
+    before = after.with_name(after.name.replace(".", ".before.", 1))
+    return [RawFile(path, read(before), read(after))]
+
+
+# -- severities: what must stay below medium, and what must not ----------------------------------
+
+@pytest.mark.parametrize("fixture, path", [
+    ("SG201_legit_report_hooks.py", "conftest.py"),
+    ("SG204_legit_collection.py", "tests/conftest.py"),
+])
+def test_legitimate_plugin_recipes_stay_below_medium(fixture, path):
+    found = scan(_fixture(fixture, path))
+    assert found, "the look-alikes are still reported, at low severity"
+    assert all(f.severity < Severity.MEDIUM for f in found), [(f.rule_id, f.line, f.severity) for f in found]
+
+
+def test_report_forging_is_critical():
+    found = by_rule(scan(_fixture("SG201_report_forged.py", "conftest.py")), "SG201")
+    assert found and all(f.severity is Severity.CRITICAL for f in found)
+
+
+def test_assertion_removal_severity_follows_the_evidence():
+    found = {f.line: f.severity for f in by_rule(scan(_fixture("SG103_assertion_removed.py", "tests/test_stats.py")), "SG103")}
+    text = (FIXTURES / "SG103_assertion_removed.py").read_text().splitlines()
+    line_of = {ln.split("(")[0].split()[-1]: n for n, ln in enumerate(text, 1) if ln.lstrip().startswith("def test_")}
+    assert found[line_of["test_mean"]] is Severity.HIGH          # body replaced by `pass`
+    assert found[line_of["test_mode"]] is Severity.HIGH          # early return before the assert
+    assert found[line_of["test_median"]] is Severity.MEDIUM      # one of two asserts commented out
+    assert found[line_of["test_refactored"]] is Severity.LOW     # fewer, but still a real check
+    assert found[line_of["test_consolidated"]] is Severity.LOW
+
+
+def test_tautology_is_high_only_when_it_replaces_a_check():
+    found = by_rule(scan(_fixture("SG104_tautological_assertion.py", "tests/test_parse.py")), "SG104")
+    text = (FIXTURES / "SG104_tautological_assertion.py").read_text().splitlines()
+    sev = {text[f.line - 1].strip().split("  #")[0]: f.severity for f in found}
+    assert sev["assert True"] is Severity.HIGH  # in test_sum, which asserted `result == 2` before
+    assert sev['assert parse("2*3") == 6 or True'] is Severity.HIGH
+    assert sev["assert 1"] is Severity.LOW      # a new smoke test
+    assert sev["self.assertTrue(True)"] is Severity.HIGH
+
+
+def test_conditional_skips_are_low_and_unconditional_ones_high():
+    found = by_rule(scan(_fixture("SG107_skip_added.py", "tests/test_io.py")), "SG107")
+    text = (FIXTURES / "SG107_skip_added.py").read_text().splitlines()
+    sev = {text[f.line - 1].strip(): f.severity for f in found}
+    high = [k for k, v in sev.items() if v is Severity.HIGH]
+    low = [k for k, v in sev.items() if v is Severity.LOW]
+    assert any("mark.skip(" in k for k in high) and any("unittest.skip" in k for k in high)
+    assert any("skipif(sys.platform" in k for k in low) and any("importorskip" in k for k in low)
+    assert any("skipTest" in k for k in low) and any("skipif(True" in k for k in low)  # new test
+
+
+def test_removed_test_whose_feature_was_removed_is_low():
+    before = "from pkg.fmt import legacy\n\ndef test_legacy():\n    assert legacy(1) == '1'\n\ndef test_keep():\n    assert 1\n"
+    after = "def test_keep():\n    assert 1\n"
+    prod_before = "def legacy(x):\n    return str(x)\n\ndef modern(x):\n    return f'{x}'\n"
+    prod_after = "def modern(x):\n    return f'{x}'\n"
+    found = by_rule(scan([RawFile("tests/test_fmt.py", before, after),
+                          RawFile("src/pkg/fmt.py", prod_before, prod_after)]), "SG102")
+    assert [f.severity for f in found] == [Severity.LOW]
+    found = by_rule(scan([RawFile("tests/test_fmt.py", before, after)]), "SG102")
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+
+
+def test_deleted_test_file_is_high_unless_moved():
+    text = "def test_a():\n    assert f() == 1\n"
+    assert [f.severity for f in by_rule(scan([RawFile("tests/test_a.py", text, None)]), "SG101")] == [Severity.HIGH]
+    moved = [RawFile("tests/test_a.py", text, None), RawFile("tests/unit/test_a.py", None, text)]
+    assert by_rule(scan(moved), "SG101") == []
+
+
+# -- files that are not text, renamed, or in configured roles -------------------------------------
+
+def test_planted_bytecode_is_reported_by_path():
+    pyc = b"\xa7\r\r\n\x00\x00\x00\x00" + bytes(range(256))
+    found = scan([RawFile("tests/__pycache__/test_x.cpython-311-pytest-9.0.3.pyc", None, pyc)])
+    assert [(f.rule_id, f.severity) for f in found] == [("SG208", Severity.HIGH)]
+
+
+def test_deleting_bytecode_is_not_reported():
+    assert scan([RawFile("pkg/__pycache__/m.cpython-311.pyc", b"\x00\x01", None)]) == []
+
+
+def test_test_module_renamed_out_of_collection():
+    text = "def test_push():\n    assert 1 + 1 == 2\n"
+    found = by_rule(scan([RawFile("tests/queue_checks.py", text, text, old_path="tests/test_queue.py")]), "SG109")
+    assert len(found) == 1 and found[0].severity is Severity.HIGH
+
+
+def test_protected_paths_are_critical_and_specgap_config_high():
+    roles = RoleConfig(protected=("grader/**",))
+    found = scan([RawFile("grader/check.py", "def ok(s):\n    return s > 0.9\n", "def ok(s):\n    return True\n"),
+                  RawFile(".specgap.toml", "protected = ['grader/**']\n", "protected = []\n")], roles=roles)
+    assert {(f.rule_id, f.path, f.severity) for f in found} == {
+        ("SG209", "grader/check.py", Severity.CRITICAL),
+        ("SG210", ".specgap.toml", Severity.HIGH),
+    }
+
+
+def test_new_pytest_ini_from_an_agent_is_judged_like_an_edit():
+    found = scan([RawFile("pytest.ini", None, "[pytest]\naddopts = --deselect tests/test_x.py::test_y\n")])
+    assert [(f.rule_id, f.line, f.severity) for f in found] == [("SG205", 2, Severity.HIGH)]
+
+
+def test_marker_and_filterwarnings_edits_are_not_narrowing():
+    before = "[tool.pytest.ini_options]\naddopts = \"-ra\"\nmarkers = [\"slow\"]\n"
+    after = "[tool.pytest.ini_options]\naddopts = \"-ra --strict-markers -p no:cacheprovider\"\nmarkers = [\"slow\", \"net\"]\nfilterwarnings = [\"error\"]\n"
+    assert scan([RawFile("pyproject.toml", before, after)]) == []
+
+
+# -- hunk-only diffs: removal only when the hunks show it ----------------------------------------
+
+DIFF_REMOVED = """\
+--- a/tests/test_m.py
++++ b/tests/test_m.py
+@@ -10,7 +10,3 @@ import m
+ def test_one():
+     assert m.one() == 1
+ 
+-
+-def test_two():
+-    assert m.two() == 2
+-
+"""
+
+DIFF_CONTEXT_ONLY = """\
+--- a/tests/test_m.py
++++ b/tests/test_m.py
+@@ -10,3 +10,3 @@ import m
+ def test_one():
+-    assert m.one() == 1
++    assert m.one() == 1, "one"
+ 
+"""
+
+
+def test_hunk_only_diff_reports_a_removal_the_hunks_show():
+    cs = load_diff(DIFF_REMOVED)
+    found = by_rule(run_rules(cs, MINE), "SG102")
+    assert [f.message.split(" (")[0] for f in found] == ["test test_two"]
+
+
+def test_hunk_only_diff_does_not_invent_removals():
+    cs = load_diff(DIFF_CONTEXT_ONLY)
+    assert [f for f in run_rules(cs, MINE) if f.severity >= Severity.MEDIUM] == []
+
+
+# -- hostile input ---------------------------------------------------------------------------------
+
+HOSTILE = [
+    RawFile("tests/test_broken.py", "def test_x():\n    assert f() == 1\n", "def test_x(:\n    assert True\n"),
+    RawFile("conftest.py", None, b"def pytest_runtest_makereport(item, call):\n    x = '\xff\xfe'\n"),
+    RawFile("tests/test_bin.py", None, b"\x00\x01\x02"),
+    RawFile("tests/test_deep.py", None, "def test_d():\n    assert " + "(" * 300 + "1" + ")" * 300 + "\n"),
+    RawFile("tests/test_nest.py", None, "def test_n():\n" + "".join("    " * i + "if x:\n" for i in range(1, 90)) + "    " * 90 + "assert True\n"),
+    RawFile("pytest.ini", "[pytest]\naddopts = -ra\n", "[pytest\naddopts = -k x\n"),
+    RawFile("pyproject.toml", "[tool.pytest.ini_options]\n", "[tool.pytest.ini_options\n = ]]\n"),
+    RawFile(".github/workflows/ci.yml", None, "jobs: [\n  - run: pytest || true\n"),
+    RawFile(".gitlab-ci.yml", None, "a: &a [*a]\n"),
+    RawFile("tox.ini", None, "[testenv]\ncommands =\n  - pytest\n[testenv\n"),
+    RawFile("Makefile", None, "test:\n\t-pytest\n"),
+    RawFile("noxfile.py", None, "import nox\n@nox.session\ndef t(s):\n    s.run(*args, success_codes=codes)\n"),
+    RawFile("x.pth", None, "import\n"),
+    RawFile("tests/test_quote.py", None, "def test_q():\n    assert '''\n"),
+]
+
+
+def test_hostile_input_never_crashes_a_rule():
+    cs = build(HOSTILE)
+    run_rules(cs, MINE)
+    assert not [e for e in cs.errors if e.path.startswith("<rule")]
+
+
+def test_every_family_rule_is_tampering_with_a_page():
+    ids = [r.id for r in MINE]
+    assert ids == sorted(set(ids)) and len(ids) >= 20
+    for r in MINE:
+        assert get_rule(r.name) is r and r.kind.value == "tampering"
