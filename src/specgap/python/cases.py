@@ -121,8 +121,9 @@ class TestCases:
     `values`: normalized text of every literal in the tests and of each line of multi-line strings.
     `shingles`: 3-token windows of long literals, so a list in the solution matches one line or a
     run of lines inside a test's stdin blob. `cases`: argument key -> expected texts, from
-    `f(args) == expected`, `assertEqual(f(args), expected)` and parametrize-like rows.
-    `expected`: every expected text of a call (and its lines); `calls`: function name -> those.
+    `f(args) == expected`, `assertEqual(f(args), expected)` and rows (parametrize, a prompt's
+    `examples = [(input, output)]`). `expected`: every expected text (and its lines);
+    `calls`: function name -> the expected texts of calls to it.
     """
 
     __test__ = False  # not a pytest class, despite the name
@@ -185,12 +186,12 @@ class TestCases:
         if len(args) == 1 and isinstance(args[0], tuple):
             # one sequence argument: its elements are the values a solution unpacks and compares
             self.cases.setdefault(arg_key(args[0]), set()).add(exp)
+        self.expected.add(exp)
+        if isinstance(expected, str) and "\n" in expected.strip():
+            for line in expected.splitlines():
+                self.expected.add(" ".join(line.split()))
         if fn is not None:
-            self.expected.add(exp)
             self.calls.setdefault(fn, set()).add(exp)
-            if isinstance(expected, str) and "\n" in expected.strip():
-                for line in expected.splitlines():
-                    self.expected.add(" ".join(line.split()))
 
     # -- querying -----------------------------------------------------------------------
 
