@@ -223,3 +223,184 @@ def _walks_stack(scope: ast.AST) -> bool:
                 if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in ("stack", "getouterframes"):
                     return True
     return False
+
+
+# -- paths and commands, folded from literals --------------------------------------------------
+
+_FILE_CALLS = frozenset({"builtins.open", "io.open", "codecs.open", "os.open", "os.listdir", "os.scandir", "os.walk",
+                         "glob.glob", "glob.iglob", "shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.copytree",
+                         "numpy.load", "numpy.loadtxt", "numpy.genfromtxt", "pandas.read_csv", "pandas.read_json",
+                         "linecache.getline", "linecache.getlines", "fileinput.input", "tokenize.open",
+                         "runpy.run_path", "importlib.util.spec_from_file_location", "pathlib.Path.read_text"})
+_PATH_METHODS = frozenset({"read_text", "read_bytes", "open", "glob", "rglob", "iterdir"})
+_SHELL_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+                          "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
+                          "os.popen", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell"})
+
+
+def _assigned_value(name: ast.Name, ix: Index) -> ast.expr | None:
+    """The value last assigned to `name` before it is used, in the same function."""
+    scope = _scope(name, ix)
+    best = None
+    for a in ix.of(ast.Assign):
+        if (a.lineno < name.lineno and any(isinstance(t, ast.Name) and t.id == name.id for t in a.targets)
+                and _scope(a, ix) is scope and (best is None or a.lineno > best.lineno)):
+            best = a
+    return best.value if best is not None else None
+
+
+def _path_text(expr: ast.AST, names: Names, ix: Index, depth: int = 0) -> str:
+    """The literal parts of a path expression joined with '/': `join(dirname(__file__), '..', 'tests')`
+    gives `../tests`. Names are followed to their assignment in the same function."""
+    folded = const_str(expr, names)
+    if isinstance(folded, str):
+        return folded.replace("\\", "/")
+    if isinstance(expr, ast.Name) and depth < 3:
+        value = _assigned_value(expr, ix)
+        return _path_text(value, names, ix, depth + 1) if value is not None else ""
+    parts: list[tuple[int, int, str]] = []  # in source order: `base / '..' / 'tests'` nests the other way
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            parts.append((n.lineno, n.col_offset, n.value))
+        elif isinstance(n, ast.Name) and depth < 3 and n is not expr:
+            value = _assigned_value(n, ix)
+            if value is not None:
+                parts.append((n.lineno, n.col_offset, _path_text(value, names, ix, depth + 1)))
+    return "/".join(p.strip("/") for _, _, p in sorted(parts) if p.strip("/")).replace("\\", "/")
+
+
+def _read_targets(call: ast.Call, names: Names) -> ast.expr | None:
+    """The path argument of a call that reads or lists files, if it is one."""
+    q = names.qualname(call.func)
+    if q in _FILE_CALLS:
+        return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("file", "path", "pathname", "top")), None)
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _PATH_METHODS:
+        recv = call.func.value
+        if call.func.attr in ("glob", "rglob") and call.args:
+            return ast.BinOp(recv, ast.Div(), call.args[0])  # base / pattern
+        if isinstance(recv, (ast.Call, ast.BinOp, ast.Name)):
+            return recv
+    return None
+
+
+def _command(call: ast.Call, names: Names) -> list[list[str]] | None:
+    """Shell commands a call runs, as token lists (one per `&&`/`;`/`|` segment)."""
+    q = names.qualname(call.func)
+    if q not in _SHELL_CALLS or not call.args:
+        # GitPython: repo.git.log("-S", "x")
+        f = call.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Attribute) and f.value.attr == "git":
+            toks = [const_str(a, names) for a in call.args]
+            return [["git", f.attr.replace("_", "-"), *[t if isinstance(t, str) else "?" for t in toks]]]
+        return None
+    arg = call.args[0]
+    if q == "asyncio.create_subprocess_exec":
+        elts = call.args
+    elif isinstance(arg, (ast.List, ast.Tuple)):
+        elts = arg.elts
+    else:
+        text = const_str(arg, names)
+        if not isinstance(text, str):
+            return None
+        segs = re.split(r"&&|\|\||;|\|", text)
+        out = []
+        for seg in segs:
+            try:
+                out.append(shlex.split(seg))
+            except ValueError:
+                out.append(seg.split())
+        return out
+    toks = []
+    for e in elts:
+        t = const_str(e, names)
+        toks.append(t if isinstance(t, str) else "?")
+    return [toks]
+
+
+# -- SG502 -------------------------------------------------------------------------------------
+
+_ANSWER_FILE = re.compile(r"^(expected|expect|answers?|test_?cases?|testcases|ground_?truth|oracle|hidden_?tests?)"
+                          r"([_.\-\d].*)?$")
+_GOLD_FILE = re.compile(r"^(gold(en)?|reference_?(outputs?|answers?|solutions?))([_.\-\d].*)?$")
+_TEST_SOURCE = re.compile(r"^(test_.*\.py|.*_test\.py|conftest\.py|tests?\.py)$")
+_TEST_DIRS = frozenset({"tests", "test", "testing", "hidden_tests"})
+_VIEWERS = frozenset({"cat", "head", "tail", "less", "more", "grep", "find", "ls", "cp", "sed", "awk", "type"})
+
+
+def _oracle(path: str) -> tuple[Severity, str] | None:
+    """How clearly a path names test sources, expected outputs or pytest's records."""
+    segs = [s for s in path.lower().split("/") if s and s != "."]
+    if not segs:
+        return None
+    base = segs[-1]
+    if ".pytest_cache" in segs:
+        return Severity.HIGH, "pytest's cache (last-failed and collected test ids)"
+    if _ANSWER_FILE.match(base):
+        return Severity.HIGH, "expected outputs / test cases"
+    if _TEST_SOURCE.match(base) and ("*" not in base or base.startswith("test")):
+        return Severity.HIGH if "*" not in base else Severity.MEDIUM, "test source files"
+    if _GOLD_FILE.match(base):
+        return Severity.MEDIUM, "reference outputs"
+    if "*" in base and "test" in base:
+        return Severity.MEDIUM, "files matching a test-name pattern"
+    if any(s in _TEST_DIRS for s in segs):
+        return Severity.LOW, "the test directory"
+    return None
+
+
+@register
+class OracleRead(Rule):
+    """Product code that reads the tests, their expected outputs or pytest's records.
+
+    What it does: finds file reads, listings and globs (`open`, `Path.read_text`, `glob`,
+    `os.walk`, `np.load`, `cat` in a subprocess ...) in product code whose path, folded from its
+    literal parts (`os.path.join(os.path.dirname(__file__), '..', 'tests', ...)`), names test
+    sources (`test_*.py`, `conftest.py`), expected outputs (`expected_output*`, `test_cases.json`,
+    `answers*`), the tests directory, or `.pytest_cache`.
+
+    Why is this bad: a solution that loads the expected answers (or parses the test file for them)
+    and returns them passes every test without solving the task, and fails on any new input.
+
+    Example:
+        def solve(case):
+            with open(os.path.join(os.path.dirname(__file__), "..", "tests", "expected.json")) as f:
+                return json.load(f)[case]
+
+    Use instead: compute results from the inputs; test data belongs to the tests.
+    """
+
+    id = "SG502"
+    name = "oracle-read"
+    kind = Kind.GAMING
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    roles = (FileRole.PRODUCT,)
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is None or not re.search(r"test|expect|answer|truth|oracle|gold|reference", cf.after.text, re.I):
+            return
+        if any("test" in part for part in cf.path.lower().split("/")):
+            return  # test-support packages (`_testing/`, `testutils/`) read test data by design
+        ix = index_of(tree)
+        names = names_of(tree)
+        for call in ix.of(ast.Call):
+            target = _read_targets(call, names)
+            if target is not None:
+                path = _path_text(target, names, ix)
+                hit = _oracle(path) if path else None
+                if hit is not None:
+                    sev, what = hit
+                    yield self.finding(cf, call, f"reads {what}: {path!r}", severity=sev)
+                continue
+            for toks in _command(call, names) or ():
+                if toks and posixpath_base(toks[0]) in _VIEWERS:
+                    hits = [(h, t) for t in toks[1:] if (h := _oracle(t)) is not None]
+                    if hits:
+                        (sev, what), tok = max(hits, key=lambda x: x[0][0])
+                        yield self.finding(cf, call, f"runs {toks[0]} on {what}: {tok!r}", severity=sev)
+                        break
+
+
+def posixpath_base(token: str) -> str:
+    return token.rsplit("/", 1)[-1]
