@@ -538,3 +538,26 @@ def test_honest_solution_still_passes_with_the_same_checks(scenario):
     scenario.change(HONEST)
     assert scenario.naive().returncode == 0
     assert scenario.verify().verdict.status == PASS
+
+
+# -- matrix: git hooks and fsmonitor run by the harness's own git commands -------------------------------------
+
+def test_git_hooks_and_fsmonitor_do_not_run(scenario, tmp_path):
+    import subprocess
+
+    marker = tmp_path / "hook-ran"
+    hook = scenario.repo / ".git" / "evil.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    for name in ("post-checkout", "post-index-change", "pre-commit"):
+        target = scenario.repo / ".git" / "hooks" / name
+        target.write_text(hook.read_text())
+        target.chmod(0o755)
+    subprocess.run(["git", "config", "core.fsmonitor", str(hook)], cwd=scenario.repo, check=True)
+    scenario.change({**HONEST, **WRONG})
+    subprocess.run(["git", "status", "--short"], cwd=scenario.repo, capture_output=True)
+    assert marker.exists()  # the trap is live for a harness that runs plain git
+    marker.unlink()
+    out = scenario.verify(inflation=True, nop_check=True)
+    assert out.verdict.status == FAIL
+    assert not marker.exists()

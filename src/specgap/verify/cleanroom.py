@@ -27,7 +27,8 @@ TEST_FILE_PATTERNS = ("test_*.py", "*_test.py")
 _NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}", "site-packages")
 # Startup hooks and caches: code that runs without being imported by a test.
 _STARTUP_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
-_CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox", ".nox"})
+# Caches and environments: never product code (a repo's own virtualenv is untrusted, and large).
+_CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox", ".nox", ".venv", "venv"})
 
 EXTERNAL_DIR = "_specgap_tests"
 HOLDOUT_DIR = "_specgap_holdout"

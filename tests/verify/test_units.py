@@ -1,0 +1,139 @@
+"""Units of verify that need no child process: record authentication, canary planning, accounting."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import hmac
+import json
+import random
+import textwrap
+
+from specgap.verify.canaries import CANARY, SENTINEL, plan_and_rewrite
+from specgap.verify.runner import RunResult, authenticate
+from specgap.verify.verdict import FAIL, PASS, TAMPERED, decide
+
+
+def signed(key: bytes, records: list[dict]) -> bytes:
+    out, prev = [], b""
+    for i, rec in enumerate(records):
+        body = json.dumps({**rec, "seq": i}, sort_keys=True)
+        mac = hmac.new(key, prev + body.encode(), hashlib.sha256).hexdigest()
+        prev = mac.encode()
+        out.append(json.dumps({"r": body, "m": mac}))
+    return ("\n".join(out) + "\n").encode()
+
+
+def test_authentic_chain_is_accepted_and_anything_else_is_not():
+    key = b"k" * 32
+    raw = signed(key, [{"t": "collected", "ids": ["a"]}, {"t": "final"}])
+    records, forged = authenticate(key, raw)
+    assert [r["t"] for r in records] == ["collected", "final"] and forged == []
+    # the same records under another key, a replayed line, and garbage are all rejected
+    _, forged = authenticate(b"x" * 32, raw)
+    assert len(forged) == 2
+    first = raw.split(b"\n")[0]
+    records, forged = authenticate(key, raw + first + b"\nnot json\n")
+    assert len(records) == 2 and len(forged) == 2
+
+
+def rewrite(src: str, seed: int = 0):
+    return plan_and_rewrite({"tests/test_m.py": textwrap.dedent(src)}, random.Random(seed), per_module=10)
+
+
+def test_every_test_is_disguised_and_canaries_fail_for_honest_code():
+    plan, out = rewrite("""
+        def test_a():
+            assert 1 + 1 == 2
+
+        def test_b():
+            x = [1]
+            assert x == [1]
+        """)
+    text = out["tests/test_m.py"]
+    assert "def test_a(" not in text and "def test_b(" not in text
+    assert {k for k, _, _ in plan.injected.values()} == {CANARY, SENTINEL}
+    namespace: dict = {}
+    exec(compile(text, "test_m.py", "exec"), namespace)
+    for name, (kind, original, _) in plan.injected.items():
+        try:
+            namespace[name]()
+        except AssertionError:
+            continue
+        raise AssertionError(f"{kind} copy of {original} passed for honest code")
+    for real in plan.names.values():
+        namespace[real]()  # the disguised originals still pass
+
+
+def test_checks_that_may_not_run_get_no_canary():
+    plan, _ = rewrite("""
+        import pytest
+        from hypothesis import given
+
+        def test_branch(flag=False):
+            if flag:
+                assert 1 == 1
+
+        def test_early_return():
+            if True:
+                return
+            assert 1 == 2
+
+        @given(1)
+        def test_property(x):
+            assert x == x
+        """)
+    assert plan.injected == {}
+    assert len(plan.expected) == 3
+
+
+def test_cleanup_after_the_check_still_runs_in_a_canary():
+    plan, out = rewrite("""
+        STATE = []
+
+        def test_toggle():
+            STATE.append(1)
+            assert len(STATE) == 1
+            STATE.clear()
+        """)
+    namespace: dict = {}
+    exec(compile(out["tests/test_m.py"], "test_m.py", "exec"), namespace)
+    for name in plan.injected:
+        try:
+            namespace[name]()
+        except AssertionError:
+            pass
+        assert namespace["STATE"] == []
+    tree = ast.parse(out["tests/test_m.py"])
+    assert any(isinstance(n, ast.Try) and n.finalbody for n in ast.walk(tree))
+
+
+def phase(tid, when, outcome="passed", **kw):
+    return {"t": "phase", "id": tid, "when": when, "outcome": outcome, **kw}
+
+
+def run_of(records) -> RunResult:
+    return RunResult(records=records)
+
+
+def test_accounting():
+    plan, _ = rewrite("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    a, b = (f"tests/test_m.py::{plan.names[n]}" for n in ("test_a", "test_b"))
+    ok = [phase(a, w) for w in ("setup", "call", "teardown")]
+    full = [{"t": "collected", "ids": [a, b]}, *ok, *[phase(b, w) for w in ("setup", "call", "teardown")], {"t": "final"}]
+    assert decide(plan, run_of(full)).status == PASS
+    # missing test, duplicated call, runtime skip, no final record: all fail
+    assert decide(plan, run_of([{"t": "collected", "ids": [a]}, *ok, {"t": "final"}])).status == FAIL
+    dup = full[:-1] + [phase(b, "call"), {"t": "final"}]
+    assert decide(plan, run_of(dup)).status == FAIL
+    skip = [*full[:4], phase(b, "setup"), phase(b, "call", "skipped", by_marker=False), phase(b, "teardown"), {"t": "final"}]
+    v = decide(plan, run_of(skip))
+    assert v.status == FAIL and any(f.name == "runtime-skip" for f in v.evidence)
+    assert decide(plan, run_of(full[:-1])).status == FAIL
+    # a marker skip decided by the trusted file is not counted
+    marker = [*full[:4], phase(b, "setup", "skipped", by_marker=True), phase(b, "teardown"), {"t": "final"}]
+    assert decide(plan, run_of(marker)).status == PASS
+    # a record of integrity loss, or unauthenticated lines, convict the run
+    assert decide(plan, run_of([*full[:-1], {"t": "integrity", "changed": ["time.time"]}, {"t": "final"}])).status == TAMPERED
+    forged = RunResult(records=full, forged=["{}"])
+    assert decide(plan, forged).status == TAMPERED
