@@ -11,7 +11,7 @@ import ast
 import posixpath
 import re
 from collections import Counter
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
 from specgap.python import testfns as tf
@@ -352,8 +352,10 @@ class TautologicalAssertion(Rule):
 
     What it does: finds `assert True`, `assert 1`, `assert x == x`, `assert x or True`,
     `assert len(x) >= 0`, `assert (cond, "msg")`, `self.assertTrue(True)`, `assertEqual(x, x)` and
-    the like in tests. High when it replaces a real check in an existing test, medium when it is
-    the only check of its test, low next to real checks.
+    the like in tests, and assertions placed after an unconditional `return` (`if True: return`)
+    in new tests (medium). High when it replaces a real check in an existing test, medium at
+    module level in test code; low in a new test (smoke tests end in `assert True`, and
+    `assert x == x` is how `__eq__` reflexivity is tested).
 
     Why is this bad: a check that always holds makes the test pass whatever the code does, while
     the test still looks like it verifies something.
@@ -379,13 +381,15 @@ class TautologicalAssertion(Rule):
         helpers = tf.helper_names(tree)
         before = _tests(cf, cf.before)
         hb = tf.helper_names(_tree(cf.before))
-        in_tests: set[int] = set()
         for t in tf.test_functions(tree):
             found = [(c, why) for c in tf.checks(t.node, helpers) if (why := tf.check_tautology(c)) and cf.touches(c.lineno)]
-            in_tests.update(id(c) for c, _ in found)
+            old = before.get(t.qualname)
+            dead = tf.unreachable_checks(t.node)
+            if dead and old is None and cf.touches(dead[0].lineno):  # existing tests: SG103 reports it
+                yield self.finding(cf, dead[0], f"assertions in {t.qualname} can never run: an unconditional "
+                                   "return comes before them", end_line=dead[0].lineno)
             if not found:
                 continue
-            old = before.get(t.qualname)
             real_now = len(tf.real_checks(t.node, helpers))
             replaced = old is not None and len(tf.real_checks(old.node, hb)) > real_now
             # a new smoke test ending in `assert True` is a human habit too: only replacing a real check is strong
@@ -659,6 +663,11 @@ def _catches_failure(h: ast.ExceptHandler) -> bool:
     return any(_is_broad(t) for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
 
 
+def _names_assertion_error(h: ast.ExceptHandler) -> bool:
+    types = [] if h.type is None else h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
+    return any(tf.dotted(t) in ("AssertionError", "builtins.AssertionError") for t in types)
+
+
 def _expects_exception(body: list[ast.stmt]) -> bool:
     """The try body raises or fails on purpose (`f(); pytest.fail(...)`): the handler catches that, by design."""
     return any(isinstance(st, ast.Raise) or any(tf.call_name(c) == "fail" for c in calls_in(st))
@@ -696,7 +705,9 @@ class AssertionSwallowed(Rule):
     What it does: finds `try` blocks around assertions whose handler catches `AssertionError`,
     `Exception`, `BaseException` or everything, and then passes, continues, returns or logs
     without failing the test; also `contextlib.suppress(AssertionError)` around assertions.
-    Inside a retry loop it is reported low (the loop usually fails later).
+    Outside test code only handlers that name `AssertionError` count. Inside a retry loop it is
+    reported low (the loop usually fails later); a `try` whose body raises or calls `fail()` on
+    purpose (expecting the check to fail) is not reported.
 
     Why is this bad: the assertion still runs but its failure never reaches the runner, so the test
     passes whatever the result.
@@ -715,17 +726,16 @@ class AssertionSwallowed(Rule):
     kind = Kind.TAMPERING
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    _any_broad = True
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
         if tree is None:
             return
-        if cf.role is FileRole.TEST or _imports_test_framework(tree):
-            roots: Iterable[ast.AST] = [tree]
-        else:
-            roots = [t.node for t in tf.test_functions(tree)]
-        for root in roots:
-            yield from self._visit(cf, root, in_loop=False)
+        # in test code any broad handler counts; elsewhere only one that names AssertionError,
+        # since product code catches `Exception` around asserts-as-validation for honest reasons
+        self._any_broad = cf.role is FileRole.TEST or _imports_test_framework(tree) or bool(tf.test_functions(tree))
+        yield from self._visit(cf, tree, in_loop=False)
 
     def _visit(self, cf: ChangedFile, node: ast.AST, in_loop: bool) -> Iterator[Finding]:
         for child in stmts_mod.child_statements(node):
@@ -734,7 +744,8 @@ class AssertionSwallowed(Rule):
                 loop = False
             if isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body):
                 for h in child.handlers:
-                    if _catches_failure(h) and not _reraises(h.body, h.name) and cf.touches(child.lineno, h.lineno):
+                    catches = _catches_failure(h) if self._any_broad else _names_assertion_error(h)
+                    if catches and not _reraises(h.body, h.name) and cf.touches(child.lineno, h.lineno):
                         yield self.finding(
                             cf, child.lineno,
                             "assertion failures inside this try are caught and dropped"
