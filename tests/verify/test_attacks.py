@@ -311,7 +311,31 @@ def test_product_code_registers_a_deselecting_plugin(scenario):
                 break
         """)))
     out = rejected(scenario)
-    assert "missing-results" in rules_of(out)
+    assert out.verdict.status == TAMPERED
+    assert {"missing-results", "harness-patched"} <= rules_of(out)
+
+
+def test_product_code_registers_a_wrapper_that_clears_failures(scenario):
+    # Registered late, this hookwrapper runs before specgap's reporter and rewrites call.excinfo.
+    scenario.change(with_calc(textwrap.dedent(WRONG["calc/__init__.py"]) + textwrap.dedent("""
+        import gc
+        import pytest
+        from _pytest.config import Config
+
+        class _Clear:
+            @pytest.hookimpl(wrapper=True, tryfirst=True)
+            def pytest_runtest_makereport(self, item, call):
+                if call.when == "call":
+                    call.excinfo = None
+                return (yield)
+
+        for _o in gc.get_objects():
+            if isinstance(_o, Config):
+                _o.pluginmanager.register(_Clear(), "clear")
+                break
+        """)))
+    out = rejected(scenario)
+    assert out.verdict.status == TAMPERED and "harness-patched" in rules_of(out)
 
 
 # -- row 10: startup and plugin injection --------------------------------------------------------

@@ -127,11 +127,37 @@ def pytest_reporter(ch, integrity):
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
 
     class Reporter:
+        known = None  # plugins registered when the session started (pytest's own, trusted conftests)
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionstart(self, session):
+            self.pm = session.config.pluginmanager
+            self.known = {id(p) for p in self.pm.get_plugins()}
+
+        def _intruders(self, where):
+            """Plugins registered since the session started that are neither conftests nor pytest's."""
+            if self.known is None:
+                return
+            new = []
+            for p in self.pm.get_plugins():
+                if id(p) in self.known:
+                    continue
+                self.known.add(id(p))
+                mod = getattr(p, "__name__", None) if isinstance(p, type(sys)) else type(p).__module__
+                if isinstance(p, type(sys)) and os.path.basename(getattr(p, "__file__", "") or "") == "conftest.py":
+                    continue
+                if (mod or "").split(".")[0] in ("_pytest", "pytest", "pluggy"):
+                    continue
+                new.append(self.pm.get_name(p) or repr(p)[:80])
+            if new:
+                ch.send({"t": "integrity", "changed": [f"pytest plugin registered: {n}" for n in new], "where": where})
+
         def pytest_collectreport(self, report):
             if report.failed:
                 ch.send({"t": "collect_error", "id": report.nodeid, "msg": str(report.longrepr)[-1500:]})
 
         def pytest_collection_finish(self, session):
+            self._intruders("collection")
             ch.send({"t": "collected", "ids": [i.nodeid for i in session.items]})
 
         @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -157,6 +183,7 @@ def pytest_reporter(ch, integrity):
             return (yield)
 
         def pytest_sessionfinish(self, session, exitstatus):
+            self._intruders("end of session")
             _check(ch, integrity, "end of session")
             ch.send({"t": "final", "exitstatus": int(exitstatus)})
 
