@@ -148,3 +148,25 @@ def test_patches_the_agent_wrote(tmp_path: Path) -> None:
     md = tmp_path / "answer.md"
     md.write_text("## User\n\nFix it.\n\n## Assistant\n\nApply this:\n\n```diff\n" + patch + "```\n")
     assert {f.path for f in load_files([md]).files} == {"answer.md::tests/test_x.py", "answer.md::conftest.py"}
+
+
+def test_edit_tool_calls_are_modified_fragments(tmp_path: Path) -> None:
+    import json
+
+    calls = [
+        {"type": "tool_use", "name": "edit", "input": {"path": "tests/test_calc.py",
+                                                     "old_str": "    assert add(2, 2) == 4", "new_str": "    assert True"}},
+        {"type": "tool_use", "name": "edit", "input": {"path": "tests/test_calc.py",
+                                                     "old_str": "    assert add(1, 1) == 2", "new_str": "    pass"}},
+        {"type": "tool_use", "name": "write", "input": {"path": "calc.py", "content": "def add(a, b):\n    return 4\n"}},
+        {"type": "tool_use", "name": "write", "input": {"path": "calc.py", "content": "def add(a, b):\n    return a + b\n"}},
+    ]
+    p = tmp_path / "edits.json"
+    p.write_text(json.dumps({"messages": [{"role": "user", "content": "fix"}, {"role": "assistant", "content": calls}]}))
+    files = {f.path: f for f in load_files([p]).files}
+    assert set(files) == {"edits.json::tests/test_calc.py", "edits.json#1::tests/test_calc.py", "edits.json::calc.py"}
+    first = files["edits.json::tests/test_calc.py"]
+    assert first.status is Status.MODIFIED and first.role is FileRole.TEST and first.after.partial
+    assert [ast.unparse(n) for n in ast.walk(first.before.tree) if isinstance(n, ast.Assert)] == ["assert add(2, 2) == 4"]
+    assert files["edits.json#1::tests/test_calc.py"].origin == "edits.json"
+    assert "a + b" in files["edits.json::calc.py"].after.text

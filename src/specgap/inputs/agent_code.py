@@ -19,7 +19,8 @@ from specgap.inputs.diff import diff_raws, looks_like_diff
 from specgap.model import InputError
 
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")
-BODY_KEYS = ("content", "file_text", "contents", "new_content", "code", "text", "new_str", "source")
+BODY_KEYS = ("content", "file_text", "contents", "new_content", "code", "text", "source")
+EDIT_KEYS = (("old_str", "new_str"), ("old_string", "new_string"), ("old", "new"), ("search", "replace"))
 COMMAND_KEYS = ("command", "cmd", "script", "input")
 PYTHON_LANGS = frozenset({"", "python", "py", "python3", "py3", "ipython", "python2"})
 CONFIG_LANGS = frozenset({"ini", "toml", "cfg", "yaml", "yml", "make", "makefile", "dosini", "conf", "text", "txt"})
@@ -76,20 +77,21 @@ def _clean_path(path: str) -> str:
     return path
 
 
-def _fence_name(info: str, body: str, before: list[str]) -> tuple[str | None, str]:
-    """A fence's file name (from its info string, first line or preceding line) and its body."""
-    m = _INFO_NAME.search(info)
+def _fence_name(info: str, body: str, before: list[str]) -> str | None:
+    """A fence's file name: from its info string (`python title="x.py"`, `conftest.py`), its first
+    line (`# filename: x.py`, kept in the file: it is part of what was written) or the line before
+    the fence (`tests/test_x.py:`)."""
+    m = _INFO_NAME.search(info) if any(c in info for c in " :.") else None
     if m:
-        return _clean_path(m.group("path") or m.group("bare")), body
-    first, _, rest = body.partition("\n")
-    m = _NAME_COMMENT.match(first)
+        return _clean_path(m.group("path") or m.group("bare"))
+    m = _NAME_COMMENT.match(body.partition("\n")[0])
     if m:
-        return _clean_path(m.group("path")), body  # keep the line: it is part of what was written
+        return _clean_path(m.group("path"))
     for line in reversed(before[-2:]):
         if line.strip():
             m = _NAME_LINE.match(line)
-            return (_clean_path(m.group("path")) if m else None), body
-    return None, body
+            return _clean_path(m.group("path")) if m else None
+    return None
 
 
 def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[tuple[str | None, str | RawFile]]:
@@ -112,7 +114,8 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
             continue
         info = tok.info.strip()
         lang = info.split()[0].lower().split(":")[0] if info else ""
-        name, body = _fence_name(info if " " in info or ":" in info or "." in info else "", tok.content, lines[: tok.map[0]])
+        body = tok.content
+        name = _fence_name(info, body, lines[: tok.map[0]])
         if lang in ("diff", "patch") or looks_like_diff(body):
             for raw in diff_raws(body, errors):
                 found = True
@@ -130,9 +133,9 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
             found = True
             yield None, body
     for args in tools:
-        for name, body in _tool_files(args):
+        for name, written in _tool_files(args):
             found = True
-            yield name, body
+            yield name, written
     if not found and looks_like_diff(text):  # a bare patch, e.g. a `model_patch`
         for raw in diff_raws(text, errors):
             found = True
@@ -141,8 +144,9 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
         yield None, text
 
 
-def _tool_files(args: Any) -> Iterator[tuple[str, str]]:
-    """Files a tool call writes: a path next to a body, or a heredoc in a shell command."""
+def _tool_files(args: Any) -> Iterator[tuple[str, str] | tuple[None, RawFile]]:
+    """Files a tool call writes: a path next to a body, a heredoc in a shell command, or an edit
+    (old text -> new text: a MODIFIED file known only by that piece, like a diff's hunk)."""
     if isinstance(args, str):
         args = {"command": args}
     if not isinstance(args, dict):
@@ -151,6 +155,13 @@ def _tool_files(args: Any) -> Iterator[tuple[str, str]]:
     body = next((args[k] for k in BODY_KEYS if isinstance(args.get(k), str)), None)
     if path and body is not None:
         yield _clean_path(path), body
+    for old_key, new_key in EDIT_KEYS:
+        old, new = args.get(old_key), args.get(new_key)
+        if path and isinstance(old, str) and isinstance(new, str):
+            n_old, n_new = len(old.split("\n")), len(new.split("\n"))
+            yield None, RawFile(_clean_path(path), old, new, hunk_lines=(frozenset(range(1, n_old + 1)),
+                                                                      frozenset(range(1, n_new + 1))))
+            break
     for k in COMMAND_KEYS:
         cmd = args.get(k)
         if isinstance(cmd, list):

@@ -239,22 +239,28 @@ def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
 
 def _container(container: str, turns: list[Turn], out: Extracted) -> None:
     written: dict[str, RawFile] = {}
-    unnamed = 0
+    unnamed = writes = 0
     errors: list[InputError] = []
     for turn in turns:
         if turn.side != "agent":
             continue
         for name, code in code_in(turn.text, turn.tools, errors):
-            if isinstance(code, RawFile):
-                raw = replace(code, path=f"{container}::{code.path}", origin=container,
-                              old_path=code.old_path and f"{container}::{code.old_path}")
-                name = code.path
+            if isinstance(code, RawFile):  # an edit or a patch
+                inner, raw = code.path, code
             else:
                 if not name:
                     unnamed += 1
                     name = "solution.py" if unnamed == 1 else f"solution_{unnamed}.py"
-                raw = RawFile(f"{container}::{name}", None, code, origin=container)
-            written[name] = raw  # a file written twice: its last version is what was left behind
+                inner, raw = name, RawFile(name, None, code)
+            where = container
+            earlier = written.get(f"{container}::{inner}")
+            if earlier is not None and (raw.before is not None or earlier.before is not None):
+                # every edit counts (a later one does not undo it), so it gets its own container;
+                # a file written whole twice is what its last version says
+                writes += 1
+                where = f"{container}#{writes}"
+            written[f"{where}::{inner}"] = replace(raw, path=f"{where}::{inner}", origin=container,
+                                                   old_path=raw.old_path and f"{where}::{raw.old_path}")
     out.files.extend(written.values())
     out.errors.extend(replace(e, path=f"{container}::{e.path}") for e in errors)
     tests = prompt_tests([t.text for t in turns if t.side == "prompt"])
