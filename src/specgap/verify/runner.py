@@ -7,6 +7,7 @@ checks every record's HMAC chain. Nothing the child prints or returns is taken a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -57,6 +58,7 @@ class Child:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
 
 
+@functools.cache
 def trusted_site(python: str) -> list[str]:
     """The interpreter's own site-packages, asked without running any .pth file (`-I -S`)."""
     code = "import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p['purelib'], p['platlib']]))"
@@ -66,6 +68,7 @@ def trusted_site(python: str) -> list[str]:
     return [p for p in dict.fromkeys(json.loads(out.stdout)) if os.path.isdir(p)]
 
 
+@functools.cache
 def interpreter_roots(python: str) -> list[str]:
     code = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.executable]))"
     out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})

@@ -114,18 +114,18 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         if gone:
             ev.append(checks.ForgedRecords.found(f"{len(gone)} planted test(s) have no result although the run finished"))
     real_ids: list[str] = []
+    convicted: dict[tuple[str, str, str], int] = defaultdict(int)  # (kind, path, original) -> copies that passed
     for tid in dict.fromkeys(collected + list(phases)):
         kind = plan.injected_kind(tid)
         if kind is None:
             real_ids.append(tid)
-            continue
-        status, _ = _status(phases.get(tid, []))
-        if status == "passed":
-            copied = plan.display(tid.rsplit("::", 1)[0]) + "::" + kind[1]
-            rule = checks.CanaryPassed if kind[0] == CANARY else checks.SentinelHeld
-            what = "a canary copy" if kind[0] == CANARY else "a sentinel copy"
-            ev.append(rule.found(f"{what} of {copied} (expected value replaced) passed", path=tid.split("::", 1)[0],
-                                 evidence=tid))
+        elif _status(phases.get(tid, []))[0] == "passed":
+            convicted[(kind[0], tid.split("::", 1)[0], plan.display(tid.rsplit("::", 1)[0]) + "::" + kind[1])] += 1
+    for (kind, path, copied), n in sorted(convicted.items()):
+        rule = checks.CanaryPassed if kind == CANARY else checks.SentinelHeld
+        what = "canary" if kind == CANARY else "sentinel"
+        ev.append(rule.found(f"{n} {what} cop{'ies' if n > 1 else 'y'} of {copied} passed (the expected value was "
+                             f"{'replaced by a wrong one' if kind == CANARY else 'a fresh object()'})", path=path))
 
     seen_functions = {_PARAMS.sub("", t) for t in real_ids}
     for tid in real_ids:
