@@ -102,12 +102,14 @@ def test_markdown_transcripts(text: str) -> None:
 
 json_value = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
-              st.sampled_from(["user", "assistant", "```python\nx = 1\n```", "<code>f()</code>"])),
+              st.sampled_from(["user", "assistant", "```python\nx = 1\n```", "<code>f()</code>", "conftest.py",
+                               "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-x\n+y\n", "    assert x"])),
     lambda children: st.one_of(
         st.lists(children, max_size=4),
         st.dictionaries(st.sampled_from(["role", "content", "messages", "from", "value", "completion", "prompt",
                                          "code_outputs", "tool_calls", "function", "arguments", "path", "text",
-                                         "type", "input", "trajectory"]), children, max_size=4),
+                                         "type", "input", "trajectory", "old_str", "new_str", "model_patch"]),
+                            children, max_size=4),
     ),
     max_leaves=20,
 )
