@@ -148,7 +148,7 @@ def test_large_file_is_reported_not_parsed(repo: Path) -> None:
     write(repo, "pkg/huge.py", "x = 1\n" * (1024 * 1024))
     cs = load_git(repo)
     huge = by_path(cs)["pkg/huge.py"]
-    assert huge.after.tree is None
+    assert huge.binary and huge.after is None and huge.status is Status.ADDED
     assert any(e.path == "pkg/huge.py" and "5 MB" in e.message for e in cs.errors)
 
 

@@ -21,10 +21,12 @@ from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.walk import is_startup_hook, skipped_dir, under_real_dirs
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
+from specgap.python.parse import MAX_BYTES
 
 _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
          "-c", "core.pager=cat", "--no-pager", "--literal-pathspecs")
-_READ_LIMIT = 64 * 1024 * 1024  # larger worktree files are compared by hash only
+# Larger worktree files are compared by hash, not held in memory: they would not be parsed anyway.
+_READ_LIMIT = MAX_BYTES
 _ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
 
 
