@@ -160,3 +160,12 @@ def test_undecodable_file_names(tmp_path: Path) -> None:
     cs = load_files([root])
     assert sorted(f.path for f in cs.files) == ["__pycache__/m\ufffd.cpython-311.pyc", "caf\ufffd.py"]
     assert sum("not valid UTF-8" in e.message for e in cs.errors) == 2
+
+
+def test_explicit_text_file_is_a_transcript_only_if_it_holds_one(tmp_path: Path) -> None:
+    log = write(tmp_path, "run.txt", "User: make the tests pass\n\nAssistant: done.\n\n```python\n# filename: conftest.py\n"
+                                     "import sys\nsys.exit(0)\n```\n")
+    assert [f.path for f in load_files([log]).files] == ["run.txt::conftest.py"]
+    reqs = write(tmp_path, "requirements.txt", "requests==2.32.0\n")
+    cs = load_files([reqs])
+    assert [f.path for f in cs.files] == ["requirements.txt"] and cs.errors == []

@@ -19,6 +19,7 @@ from specgap.model import ChangedFile, ChangeSet, InputError, Status
 from specgap.python.parse import MAX_BYTES
 
 BYTECODE_SUFFIXES = (".pyc", ".pyo")
+TEXT_SUFFIXES = (".txt", ".log")
 # An explicitly named transcript (e.g. a JSONL of many rollouts) may be larger than a source file.
 MAX_TRANSCRIPT_BYTES = 256 * 1024 * 1024
 
@@ -90,6 +91,12 @@ class _Collector:
             if not explicit:
                 return  # docs and data, not an agent's work
             self.errors.append(InputError(label, "not a recognisable transcript; scanned as a plain file"))
+        elif explicit and label.endswith(TEXT_SUFFIXES):
+            # a transcript saved as plain text: taken as one only if it holds the agent's code
+            ex = extract(label, data, explicit=False)
+            if ex is not None and ex.files:
+                self.add_transcript(ex)
+                return
         self.add(RawFile(label, None, data))
 
 
