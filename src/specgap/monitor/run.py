@@ -82,7 +82,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
             for truth in spec.truth or [None]:
                 out.extend(length.pairwise(df, proxy, truth, la, lb, group))
         if spec.text:
-            out.extend(textgame.degenerate_text(df, proxy, spec.text, group))
+            out.extend(textgame.degenerate_text(df, proxy, spec.text, group, spec.truth[0] if spec.truth else None))
     if spec.self_rating and spec.independent:
         out.extend(selfeval.self_inflation(df, spec.self_rating, spec.independent, spec.text, group))
     if spec.pred and spec.label:

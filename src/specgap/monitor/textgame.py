@@ -59,11 +59,14 @@ def _robust_z(v: np.ndarray) -> np.ndarray:
     return (v - med) / mad if mad else np.zeros_like(v)
 
 
-def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None) -> Outcome:
+def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None,
+                    truth: str | None = None) -> Outcome:
+    """With a truth, "high scores" means high beyond the truth (the residual of the proxy on it), so
+    that long outputs which are genuinely better do not count against the metric."""
     import polars as pl
 
     out = Outcome()
-    d = df.drop_nulls([proxy]).filter(pl.col(text).is_not_null())
+    d = df.drop_nulls([proxy] + ([truth] if truth else [])).filter(pl.col(text).is_not_null())
     sampled = d.height > MAX_ROWS
     if sampled:
         d = d.sample(MAX_ROWS, seed=0)
@@ -91,14 +94,19 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
             why[i].append(reason)
         flags |= hit
     score = d.get_column(proxy).to_numpy().astype(float)
-    top = score >= np.quantile(score, 0.75)
+    rank_by = score
+    if truth:
+        t = d.get_column(truth).to_numpy().astype(float)
+        X = np.column_stack([np.ones(n), t])
+        rank_by = score - X @ np.linalg.lstsq(X, score, rcond=None)[0]
+    top = rank_by >= np.quantile(rank_by, 0.75)
     a, b = int((flags & top).sum()), int((~flags & top).sum())
     c, e = int((flags & ~top).sum()), int((~flags & ~top).sum())
     share_top = a / max(a + b, 1)
     share_rest = c / max(c + e, 1)
     p = float(st.fisher_exact([[a, b], [c, e]], alternative="greater").pvalue)
     h = stats.cohen_h(share_top, share_rest)
-    order = np.argsort(-score)
+    order = np.argsort(-rank_by)
     examples = []
     texts = d.get_column(text).to_list()
     rows = d.get_column(ROW).to_list()
@@ -111,8 +119,8 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
     ex = "; ".join(f"row {x['row']} ({', '.join(x['why'])}): \"{x['text'][:50]}\"" for x in examples[:2])
     out.hypotheses.append(Hypothesis(
         "SG808", group, p, stats.d_severity(h) if h > 0 else "low",
-        f"high {proxy} scores go to degenerate outputs",
-        f"{share_top:.0%} of the top-quartile outputs by {proxy} are degenerate vs {share_rest:.0%} of the rest "
+        f"high {proxy} scores go to degenerate outputs" + (f" (beyond what {truth} explains)" if truth else ""),
+        f"{share_top:.0%} of the top-quartile outputs by {proxy}{' beyond ' + truth if truth else ''} are degenerate vs {share_rest:.0%} of the rest "
         f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),
         {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n,
          "sampled_from": df.height if sampled else None,
