@@ -76,7 +76,11 @@ class _Collector:
         is_transcript = label.endswith(TRANSCRIPT_SUFFIXES)
         limit = MAX_TRANSCRIPT_BYTES if is_transcript and explicit else MAX_BYTES
         if st.st_size > limit:
-            self.files.append(_placeholder(label, f"file is larger than {limit // (1024 * 1024)} MB; not read", self.roles, self.errors))
+            too_big = f"file is larger than {limit // (1024 * 1024)} MB; not read"
+            if is_transcript and not explicit:  # most likely data, not code: no file to show for it
+                self.errors.append(InputError(label, too_big + " (not checked for a transcript)"))
+            else:
+                self.files.append(_placeholder(label, too_big, self.roles, self.errors))
             return
         try:
             data = full.read_bytes()
