@@ -170,3 +170,18 @@ def test_edit_tool_calls_are_modified_fragments(tmp_path: Path) -> None:
     assert [ast.unparse(n) for n in ast.walk(first.before.tree) if isinstance(n, ast.Assert)] == ["assert add(2, 2) == 4"]
     assert files["edits.json#1::tests/test_calc.py"].origin == "edits.json"
     assert "a + b" in files["edits.json::calc.py"].after.text
+
+
+def test_shell_writes_in_fences_and_tool_calls(tmp_path: Path) -> None:
+    import json
+
+    calls = [{"role": "user", "content": "go"},
+             {"role": "assistant", "content": "Running:\n```bash\necho 'import sys; sys.exit(0)' > conftest.py && pytest\n"
+                                              "echo done > /dev/null\n```",
+              "tool_calls": [{"function": {"name": "bash", "arguments": json.dumps(
+                  {"command": 'printf "import os\\nos._exit(0)\\n" > tests/conftest.py'})}}]}]
+    p = tmp_path / "sh.json"
+    p.write_text(json.dumps({"messages": calls}))
+    files = {f.path: f.after.text for f in load_files([p]).files}
+    assert files == {"sh.json::conftest.py": "import sys; sys.exit(0)\n",
+                     "sh.json::tests/conftest.py": "import os\nos._exit(0)\n"}

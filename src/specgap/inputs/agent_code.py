@@ -43,6 +43,12 @@ _NAME_LINE = re.compile(
     re.I,
 )
 _INFO_NAME = re.compile(rf"(?:title|file(?:name)?|path)\s*=\s*[\"']?(?P<path>[^\"'\s]+)|(?:^|[\s:])(?P<bare>{_PATH})$", re.I)
+# `echo '...' > path` / `printf "..." >> path`: one-line writes (escapes expanded for printf / echo -e)
+_ECHO = re.compile(
+    r"\b(?P<cmd>echo|printf)\s+(?P<flags>(?:-[neE]+\s+)*)(?P<q>['\"])(?P<body>.*?)(?<!\\)(?P=q)\s*>{1,2}\s*"
+    r"(?P<path>[^\s'\"<>|;&]+)",
+    re.S,
+)
 _HEREDOC = re.compile(
     r"(?:cat\s*>{1,2}\s*|tee\s+(?:-a\s+)?)(?P<q1>['\"]?)(?P<path>[^\s'\"<>|;&]+)(?P=q1)\s*<<-?\s*(?P<q2>['\"]?)(?P<tag>\w+)(?P=q2)[^\n]*\n"
     r"(?P<body>.*?)\n(?P=tag)\s*(?:\n|$)",
@@ -122,9 +128,9 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
                 yield None, raw
             continue
         if lang in SHELL_LANGS:
-            for h in _HEREDOC.finditer(body):
+            for name, written in _shell_writes(body):
                 found = True
-                yield _clean_path(h.group("path")), h.group("body") + "\n"
+                yield name, written
             continue
         if name and (lang in PYTHON_LANGS or lang in CONFIG_LANGS or "." in lang or name.endswith(lang)):
             found = True
@@ -167,5 +173,20 @@ def _tool_files(args: Any) -> Iterator[tuple[str, str] | tuple[None, RawFile]]:
         if isinstance(cmd, list):
             cmd = " ".join(c for c in cmd if isinstance(c, str))
         if isinstance(cmd, str):
-            for h in _HEREDOC.finditer(cmd):
-                yield _clean_path(h.group("path")), h.group("body") + "\n"
+            yield from _shell_writes(cmd)
+
+
+def _shell_writes(script: str) -> Iterator[tuple[str, str]]:
+    """Files a shell script writes with a heredoc (`cat > f << EOF`) or an echo/printf redirect."""
+    for h in _HEREDOC.finditer(script):
+        if not h.group("path").startswith("/dev/"):
+            yield _clean_path(h.group("path")), h.group("body") + "\n"
+    for e in _ECHO.finditer(script):
+        if e.group("path").startswith("/dev/"):
+            continue
+        body = e.group("body")
+        if e.group("cmd") == "printf" or "e" in e.group("flags"):
+            body = body.replace("\\n", "\n").replace("\\t", "\t")
+        if e.group("cmd") == "echo" and "n" not in e.group("flags"):
+            body += "\n"
+        yield _clean_path(e.group("path")), body
