@@ -1,8 +1,10 @@
 """The code in an agent's turn: what it wrote, and under which file name.
 
 `<file path=...>` blocks, fenced code (named by the fence's info string, a `# filename:` first
-line or the line before the fence), `<code>` blocks, patches, shell heredocs, and tool calls
-whose arguments name a file and its content. Code drafted inside `<thinking>` was never written.
+line or the line before the fence), `<code>` blocks, patches (diff fences, a bare `model_patch`),
+shell writes (heredocs, echo/printf redirects), and tool calls whose arguments name a file and
+its content, or an edit of it (old text -> new text). Code drafted inside `<thinking>` was never
+written.
 """
 
 from __future__ import annotations

@@ -11,8 +11,11 @@ Shapes, recognised by structure rather than by any particular dataset:
   or `<file path="...">` blocks.
 
 Only the agent's turns count as its work (agent_code.py finds the code in them; unnamed code
-becomes `solution.py`, `solution_2.py` ...). Test cases shown in the prompt become one context
-file, `prompt_tests.py` (prompt_tests.py), so that rules can tell code that special-cases them.
+becomes `solution.py`, `solution_2.py` ...). Each file is `<transcript>::<path in it>`; a JSONL
+line or JSON list item is its own transcript (`runs.jsonl:3::conftest.py`), and a second edit or
+patch of one file gets its own (`t.json#2::tests/test_x.py`). Test cases shown in the prompt
+become one context file, `prompt_tests.py` (see prompt_tests.py), so that rules can tell code that
+special-cases them.
 """
 
 from __future__ import annotations
