@@ -84,8 +84,9 @@ def wrap(level: str, cmd: list[str], *, readonly: list[Path], cwd: Path) -> list
             args += ["--symlink", os.readlink(p), top]
         elif p.is_dir():
             _bind_ro(args, top)
-    # Enough of /etc for the dynamic loader, user names and time zones; not secrets.
-    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf", "ssl", "mime.types"):
+    # Enough of /etc for the dynamic loader, user names and time zones; not secrets (no shadow).
+    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf", "ssl",
+                 "mime.types", "passwd", "group"):
         if os.path.exists(f"/etc/{name}"):
             _bind_ro(args, f"/etc/{name}")
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", SANDBOX_TMP]
