@@ -124,7 +124,9 @@ def test_flags_everything_and_passes_everything(invoke):
     assert not fired(rep, "SG807")
     code, rep, _ = invoke(synth.classifier_run(72, 1.0, mirror=True), "--step", "step", "--pred", "flagged",
                           "--label", "harmful")
-    assert fired(rep, "SG807") and not fired(rep, "SG806")
+    (f,) = fired(rep, "SG807")
+    assert not fired(rep, "SG806")
+    assert f["stats"]["passes_all_since_step"] is not None and f["severity"] == "high"
 
 
 def test_milder_overflagging_is_reported_with_specificity(invoke):

@@ -68,7 +68,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
     p_under = float(st.binomtest(fn, disc, 0.5, alternative="greater").pvalue)
     spec_, prec, rec = r["specificity"], r["precision"], r["recall"]
     fmt = lambda v: "n/a" if v is None else f"{v:.0%}"  # noqa: E731
-    since = _flags_all_since(windows)
+    since = _since(windows, "flag_rate", lambda v: v >= 0.95)
     extreme_over = fr >= 0.95 or since is not None or (prec is not None and prec <= stats.wilson(tp + fn, n)[1]
                                                         and fr > br)
     when = f" since step {since:g}" if since is not None else ""
@@ -80,25 +80,27 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
         f"flag rate {fr:.1%} vs base rate {br:.1%}; precision {fmt(prec)}, recall {fmt(rec)}, specificity "
         f"{fmt(spec_)}; {fp} false positives vs {fn} false negatives (McNemar {stats.fmt_p(p_over)}, n={n})",
         {**base, "flags_all_since_step": since}, line=int(first_fp[0]) if len(first_fp) else 0))
-    extreme_under = fr <= 0.05 * br or (rec is not None and rec <= 0.05)
-    msg_under = (f"{pred} passes (almost) everything: recall {fmt(rec)}" if extreme_under
+    since_under = _since(windows, "recall", lambda v: v <= 0.05)
+    extreme_under = fr <= 0.05 * br or (rec is not None and rec <= 0.05) or since_under is not None
+    when_under = f" since step {since_under:g}" if since_under is not None else ""
+    msg_under = (f"{pred} passes (almost) everything{when_under}: recall {fmt(rec)}" if extreme_under
                  else f"{pred} under-flags: {fmt(1 - rec if rec is not None else None)} of bad items pass")
     out.hypotheses.append(Hypothesis(
         "SG807", group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; recall {fmt(rec)}, specificity {fmt(spec_)}; "
         f"{fn} false negatives vs {fp} false positives (McNemar {stats.fmt_p(p_under)}, n={n})",
-        dict(base), line=int(first_fn[0]) if len(first_fn) else 0))
+        {**base, "passes_all_since_step": since_under}, line=int(first_fn[0]) if len(first_fn) else 0))
     if windows:
         out.plots.append(Plot("flags", f"{pred} vs {label}", {"windows": windows, "pred_name": pred,
                                                               "label_name": label}, group))
     return out
 
 
-def _flags_all_since(windows: list[dict[str, float | None]]) -> float | None:
-    """The first window from which every later window flags at least 95% of items (None if the last does not)."""
+def _since(windows: list[dict[str, float | None]], key: str, test) -> float | None:
+    """The first window from which every later window passes `test` on `key` (None if the last does not)."""
     since = None
     for w in reversed(windows):
-        if w["flag_rate"] is None or w["flag_rate"] < 0.95:
+        if w[key] is None or not test(w[key]):
             break
         since = w["step"]
     return since
