@@ -36,6 +36,8 @@ def invoke(tmp_path: Path):
         parsed = None
         if fmt == "json" and res.exit_code in (0, 1):
             parsed = json.loads(res.stdout)
+            internal = [n for n in parsed["summary"]["notes"] if "internal error" in n["message"]]
+            assert not internal, internal
         return res.exit_code, parsed, res.output
 
     return run

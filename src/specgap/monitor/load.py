@@ -49,7 +49,7 @@ def expand(paths: list[str]) -> list[str]:
     return out
 
 
-def _scan_one(path: str, needed: list[str]) -> "pl.LazyFrame":
+def _scan_one(path: str, needed: list[str], notes: list[str]) -> "pl.LazyFrame":
     import polars as pl
 
     fmt = _FORMATS.get(Path(path).suffix.lower())
@@ -67,7 +67,7 @@ def _scan_one(path: str, needed: list[str]) -> "pl.LazyFrame":
         schema = lf.collect_schema()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         if fmt == "ndjson":
-            return _read_ndjson_leniently(path, needed)
+            return _read_ndjson_leniently(path, needed, notes)
         raise LogError(f"{path}: cannot read as {fmt}: {_short(exc)}") from None
     missing = [c for c in needed if c not in schema.names()]
     if missing:
@@ -76,7 +76,7 @@ def _scan_one(path: str, needed: list[str]) -> "pl.LazyFrame":
     return lf.select(needed)
 
 
-def _read_ndjson_leniently(path: str, needed: list[str]) -> "pl.LazyFrame":
+def _read_ndjson_leniently(path: str, needed: list[str], notes: list[str]) -> "pl.LazyFrame":
     """Fallback for JSONL with malformed lines: parse line by line and skip what does not parse."""
     import polars as pl
 
@@ -108,11 +108,8 @@ def _read_ndjson_leniently(path: str, needed: list[str]) -> "pl.LazyFrame":
                 for r in rows] for c in needed}
     lf = pl.DataFrame(data, schema={c: pl.Utf8 for c in needed}).lazy()
     if bad:
-        _LENIENT_NOTES.append(f"{path}: skipped {bad} malformed line(s)")
+        notes.append(f"{path}: skipped {bad} malformed line(s)")
     return lf
-
-
-_LENIENT_NOTES: list[str] = []
 
 
 def _short(exc: Exception) -> str:
@@ -135,8 +132,8 @@ def open_log(paths: list[str], spec: Spec) -> Log:
     if not needed:
         raise SpecError("no columns named: give --proxy/--truth, --self/--independent, --pred/--label, "
                         "or set them in [tool.specgap.monitor]")
-    _LENIENT_NOTES.clear()
-    frames = [_scan_one(f, needed) for f in files]
+    notes: list[str] = []
+    frames = [_scan_one(f, needed, notes) for f in files]
     lf = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     raw = lf
     schema = lf.collect_schema()
@@ -147,7 +144,7 @@ def open_log(paths: list[str], spec: Spec) -> Log:
     ).with_row_index(ROW, offset=1)
     lf = lf.with_columns(_step_expr(lf, spec.step))
     label = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more)"
-    return Log(frame=lf, raw=raw, label=label, files=files, notes=list(_LENIENT_NOTES))
+    return Log(frame=lf, raw=raw, label=label, files=files, notes=notes)
 
 
 def _as_float(c: str, dtype: "pl.DataType") -> "pl.Expr":

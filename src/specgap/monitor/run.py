@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
 from specgap.monitor.checks import MONITOR_RULES
@@ -64,29 +65,37 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
 
     from specgap.monitor import classifier, divergence, length, selfeval, textgame
 
-    out = Outcome()
+    calls: list[tuple[str, Callable[[], Outcome]]] = []
     for proxy in spec.proxy:
         for truth in spec.truth:
             if spec.step:
-                out.extend(divergence.divergence(df, proxy, truth, group))
-                out.extend(divergence.decoupling(df, proxy, truth, group))
+                calls.append(("SG801", partial(divergence.divergence, df, proxy, truth, group)))
+                calls.append(("SG803", partial(divergence.decoupling, df, proxy, truth, group)))
             if spec.session:
-                out.extend(divergence.in_session(df, proxy, truth, spec.session, group))
+                calls.append(("SG809", partial(divergence.in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
-                out.extend(length.pointwise(df, proxy, truth, spec.length, spec.text, group,
-                                            spec.group if group is None else None, spec.step is not None))
+                calls.append(("SG804", partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
+                                               spec.group if group is None else None, spec.step is not None)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
             for truth in spec.truth or [None]:
-                out.extend(length.pairwise(df, proxy, truth, la, lb, group))
+                calls.append(("SG804", partial(length.pairwise, df, proxy, truth, la, lb, group)))
         if spec.text:
-            out.extend(textgame.degenerate_text(df, proxy, spec.text, group, spec.truth[0] if spec.truth else None))
+            calls.append(("SG808", partial(textgame.degenerate_text, df, proxy, spec.text, group,
+                                           spec.truth[0] if spec.truth else None)))
     if spec.self_rating and spec.independent:
-        out.extend(selfeval.self_inflation(df, spec.self_rating, spec.independent, spec.text, group))
+        calls.append(("SG805", partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
+                                       group)))
     if spec.pred and spec.label:
-        out.extend(classifier.flagging(df, spec.pred, spec.label, group, spec.step is not None))
+        calls.append(("SG806", partial(classifier.flagging, df, spec.pred, spec.label, group, spec.step is not None)))
+    out = Outcome()
+    for rule_id, call in calls:
+        try:
+            out.extend(call())
+        except Exception as exc:  # one check's failure on odd data must not lose the others' results
+            out.notes.append(Note(rule_id, group, f"internal error, check skipped: {type(exc).__name__}: {exc}"))
     return out
 
 
