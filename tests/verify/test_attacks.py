@@ -591,3 +591,4 @@ def test_git_hooks_and_fsmonitor_do_not_run(scenario, tmp_path):
     out = scenario.verify(inflation=True, nop_check=True)
     assert out.verdict.status == FAIL
     assert not marker.exists()
+

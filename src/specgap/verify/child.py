@@ -58,6 +58,10 @@ WATCH = {
     "pluggy._callers": ["_multicall"],
     "pluggy._hooks": ["HookCaller.__call__"],
     "_pytest.assertion.rewrite": ["AssertionRewritingHook.exec_module", "rewrite_asserts"],
+    "pytest": ["approx", "raises", "warns", "fail", "skip", "xfail"],
+    "_pytest.python_api": ["approx", "ApproxScalar.__eq__", "ApproxBase.__eq__"],
+    "_pytest.raises": ["raises", "RaisesExc.__exit__"],
+    "math": ["isclose", "isfinite", "isnan"],
 }
 
 
@@ -67,6 +71,7 @@ class Integrity:
     def __init__(self, watch):
         self.reported = set()
         self.snap = {}
+        self.hooks = {"sys.settrace": sys.gettrace(), "sys.setprofile": sys.getprofile()}
         for modname, attrs in watch.items():
             mod = sys.modules.get(modname)
             if mod is None:
@@ -93,6 +98,12 @@ class Integrity:
 
     def changed(self):
         out = []
+        # A trace or profile function can jump over a failing line in any test frame.
+        hooks = {"sys.settrace": sys.gettrace(), "sys.setprofile": sys.getprofile()}
+        for key, now in hooks.items():
+            if now is not self.hooks[key] and key not in self.reported:
+                self.reported.add(key)
+                out.append(key)
         for key, (mod, dotted, state) in self.snap.items():
             if key in self.reported:
                 continue
