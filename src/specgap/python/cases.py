@@ -10,6 +10,7 @@ and tuple-vs-arguments differences do not hide a match. `specificity` says how m
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -90,15 +91,23 @@ def specificity(v: object) -> int:
             return specificity(int(s))
         except ValueError:
             pass
-        # one or two characters are flags and codes ("A", "<", "rb"); identifier-like words are
-        # keyword/enum tables in ordinary code; anything else is data
-        return 0 if len(s) <= 2 else 1 if len(s) == 3 or s.isidentifier() else 2
+        # one or two characters are flags and codes ("A", "<", "rb"); words ("wrap", "grid-wrap",
+        # "UTF-8") are the keys of keyword and mode tables in ordinary code; anything else is data
+        return 0 if len(s) <= 2 else 1 if len(s) == 3 or is_word(s) else 2
     if isinstance(v, tuple):
         specs = [specificity(e) for e in v]
         # several values together are specific, unless all are as common as 0, 1 and ""
         total = sum(specs) + (1 if len(v) > 1 and any(specs) else 0)
         return min(total, 3)
     return 1
+
+
+_WORD = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
+def is_word(v: object) -> bool:
+    """A word-like string: the keys of dispatch, keyword and mode tables, not of test cases."""
+    return isinstance(v, str) and _WORD.fullmatch(v.strip()) is not None
 
 
 def arg_key(values: Iterable[object]) -> tuple[str, ...]:

@@ -296,11 +296,6 @@ def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
     return table if isinstance(table, ast.Dict) and table.keys else None
 
 
-def _keyword(v: object) -> bool:
-    """An identifier-like word: the keys of dispatch and enum tables, not of test cases."""
-    return isinstance(v, str) and v.strip().isidentifier()
-
-
 def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     """Literal values a branch returns, prints or collects, and whether it also outputs something computed."""
     consts: list[object] = []
@@ -489,7 +484,7 @@ class SpecialCasedInputs(Rule):
                 continue  # `if n == 0: return 0` is a base case even when a test checks it
             out_spec = max(cases.specificity(o) for o in br.outs)
             outs_text = {cases.text(o) for o in br.outs}
-            keyword = any(_keyword(k) for k in br.keys)
+            keyword = any(cases.is_word(k) for k in br.keys)
             table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
             expected = idx.expected_for(br.keys)
             shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
@@ -543,7 +538,7 @@ class SpecialCasedInputs(Rule):
             hits = [
                 (k, v) for k, v in pairs
                 if cases.specificity(k) >= 1 and cases.specificity(k) + cases.specificity(v) >= 3
-                and not _keyword(k) and cases.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
+                and not cases.is_word(k) and cases.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])
             ]
             # a table of known values that the tests sample (primes, OEIS terms) is larger than
             # the tests; a table of answers holds little else
