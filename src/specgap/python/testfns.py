@@ -185,10 +185,10 @@ def real_checks(fn: ast.AST, helpers: frozenset[str] = frozenset()) -> list[ast.
     return [c for c in checks(fn, helpers) if check_tautology(c) is None]
 
 
-def trivial_body(fn: FuncDef) -> bool:
-    """Body is only `pass`, `...`, a docstring and/or a bare `return`."""
+def trivial_body(fn: FuncDef | ast.ExceptHandler) -> bool:
+    """Body is only `pass`, `...`, a docstring, `continue` and/or a bare `return`."""
     for st in fn.body:
-        if isinstance(st, ast.Pass) or (isinstance(st, ast.Return) and st.value is None):
+        if isinstance(st, (ast.Pass, ast.Continue)) or (isinstance(st, ast.Return) and st.value is None):
             continue
         if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):
             continue

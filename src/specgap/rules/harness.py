@@ -326,8 +326,8 @@ class CollectionNarrowed(Rule):
     adding skip/xfail markers; `pytest_ignore_collect` returning True; `collect_ignore` /
     `collect_ignore_glob` listing test files; unittest `load_tests` that drops the module's tests.
     Unconditional: high. Behind a command-line option, environment variable or plugin state (the
-    documented `--runslow` recipe, `--lf`, `--sw`), a version check, or in a plugin package (product
-    code that also registers options/config): low. Reordering and adding other markers are fine.
+    documented `--runslow` recipe, `--lf`, `--sw`), a version check, or in a plugin module (not a
+    conftest.py, and registering options/config too): low. Reordering and adding other markers are fine.
 
     Why is this bad: tests that are never collected cannot fail; the run is green with fewer tests.
 
@@ -350,10 +350,10 @@ class CollectionNarrowed(Rule):
         if tree is None:
             return
         hooks = list(ph.hook_impls(tree))
-        # a plugin package (product code that registers options or config, or many hooks) runs only
+        # a plugin module (not a conftest, registering options or config, or many hooks) runs only
         # where it is installed and enabled, unlike a conftest.py that every run of the repo loads;
         # SG208 reports new plugin registrations
-        self._plugin = cf.role is FileRole.PRODUCT and (
+        self._plugin = posixpath.basename(cf.path) != "conftest.py" and (
             len(hooks) >= 3 or any(h.name in ("pytest_addoption", "pytest_configure") for h in hooks))
         for fn in hooks:
             if fn.name == "pytest_collection_modifyitems":

@@ -705,7 +705,8 @@ class AssertionSwallowed(Rule):
     What it does: finds `try` blocks around assertions whose handler catches `AssertionError`,
     `Exception`, `BaseException` or everything, and then passes, continues, returns or logs
     without failing the test; also `contextlib.suppress(AssertionError)` around assertions.
-    Outside test code only handlers that name `AssertionError` count. Inside a retry loop it is
+    Outside test code only handlers that name `AssertionError` and do nothing count (asserts used
+    as validation with a fallback are a product-code idiom). Inside a retry loop it is
     reported low (the loop usually fails later); a `try` whose body raises or calls `fail()` on
     purpose (expecting the check to fail) is not reported.
 
@@ -744,7 +745,8 @@ class AssertionSwallowed(Rule):
                 loop = False
             if isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body):
                 for h in child.handlers:
-                    catches = _catches_failure(h) if self._any_broad else _names_assertion_error(h)
+                    catches = _catches_failure(h) if self._any_broad else (
+                        _names_assertion_error(h) and tf.trivial_body(h))
                     if catches and not _reraises(h.body, h.name) and cf.touches(child.lineno, h.lineno):
                         yield self.finding(
                             cf, child.lineno,
@@ -759,7 +761,7 @@ class AssertionSwallowed(Rule):
                 for item in child.items:
                     e = item.context_expr
                     if (isinstance(e, ast.Call) and tf.call_name(e) == "suppress"
-                            and any(_is_broad(a) for a in e.args)
+                            and any(_is_broad(a) if self._any_broad else tf.dotted(a) == "AssertionError" for a in e.args)
                             and cf.touches(child.lineno)):
                         yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
                                            end_line=child.lineno)
