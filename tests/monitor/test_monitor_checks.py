@@ -145,6 +145,9 @@ def test_degenerate_text_under_rouge(invoke):
         f["stats"]["degenerate_rest"] / f["stats"]["rest"]
     _, rep0, _ = invoke(synth.summary_run(82, 0.0), "--proxy", "rouge1", "--text", "output", suffix=".jsonl")
     assert not fired(rep0, "SG808")
+    # with the truth given, high is judged relative to it; the stuffed outputs still stand out
+    _, rept, _ = invoke(df, "--proxy", "rouge1", "--truth", "faithfulness", "--text", "output", suffix=".jsonl")
+    assert fired(rept, "SG808")
 
 
 def test_in_session_feedback_loop(invoke):

@@ -61,8 +61,8 @@ def _robust_z(v: np.ndarray) -> np.ndarray:
 
 def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None,
                     truth: str | None = None) -> Outcome:
-    """With a truth, "high scores" means high beyond the truth (the residual of the proxy on it), so
-    that long outputs which are genuinely better do not count against the metric."""
+    """With a truth, "high scores" means high relative to the truth (proxy percentile minus truth
+    percentile), so that long outputs which are genuinely better do not count against the metric."""
     import polars as pl
 
     out = Outcome()
@@ -96,9 +96,10 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
     score = d.get_column(proxy).to_numpy().astype(float)
     rank_by = score
     if truth:
+        # percentile gap as in the audit queue: a regression on the truth would absorb the gaming
+        # itself when gamed outputs are common (high proxy, low truth bends the fitted line)
         t = d.get_column(truth).to_numpy().astype(float)
-        X = np.column_stack([np.ones(n), t])
-        rank_by = score - X @ np.linalg.lstsq(X, score, rcond=None)[0]
+        rank_by = (st.rankdata(score) - st.rankdata(t)) / n
     top = rank_by >= np.quantile(rank_by, 0.75)
     a, b = int((flags & top).sum()), int((~flags & top).sum())
     c, e = int((flags & ~top).sum()), int((~flags & ~top).sum())
