@@ -252,16 +252,37 @@ def _effective_checks(fn: tf.FuncDef, helpers: frozenset[str]) -> list[ast.AST]:
 
 
 def _pairs(cf: ChangedFile) -> Iterator[tuple[tf.TestFn, tf.TestFn]]:
-    """Tests present both before and after the change, as (before, after)."""
+    """Tests present both before and after the change, as (before, after).
+
+    In a hunk-only diff of a test file, hunks that show a test's body but not its `def` line parse
+    as loose statements; they are compared as one pseudo-test, "the hunks' test code".
+    """
     if cf.before is None or cf.after is None:
         return
     before = _tests(cf, cf.before)
-    if not before:
-        return
     for t in tf.test_functions(cf.after.tree):
         old = before.get(t.qualname)
         if old is not None and cf.touches(t.node.lineno, t.node.end_lineno):
             yield old, t
+    if (cf.before.partial or cf.after.partial) and cf.role is FileRole.TEST:
+        old_loose, new_loose = _loose(cf.before.tree), _loose(cf.after.tree)
+        if old_loose is not None and new_loose is not None and cf.touches(new_loose.lineno, new_loose.end_lineno):
+            yield tf.TestFn("<test code in the hunks>", old_loose, None), tf.TestFn("<test code in the hunks>", new_loose, None)
+
+
+def _loose(tree: ast.Module | None) -> ast.FunctionDef | None:
+    """Module-level statements other than imports and definitions, wrapped as one function."""
+    if tree is None:
+        return None
+    body = [st for st in tree.body if not isinstance(st, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                                          ast.AsyncFunctionDef, ast.ClassDef))]
+    if not body:
+        return None
+    fn = ast.FunctionDef(name="<hunks>", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+                         body=body, decorator_list=[], returns=None, type_comment=None)
+    fn.lineno, fn.col_offset = body[0].lineno, 0
+    fn.end_lineno = max(getattr(st, "end_lineno", st.lineno) or st.lineno for st in body)
+    return fn
 
 
 def _commented_checks(cf: ChangedFile, fn: tf.FuncDef) -> list[int]:
