@@ -184,7 +184,13 @@ def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, tr
 
 
 def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
-    """SG803: the correlation between proxy and truth falls over the run (Fisher-z trend across windows)."""
+    """SG803: the correlation between proxy and truth falls over the run (Fisher-z trend across windows).
+
+    A window where the truth barely varies (a plateau late in training) has a low correlation even
+    when the proxy tracks the truth as well as ever, so each window's correlation is corrected for
+    the restricted range of the truth (Thorndike's case II) before the trend test; the variance of
+    each Fisher z is taken by the delta method and inflated for serially correlated rows (Bartlett).
+    """
     import polars as pl
 
     out = Outcome()
@@ -195,37 +201,55 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
         out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
                                               f"3 windows of {MIN_WINDOW_ROWS} rows"))
         return out
-    w = (d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
-         .group_by("w").agg(pl.corr(proxy, truth).alias("r"), pl.len().alias("n"),
-                            pl.col(STEP).min().alias("s0"), pl.col(STEP).max().alias("s1"),
-                            pl.col(ROW).min().alias("row"))
-         .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan()))
+    d = d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
+    w = (d.group_by("w").agg(pl.corr(proxy, truth).alias("r"), pl.len().alias("n"), pl.col(truth).std().alias("sd"),
+                             pl.col(STEP).min().alias("s0"), pl.col(STEP).max().alias("s1"),
+                             pl.col(ROW).min().alias("row"))
+         .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan() & (pl.col("sd") > 0)))
     if w.height < 3:
         out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
         return out
-    r = np.clip(w.get_column("r").to_numpy(), -0.999999, 0.999999)
+    r = np.clip(w.get_column("r").to_numpy(), -0.999, 0.999)
     nn = w.get_column("n").to_numpy().astype(float)
-    z = np.arctanh(r)
-    wt = nn - 3
+    kk = float(d.get_column(truth).std()) / w.get_column("sd").to_numpy()   # range restriction ratio S/s
+    denom = np.sqrt(1 - r * r + r * r * kk * kk)
+    rc = np.clip(r * kk / denom, -0.999, 0.999)
+    var_r = (1 - r * r) ** 2 / (nn - 1) * _bartlett(d, proxy, truth)
+    var_z = var_r * (kk / denom**3) ** 2 / (1 - rc * rc) ** 2
+    z = np.arctanh(rc)
+    wt = 1 / var_z
     idx = np.arange(len(z), dtype=float)
     xm = (wt * idx).sum() / wt.sum()
     sxx = float((wt * (idx - xm) ** 2).sum())
     slope = float((wt * (idx - xm) * z).sum() / sxx)
     se = 1 / math.sqrt(sxx)
     p_value = float(st.norm.cdf(slope / se))
-    drop = float(r[0] - r[-1])
+    drop = float(rc[0] - rc[-1])
     s0 = w.get_column("s0").to_list()
     s1 = w.get_column("s1").to_list()
     out.hypotheses.append(Hypothesis(
         "SG803", group, p_value, stats.r_severity(drop) if drop > 0 else "low",
         f"the correlation between {proxy} and {truth} collapses over the run",
         f"r({proxy}, {truth}) {r[0]:.2f} in steps {_num(s0[0])}-{_num(s1[0])} -> {r[-1]:.2f} in steps "
-        f"{_num(s0[-1])}-{_num(s1[-1])} (Fisher-z slope {slope:.3f}/window, {stats.fmt_p(p_value)})",
-        {"effect": drop, "effect_unit": "first minus last window correlation", "proxy": proxy, "truth": truth,
-         "r_windows": r.tolist(), "n_windows": nn.astype(int).tolist(), "z_slope": slope,
-         "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se], "n": int(nn.sum())},
+        f"{_num(s0[-1])}-{_num(s1[-1])} ({rc[0]:.2f} -> {rc[-1]:.2f} corrected for the range of {truth}; "
+        f"Fisher-z slope {slope:.3f}/window, {stats.fmt_p(p_value)})",
+        {"effect": drop, "effect_unit": "first minus last window correlation, range-corrected", "proxy": proxy,
+         "truth": truth, "r_windows": r.tolist(), "r_corrected_windows": rc.tolist(),
+         "n_windows": nn.astype(int).tolist(), "z_slope": slope, "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se],
+         "n": int(nn.sum())},
         line=int(w.get_column("row").to_list()[0])))
     return out
+
+
+def _bartlett(d: "pl.DataFrame", proxy: str, truth: str) -> float:
+    """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1))."""
+    import polars as pl
+
+    dev = d.select([(pl.col(c) - pl.col(c).mean().over("w")).alias(c) for c in (proxy, truth)])
+    a, b = (dev.get_column(c).to_numpy() for c in (proxy, truth))
+    r1 = [float(np.corrcoef(v[:-1], v[1:])[0, 1]) if v.std() > 0 else 0.0 for v in (a, b)]
+    rho = r1[0] * r1[1]
+    return (1 + rho) / (1 - rho) if math.isfinite(rho) and 0 < rho < 0.95 else 1.0
 
 
 def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: str | None,
