@@ -169,3 +169,21 @@ def test_explicit_text_file_is_a_transcript_only_if_it_holds_one(tmp_path: Path)
     reqs = write(tmp_path, "requirements.txt", "requests==2.32.0\n")
     cs = load_files([reqs])
     assert [f.path for f in cs.files] == ["requirements.txt"] and cs.errors == []
+
+
+def test_the_cycle_collector_is_paused_only_while_loading(tmp_path: Path) -> None:
+    import gc
+
+    write(tmp_path, "a.py", "x = 1\n")
+    assert gc.isenabled()
+    load_files([tmp_path])
+    assert gc.isenabled()
+    with pytest.raises(InputFailure):
+        load_files([tmp_path / "missing"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_files([tmp_path])
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()

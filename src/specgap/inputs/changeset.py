@@ -7,12 +7,38 @@ classification and "which lines did the change write" are decided once, the same
 from __future__ import annotations
 
 import difflib
+import functools
+import gc
 from dataclasses import dataclass
+from typing import Callable, ParamSpec, TypeVar
 
 from specgap.inputs.fragments import parse_fragments
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.model import ChangedFile, ChangeSet, FileRole, InputError, SourceFile, Status
 from specgap.python.parse import MAX_BYTES, parse
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def gc_paused(fn: Callable[P, T]) -> Callable[P, T]:
+    """Run `fn` with the cycle collector paused.
+
+    An input parses up to thousands of files and keeps their trees; the collector would walk all
+    of those nodes again at every full pass (4-5x the parsing time on a big tree). ASTs hold no
+    reference cycles, so reference counting frees them anyway.
+    """
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run
 
 
 @dataclass
@@ -168,6 +194,7 @@ def context_file(path: str, data: bytes | str, errors: list[InputError], *, role
     return cf
 
 
+@gc_paused
 def build(raws: list[RawFile], *, roles: RoleConfig | None = None, source_desc: str = "",
           errors: list[InputError] | None = None) -> ChangeSet:
     errs = list(errors or [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from specgap.inputs.changeset import context_file
+from specgap.inputs.changeset import context_file, gc_paused
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.walk import under_real_dirs, walk
 from specgap.model import ChangedFile, FileRole, InputError
@@ -14,6 +14,7 @@ MAX_FILES = 2000
 MAX_BYTES_TOTAL = 20 * 1024 * 1024
 
 
+@gc_paused
 def repo_tests(root: Path, candidates: Iterable[str], exclude: set[str], roles: RoleConfig | None,
                errors: list[InputError]) -> list[ChangedFile]:
     """Parsed test files among `candidates` (repo-relative posix paths), skipping `exclude`."""

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
-from specgap.inputs.changeset import RawFile, changed_file, decode, printable
+from specgap.inputs.changeset import RawFile, changed_file, decode, gc_paused, printable
 from specgap.inputs.context import repo_tests, walked
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.git import worktree_paths
@@ -305,6 +305,7 @@ def _pair_moves(items: list[RawFile | ChangedFile]) -> list[RawFile | ChangedFil
             for r in items if not (isinstance(r, RawFile) and r.path in moved)]
 
 
+@gc_paused
 def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConfig | None = None) -> ChangeSet:
     """The files a unified diff changes; see the module docstring for `repo`."""
     if isinstance(text, bytes):

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, changed_file, printable
+from specgap.inputs.changeset import RawFile, changed_file, gc_paused, printable
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.transcripts import Extracted, extract
@@ -104,6 +104,7 @@ class _Collector:
         self.add(RawFile(label, None, data))
 
 
+@gc_paused
 def load_files(paths: list, roles: RoleConfig | None = None) -> ChangeSet:
     """The given files and directories, as written by the agent (status ADDED, all lines added).
 

@@ -14,7 +14,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, build, printable
+from specgap.inputs.changeset import RawFile, build, gc_paused, printable
 from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
@@ -195,6 +195,7 @@ def _compare_worktree(root: Path, paths: list[str], base_tree: dict[str, str], a
     return after, gone, huge
 
 
+@gc_paused
 def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None = None) -> ChangeSet:
     """The change from `base` (default HEAD; nothing in a repo without commits) to the working tree,
     committed or not, staged or not, including untracked files that are not ignored."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.changeset import RawFile, build, gc_paused
 from specgap.inputs.context import repo_tests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.files import wanted
@@ -33,6 +33,7 @@ def _read_tree(root: Path, unread: set[str], errors: list[InputError]) -> dict[s
     return out
 
 
+@gc_paused
 def load_trees(before_dir: str | Path, after_dir: str | Path, roles: RoleConfig | None = None) -> ChangeSet:
     """The change from `before_dir` to `after_dir` (paths relative to each tree)."""
     before_root, after_root = Path(before_dir), Path(after_dir)
