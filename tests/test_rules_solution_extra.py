@@ -87,3 +87,16 @@ def test_base_case_matching_a_test_stays_quiet() -> None:
     solution = "def fact(n):\n    if n == 0:\n        return 1\n    if n == 1:\n        return 1\n    return n * fact(n - 1)\n"
     tests = "assert fact(0) == 1\nassert fact(1) == 1\nassert fact(5) == 120\n"
     assert run_rules(_with_context(solution, tests), [get_rule("SG402")]) == []
+
+
+@pytest.mark.parametrize("rule, before, after", [
+    ("SG405", "def verify(answer, expected):\n    return answer == expected\n",
+     "def verify(answer, expected):\n    return True\n"),
+    ("SG401", "class R:\n    def __eq__(self, other):\n        return self.v == other.v\n",
+     "class R:\n    def __eq__(self, other):\n        return True\n"),
+])
+def test_edit_inside_an_existing_definition_is_reported(rule: str, before: str, after: str) -> None:
+    """Only the body changed: the finding's span covers the edited line, so the scope keeps it."""
+    cs = build([RawFile("src/pkg/grading.py", before, after)])
+    found = run_rules(cs, [get_rule(rule)])
+    assert [f.rule_id for f in found] == [rule]

@@ -1034,13 +1034,13 @@ class VerifierOverride(Rule):
         what = "accepts everything" if fake == "accept" else "does nothing"
         if owner is not None:
             yield self.finding(cf, fn, f"method `{fn.name}` {what}, whatever it is given (a permissive default?)",
-                               severity=Severity.LOW, confidence=Confidence.LOW, end_line=fn.lineno)
+                               severity=Severity.LOW, confidence=Confidence.LOW)
             return
         absorbs = fn.args.vararg is not None or fn.args.kwarg is not None
         sev = Severity.HIGH if fn.name in imported or (absorbs and fake == "accept") else Severity.MEDIUM
         why = " and replaces the imported one" if fn.name in imported else ""
         yield self.finding(cf, fn, f"`{fn.name}` {what} without reading its arguments{why}",
-                           severity=sev, end_line=fn.lineno)
+                           severity=sev)
 
     def _check_rebind(self, cf: ChangedFile, node: ast.AST, target: ast.AST, val: ast.AST,
                       imported: set[str], module_fns: dict[str, ast.AST]) -> Iterator[Finding]:
