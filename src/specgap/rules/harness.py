@@ -813,7 +813,11 @@ class RunnerConfigNarrowed(Rule):
             if tp_old is not None:
                 lost = [p for p in tp_old.tokens if p not in tp_new.tokens]
                 if lost:
+                    # dropping a source package (doctests) is routine; dropping a test directory is not
+                    tests_lost = any(pc.looks_like_tests(p) for p in lost)
                     yield self.finding(cf, tp_new.line, f"testpaths no longer includes {', '.join(lost)}",
+                                       severity=None if tests_lost else Severity.LOW,
+                                       confidence=None if tests_lost else Confidence.MEDIUM,
                                        before=" ".join(tp_old.tokens), after=" ".join(tp_new.tokens))
             elif not all(pc.looks_like_tests(p) or p == "src" for p in tp_new.tokens):
                 yield self.finding(cf, tp_new.line, f"testpaths set to {' '.join(tp_new.tokens)}, which may leave tests out",

@@ -64,26 +64,36 @@ def _after_line(cf: ChangedFile, before_line: int) -> int:
     return new_line_for(cf.before.text, cf.after.text, before_line)
 
 
-def _names_used(node: ast.AST) -> set[str]:
-    out = set()
+def _identifiers(node: ast.AST | None, *, api_only: bool = False) -> set[str]:
+    """Names, attributes, keywords, parameters, defined names and identifier-like strings under `node`.
+
+    `api_only` leaves out plain names other than module-level globals: local variables (`result`,
+    `i`) come and go in any rewrite and say nothing about a removed feature.
+    """
+    out: set[str] = set()
+    if node is None:
+        return out
+    if api_only and isinstance(node, ast.Module):
+        for st in node.body:
+            for t in st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []:
+                if isinstance(t, ast.Name):
+                    out.add(t.id)
     for n in ast.walk(node):
         if isinstance(n, ast.Name):
-            out.add(n.id)
+            if not api_only:
+                out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
         elif isinstance(n, ast.Attribute):
             out.add(n.attr)
-    return out
-
-
-def _defined_names(tree: ast.Module | None) -> set[str]:
-    """Top-level functions and classes, and methods of top-level classes."""
-    out: set[str] = set()
-    if tree is None:
-        return out
-    for st in tree.body:
-        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(st.name)
-            if isinstance(st, ast.ClassDef):
-                out.update(s.name for s in st.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        elif isinstance(n, ast.keyword) and n.arg:
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.alias):
+            out.add((n.asname or n.name).split(".")[-1])
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
+            out.add(n.value)
     return out
 
 
@@ -104,7 +114,7 @@ class _ChangeIndex:
     def __init__(self, changeset: ChangeSet) -> None:
         self.test_names: set[str] = set()     # test function names present after the change, anywhere
         self.bodies: set[str] = set()         # bodies of every function present after the change
-        self.removed_product: set[str] = set()  # product defs the change removed
+        self.removed_product: set[str] = set()  # identifiers the change removed from product code
         self.deleted_modules: set[str] = set()
         for cf in changeset.files:
             after = _tree(cf.after)
@@ -115,10 +125,9 @@ class _ChangeIndex:
                         if node.name.startswith("test"):
                             self.test_names.add(node.name)
             if cf.role is FileRole.PRODUCT and cf.before is not None and cf.is_python:
-                gone = _defined_names(_tree(cf.before)) - _defined_names(after)
-                if cf.after is not None and cf.after.partial:
-                    gone = {n for n in gone if f"def {n}(" not in cf.after.text and f"class {n}" not in cf.after.text}
-                self.removed_product |= gone
+                # identifiers that vanished from a product file: a removed feature, option or warning
+                # takes its tests with it (for hunk-only files: gone from the hunks)
+                self.removed_product |= _identifiers(_tree(cf.before), api_only=True) - _identifiers(after, api_only=True)
                 if cf.status is Status.DELETED:
                     self.deleted_modules |= _module_names(cf.path)
 
@@ -126,7 +135,7 @@ class _ChangeIndex:
         return fn.name in self.test_names or _body_key(fn) in self.bodies
 
     def feature_removed(self, node: ast.AST) -> bool:
-        return bool(_names_used(node) & self.removed_product)
+        return bool(_identifiers(node) & self.removed_product)
 
     def imports_deleted_module(self, tree: ast.Module | None) -> bool:
         if tree is None or not self.deleted_modules:
