@@ -265,3 +265,26 @@ def test_every_family_rule_is_tampering_with_a_page():
     assert ids == sorted(set(ids)) and len(ids) >= 20
     for r in MINE:
         assert get_rule(r.name) is r and r.kind.value == "tampering"
+
+
+def test_files_inside_a_transcript_are_judged_by_their_inner_path():
+    forging = ("import pytest\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+               "    outcome = yield\n    rep = outcome.get_result()\n    rep.outcome = 'passed'\n")
+    found = scan([RawFile("rollout.md::conftest.py", None, forging),
+                  RawFile("rollout.md::pytest.ini", None, "[pytest]\naddopts = -k 'not slow_case'\n"),
+                  RawFile("rollout.md::.github/workflows/ci.yml", None, "jobs:\n  t:\n    steps:\n      - run: pytest || true\n")])
+    got = {(f.rule_id, f.path.split("::")[1], f.severity) for f in found}
+    assert ("SG201", "conftest.py", Severity.CRITICAL) in got
+    assert ("SG205", "pytest.ini", Severity.HIGH) in got
+    assert ("SG206", ".github/workflows/ci.yml", Severity.HIGH) in got
+
+
+def test_a_removed_option_takes_its_tests_with_it():
+    prod_before = "def connect(url, *, legacy_tls=False):\n    return url\n"
+    prod_after = "def connect(url):\n    return url\n"
+    tests_before = ("from pkg import connect\n\ndef test_legacy_tls():\n    assert connect('u', legacy_tls=True) == 'u'\n\n"
+                    "def test_connect():\n    assert connect('u') == 'u'\n")
+    tests_after = "from pkg import connect\n\ndef test_connect():\n    assert connect('u') == 'u'\n"
+    found = by_rule(scan([RawFile("src/pkg/net.py", prod_before, prod_after),
+                          RawFile("tests/test_net.py", tests_before, tests_after)]), "SG102")
+    assert [f.severity for f in found] == [Severity.LOW]

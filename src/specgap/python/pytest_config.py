@@ -77,7 +77,7 @@ def _split(key: str, value: object) -> tuple[str, ...]:
 
 def pytest_options(path: str, text: str) -> dict[str, Option] | None:
     """Pytest's options in this file, or None if the file does not configure pytest (or is broken)."""
-    base = posixpath.basename(path)
+    base = posixpath.basename(path.rsplit("::", 1)[-1])  # also inside a container: "x.md::pytest.ini"
     if base in _INI_SECTIONS:
         section = _INI_SECTIONS[base]
         cp = read_ini(text)

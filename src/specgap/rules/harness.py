@@ -73,6 +73,11 @@ def _attr_writes(fn: tf.FuncDef) -> Iterator[tuple[ast.AST, str, ast.expr | None
                 yield call, sa[1], sa[2]
 
 
+def _name(path: str) -> str:
+    """File name of a path, also inside a container ("rollout.md::tests/conftest.py" -> "conftest.py")."""
+    return posixpath.basename(path.rsplit("::", 1)[-1])
+
+
 def _python_trees(cf: ChangedFile) -> ast.Module | None:
     return cf.after.tree if cf.after is not None and cf.is_python else None
 
@@ -353,7 +358,7 @@ class CollectionNarrowed(Rule):
         # a plugin module (not a conftest, registering options or config, or many hooks) runs only
         # where it is installed and enabled, unlike a conftest.py that every run of the repo loads;
         # SG208 reports new plugin registrations
-        self._plugin = posixpath.basename(cf.path) != "conftest.py" and (
+        self._plugin = _name(cf.path) != "conftest.py" and (
             len(hooks) >= 3 or any(h.name in ("pytest_addoption", "pytest_configure") for h in hooks))
         for fn in hooks:
             if fn.name == "pytest_collection_modifyitems":
@@ -426,7 +431,7 @@ class CollectionNarrowed(Rule):
                                    confidence=Confidence.MEDIUM if sev is not Severity.HIGH else None)
 
     def _collect_ignore(self, cf: ChangedFile, tree: ast.Module) -> Iterator[Finding]:
-        if posixpath.basename(cf.path) != "conftest.py":
+        if _name(cf.path) != "conftest.py":
             return
 
         def visit(stmts: list[ast.stmt], conditional: bool) -> Iterator[Finding]:
@@ -732,7 +737,8 @@ def _commands(path: str, sf: SourceFile | None) -> _Commands | None:
     """The commands a CI file, tox.ini, Makefile, noxfile or CI script runs, with their lines."""
     if sf is None:
         return None
-    base = posixpath.basename(path)
+    base = _name(path)
+    path = path.rsplit("::", 1)[-1]
     if base.endswith((".yml", ".yaml")):
         return _yaml_commands(sf.text)
     if base == "tox.ini":
@@ -996,7 +1002,7 @@ class StartupInjection(Rule):
             if cf.status is Status.DELETED:
                 continue
             path = cf.path.rsplit("::", 1)[-1]
-            base = posixpath.basename(path)
+            base = _name(path)
             if base.endswith((".pyc", ".pyo")) or "__pycache__/" in f"/{path}":
                 yield self.finding(cf, 1, "compiled bytecode is part of the change; Python may run it instead of the source",
                                    evidence=cf.path)
@@ -1044,7 +1050,7 @@ class ProtectedPathEdited(Rule):
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         for cf in changeset.files:
-            if cf.role is not FileRole.PROTECTED or posixpath.basename(cf.path) in _SPECGAP_CONFIG:
+            if cf.role is not FileRole.PROTECTED or _name(cf.path) in _SPECGAP_CONFIG:
                 continue
             verb = {Status.ADDED: "created", Status.DELETED: "deleted", Status.RENAMED: "renamed"}.get(cf.status, "edited")
             yield self.finding(cf, _first_written_line(cf), f"protected path {verb}", evidence=cf.path)
@@ -1091,7 +1097,7 @@ class SpecgapConfigEdited(Rule):
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         for cf in changeset.files:
-            base = posixpath.basename(cf.path)
+            base = _name(cf.path)
             if base in _SPECGAP_CONFIG:
                 verb = {Status.ADDED: "created", Status.DELETED: "deleted"}.get(cf.status, "edited")
                 yield self.finding(cf, _first_written_line(cf), f"specgap configuration file {verb}", evidence=cf.path)
@@ -1138,7 +1144,7 @@ class ConftestHookAdded(Rule):
     roles = (FileRole.HARNESS, FileRole.TEST, FileRole.PROTECTED)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        if posixpath.basename(cf.path.rsplit("::", 1)[-1]) != "conftest.py" or cf.after is None or cf.after.tree is None:
+        if _name(cf.path) != "conftest.py" or cf.after is None or cf.after.tree is None:
             return
         for fn in ph.hook_impls(cf.after.tree):
             if fn.name not in _CONFIG_HOOKS and cf.is_added_line(fn.lineno):
