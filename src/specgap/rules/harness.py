@@ -182,8 +182,8 @@ class ReportForged(Rule):
 
 _CALL_HOOKS = frozenset({"pytest_pyfunc_call", "pytest_runtest_call", "pytest_runtest_protocol", "pytest_runtestloop"})
 # Accessing any of these means the hook runs the test (or hands it on).
-_RUNS_TEST = frozenset({"obj", "_obj", "runtest", "function", "runtestprotocol", "call_and_report", "ihook",
-                        "call_runtest_hook", "perform_collect", "items"})
+_RUNS_TEST = frozenset({"obj", "_obj", "runtest", "function", "runtestprotocol", "call_and_report",
+                        "call_runtest_hook", "perform_collect", "items", "pytest_runtest_protocol"})
 
 
 def _swallows(handlers: list[ast.ExceptHandler]) -> bool:
