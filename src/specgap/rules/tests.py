@@ -408,10 +408,11 @@ class TautologicalAssertion(Rule):
         tree = _tree(cf.after)
         if tree is None:
             return
-        helpers = tf.helper_names(tree)
-        before = _tests(cf, cf.before)
-        hb = tf.helper_names(_tree(cf.before))
-        for t in tf.test_functions(tree):
+        tests = tf.test_functions(tree)
+        helpers = tf.helper_names(tree) if tests else frozenset()
+        before = _tests(cf, cf.before) if tests else {}
+        hb = tf.helper_names(_tree(cf.before)) if before else frozenset()
+        for t in tests:
             found = [(c, why) for c in tf.checks(t.node, helpers) if (why := tf.check_tautology(c)) and cf.touches(c.lineno)]
             old = before.get(t.qualname)
             dead = tf.unreachable_checks(t.node)
