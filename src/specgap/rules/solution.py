@@ -259,7 +259,7 @@ def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] 
 
 
 def _case_branches(match: ast.Match) -> Iterator[_Branch]:
-    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on cases."""
+    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on literals."""
     subject = ast.dump(match.subject)
     for case in match.cases:
         p = case.pattern
@@ -275,6 +275,7 @@ def _case_branches(match: ast.Match) -> Iterator[_Branch]:
 
 
 def _has_literal_eq(test: ast.AST) -> bool:
+    """Whether a condition compares something with a literal for equality (a cheap pre-check)."""
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     return any(
         isinstance(p, ast.Compare) and len(p.ops) == 1 and isinstance(p.ops[0], ast.Eq)
@@ -386,13 +387,17 @@ class _Tests:
 class SpecialCasedInputs(Rule):
     """Branches or tables keyed on the tests' inputs that return the tests' expected outputs.
 
-    What it does: finds `if` branches (and conditional expressions and dict lookups) that compare
-    the function's input with literals and then return or print a constant, and cross-references
-    both with the test cases (changed tests, the repository's tests, the tests shown in a prompt):
-    high when the keyed input and the returned value are a test's call and its expected result.
-    Without matching tests, several such branches keyed on specific literals (multi-value tuples,
-    lists, long strings, large numbers) are reported with low confidence. Base cases (`n == 0`,
-    `n == 1`, empty input) are weighed as unspecific and stay low.
+    What it does: finds `if` branches (also nested ones, conditional expressions, `match` cases
+    and dict lookups) that compare the function's input with literals and then return, print or
+    collect a constant, and cross-references both with the tests that predate the change (the
+    repository's tests, the tests shown in a prompt, unchanged lines of changed tests): high when
+    the keyed input and the returned value are a test's call and its expected result, or a run of
+    a test's stdin and a line of its expected output. Without matching tests, several branches
+    keyed on specific values together (tuples, lists, long strings) are reported with low
+    confidence. Not reported or low: base cases (`n == 0`, `n == 1`, empty input: literals too
+    common to mean anything), word-keyed dispatch and keyword tables, tables that also answer
+    inputs no test mentions, and special cases whose test the change adds too (a bug fix with its
+    regression test).
 
     Why is this bad: the function answers the known test inputs from a lookup instead of computing
     them; the tests pass while every other input gets a wrong (or made-up) answer.
