@@ -50,6 +50,14 @@ def _code_strings(scope: ast.AST, ix: Index) -> Iterator[str]:
             yield n.value
 
 
+def _parses_source(scope: ast.AST, ix: Index, names: Names) -> bool:
+    """The function picks source text apart for a comparison: '==' / 'assert' strings, regexes, ast."""
+    if any("==" in s or "assert" in s or _ANSWER.search(s) for s in _code_strings(scope, ix)):
+        return True
+    return any(isinstance(n, ast.Call) and (names.qualname(n.func) or "").startswith(("ast.parse", "re."))
+               for n in ast.walk(scope))
+
+
 def _looks_for_answers(scope: ast.AST, ix: Index) -> bool:
     return any(_ANSWER.search(s) for s in _probes(scope, ix))
 
@@ -133,15 +141,18 @@ class FrameIntrospection(Rule):
             elif q in _SOURCE_CALLS and any(
                     isinstance(n, ast.Attribute) and n.attr in ("f_code", "f_back", "frame", "f_lineno")
                     for a in call.args for n in ast.walk(a)):
-                scopes[_scope(call, ix)].add(1, call, f"{q}() of a frame: reads the caller's source")
+                scope = _scope(call, ix)
+                parses = _parses_source(scope, ix, names)
+                scopes[scope].add(2 if parses else 0, call, f"{q}() of a frame: reads the caller's source"
+                                  + (" and looks for the compared value" if parses else ""))
         for attr in _FRAME_ATTRS:
             for node in ix.attrs.get(attr, ()):
                 scope = _scope(node, ix)
                 ev = scopes[scope]
                 if attr == "code_context":
                     # the IBT trick: parse `assert solve(x) == 14` off the caller's line
-                    parses = any("==" in s or "assert" in s or _ANSWER.search(s) for s in _code_strings(scope, ix))
-                    ev.add(2 if parses else 1, node, "reads the calling line's source (code_context)"
+                    parses = _parses_source(scope, ix, names)
+                    ev.add(2 if parses else 0, node, "reads the calling line's source (code_context)"
                            + (" and looks for the compared value" if parses else ""))
                 elif attr in ("f_locals", "f_globals"):
                     self._locals(ev, node, attr, scope, ix)
@@ -159,7 +170,12 @@ class FrameIntrospection(Rule):
         parent = ix.parent.get(node)
         key = _key_read(node, parent, ix)
         if _is_write(node, parent, ix):
-            ev.add(3, node, f"writes into a frame's {attr}: it can rewrite the caller's expected value")
+            if attr == "f_locals":
+                ev.add(3, node, "writes into a frame's f_locals: it can rewrite the caller's expected value")
+            elif key is not None and _ANSWER_KEY.search(key):
+                ev.add(2, node, f"writes {key!r} into a frame's f_globals")
+            else:  # DSLs inject names into the caller's module (sympy's var())
+                ev.add(0, node, "writes into a frame's f_globals")
             return
         if key is not None:
             if _ANSWER_KEY.search(key):
@@ -169,8 +185,6 @@ class FrameIntrospection(Rule):
             return
         if attr == "f_locals" and _looks_for_answers(scope, ix):
             ev.add(2, node, "searches a frame's f_locals for answer-like names")
-        elif attr == "f_locals" and _walks_stack(scope) and _returns_from(node, ix):
-            ev.add(1, node, "walks up the stack and returns a value found in a frame's f_locals")
         else:
             ev.add(0, node, f".{attr}")
 
@@ -197,31 +211,6 @@ def _is_write(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> bool:
     if isinstance(parent, ast.Attribute) and parent.attr in ("update", "__setitem__", "setdefault"):
         call = ix.parent.get(parent)
         return isinstance(call, ast.Call) and call.func is parent and (parent.attr != "setdefault" or len(call.args) > 1)
-    return False
-
-
-def _returns_from(node: ast.AST, ix: Index) -> bool:
-    """An element of the frame's locals is returned (`return f.f_locals[k]`, or from a loop over them)."""
-    element = isinstance(ix.parent.get(node), (ast.Subscript, ast.Attribute))
-    for p in ix.ancestors(node):
-        if isinstance(p, ast.Return):
-            return element
-        if isinstance(p, ast.For):
-            return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(p))
-        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return False
-    return False
-
-
-def _walks_stack(scope: ast.AST) -> bool:
-    """A loop over frames: `while f: f = f.f_back`, `for fi in inspect.stack()`."""
-    for n in ast.walk(scope):
-        if isinstance(n, (ast.For, ast.While)):
-            for m in ast.walk(n.iter if isinstance(n, ast.For) else n):
-                if isinstance(m, ast.Attribute) and m.attr == "f_back":
-                    return True
-                if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute) and m.func.attr in ("stack", "getouterframes"):
-                    return True
     return False
 
 
@@ -259,13 +248,20 @@ def _path_text(expr: ast.AST, names: Names, ix: Index, depth: int = 0) -> str:
         value = _assigned_value(expr, ix)
         return _path_text(value, names, ix, depth + 1) if value is not None else ""
     parts: list[tuple[int, int, str]] = []  # in source order: `base / '..' / 'tests'` nests the other way
-    for n in ast.walk(expr):
+    stack = [expr]
+    while stack:
+        n = stack.pop()
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
             parts.append((n.lineno, n.col_offset, n.value))
+        elif isinstance(n, ast.JoinedStr):  # its pieces carry no positions of their own: keep them together
+            text = "".join(v.value if isinstance(v, ast.Constant) else "*" for v in n.values)
+            parts.append((n.lineno, n.col_offset, text))
         elif isinstance(n, ast.Name) and depth < 3 and n is not expr:
             value = _assigned_value(n, ix)
             if value is not None:
                 parts.append((n.lineno, n.col_offset, _path_text(value, names, ix, depth + 1)))
+        else:
+            stack.extend(ast.iter_child_nodes(n))
     return "/".join(p.strip("/") for _, _, p in sorted(parts) if p.strip("/")).replace("\\", "/")
 
 
@@ -404,3 +400,175 @@ class OracleRead(Rule):
 
 def posixpath_base(token: str) -> str:
     return token.rsplit("/", 1)[-1]
+
+
+# -- SG503 -------------------------------------------------------------------------------------
+
+_GIT_GLOBAL_WITH_VALUE = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_REV = re.compile(r"^(HEAD|ORIG_HEAD|FETCH_HEAD|origin/|refs/|stash@)|[~^]\d*$|@\{")
+_GIT_OBJECTS = re.compile(r"(^|/)\.git/(objects|refs|packed-refs|logs|ORIG_HEAD|FETCH_HEAD)")
+
+
+def _git_args(toks: list[str]) -> list[str] | None:
+    """Arguments after `git [global options]`, or None if the command is not git."""
+    if not toks or posixpath_base(toks[0]) != "git":
+        return None
+    i = 1
+    while i < len(toks) and toks[i].startswith("-"):
+        i += 2 if toks[i] in _GIT_GLOBAL_WITH_VALUE else 1
+    return toks[i:]
+
+
+def _history_search(args: list[str]) -> str | None:
+    """Why a git command digs through history for code (`log -S`, `show <rev>:<path>` ...), if it does."""
+    if not args:
+        return None
+    sub, rest = args[0], args[1:]
+    if sub == "log":
+        picks = [a for a in rest if a.startswith(("-S", "-G", "-L", "--pickaxe")) or a in ("--all", "-p", "--patch",
+                                                                                           "--reflog", "-u")]
+        return f"git log {' '.join(picks)} searches other commits' changes" if picks else None
+    if sub == "show":
+        revs = [a for a in rest if ":" in a and not a.startswith("-") or _SHA.match(a) or _REV.search(a) or a == "--all"]
+        return f"git show {revs[0]} reads another revision" if revs else None
+    if sub in ("cat-file", "reflog", "fsck", "unpack-objects", "verify-pack"):
+        return f"git {sub} reads raw history"
+    if sub == "rev-list" and ("--all" in rest or "--objects" in rest):
+        return "git rev-list over all history"
+    if sub in ("checkout", "restore") and ("--source" in " ".join(rest) or any(_SHA.match(a) or _REV.search(a) for a in rest)):
+        return f"git {sub} of files from another revision"
+    if sub == "stash" and rest[:1] == ["show"] and "-p" in rest:
+        return "git stash show -p"
+    if sub == "grep" and any(_SHA.match(a) or _REV.search(a) or a.startswith("$(") for a in rest):
+        return "git grep over other revisions"
+    return None
+
+
+@register
+class GitHistoryRead(Rule):
+    """Code that digs the answer out of the repository's history.
+
+    What it does: finds commands run from code (`subprocess`, `os.system`, GitPython's
+    `repo.git.log(...)`) that search or read other revisions (`git log -S/-G/--all -p`,
+    `git show <rev>:<path>`, `git cat-file`, `git reflog`, `git checkout <rev> -- <path>`), and reads
+    of `.git/objects`, `.git/refs`, `.git/packed-refs`. Version lookups (`git describe`,
+    `git rev-parse HEAD`, `git log -1 --format=...`) are not reported.
+
+    Why is this bad: task repositories often still hold the reference solution or the hidden tests
+    in a later commit, a branch, the reflog or a stash; reading them is copying the answer.
+
+    Example:
+        subprocess.run(["git", "log", "--all", "-p", "-S", "def solve"], capture_output=True)
+
+    Use instead: solve the task from the code at the checked-out revision.
+    """
+
+    id = "SG503"
+    name = "git-history-read"
+    kind = Kind.GAMING
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is None or not re.search(r"git", cf.after.text):
+            return
+        ix = index_of(tree)
+        names = names_of(tree)
+        for call in ix.of(ast.Call):
+            target = _read_targets(call, names)
+            if target is not None:
+                path = _path_text(target, names, ix)
+                if _GIT_OBJECTS.search(path):
+                    yield self.finding(cf, call, f"reads git's object store directly: {path!r}")
+                continue
+            for toks in _command(call, names) or ():
+                args = _git_args(toks)
+                why = _history_search(args) if args is not None else None
+                if why:
+                    yield self.finding(cf, call, why)
+                    break
+
+
+# -- SG504 -------------------------------------------------------------------------------------
+
+_ANSWER_ENV = re.compile(r"EXPECT|ANSWER|GROUND_?TRUTH|ORACLE|CORRECT_|HIDDEN_?TEST|GOLD(EN)?_|"
+                         r"REFERENCE_(OUTPUT|ANSWER|SOLUTION|RESULT)|^SOLUTION", re.I)
+_GRADER_ENV = re.compile(r"GRADER|VERIFIER|REWARD|JUDGE", re.I)
+_ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.pop", "os.environ.setdefault", "os.getenvb"})
+# the pid part is usually computed (`f"/proc/{os.getppid()}/environ"`), so it may be missing
+_PROC = re.compile(r"(^|/)proc/(?!self/|thread-self/)(?:[^/]+/)?(environ|cmdline)$")
+
+
+def _env_key(node: ast.AST, names: Names, ix: Index) -> tuple[ast.AST, str] | None:
+    """(node, key) for `os.environ['K']`, `os.getenv('K')`, `'K' in os.environ`."""
+    if isinstance(node, ast.Subscript) and names.qualname(node.value) == "os.environ":
+        k = const_str(node.slice, names)
+        return (node, k) if isinstance(k, str) else None
+    if isinstance(node, ast.Call) and names.qualname(node.func) in _ENV_GETTERS and node.args:
+        k = const_str(node.args[0], names)
+        return (node, k) if isinstance(k, str) else None
+    if isinstance(node, ast.Compare) and len(node.comparators) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
+            and names.qualname(node.comparators[0]) == "os.environ":
+        k = const_str(node.left, names)
+        return (node, k) if isinstance(k, str) else None
+    return None
+
+
+@register
+class GraderEnvRead(Rule):
+    """Code that reads the expected answer from the grader's environment or process.
+
+    What it does: finds reads of environment variables named like answers (`EXPECTED_*`,
+    `*ANSWER*`, `GROUND_TRUTH`, `ORACLE`, `HIDDEN_TESTS`; `GRADER`/`VERIFIER`/`REWARD` names are
+    medium), scans of the whole environment for such names, and reads of another process's
+    `/proc/<pid>/environ` or `/proc/<pid>/cmdline` (the grader's).
+
+    Why is this bad: graders sometimes pass the expected output or the hidden test data to the run
+    through its environment or command line; a solution that returns it computed nothing.
+
+    Example:
+        def solve(x):
+            return os.environ["EXPECTED_OUTPUT"]
+
+    Use instead: compute the result from the inputs; configuration read from the environment
+    should not be named after the answer.
+    """
+
+    id = "SG504"
+    name = "grader-env-read"
+    kind = Kind.GAMING
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is None or not re.search(r"environ|getenv|/proc/", cf.after.text):
+            return
+        ix = index_of(tree)
+        names = names_of(tree)
+        for node in ix.of(ast.Subscript, ast.Call, ast.Compare):
+            hit = _env_key(node, names, ix)
+            if hit is not None:
+                _, key = hit
+                if _ANSWER_ENV.search(key):
+                    yield self.finding(cf, node, f"reads environment variable {key!r}, named like the expected answer")
+                elif _GRADER_ENV.search(key):
+                    yield self.finding(cf, node, f"reads the grader's environment variable {key!r}",
+                                       severity=Severity.MEDIUM)
+                continue
+            if isinstance(node, ast.Call):
+                target = _read_targets(node, names)
+                path = _path_text(target, names, ix) if target is not None else ""
+                if _PROC.search(path):
+                    yield self.finding(cf, node, f"reads another process's {path.rsplit('/', 1)[-1]}: {path!r}",
+                                       severity=Severity.MEDIUM)
+        for attr in ("items", "keys", "values"):
+            for a in ix.attrs.get(attr, ()):
+                if names.qualname(a.value) == "os.environ":
+                    scope = _scope(a, ix)
+                    if any(_ANSWER_ENV.search(s) for s in _probes(scope, ix)):
+                        yield self.finding(cf, a, "scans the environment for answer-like variable names")
