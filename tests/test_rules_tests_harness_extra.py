@@ -288,3 +288,13 @@ def test_a_removed_option_takes_its_tests_with_it():
     found = by_rule(scan([RawFile("src/pkg/net.py", prod_before, prod_after),
                           RawFile("tests/test_net.py", tests_before, tests_after)]), "SG102")
     assert [f.severity for f in found] == [Severity.LOW]
+
+
+def test_narrowing_through_environment_and_override_ini():
+    wf_before = "jobs:\n  t:\n    steps:\n      - run: pytest\n"
+    wf_after = ("jobs:\n  t:\n    env:\n      PYTEST_ADDOPTS: --deselect tests/test_a.py::test_b\n    steps:\n"
+                "      - run: PYTEST_ADDOPTS='-k \"not hard\"' pytest -o python_functions=check_*\n")
+    found = by_rule(scan([RawFile(".github/workflows/ci.yml", wf_before, wf_after)]), "SG205")
+    assert {(f.line, f.message.split("`")[1]) for f in found} == {
+        (4, "--deselect tests/test_a.py::test_b"), (6, "-k not hard"), (6, "-o python_functions=check_*")}
+    assert all(f.severity is Severity.MEDIUM for f in found)

@@ -142,6 +142,13 @@ def narrowing(tokens: tuple[str, ...] | list[str]) -> list[Narrowing]:
                 out.append(Narrowing(f"-p {name}", True, "disables test collection or running"))
             i += 2 if takes and opt == "-p" else 1
             continue
+        if opt in ("-o", "--override-ini") or (opt.startswith("-o") and not opt.startswith("--") and len(opt) > 2):
+            setting = val or (opt[2:] if len(opt) > 2 else nxt)
+            key = setting.split("=", 1)[0]
+            if key in ("python_files", "python_functions", "python_classes", "testpaths", "norecursedirs"):
+                out.append(Narrowing(f"-o {setting}", True, f"overrides {key}"))
+            i += 2 if takes and opt in ("-o", "--override-ini") else 1
+            continue
         if opt in ("--co", "--collect-only", "--collectonly"):
             out.append(Narrowing(opt, True, "only collects tests, never runs them"))
         elif opt in ("--lf", "--last-failed", "--sw", "--stepwise", "--ff"):

@@ -673,6 +673,8 @@ def _yaml_commands(text: str) -> _Commands | None:
                     for i, ln in enumerate(str(sc.value).split("\n")):
                         if ln.strip():
                             out.cmds.append(_Cmd(first + i, ln.strip(), block=first))
+            elif key == "PYTEST_ADDOPTS" and isinstance(v, yaml.ScalarNode):
+                out.cmds.append(_Cmd(v.start_mark.line + 1, f"PYTEST_ADDOPTS='{v.value}'", block=-1))
             elif key in _YAML_FAIL_OK and isinstance(v, yaml.ScalarNode) and str(v.value).lower() not in ("false", "no", "0", ""):
                 if runs_tests(node):
                     out.fail_ok.append((k.start_mark.line + 1, f"{key}: {v.value}"))
@@ -752,15 +754,26 @@ def _commands(path: str, sf: SourceFile | None) -> _Commands | None:
     return None
 
 
-def _pytest_args(cmd: str) -> list[str]:
-    m = _PYTEST_WORD.search(cmd)
-    if not m:
-        return []
-    rest = re.split(r"\s*(?:&&|\|\||;|\|)\s*", cmd[m.end():], maxsplit=1)[0]
+_ADDOPTS_ENV = re.compile(r"""PYTEST_ADDOPTS\s*[=:]\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
+
+
+def _split(text: str) -> list[str]:
     try:
-        return shlex.split(rest)
+        return shlex.split(text)
     except ValueError:
-        return rest.split()
+        return text.split()
+
+
+def _pytest_args(cmd: str) -> list[str]:
+    """Arguments a command passes to pytest: after the `pytest` word, and in PYTEST_ADDOPTS."""
+    out: list[str] = []
+    env = _ADDOPTS_ENV.search(cmd)
+    if env:
+        out += _split(next(g for g in env.groups() if g is not None))
+    m = _PYTEST_WORD.search(cmd, env.end() if env else 0)
+    if m:
+        out += _split(re.split(r"\s*(?:&&|\|\||;|\|)\s*", cmd[m.end():], maxsplit=1)[0])
+    return out
 
 
 @register
@@ -770,8 +783,8 @@ class RunnerConfigNarrowed(Rule):
     What it does: compares pytest's options before and after the change in pytest.ini, tox.ini,
     setup.cfg and pyproject.toml (`[tool.pytest.ini_options]`, `[tool.pytest]`), and the pytest
     command lines in CI workflows, tox commands, Makefiles and noxfiles. Reports `addopts` (or a
-    command) gaining `-k`, `--deselect`, `--ignore` of test paths, `-p no:python`/`no:unittest`,
-    `--co` or `--lf`; `testpaths` losing entries; `python_files`/`python_classes`/
+    command, or a `PYTEST_ADDOPTS` it sets) gaining `-k`, `--deselect`, `--ignore` of test paths,
+    `-p no:python`/`no:unittest`, `-o python_files=...` and the like, `--co` or `--lf`; `testpaths` losing entries; `python_files`/`python_classes`/
     `python_functions` losing patterns; `norecursedirs` gaining test directories. A new config file
     with such options counts too. Ignoring non-test paths, marker selection (`-m`) and options
     newly set to narrow pytest's defaults are reported low.
