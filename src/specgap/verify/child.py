@@ -196,9 +196,15 @@ def pytest_reporter(ch, integrity):
         def pytest_sessionfinish(self, session, exitstatus):
             self._intruders("end of session")
             _check(ch, integrity, "end of session")
-            ch.send({"t": "final", "exitstatus": int(exitstatus)})
+            _final(ch, int(exitstatus))
 
     return Reporter()
+
+
+def _final(ch, exitstatus=0):
+    """The end-of-run record, listing the files imported (the parent caches the interpreter's own)."""
+    files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
+    ch.send({"t": "final", "exitstatus": exitstatus, "imported": [f for f in files if isinstance(f, str)]})
 
 
 def _check(ch, integrity, where):
@@ -288,7 +294,7 @@ def run_unittest(ch, files):
         ch.send({"t": "crash", "msg": _short(exc)})
         return
     _check(ch, integrity, "end of run")
-    ch.send({"t": "final", "exitstatus": 0})
+    _final(ch)
 
 
 def _flatten(suite):
@@ -334,7 +340,7 @@ def run_scripts(ch, files):
             rec["msg"] = msg
         ch.send(rec)
         _check(ch, integrity, rel)
-    ch.send({"t": "final", "exitstatus": 0})
+    _final(ch)
 
 
 def run_calls(ch, module, calls, orders):
@@ -358,7 +364,7 @@ def run_calls(ch, module, calls, orders):
             except BaseException as exc:  # SystemExit too: an exit is a wrong answer, not an end
                 rec["error"] = _short(exc)
             ch.send(rec)
-    ch.send({"t": "final", "exitstatus": 0})
+    _final(ch)
 
 
 def _exit_origin(exc):

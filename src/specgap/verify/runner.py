@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specgap.verify import sandbox
+from specgap.verify import pycache, sandbox
 
 CHILD = Path(__file__).with_name("child.py")
 _MAX_RECORDS = 256 << 20
@@ -69,6 +69,13 @@ def trusted_site(python: str) -> list[str]:
 
 
 @functools.cache
+def stdlib_dir(python: str) -> str:
+    code = "import sysconfig; print(sysconfig.get_paths()['stdlib'])"
+    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
+    return out.stdout.strip() or "/nonexistent"
+
+
+@functools.cache
 def interpreter_roots(python: str) -> list[str]:
     code = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.executable]))"
     out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
@@ -111,7 +118,13 @@ def run(child: Child) -> RunResult:
     harness.mkdir(parents=True, exist_ok=True)
     boot = harness / "child.py"
     shutil.copyfile(CHILD, boot)
-    pycache = _scratch(child.level, child.work) / "pycache"
+    cache = pycache.location(child.python)
+    if child.level == "bwrap":
+        cache.mkdir(parents=True, exist_ok=True)
+        prefix = cache  # mounted read-only: the child reads the trusted cache and cannot add to it
+    else:
+        prefix = _scratch(child.level, child.work) / "pycache"
+        pycache.seed(cache, prefix)
     key = secrets.token_bytes(32)
     rfd, wfd = os.pipe()
     cfg = {
@@ -124,11 +137,14 @@ def run(child: Child) -> RunResult:
         "files": child.files,
         **child.extra,
     }
-    cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={pycache}", str(boot)]
-    cmd = confine(cmd, child.level, child.work, child.room, [harness, *map(Path, child.site)], child.python)
+    cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={prefix}", str(boot)]
+    cmd = confine(cmd, child.level, child.work, child.room, [harness, cache, *map(Path, child.site)], child.python)
     env = clean_env(child.level, child.work)
     raw = execute(cmd, env, child.room, child.limits, res, stdin=json.dumps(cfg).encode(), channel=(rfd, wfd))
     res.records, res.forged = authenticate(key, raw)
+    final = next((r for r in res.records if r.get("t") == "final"), None)
+    if final is not None:
+        pycache.learn(child.python, cache, final.get("imported", []), [stdlib_dir(child.python), *child.site])
     if child.level == "bwrap":
         res.leftovers = False  # bwrap's own init may still be exiting; the PID namespace dies with it
     return res

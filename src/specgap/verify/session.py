@@ -84,7 +84,7 @@ def _default_python() -> str:
 
 
 def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, installed: frozenset[str],
-             canaries_per_module: int = 3):
+             canaries_per_module: int = 2):
     room = cleanroom.build(
         opts.repo, opts.base, work / "room", tests=opts.tests, holdout=opts.holdout,
         product_from_base=from_base, select=_select(opts.runner), installed=installed,
@@ -109,7 +109,9 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
         basetemp = runner._scratch(level, work) / "work" / "basetemp"
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
                 "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib",
-                "-q", "-o", "console_output_style=classic", "--basetemp", str(basetemp)]
+                # Short tracebacks: the output is only for people, and long ones make every
+                # failing canary cost several times more.
+                "-q", "--tb=short", "-o", "console_output_style=classic", "--basetemp", str(basetemp)]
         for p in opts.plugins:
             args += ["-p", p]
         if stop_first:

@@ -1,0 +1,53 @@
+"""A bytecode cache for the interpreter's own modules, written only by the trusted parent.
+
+Each child runs with a fresh `-X pycache_prefix`, so no bytecode planted next to any source (the
+room, site-packages) is ever loaded. Compiling pytest, hypothesis and the stdlib from source on
+every run is slow, though, so the parent keeps a cache of the *interpreter's* modules: after a run
+it compiles, itself and from their real sources, the stdlib and site-packages files the child
+imported; the next child's prefix starts as a copy of that cache (under bubblewrap, the cache is
+mounted read-only instead). The child never writes to the cache, and the room's modules are never
+in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def location(python: str) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tag = hashlib.sha256(os.path.realpath(python).encode()).hexdigest()[:16]
+    return base / "specgap" / "pycache" / tag
+
+
+def seed(cache: Path, prefix: Path) -> None:
+    """Start a fresh prefix as a copy of the trusted cache (nothing when there is none yet)."""
+    if cache.is_dir():
+        shutil.copytree(cache, prefix, dirs_exist_ok=True)
+
+
+def learn(python: str, cache: Path, imported: list[str], roots: list[str]) -> None:
+    """Compile the imported interpreter modules (under `roots` only) into the cache, from source."""
+    roots = [os.path.realpath(r).rstrip("/") + "/" for r in roots]
+    wanted = sorted({
+        p for p in (os.path.realpath(f) for f in imported if isinstance(f, str) and f.endswith(".py"))
+        if any(p.startswith(r) for r in roots) and os.path.isfile(p)
+    })
+    if not wanted:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    code = ("import importlib.util, os, py_compile, sys\n"
+            "for f in sys.stdin.read().split('\\0'):\n"
+            "    c = importlib.util.cache_from_source(f)\n"
+            "    if os.path.exists(c) and os.stat(c).st_mtime >= os.stat(f).st_mtime: continue\n"
+            "    try: py_compile.compile(f, doraise=True)\n"
+            "    except Exception: pass\n")
+    try:
+        subprocess.run([python, "-I", "-S", "-X", f"pycache_prefix={cache}", "-c", code], input="\0".join(wanted),
+                       text=True, capture_output=True, timeout=300, env={"PATH": os.defpath})
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # a cold cache only costs time
