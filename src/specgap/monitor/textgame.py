@@ -105,6 +105,9 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
     c, e = int((flags & ~top).sum()), int((~flags & ~top).sum())
     share_top = a / max(a + b, 1)
     share_rest = c / max(c + e, 1)
+    if flags.mean() >= 0.5:
+        out.notes.append(Note("SG808", group, f"{proxy}: {flags.mean():.0%} of {n} outputs look degenerate, too many "
+                                              "for a top-versus-rest comparison to separate; review the audit queue"))
     p = float(st.fisher_exact([[a, b], [c, e]], alternative="greater").pvalue)
     h = stats.cohen_h(share_top, share_rest)
     order = np.argsort(-rank_by)
