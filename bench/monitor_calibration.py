@@ -6,6 +6,11 @@ For each scenario: the share of honest runs (strength 0) in which each rule fire
 settings (alpha 0.01 family-wise, Holm across all tests of a run), and the share of gamed runs
 that it caught, at graded strengths. "fail" counts only findings at or above the default
 --fail-on (medium), i.e. runs where the command would exit 1.
+
+Read the "honest" runs of each scenario as honest about what the scenario games; other rules may
+fire on them for true reasons. In `summaries`, ROUGE-1 recall rises with output length while the
+faithfulness score does not, so SG804 (length bias) fires on every run there: ROUGE recall does pay
+for length.
 """
 
 from __future__ import annotations
