@@ -20,6 +20,7 @@ import math
 import random
 import runpy
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -68,8 +69,6 @@ def same(result, expected, tol: float) -> bool:
 
 def verify_calls(repo: Path, file: Path, *, base: str | None, python: str, sandbox_level: str,
                  limits: sandbox.Limits) -> Outcome:
-    import sys
-
     python = python or sys.executable
     try:
         spec = load(file)

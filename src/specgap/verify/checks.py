@@ -1,7 +1,7 @@
 """The verify findings (SG7xx), registered in the rule catalog so each has a documentation page.
 
 They are produced by a verification run, not by reading a change: `check()` yields nothing, and
-`specgap verify` builds them with `Rule.make`-style helpers from the run's evidence.
+`specgap verify` builds them from the run's evidence with `VerifyCheck.found`.
 """
 
 from __future__ import annotations
@@ -365,10 +365,11 @@ class HarnessPatched(VerifyCheck):
     """Code under test replaced a function that decides outcomes, timing or exits, and left it replaced.
 
     What it does: before any code under test is imported, the trusted reporter notes the identity
-    and code of pytest's and unittest's reporting machinery, the clocks in `time`, the exit
-    functions and its own HMAC/JSON helpers. After each test's teardown (when honest
-    `monkeypatch`/`mock.patch`/freezegun have restored them) and at the end of the run, any that
-    still differ are reported.
+    and code of pytest's and unittest's reporting machinery, `pytest.approx`/`raises`,
+    `math.isclose`, the clocks in `time`, the exit functions, its own HMAC/JSON helpers, the
+    trace and profile hooks, and which pytest plugins are registered. After each test's teardown
+    (when honest `monkeypatch`/`mock.patch`/freezegun have restored them) and at the end of the
+    run, anything that still differs, and any plugin registered by code under test, is reported.
 
     Why is this bad: a patched `CallInfo.from_call` or `TestReport` forges outcomes (selectively,
     so canaries are spared); a patched `time.perf_counter` fakes a speed-up; a patched

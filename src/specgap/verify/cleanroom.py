@@ -48,7 +48,6 @@ class Room:
     holdout_files: list[str] = field(default_factory=list)   # room-relative, held-out suite
     excluded: list[Excluded] = field(default_factory=list)   # agent files left out, and why
     harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
-    product_paths: list[str] = field(default_factory=list)   # room-relative sys.path entries
 
 
 def is_test_file(path: str) -> bool:
@@ -196,7 +195,6 @@ def build(
         if not holdout.exists():
             raise gitio.GitError(f"holdout path {holdout} does not exist")
         room.holdout_files = _copy_external(holdout, dest, f"{HOLDOUT_DIR}/{holdout.name}", select)
-    room.product_paths = [p for p in ("src", "") if (dest / p).is_dir()]
     room.excluded.sort(key=lambda x: x.path)
     return room
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,6 @@ class Options:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     nop_check: bool = True
     inflation: bool = True
-    seed: int | None = None
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _error(message: str, **kw) -> Outcome:
 
 
 def verify(opts: Options) -> Outcome:
-    python = opts.python or _default_python()
+    python = opts.python or sys.executable
     try:
         level, note = sandbox.choose(opts.isolation)
     except sandbox.SandboxUnavailable as exc:
@@ -75,12 +75,6 @@ def verify(opts: Options) -> Outcome:
         return _error(str(exc), isolation=level, isolation_note=note)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _default_python() -> str:
-    import sys
-
-    return sys.executable
 
 
 def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, installed: frozenset[str],
@@ -122,7 +116,7 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
 
 
 def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:
-    rng = random.Random(opts.seed) if opts.seed is not None else random.SystemRandom()
+    rng = random.SystemRandom()
     installed = cleanroom.installed_modules(site)
     room, files, plan = _prepare(opts, work / "main", from_base=False, rng=rng, installed=installed)
     out = Outcome(verdict=verdict.Verdict(status=verdict.PASS), isolation=level, isolation_note=note,
