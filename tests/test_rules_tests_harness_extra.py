@@ -93,7 +93,7 @@ def test_conditional_skips_are_low_and_unconditional_ones_high():
 
 def test_removed_test_whose_feature_was_removed_is_low():
     before = "from pkg.fmt import legacy\n\ndef test_legacy():\n    assert legacy(1) == '1'\n\ndef test_keep():\n    assert 1\n"
-    after = "def test_keep():\n    assert 1\n"
+    after = "from pkg.fmt import legacy\n\ndef test_keep():\n    assert 1\n"  # only the test went
     prod_before = "def legacy(x):\n    return str(x)\n\ndef modern(x):\n    return f'{x}'\n"
     prod_after = "def modern(x):\n    return f'{x}'\n"
     found = by_rule(scan([RawFile("tests/test_fmt.py", before, after),
@@ -101,6 +101,12 @@ def test_removed_test_whose_feature_was_removed_is_low():
     assert [f.severity for f in found] == [Severity.LOW]
     found = by_rule(scan([RawFile("tests/test_fmt.py", before, after)]), "SG102")
     assert [f.severity for f in found] == [Severity.MEDIUM]
+
+
+def test_removed_test_with_its_imports_cleaned_up_is_low():
+    before = "from pkg.fmt import legacy\n\ndef test_legacy():\n    assert legacy(1) == '1'\n\ndef test_keep():\n    assert 1\n"
+    after = "def test_keep():\n    assert 1\n"
+    assert [f.severity for f in by_rule(scan([RawFile("tests/test_fmt.py", before, after)]), "SG102")] == [Severity.LOW]
 
 
 def test_deleted_test_file_is_high_unless_moved():

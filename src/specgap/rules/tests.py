@@ -97,6 +97,17 @@ def _identifiers(node: ast.AST | None, *, api_only: bool = False) -> set[str]:
     return out
 
 
+def _support_names(tree: ast.Module | None) -> set[str]:
+    """Names a test module imports or defines at module level, other than its tests."""
+    out: set[str] = set()
+    for st in tree.body if tree is not None else []:
+        if isinstance(st, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in st.names)
+        elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not st.name.startswith(("test", "Test")):
+            out.add(st.name)
+    return out
+
+
 def _module_names(path: str) -> set[str]:
     """Importable names a file provides: `src/pkg/mod.py` -> {"mod", "pkg.mod", ...}."""
     p = path.rsplit("::", 1)[-1]
@@ -204,7 +215,8 @@ class TestRemoved(Rule):
     What it does: compares the tests of each changed file before and after the change and reports
     the ones that disappeared, unless a function with the same name or the same body exists
     elsewhere in the change (moved or renamed). Removing a test together with the product code it
-    exercises, or while adding new tests to the same file, is reported low.
+    exercises (identifiers that vanish from product code), with the imports or fixtures only it
+    used, or while adding new tests to the same file, is reported low.
 
     Why is this bad: a failing test that is removed cannot fail; the run is green and shorter.
 
@@ -240,11 +252,16 @@ class TestRemoved(Rule):
                 continue
             index = index or _ChangeIndex(changeset)
             new_tests = [q for q, t in after.items() if q not in before and cf.touches(t.node.lineno)]
+            # imports and module-level helpers/fixtures the file lost with the tests: a deliberate cleanup
+            dropped = set() if cf.after.partial else _support_names(cf.before.tree) - _support_names(cf.after.tree)
             for t in gone:
                 if index.moved(t.node):
                     continue
-                low = bool(new_tests) or index.feature_removed(t.node)
-                why = "new tests were added to the file" if new_tests else "the code it tested was removed" if low else ""
+                cleaned = bool(dropped & _identifiers(t.node))
+                low = bool(new_tests) or cleaned or index.feature_removed(t.node)
+                why = ("new tests were added to the file" if new_tests else
+                       "the imports or fixtures only it used went too" if cleaned else
+                       "the code it tested was removed" if low else "")
                 n_checks = len(tf.checks(t.node))
                 yield self.finding(
                     cf, _after_line(cf, t.node.lineno),
