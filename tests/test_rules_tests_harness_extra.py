@@ -304,3 +304,13 @@ def test_narrowing_through_environment_and_override_ini():
     assert {(f.line, f.message.split("`")[1]) for f in found} == {
         (4, "--deselect tests/test_a.py::test_b"), (6, "-k not hard"), (6, "-o python_functions=check_*")}
     assert all(f.severity is Severity.MEDIUM for f in found)
+
+
+def test_mocking_the_stdlib_or_local_classes_is_low_and_the_product_high():
+    found = by_rule(scan(_fixture("SG110_mocked_subject.py", "tests/test_calc.py")), "SG110")
+    text = (FIXTURES / "SG110_mocked_subject.py").read_text().splitlines()
+    sev = {text[f.line - 1].strip().split("  #")[0]: f.severity for f in found}
+    assert sev['@patch("calc.add", return_value=5)'] is Severity.HIGH
+    assert sev['mocker.patch.object(s, "solve", return_value=42)'] is Severity.HIGH
+    assert sev['mocker.patch("os.listdir", return_value=["x"])'] is Severity.LOW
+    assert sev['mocker.patch.object(g, "hello", return_value="mocked")'] is Severity.LOW

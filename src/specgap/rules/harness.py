@@ -248,6 +248,10 @@ class TestCallSwallowed(Rule):
             return
         runs = any(isinstance(n, ast.Attribute) and n.attr in _RUNS_TEST or isinstance(n, ast.Name) and n.id in _RUNS_TEST
                    or isinstance(n, ast.Call) and tf.call_name(n) in _RUNS_TEST for n in nodes)
+        if fn.name == "pytest_runtestloop":
+            # loop implementations (xdist) hand tests to workers through their own methods: only an
+            # empty loop is evidence
+            runs = runs or any(isinstance(n, ast.Call) for n in nodes)
         returns_true = [n for n in nodes if isinstance(n, ast.Return) and n.value is not None and tf.truthy_constant(n.value)]
         if not runs and returns_true and fn.name != "pytest_runtest_call":
             yield self.finding(cf, returns_true[0], f"{fn.name} returns True without running the test",
@@ -990,7 +994,8 @@ class StartupInjection(Rule):
     What it does: reports `.pth` lines that start with `import` (site.py executes them at every
     interpreter start; path-only lines are fine), new or changed `sitecustomize.py` /
     `usercustomize.py`, `.pyc` files or `__pycache__` content in the change, and `pytest11` entry
-    points added in pyproject.toml or setup.cfg (medium: plugin projects do this once, on purpose).
+    points added in pyproject.toml or setup.cfg (low, as context: every plugin project has one, and
+    SG201-SG204 judge what the plugin's hooks do).
 
     Why is this bad: these run before any test, in the test process, without appearing in an
     import; planted bytecode whose header matches the source's mtime and size is run instead of the
@@ -1011,6 +1016,9 @@ class StartupInjection(Rule):
     scope = "diff"
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        # entry points moved between pyproject.toml and setup.cfg are not new
+        registered_before = {name for cf in changeset.files if cf.before is not None
+                             for name in _pytest11(cf.path.rsplit("::", 1)[-1], cf.before.text)}
         for cf in changeset.files:
             if cf.status is Status.DELETED:
                 continue
@@ -1028,12 +1036,12 @@ class StartupInjection(Rule):
             elif base in ("sitecustomize.py", "usercustomize.py"):
                 yield self.finding(cf, _first_written_line(cf), f"{base} runs in every Python process started here")
             elif base in ("pyproject.toml", "setup.cfg"):
-                new = _pytest11(path, cf.after.text) - _pytest11(path, cf.before.text if cf.before else None)
+                new = _pytest11(path, cf.after.text) - registered_before
                 if new:
                     yield self.finding(cf, pc.key_line(cf.after.text, "project.entry-points.pytest11", next(iter(new)))
                                        if base == "pyproject.toml" else pc.key_line(cf.after.text, "options.entry_points", "pytest11"),
                                        f"pytest plugin entry point added: {', '.join(sorted(new))}",
-                                       severity=Severity.MEDIUM, confidence=Confidence.MEDIUM)
+                                       severity=Severity.LOW, confidence=Confidence.MEDIUM)
 
 
 @register

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+import sys
 from collections import Counter
 from typing import Iterator
 
@@ -783,7 +784,7 @@ class AssertionSwallowed(Rule):
             return
         # in test code any broad handler counts; elsewhere only one that names AssertionError,
         # since product code catches `Exception` around asserts-as-validation for honest reasons
-        self._any_broad = cf.role is FileRole.TEST or _imports_test_framework(tree) or bool(tf.test_functions(tree))
+        self._any_broad = cf.role is FileRole.TEST or bool(tf.test_functions(tree))
         yield from self._visit(cf, tree, in_loop=False)
 
     def _visit(self, cf: ChangedFile, node: ast.AST, in_loop: bool) -> Iterator[Finding]:
@@ -898,8 +899,11 @@ class TestMadeUncollectable(Rule):
                         yield self.finding(cf, s, f"`__test__ = False` hides the tests of class {st.name}")
 
 
-def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None]]:
-    """(patch call, patched attribute name, the value it is replaced with) in a test's decorators and body."""
+def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None, str]]:
+    """(patch call, patched attribute, replacement value, owner) in a test's decorators and body.
+
+    The owner is the dotted module or object the attribute is patched on ("calc", "Solver").
+    """
     out = []
     for node in list(fn.decorator_list) + [c for st in statements(fn) for c in calls_in(st)]:
         if not isinstance(node, ast.Call):
@@ -910,19 +914,19 @@ def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None]]
         value = kw.get("return_value") or kw.get("new")
         if last == "patch" or name.endswith("patch.object") or (last == "setattr" and "monkeypatch" in name):
             args = node.args
-            target: str | None = None
+            target = owner = None
             if last == "patch" and args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
-                target = args[0].value.rsplit(".", 1)[-1]
+                owner, _, target = args[0].value.rpartition(".")
                 value = value or (args[1] if len(args) > 1 else None)
             elif last in ("object", "setattr") and len(args) >= 2:
                 if isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
-                    target = args[1].value
+                    target, owner = args[1].value, tf.dotted(args[0])
                     value = value or (args[2] if len(args) > 2 else None)
                 elif isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):  # setattr("a.b.f", value)
-                    target = args[0].value.rsplit(".", 1)[-1]
+                    owner, _, target = args[0].value.rpartition(".")
                     value = value or args[1]
             if target:
-                out.append((node, target, value))
+                out.append((node, target, value, owner or ""))
     return out
 
 
@@ -965,6 +969,7 @@ class MockedSubject(Rule):
         tree = _tree(cf.after)
         if tree is None or ("patch" not in cf.after.text and "setattr" not in cf.after.text):
             return
+        local = {st.name for st in statements(tree) if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
         for t in tf.test_functions(tree):
             patches = _patch_targets(t.node)
             if not patches:
@@ -980,8 +985,14 @@ class MockedSubject(Rule):
                         checked.setdefault(tf.call_name(n), []).append(c)
                     elif isinstance(n, ast.Name) and n.id in results:
                         checked.setdefault(results[n.id], []).append(c)
-            for call, target, value in patches:
+            for call, target, value, owner in patches:
                 if target not in checked or not cf.touches(call.lineno, call.end_lineno):
+                    continue
+                if owner in local or results.get(owner) in local or owner.split(".")[0] in sys.stdlib_module_names:
+                    # a class defined in the test module, or os.listdir: the test exercises the
+                    # mocking itself (a mocking library's own tests), not product code
+                    yield self.finding(cf, call, f"test {t.qualname} mocks {target}() of {owner} and asserts on it",
+                                       severity=Severity.LOW, confidence=Confidence.LOW, end_line=call.lineno)
                     continue
                 const = _constant_return(value)
                 same = const is not None and any(
@@ -995,12 +1006,16 @@ class MockedSubject(Rule):
                 )
 
 
+_DEMO_DIRS = frozenset({"example", "examples", "demo", "demos", "docs", "doc"})
+
+
 @register
 class VacuousNewTests(Rule):
     """A new test file whose tests check nothing.
 
     What it does: reports a test file added by the change whose tests contain no assertion that can
     fail: only tautologies (`assert True`, `assertTrue(True)`: medium) or no checks at all (low).
+    Example and documentation suites (under examples/, docs/, demo/) are reported low.
 
     Why is this bad: an agent that cannot pass the real tests can add its own "tests" that always
     pass, and point the grader or the reviewer at them.
@@ -1032,10 +1047,12 @@ class VacuousNewTests(Rule):
             return
         tauts = sum(len(tf.checks(t.node, helpers)) for t in tests)
         first = tests[0].node
+        # example and documentation suites (e.g. a test runner's demo of scheduling) assert nothing on purpose
+        demo = bool(_DEMO_DIRS & set(cf.path.rsplit("::", 1)[-1].split("/")[:-1]))
         yield self.finding(
             cf, first.lineno,
             f"new test file: none of its {len(tests)} test(s) makes a check that can fail"
             + (" (only tautologies)" if tauts else " (no assertions at all)"),
-            severity=None if tauts else Severity.LOW,
+            severity=None if tauts and not demo else Severity.LOW,
             end_line=first.lineno,
         )
