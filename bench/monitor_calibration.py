@@ -51,6 +51,30 @@ SCENARIOS = {
 STRENGTHS = (0.1, 0.25, 0.5, 1.0)
 
 
+def per_step_run(seed: int, strength: float, n: int = 300) -> "pl.DataFrame":
+    """One row per step with smoothed (AR(1)) metrics, as dashboards export them; gamed like training_run."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    s = np.arange(n) / (n - 1)
+    late = np.maximum(0.0, s - 0.35)
+
+    def ar(sd: float) -> np.ndarray:
+        e = np.zeros(n)
+        for i in range(1, n):
+            e[i] = 0.6 * e[i - 1] + rng.normal(0, sd)
+        return e
+
+    truth = 0.6 * (1 - np.exp(-4 * s)) - strength * 1.2 * late + ar(0.1)
+    proxy = 2 * truth + strength * 2.5 * late + ar(0.1)
+    return pl.DataFrame({"step": np.arange(n), "proxy": proxy, "truth": truth})
+
+
+SCENARIOS["per-step"] = (per_step_run, Spec(step="step", proxy=["proxy"], truth=["truth"]),
+                         ("SG801", "SG802", "SG803"))
+
+
 def rates(name: str, strength: float, runs: int, seed0: int, tmp: Path) -> tuple[Counter, Counter, Counter]:
     gen, spec, _ = SCENARIOS[name]
     fired, failing, any_rule = Counter(), Counter(), Counter()
