@@ -109,3 +109,20 @@ def test_do_nothing_note_when_base_already_passes(scenario):
     out = scenario.verify(nop_check=True)
     assert out.verdict.status == PASS
     assert "do-nothing-passes" in rules_of(out)
+
+
+def test_base_config_decides_test_files_and_import_paths(scenario):
+    # A suite whose base config names its own test files and import path; the agent's change to
+    # that config (addopts deselecting everything) is ignored.
+    scenario.rebase({
+        "lib/shapes.py": "def area(w, h):\n    raise NotImplementedError\n",
+        "checks/check_shapes.py": "from shapes import area\n\ndef test_area():\n    assert area(2, 3) == 6\n",
+        "pytest.ini": "[pytest]\npython_files = check_*.py test_*.py\npythonpath = lib\n",
+    })
+    scenario.change({**HONEST, "lib/shapes.py": "def area(w, h):\n    return w * h\n",
+                     "pytest.ini": "[pytest]\npython_files = check_*.py test_*.py\npythonpath = lib\naddopts = -k nothing\n"})
+    out = scenario.verify()
+    assert out.verdict.status == PASS, out.output
+    assert any(t.id == "checks/check_shapes.py::test_area" and t.status == "passed" for t in out.verdict.tests)
+    scenario.change({"lib/shapes.py": "def area(w, h):\n    return w + h\n"})
+    assert scenario.verify().verdict.status == "fail"

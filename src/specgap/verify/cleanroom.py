@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specgap.verify import gitio
+from specgap.verify import baseconfig, gitio
 
 # Files that decide how tests are collected and run: always the base revision's version.
 RUNNER_CONFIG = frozenset(
@@ -107,13 +107,14 @@ def build(
     tests: tuple[Path, ...] = (),
     holdout: Path | None = None,
     product_from_base: bool = False,
-    select=is_test_file,
+    select=None,
     installed: frozenset[str] = frozenset(),
 ) -> Room:
     """Fill `dest` with the clean room; raise `gitio.GitError` for unusable input.
 
     `product_from_base` builds the do-nothing room: the base revision's product code with the
-    same tests. `select(path)` says which trusted files are test files to run. `installed` names
+    same tests. `select(path)` says which trusted files are test files to run (default: the base
+    config's `python_files`). `installed` names
     the top-level modules of the trusted site-packages: a module the change adds under such a
     name would shadow the real library (the room comes before site-packages on sys.path).
     """
@@ -137,8 +138,17 @@ def build(
     entries = {e.path: e for e in gitio.tree(repo, base)}
     contents = gitio.blobs(repo, [e.sha for e in entries.values() if e.mode != "120000"])
 
+    # The base config says which files are tests; those are trusted wherever they are.
+    for name in RUNNER_CONFIG:
+        e = entries.get(name)
+        if e is not None and e.mode != "120000":
+            _write(dest, name, contents[e.sha])
+    base_tests = baseconfig.selector(baseconfig.file_patterns(baseconfig.read(dest)))
+    if select is None:
+        select = base_tests
+
     def trusted(path: str) -> bool:
-        return is_trusted_path(path, extra)
+        return is_trusted_path(path, extra) or base_tests(path)
 
     for e in entries.values():
         if e.mode == "120000" or dropped_reason(e.path) is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specgap.model import Finding
-from specgap.verify import canaries, cleanroom, gitio, runner, sandbox, verdict
+from specgap.verify import baseconfig, canaries, cleanroom, gitio, runner, sandbox, verdict
 from specgap.verify.checks import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
 
 RUNNERS = ("pytest", "unittest", "script")
@@ -44,11 +44,10 @@ class Outcome:
 
 
 def _select(kind: str):
-    if kind == "unittest":
+    """Which trusted files are tests: unittest's and scripts' `test*.py`, else the base config's."""
+    if kind in ("unittest", "script"):
         return lambda p: p.rsplit("/", 1)[-1].startswith("test") and p.endswith(".py")
-    if kind == "script":
-        return lambda p: p.endswith(".py") and p.rsplit("/", 1)[-1].startswith("test")
-    return cleanroom.is_test_file
+    return None
 
 
 def _error(message: str, **kw) -> Outcome:
@@ -99,7 +98,7 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
     if opts.runner == "pytest":
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
-        ini.write_text("[pytest]\npython_files = test_*.py *_test.py\npython_classes = Test\npython_functions = test\n")
+        ini.write_text(baseconfig.ini_text(baseconfig.read(room.root), room.root))
         basetemp = runner._scratch(level, work) / "work" / "basetemp"
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
                 "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib",

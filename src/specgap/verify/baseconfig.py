@@ -1,0 +1,79 @@
+"""The base revision's pytest settings that say where tests are and how they import.
+
+The run never uses the repository's config file (the trusted ini is passed with `-c`), but a few
+settings in the *base revision's* config are part of the test suite's meaning: which files are
+tests, extra import paths, warning filters, markers. Those keys, and only those, are carried into
+the trusted ini; `addopts`, plugins and anything else are not.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import posixpath
+import tomllib
+from pathlib import Path
+
+# Looked up in pytest's own order; the first file with a pytest section wins.
+_SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.toml", None), ("tox.ini", "pytest"),
+            ("setup.cfg", "tool:pytest"))
+SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath", "filterwarnings", "markers",
+             "xfail_strict", "usefixtures", "empty_parameter_set_mark")
+DEFAULT_FILES = ("test_*.py", "*_test.py")
+
+
+def read(room: Path) -> dict[str, list[str]]:
+    """Safe pytest settings from the room's (base revision's) root config, as lists of values."""
+    for name, section in _SOURCES:
+        path = room / name
+        if not path.is_file():
+            continue
+        try:
+            found = _toml(path) if section is None else _ini(path, section)
+        except (OSError, ValueError, configparser.Error, tomllib.TOMLDecodeError):
+            continue  # an unreadable config is the suite's problem; defaults apply
+        if found is not None:
+            return {k: v for k, v in found.items() if k in SAFE_KEYS}
+    return {}
+
+
+def _ini(path: Path, section: str) -> dict[str, list[str]] | None:
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(path, encoding="utf-8")
+    if not cp.has_section(section):
+        return None
+    return {k: [ln.strip() for ln in v.splitlines() if ln.strip()] for k, v in cp.items(section)}
+
+
+def _toml(path: Path) -> dict[str, list[str]] | None:
+    tool = tomllib.loads(path.read_text("utf-8")).get("tool", {}).get("pytest")
+    if not isinstance(tool, dict):
+        return None
+    opts = tool.get("ini_options", tool)
+    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in opts.items()}
+
+
+def file_patterns(cfg: dict[str, list[str]]) -> tuple[str, ...]:
+    values = cfg.get("python_files")
+    if not values:
+        return DEFAULT_FILES
+    return tuple(p for v in values for p in v.split())
+
+
+def selector(patterns: tuple[str, ...]):
+    return lambda path: any(fnmatch.fnmatchcase(posixpath.basename(path), p) for p in patterns)
+
+
+def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
+    """The trusted ini: pytest's defaults, overridden by the base's safe settings."""
+    lines = ["[pytest]"]
+    settings = {"python_files": list(DEFAULT_FILES), "python_classes": ["Test"], "python_functions": ["test"]}
+    settings.update(cfg)
+    for key, values in settings.items():
+        if key == "pythonpath":  # relative to the base config's directory, i.e. the room
+            values = [str(room / p) for v in values for p in v.split()]
+        if key in ("filterwarnings", "markers"):  # one entry per line
+            lines.append(f"{key} =" + "".join(f"\n    {v}" for v in values))
+        else:
+            lines.append(f"{key} = {' '.join(values)}")
+    return "\n".join(lines) + "\n"
