@@ -79,7 +79,7 @@ def test_malformed_jsonl_lines_and_non_numeric_values_are_skipped_and_noted(invo
     p.write_text("\n".join(lines) + "\n")
     code, rep, _ = invoke(p, *DIV)
     notes = " ".join(n["message"] for n in rep["summary"]["notes"])
-    assert "malformed" in notes and "reward_model: 1 value(s) were not numbers" in notes
+    assert "malformed" in notes and "reward_model: 1 value(s) were not finite numbers" in notes
     assert rep["summary"]["rows"] == df.height - 1
     assert fired(rep, "SG801")
 
@@ -209,3 +209,13 @@ def test_odd_csvs_never_crash(invoke, tmp_path, content):
     assert code in (0, 1, 2) and "Traceback" not in out
     if code != 2:
         json.dumps(rep, allow_nan=False)
+
+
+def test_nan_and_infinite_metrics_are_ignored_and_counted(invoke):
+    df = synth.training_run(17, 1.0)
+    vals = df["reward_model"].to_list()
+    vals[5], vals[6] = float("inf"), float("nan")
+    code, rep, _ = invoke(df.with_columns(pl.Series("reward_model", vals)), *DIV, suffix=".parquet")
+    assert any("reward_model: 2 value(s) were not finite" in n["message"] for n in rep["summary"]["notes"])
+    assert fired(rep, "SG801")
+    json.dumps(rep, allow_nan=False)

@@ -148,16 +148,18 @@ def open_log(paths: list[str], spec: Spec) -> Log:
 
 
 def _as_float(c: str, dtype: "pl.DataType") -> "pl.Expr":
+    """A metric as Float64: booleans and "true"/"false" as 1/0; text, NaN and infinities as missing."""
     import polars as pl
 
     col = pl.col(c)
     if dtype.is_numeric() or dtype == pl.Boolean:
-        return col.cast(pl.Float64).alias(c)
-    # booleans and "true"/"false" count as 1/0 (flags, pass/fail labels)
-    s = col.cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
-    return (pl.when(s.is_in(["true", "yes"])).then(1.0)
-            .when(s.is_in(["false", "no"])).then(0.0)
-            .otherwise(s.cast(pl.Float64, strict=False))).alias(c)
+        v = col.cast(pl.Float64)
+    else:
+        s = col.cast(pl.Utf8, strict=False).str.strip_chars().str.to_lowercase()
+        v = (pl.when(s.is_in(["true", "yes"])).then(1.0)
+             .when(s.is_in(["false", "no"])).then(0.0)
+             .otherwise(s.cast(pl.Float64, strict=False)))
+    return pl.when(v.is_finite()).then(v).alias(c)
 
 
 def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
@@ -178,12 +180,12 @@ def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
 
 
 def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
-    """Per metric column, how many present values were not numbers (made missing by the cast)."""
+    """Per metric column, how many present values were not finite numbers (made missing by the cast)."""
     import polars as pl
 
     schema = log.raw.collect_schema()
-    # numeric and boolean columns cast losslessly: only text columns can hold non-numbers
-    nums = [c for c in numeric_columns(spec) if not (schema[c].is_numeric() or schema[c] == pl.Boolean)]
+    # integer and boolean columns cast losslessly; float columns may hold NaN or infinities
+    nums = [c for c in numeric_columns(spec) if not (schema[c].is_integer() or schema[c] == pl.Boolean)]
     if not nums:
         return {}
     row = log.raw.select(

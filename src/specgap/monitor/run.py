@@ -114,7 +114,7 @@ def run(paths: list[str], spec: Spec) -> Report:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=df.height)
     report.notes += [Note("input", None, n) for n in log.notes]
-    report.notes += [Note("input", None, f"{c}: {k} value(s) were not numbers and were ignored")
+    report.notes += [Note("input", None, f"{c}: {k} value(s) were not finite numbers and were ignored")
                      for c, k in bad.items()]
     outcome = _families(df, spec, None)
     if spec.group:
