@@ -11,7 +11,7 @@ from conftest import HONEST, rules_of
 from specgap.verify import sandbox
 from specgap.verify.verdict import PASS, TAMPERED
 
-pytestmark = pytest.mark.skipif(
+needs_bwrap = pytest.mark.skipif(
     sandbox.choose("auto")[0] != "bwrap", reason="bubblewrap (bwrap) is not installed or cannot create namespaces here"
 )
 
@@ -43,6 +43,7 @@ SANDBOX_TESTS = {
 }
 
 
+@needs_bwrap
 def test_honest_solution_passes_in_bwrap_with_its_properties(scenario):
     scenario.rebase(SANDBOX_TESTS).change(HONEST)
     out = scenario.verify(isolation="bwrap")
@@ -50,6 +51,7 @@ def test_honest_solution_passes_in_bwrap_with_its_properties(scenario):
     assert out.verdict.status == PASS, [(t.id, t.detail) for t in out.verdict.tests if t.status != "passed"]
 
 
+@needs_bwrap
 def test_always_equal_is_tampered_in_bwrap(scenario):
     scenario.change({**HONEST, "calc/__init__.py": """
         class _Any:
@@ -78,6 +80,7 @@ def _running(arg: str) -> bool:
     return False
 
 
+@needs_bwrap
 def test_daemon_cannot_outlive_the_run(scenario):
     # A double-forked, setsid'd daemon escapes the process group; the PID namespace still kills it.
     arg = f"{secrets.randbelow(10**6) + 1000}.5"
@@ -96,3 +99,11 @@ def test_daemon_cannot_outlive_the_run(scenario):
     out = scenario.verify(isolation="bwrap")
     assert out.verdict.status == PASS
     assert not _running(arg)
+
+
+def test_unshare_level_runs_and_says_so(scenario):
+    if not sandbox._works("unshare"):
+        pytest.skip("unshare cannot create network and PID namespaces here")
+    scenario.change(HONEST)
+    out = scenario.verify(isolation="unshare")
+    assert out.isolation == "unshare" and out.verdict.status == PASS
