@@ -12,8 +12,16 @@ from typing import Iterator
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+# Statements that hold blocks; everything else (most statements) has no children to visit.
+_COMPOUND = (ast.Module, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Match, ast.ExceptHandler) + (
+    (ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+
 def child_statements(node: ast.AST) -> list[ast.stmt]:
     """The statements directly inside a statement's (or module's) blocks."""
+    if not isinstance(node, _COMPOUND):
+        return []
     out: list[ast.stmt] = []
     for name in ("body", "orelse", "finalbody"):
         block = getattr(node, name, None)

@@ -556,7 +556,7 @@ class TestFrameworkPatched(Rule):
                     origins.setdefault(st.targets[0].id, r)
         for node, conds in _statements_with_guards(tree.body, []):
             for t in _targets(node):
-                if isinstance(t, ast.Attribute):
+                if isinstance(t, ast.Attribute) and tf.dotted(t.value).split(".")[0] in origins:
                     yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
             for call in calls_in(node):
                 sa = _setattr_call(call)
