@@ -314,3 +314,9 @@ def test_mocking_the_stdlib_or_local_classes_is_low_and_the_product_high():
     assert sev['mocker.patch.object(s, "solve", return_value=42)'] is Severity.HIGH
     assert sev['mocker.patch("os.listdir", return_value=["x"])'] is Severity.LOW
     assert sev['mocker.patch.object(g, "hello", return_value="mocked")'] is Severity.LOW
+
+
+def test_tests_moved_into_an_uncollected_module_are_not_a_move():
+    text = "def test_a():\n    assert f() == 1\n"
+    found = scan([RawFile("tests/test_a.py", text, None), RawFile("tests/helpers.py", None, text)])
+    assert [(f.rule_id, f.severity) for f in by_rule(found, "SG101")] == [("SG101", Severity.HIGH)]

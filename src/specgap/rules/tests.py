@@ -124,18 +124,18 @@ class _ChangeIndex:
     """What the whole change did, for telling moves and feature removals from test deletion."""
 
     def __init__(self, changeset: ChangeSet) -> None:
-        self.test_names: set[str] = set()     # test function names present after the change, anywhere
-        self.bodies: set[str] = set()         # bodies of every function present after the change
+        # tests present after the change, by name and by body, with the file they are in: a test
+        # "moved" into a module the runner does not collect (helpers.py) has not moved
+        self.test_names: dict[str, set[str]] = {}
+        self.bodies: dict[str, set[str]] = {}
         self.removed_product: set[str] = set()  # identifiers the change removed from product code
         self.deleted_modules: set[str] = set()
         for cf in changeset.files:
             after = _tree(cf.after)
-            if after is not None:
-                for node in statements(after):
-                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self.bodies.add(_body_key(node))
-                        if node.name.startswith("test"):
-                            self.test_names.add(node.name)
+            if after is not None and cf.role is FileRole.TEST:
+                for t in tf.test_functions(after):
+                    self.test_names.setdefault(t.node.name, set()).add(cf.path)
+                    self.bodies.setdefault(_body_key(t.node), set()).add(cf.path)
             if cf.role is FileRole.PRODUCT and cf.before is not None and cf.is_python:
                 # identifiers that vanished from a product file: a removed feature, option or warning
                 # takes its tests with it (for hunk-only files: gone from the hunks)
@@ -143,8 +143,11 @@ class _ChangeIndex:
                 if cf.status is Status.DELETED:
                     self.deleted_modules |= _module_names(cf.path)
 
-    def moved(self, fn: tf.FuncDef) -> bool:
-        return fn.name in self.test_names or _body_key(fn) in self.bodies
+    def moved(self, fn: tf.FuncDef, source: str) -> bool:
+        """Whether a test with this name or body is collected elsewhere after the change."""
+        where = self.test_names.get(fn.name, set()) | self.bodies.get(_body_key(fn), set())
+        # custom `python_files` (the source itself not named test_*.py) make any test file collectable
+        return any(_is_test_path(p) or not _is_test_path(source) for p in where)
 
     def feature_removed(self, node: ast.AST) -> bool:
         return bool(_identifiers(node) & self.removed_product)
@@ -192,7 +195,7 @@ class TestFileDeleted(Rule):
             if not tests:
                 continue
             index = index or _ChangeIndex(changeset)
-            kept = [t for t in tests if not index.moved(t.node)]
+            kept = [t for t in tests if not index.moved(t.node, cf.path)]
             if not kept:
                 continue
             first = tests[0].node
@@ -255,9 +258,11 @@ class TestRemoved(Rule):
             new_tests = [q for q, t in after.items() if q not in before and cf.touches(t.node.lineno)]
             # imports and module-level helpers/fixtures the file lost with the tests: a deliberate cleanup
             dropped = set() if cf.after.partial else _support_names(cf.before.tree) - _support_names(cf.after.tree)
+            renamed_here = {_body_key(n) for n in statements(cf.after.tree)
+                            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("test")}
             for t in gone:
-                if index.moved(t.node):
-                    continue
+                if index.moved(t.node, cf.path) or _body_key(t.node) in renamed_here:
+                    continue  # moved, or renamed in place to an uncollected name (SG109 reports that)
                 cleaned = bool(dropped & _identifiers(t.node))
                 low = bool(new_tests) or cleaned or index.feature_removed(t.node)
                 why = ("new tests were added to the file" if new_tests else
