@@ -11,17 +11,14 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-import shlex
 import tomllib
-from dataclasses import dataclass, field
 from typing import Iterator
 
-import yaml
-
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
 from specgap.python import pytest_config as pc
 from specgap.python import pytest_hooks as ph
 from specgap.python import stmts as stmts_mod
+from specgap.python import test_commands as tc
 from specgap.python import testfns as tf
 from specgap.python.line_map import new_line_for
 from specgap.python.stmts import calls_in, statements
@@ -71,11 +68,6 @@ def _attr_writes(fn: tf.FuncDef) -> Iterator[tuple[ast.AST, str, ast.expr | None
             sa = _setattr_call(call)
             if sa:
                 yield call, sa[1], sa[2]
-
-
-def _name(path: str) -> str:
-    """File name of a path, also inside a container ("rollout.md::tests/conftest.py" -> "conftest.py")."""
-    return posixpath.basename(path.rsplit("::", 1)[-1])
 
 
 def _python_trees(cf: ChangedFile) -> ast.Module | None:
@@ -362,7 +354,7 @@ class CollectionNarrowed(Rule):
         # a plugin module (not a conftest, registering options or config, or many hooks) runs only
         # where it is installed and enabled, unlike a conftest.py that every run of the repo loads;
         # SG208 reports new plugin registrations
-        self._plugin = _name(cf.path) != "conftest.py" and (
+        self._plugin = tc.file_name(cf.path) != "conftest.py" and (
             len(hooks) >= 3 or any(h.name in ("pytest_addoption", "pytest_configure") for h in hooks))
         for fn in hooks:
             if fn.name == "pytest_collection_modifyitems":
@@ -435,7 +427,7 @@ class CollectionNarrowed(Rule):
                                    confidence=Confidence.MEDIUM if sev is not Severity.HIGH else None)
 
     def _collect_ignore(self, cf: ChangedFile, tree: ast.Module) -> Iterator[Finding]:
-        if _name(cf.path) != "conftest.py":
+        if tc.file_name(cf.path) != "conftest.py":
             return
 
         def visit(stmts: list[ast.stmt], conditional: bool) -> Iterator[Finding]:
@@ -595,191 +587,6 @@ def _statements_with_guards(stmts: list[ast.stmt], conds: list[ast.expr]) -> Ite
         stack.extend((child, inner) for child in reversed(stmts_mod.child_statements(st)))
 
 
-# -- runner configuration and CI commands ----------------------------------------------------------
-
-_TEST_CMD = re.compile(
-    r"(?<![\w/.-])(py\.test|pytest|tox|nox|unittest|nosetests|trial|stestr|green)(?![\w-])"
-    r"|\bmake\s+(test|check|tests)\b|\bmanage\.py\s+test\b|\bsetup\.py\s+test\b|\bhatch\s+(run\s+)?test"
-)
-_PYTEST_WORD = re.compile(r"(?<![\w/.-])(py\.test|pytest)(?![\w.-])")
-_YAML_RUN_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "commands"})
-_YAML_FAIL_OK = frozenset({"continue-on-error", "allow_failure", "allow-failure", "ignore_failure"})
-
-
-@dataclass(frozen=True)
-class _Cmd:
-    line: int
-    text: str
-    ignore_rc: bool = False   # tox/Makefile leading `-`, nox success_codes
-    block: int = 0            # commands of one block run in one shell (a YAML `run:` scalar, a script)
-
-
-@dataclass
-class _Commands:
-    cmds: list[_Cmd] = field(default_factory=list)
-    # (line, value text) of settings that let a failing job or env pass, where it runs tests
-    fail_ok: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _yaml_commands(text: str) -> _Commands | None:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return None
-    out = _Commands()
-
-    # anchors and aliases make the node graph shared or even cyclic (`a: &a [*a]`): visit each node once
-    def scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
-        out_s, seen, todo = [], set(), [node]
-        while todo:
-            n = todo.pop()
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            if isinstance(n, yaml.ScalarNode):
-                out_s.append(n)
-            elif isinstance(n, yaml.SequenceNode):
-                todo.extend(reversed(n.value))
-        return out_s
-
-    def runs_tests(node: yaml.Node) -> bool:
-        seen, todo = set(), [node]
-        while todo:
-            n = todo.pop()
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            if isinstance(n, yaml.ScalarNode) and isinstance(n.value, str) and _TEST_CMD.search(n.value):
-                return True
-            if isinstance(n, yaml.MappingNode):
-                todo.extend(v for _k, v in n.value)
-            elif isinstance(n, yaml.SequenceNode):
-                todo.extend(n.value)
-        return False
-
-    visited: set[int] = set()
-    stack: list[yaml.Node] = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-            continue
-        if not isinstance(node, yaml.MappingNode):
-            continue
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else None
-            if key in _YAML_RUN_KEYS:
-                for sc in scalars(v):
-                    first = sc.start_mark.line + (2 if sc.style in ("|", ">") else 1)
-                    for i, ln in enumerate(str(sc.value).split("\n")):
-                        if ln.strip():
-                            out.cmds.append(_Cmd(first + i, ln.strip(), block=first))
-            elif key == "PYTEST_ADDOPTS" and isinstance(v, yaml.ScalarNode):
-                out.cmds.append(_Cmd(v.start_mark.line + 1, f"PYTEST_ADDOPTS='{v.value}'", block=-1))
-            elif key in _YAML_FAIL_OK and isinstance(v, yaml.ScalarNode) and str(v.value).lower() not in ("false", "no", "0", ""):
-                if runs_tests(node):
-                    out.fail_ok.append((k.start_mark.line + 1, f"{key}: {v.value}"))
-            stack.append(v)
-    return out
-
-
-def _tox_commands(text: str) -> _Commands | None:
-    cp = pc.read_ini(text)
-    if cp is None:
-        return None
-    out = _Commands()
-    lines = text.split("\n")
-    for section in cp.sections():
-        if not section.startswith("testenv"):
-            continue
-        cmds: list[_Cmd] = []
-        raw = cp.get(section, "commands", fallback="")
-        start = pc.key_line(text, section, "commands")
-        for cmd in raw.split("\n"):
-            c = cmd.strip()
-            if not c or c.startswith("#"):
-                continue
-            n = next((i + 1 for i in range(start - 1, len(lines)) if c in lines[i]), start)
-            cmds.append(_Cmd(n, c.lstrip("-").strip(), ignore_rc=c.startswith("-"), block=start))
-        out.cmds.extend(cmds)
-        # `ignore_outcome` turns a failing env into a warning (`ignore_errors` only keeps going, still failing)
-        flag = cp.get(section, "ignore_outcome", fallback="").strip().lower()
-        if flag in ("true", "1", "yes") and any(_TEST_CMD.search(c.text) for c in cmds):
-            out.fail_ok.append((pc.key_line(text, section, "ignore_outcome"), f"ignore_outcome = {flag}"))
-    return out
-
-
-def _make_commands(text: str) -> _Commands:
-    out = _Commands()
-    for n, line in enumerate(text.split("\n"), 1):
-        if line.startswith("\t") and line.strip() and not line.strip().startswith("#"):
-            c = line.strip()
-            prefix = re.match(r"^[@+-]*", c).group(0)  # type: ignore[union-attr]
-            out.cmds.append(_Cmd(n, c[len(prefix):], ignore_rc="-" in prefix, block=n))
-    return out
-
-
-def _nox_commands(tree: ast.Module) -> _Commands:
-    out = _Commands()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Call) and tf.call_name(n) in ("run", "run_always", "install"):
-            words = [str(a.value) for a in n.args if isinstance(a, ast.Constant)]
-            codes = next((k.value for k in n.keywords if k.arg == "success_codes"), None)
-            bad = codes is not None and any(isinstance(c, ast.Constant) and c.value != 0 for c in ast.walk(codes))
-            bad = bad or (codes is not None and not isinstance(codes, (ast.List, ast.Tuple, ast.Set)))
-            out.cmds.append(_Cmd(n.lineno, " ".join(words), ignore_rc=bad))
-    return out
-
-
-def _shell_commands(text: str) -> _Commands:
-    return _Commands([_Cmd(n, ln.strip()) for n, ln in enumerate(text.split("\n"), 1)
-                      if ln.strip() and not ln.strip().startswith("#")])
-
-
-def _commands(path: str, sf: SourceFile | None) -> _Commands | None:
-    """The commands a CI file, tox.ini, Makefile, noxfile or CI script runs, with their lines."""
-    if sf is None:
-        return None
-    base = _name(path)
-    path = path.rsplit("::", 1)[-1]
-    if base.endswith((".yml", ".yaml")):
-        return _yaml_commands(sf.text)
-    if base == "tox.ini":
-        return _tox_commands(sf.text)
-    if base in ("Makefile", "makefile", "GNUmakefile") or base.endswith(".mk"):
-        return _make_commands(sf.text)
-    if base == "noxfile.py":
-        return _nox_commands(sf.tree) if sf.tree is not None else None
-    if base.endswith((".sh", ".bash")) or "/.ci/" in f"/{path}" or path.startswith(".ci/"):
-        return _shell_commands(sf.text)
-    return None
-
-
-_ADDOPTS_ENV = re.compile(r"""PYTEST_ADDOPTS\s*[=:]\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
-
-
-def _split(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def _pytest_args(cmd: str) -> list[str]:
-    """Arguments a command passes to pytest: after the `pytest` word, and in PYTEST_ADDOPTS."""
-    out: list[str] = []
-    env = _ADDOPTS_ENV.search(cmd)
-    if env:
-        out += _split(next(g for g in env.groups() if g is not None))
-    m = _PYTEST_WORD.search(cmd, env.end() if env else 0)
-    if m:
-        out += _split(re.split(r"\s*(?:&&|\|\||;|\|)\s*", cmd[m.end():], maxsplit=1)[0])
-    return out
-
-
 @register
 class RunnerConfigNarrowed(Rule):
     """Runner configuration or a test command was changed to run fewer tests.
@@ -866,15 +673,15 @@ class RunnerConfigNarrowed(Rule):
                 yield self.finding(cf, nr.line, f"norecursedirs now skips {', '.join(gained)}")
 
     def _command_lines(self, cf: ChangedFile) -> Iterator[Finding]:
-        after = _commands(cf.path, cf.after)
+        after = tc.commands(cf.path, cf.after)
         if after is None:
             return
-        before = _commands(cf.path, cf.before) if cf.before is not None else None
-        old = {n.token for c in (before.cmds if before else []) for n in pc.narrowing(_pytest_args(c.text))}
+        before = tc.commands(cf.path, cf.before) if cf.before is not None else None
+        old = {n.token for c in (before.cmds if before else []) for n in pc.narrowing(tc.pytest_args(c.text))}
         for c in after.cmds:
             if not cf.is_added_line(c.line):
                 continue
-            for n in pc.narrowing(_pytest_args(c.text)):
+            for n in pc.narrowing(tc.pytest_args(c.text)):
                 if n.token not in old:
                     # CI commands select tests for many honest reasons (quarantine, slow suites): medium at most
                     yield self.finding(cf, c.line, f"test command gains `{n.token}`: {n.why}",
@@ -914,20 +721,20 @@ class CiFailureMasked(Rule):
     scope = "diff"
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        after = _commands(cf.path, cf.after)
+        after = tc.commands(cf.path, cf.after)
         if after is None:
             return
-        before = _commands(cf.path, cf.before) if cf.before is not None else None
-        old_tests = [c for c in before.cmds if _TEST_CMD.search(c.text)] if before else []
+        before = tc.commands(cf.path, cf.before) if cf.before is not None else None
+        old_tests = [c for c in before.cmds if tc.TEST_CMD.search(c.text)] if before else []
         old_fail_ok = {v for _l, v in before.fail_ok} if before else set()
-        set_e_off: dict[int, _Cmd] = {}  # block -> an added `set +e` in it
+        set_e_off: dict[int, tc.Cmd] = {}  # block -> an added `set +e` in it
         for c in after.cmds:
             added = cf.is_added_line(c.line)
             if re.match(r"^set\s+\+e\b", c.text):
                 if added:
                     set_e_off[c.block] = c
                 continue
-            if not _TEST_CMD.search(c.text):
+            if not tc.TEST_CMD.search(c.text):
                 continue
             if c.block in set_e_off:
                 off = set_e_off.pop(c.block)
@@ -946,7 +753,7 @@ class CiFailureMasked(Rule):
                 expr = "${{" in value or "$" in value
                 yield self.finding(cf, line, f"`{value}` lets a job that runs tests pass when they fail",
                                    severity=Severity.LOW if expr else Severity.MEDIUM, confidence=Confidence.MEDIUM)
-        new_tests = [c for c in after.cmds if _TEST_CMD.search(c.text) and not _ECHOED.match(c.text)]
+        new_tests = [c for c in after.cmds if tc.TEST_CMD.search(c.text) and not _ECHOED.match(c.text)]
         if old_tests and not new_tests and cf.after is not None and cf.before is not None and not cf.after.partial:
             first = old_tests[0]
             yield self.finding(cf, new_line_for(cf.before.text, cf.after.text, first.line),
@@ -1023,7 +830,7 @@ class StartupInjection(Rule):
             if cf.status is Status.DELETED:
                 continue
             path = cf.path.rsplit("::", 1)[-1]
-            base = _name(path)
+            base = tc.file_name(path)
             if base.endswith((".pyc", ".pyo")) or "__pycache__/" in f"/{path}":
                 yield self.finding(cf, 1, "compiled bytecode is part of the change; Python may run it instead of the source",
                                    evidence=cf.path)
@@ -1071,7 +878,7 @@ class ProtectedPathEdited(Rule):
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         for cf in changeset.files:
-            if cf.role is not FileRole.PROTECTED or _name(cf.path) in _SPECGAP_CONFIG:
+            if cf.role is not FileRole.PROTECTED or tc.file_name(cf.path) in _SPECGAP_CONFIG:
                 continue
             verb = {Status.ADDED: "created", Status.DELETED: "deleted", Status.RENAMED: "renamed"}.get(cf.status, "edited")
             yield self.finding(cf, _first_written_line(cf), f"protected path {verb}", evidence=cf.path)
@@ -1118,7 +925,7 @@ class SpecgapConfigEdited(Rule):
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         for cf in changeset.files:
-            base = _name(cf.path)
+            base = tc.file_name(cf.path)
             if base in _SPECGAP_CONFIG:
                 verb = {Status.ADDED: "created", Status.DELETED: "deleted"}.get(cf.status, "edited")
                 yield self.finding(cf, _first_written_line(cf), f"specgap configuration file {verb}", evidence=cf.path)
@@ -1165,7 +972,7 @@ class ConftestHookAdded(Rule):
     roles = (FileRole.HARNESS, FileRole.TEST, FileRole.PROTECTED)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        if _name(cf.path) != "conftest.py" or cf.after is None or cf.after.tree is None:
+        if tc.file_name(cf.path) != "conftest.py" or cf.after is None or cf.after.tree is None:
             return
         for fn in ph.hook_impls(cf.after.tree):
             if fn.name not in _CONFIG_HOOKS and cf.is_added_line(fn.lineno):
