@@ -41,8 +41,12 @@ def _imports_test_framework(tree: ast.Module | None) -> bool:
 
 
 def _test_context(cf: ChangedFile, tree: ast.Module | None) -> bool:
-    """Whether `test*` functions in this file are tests (not e.g. a product `test_connection()`)."""
-    return cf.role is FileRole.TEST or _imports_test_framework(tree)
+    """Whether `test*` functions in this file are tests (not e.g. a product `test_connection()`):
+    a test file, a module importing pytest/unittest, or tests carrying pytest/unittest decorators."""
+    if cf.role is FileRole.TEST or _imports_test_framework(tree):
+        return True
+    return any(tf.dotted(d).split(".")[0] in ("pytest", "unittest", "mock", "patch")
+               for t in tf.test_functions(tree) for d in t.node.decorator_list)
 
 
 def _tests(cf: ChangedFile, sf: SourceFile | None) -> dict[str, tf.TestFn]:
@@ -455,12 +459,13 @@ class TautologicalAssertion(Rule):
                     severity=sev,
                     before=cf.before.segment(old.node.lineno, old.node.end_lineno) if replaced and old and cf.before else None,
                 )
-        if cf.role is not FileRole.TEST and not _imports_test_framework(tree):
-            return
-        # module-level asserts in test code (outside any test) have no purpose but to look like checks
+        # module-level asserts outside any test have no purpose but to look like checks (in product
+        # code they are at least not pretending to test anything: low)
+        in_tests = cf.role is FileRole.TEST or _imports_test_framework(tree)
         for st in tree.body:
             if isinstance(st, ast.Assert) and (why := tf.tautology(st.test)) and cf.touches(st.lineno):
-                yield self.finding(cf, st, f"module-level assertion cannot fail: {why}")
+                yield self.finding(cf, st, f"module-level assertion cannot fail: {why}",
+                                   severity=None if in_tests else Severity.LOW)
 
 
 _WEAK_CALLS = frozenset({"assertIsNotNone", "assertTrue", "assertIsInstance", "assert_"})
