@@ -82,13 +82,16 @@ class _PatchRule(Rule):
         if tree is None or not self.words.search(cf.after.text):
             return
         ix = index_of(tree)
-        for node, target, value in patches(tree):
-            graded = self.grade(target, value)
-            if graded is None:
-                continue
-            sev, why = graded
+        found = [(node, target, g) for node, target, value in patches(tree) if (g := self.grade(target, value))]
+        times: dict[str, int] = {}
+        for _, target, _ in found:
+            times[target] = times.get(target, 0) + 1
+        for node, target, (sev, why) in found:
             if _compat(node, ix):
                 sev, why = Severity.LOW, why + " (as a compatibility shim)"
+            elif times[target] > 1 and where(node, ix).funcs:
+                # patch-and-restore inside a function: a sandbox or a context manager, not a rigged process
+                sev, why = Severity.LOW, why + " (temporarily: the file also restores it)"
             yield self.finding(cf, node, why, severity=sev)
 
 
