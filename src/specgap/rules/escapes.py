@@ -155,7 +155,8 @@ def _in_raises(withs: tuple[ast.expr, ...]) -> bool:
     for w in withs:
         f = w.func if isinstance(w, ast.Call) else w
         name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-        if name in ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp") or "SystemExit" in ast.unparse(w):
+        if name in ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp") or any(
+                isinstance(n, ast.Name) and n.id == "SystemExit" for n in ast.walk(w)):
             return True
     return False
 
