@@ -276,8 +276,9 @@ class EarlyExit(Rule):
             if import_time:
                 return (Severity.CRITICAL if e.hard else Severity.HIGH, "at import of a test module: its tests never run") if ok \
                     else (Severity.LOW, "at import of a test module")
-            if not e.hard or not ok or _in_raises(where.withs) or mod.forks:
-                return None  # pytest catches SystemExit in a test: it fails, nothing is hidden
+            if not e.hard or e.code != SUCCESS or _in_raises(where.withs) or mod.forks:
+                # pytest catches SystemExit in a test (it fails); a test killing itself tests signals
+                return None
             return Severity.HIGH, f"inside {fname}(): the process ends before the test's checks"
         # product code
         script_exit = not e.hard and after_output and (mod.stdin or not import_time)
@@ -293,12 +294,15 @@ class EarlyExit(Rule):
             return None  # a failure status, or one computed and passed on (`sys.exit(main())`)
         if script_exit:
             return Severity.LOW, f"inside {fname}(), after writing its output"
-        quit_fn = bool(_QUIT_FUNC.search(fname))
+        # lambdas are callbacks (signal handlers, GUI actions); registering them is SG302's concern
+        quit_fn = bool(_QUIT_FUNC.search(fname)) or isinstance(fn, ast.Lambda)
         cli_fn = bool(_CLI_FUNC.search(fname)) or mod.cli or quit_fn
         if e.hard:
             if mod.forks:
                 return Severity.LOW, f"inside {fname}() of a module that forks (ends a child process)"
             if cli_fn and not _returns_value(fn):
+                if e.code != SUCCESS:  # killing or aborting itself: the run fails, nothing looks green
+                    return Severity.LOW, f"inside {fname}(), which ends the program on purpose"
                 return Severity.MEDIUM, f"inside {fname}(): a hard exit skips cleanup and any caller's checks"
             return Severity.HIGH, f"inside {fname}(): the process ends before the caller can check the result"
         if cli_fn:
@@ -427,7 +431,8 @@ class ExitHook(Rule):
 
     def _exit_callback(self, cf: ChangedFile, node: ast.AST, exits: list[Exit], sev: Severity, why: str,
                        where: ast.AST | None = None) -> Iterator[Finding]:
-        e = next((x for x in exits if x.code != FAILURE), None)
+        # a clean (or computed) exit; killing or aborting itself leaves a failure status
+        e = next((x for x in exits if x.code == SUCCESS or (x.code == UNKNOWN and x.what.endswith("exit"))), None)
         if e is not None:
             yield self.finding(cf, where or node, f"{e.what} {why}", severity=sev)
 
@@ -519,8 +524,9 @@ class SkipFromProduct(Rule):
         for node, q in hits:
             where = where_of(node, ix)
             what = q.rsplit(".", 1)[-1] if "." in q else q
+            fn_names = [getattr(f, "name", "") for f in where.funcs]
             if cf.role is FileRole.PRODUCT:
-                if support:
+                if support or any("test" in n.lower() for n in fn_names):
                     sev, why = Severity.LOW, "in a pytest plugin or test-support module"
                 elif what == "importorskip":
                     sev, why = Severity.MEDIUM, "in product code: tests that import it are skipped when the import fails"
