@@ -1113,12 +1113,17 @@ def _declared_names(changeset: ChangeSet) -> set[str]:
 
 
 def _imported_top_names(tree: ast.Module) -> set[str]:
+    """Top-level names a test file imports, from its statements (not inside functions: cheap)."""
     out = set()
-    for n in all_nodes(tree):
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        n = stack.pop()
         if isinstance(n, ast.Import):
             out.update(a.name.split(".")[0] for a in n.names)
         elif isinstance(n, ast.ImportFrom) and n.module and not n.level:
             out.add(n.module.split(".")[0])
+        elif isinstance(n, (ast.If, ast.Try, ast.With, ast.ClassDef)):
+            stack.extend(n.body + getattr(n, "orelse", []) + [s for h in getattr(n, "handlers", []) for s in h.body])
     return out
 
 
