@@ -1,4 +1,4 @@
-"""Where a node runs: at import time or in a function, under a main guard, a branch, a handler.
+"""Where a node runs: at import time or in a function, under a main guard, in a branch.
 
 Whether an exit or a patch matters depends on when it runs: at import of a module the tests
 import, inside `if __name__ == "__main__":` (never under a test runner), or only in an error path.
@@ -19,7 +19,6 @@ class Where(NamedTuple):
     funcs: tuple[FuncLike, ...] = ()       # enclosing functions, innermost last
     main_guard: bool = False               # under `if __name__ == "__main__":`
     branch: bool = False                   # conditional within the innermost function (or module)
-    handler: bool = False                  # inside an `except` block of the innermost function
     tests: tuple[ast.expr, ...] = ()       # conditions of the enclosing ifs/whiles, innermost function
     withs: tuple[ast.expr, ...] = ()       # context managers around the node, innermost function
     prev: ast.stmt | None = None           # the statement just before this one in its block
@@ -59,7 +58,7 @@ def where(node: ast.AST, ix: Index) -> Where:
     funcs: list[FuncLike] = []
     tests: list[ast.expr] = []
     withs: list[ast.expr] = []
-    main_guard = branch = handler = False
+    main_guard = branch = False
     prev: ast.stmt | None = None
     stmt_seen = False
     child = node
@@ -67,7 +66,7 @@ def where(node: ast.AST, ix: Index) -> Where:
         if not stmt_seen and isinstance(child, ast.stmt):
             stmt_seen = True
             prev = _previous(p, child)
-        local = not funcs  # branch/handler/tests/withs describe the innermost function only
+        local = not funcs  # branch/tests/withs describe the innermost function only
         if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if _in(child, p.body):
                 funcs.append(p)
@@ -87,7 +86,7 @@ def where(node: ast.AST, ix: Index) -> Where:
             branch = branch or child is not p.iter and child is not p.target
         elif isinstance(p, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             if isinstance(child, ast.ExceptHandler):
-                branch = handler = True
+                branch = True
             elif _in(child, p.orelse):
                 branch = True
         elif isinstance(p, (ast.With, ast.AsyncWith)):
@@ -104,4 +103,4 @@ def where(node: ast.AST, ix: Index) -> Where:
         elif isinstance(p, ast.match_case):
             branch = True
         child = p
-    return Where(tuple(reversed(funcs)), main_guard, branch, handler, tuple(tests), tuple(withs), prev)
+    return Where(tuple(reversed(funcs)), main_guard, branch, tuple(tests), tuple(withs), prev)

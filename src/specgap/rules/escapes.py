@@ -168,7 +168,6 @@ class _Module:
     cli: bool = False         # a command-line program: argparse/click..., __main__.py, has a main guard
     stdin: bool = False       # reads stdin/argv: a script, not a module the tests import
     forks: bool = False       # forks: os._exit ends a child, which is what it is for
-    plugin: bool = False      # a pytest plugin: may legitimately drive pytest's outcomes
 
 
 def _describe(e: Exit) -> str:
@@ -184,7 +183,6 @@ def _module_facts(cf: ChangedFile, ix: Index, names: Names) -> _Module:
     mod = _Module(stdin=cf.after is not None and cf.after.text.startswith("#!"))
     mod.cli = any(q.split(".", 1)[0] in _CLI_MODULES for q in bound) or any(
         is_main_guard(n.test) for n in ix.of(ast.If) if isinstance(ix.parent.get(n), ast.Module))
-    mod.plugin = any(q.split(".", 1)[0] in ("_pytest", "pluggy") for q in bound)
     refs = [n for a in ("stdin", "argv", "fork", "forkpty", "Process", "DaemonContext") for n in ix.attrs.get(a, ())]
     refs += [n for n in ix.of(ast.Name) if n.id in names.bound or n.id == "input"]
     for n in refs:

@@ -6,7 +6,7 @@ import ast
 import re
 import shlex
 from collections import defaultdict
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.python.folding import const_str
@@ -390,7 +390,7 @@ class OracleRead(Rule):
                     yield self.finding(cf, call, f"reads {what}: {path!r}", severity=sev)
                 continue
             for toks in _command(call, names) or ():
-                if toks and posixpath_base(toks[0]) in _VIEWERS:
+                if toks and _basename(toks[0]) in _VIEWERS:
                     hits = [(h, t) for t in toks[1:] if (h := _oracle(t)) is not None]
                     if hits:
                         (sev, what), tok = max(hits, key=lambda x: x[0][0])
@@ -398,7 +398,7 @@ class OracleRead(Rule):
                         break
 
 
-def posixpath_base(token: str) -> str:
+def _basename(token: str) -> str:
     return token.rsplit("/", 1)[-1]
 
 
@@ -412,7 +412,7 @@ _GIT_OBJECTS = re.compile(r"(^|/)\.git/(objects|refs|packed-refs|logs|ORIG_HEAD|
 
 def _git_args(toks: list[str]) -> list[str] | None:
     """Arguments after `git [global options]`, or None if the command is not git."""
-    if not toks or posixpath_base(toks[0]) != "git":
+    if not toks or _basename(toks[0]) != "git":
         return None
     i = 1
     while i < len(toks) and toks[i].startswith("-"):
