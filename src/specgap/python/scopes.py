@@ -8,7 +8,6 @@ would make the work quadratic in the nesting depth.
 from __future__ import annotations
 
 import ast
-import weakref
 from typing import Iterator
 
 FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
@@ -48,14 +47,16 @@ def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
 
 
 Scope = tuple[ast.AST, "ast.ClassDef | None", list[ast.AST]]
-_TABLES: weakref.WeakKeyDictionary[ast.Module, list[Scope]] = weakref.WeakKeyDictionary()
+# Kept on the tree itself, so it lives and dies with it (a cache keyed on the tree would hold
+# every tree it ever saw: the table refers back to its tree).
+_ATTR = "_specgap_scope_table"
 
 
 def scope_table(tree: ast.Module) -> list[Scope]:
     """`(scope, owner class, own nodes)` for the module, every function, class body and lambda,
     computed once per tree and shared by every rule that asks (the walk costs about as much as
     parsing, so rules must not each repeat it)."""
-    table = _TABLES.get(tree)
+    table: list[Scope] | None = getattr(tree, _ATTR, None)
     if table is None:
         table = []
         stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(tree, None)]
@@ -69,7 +70,7 @@ def scope_table(tree: ast.Module) -> list[Scope]:
                     stack.append((node, cls))
                 elif isinstance(node, (ast.ClassDef, ast.Lambda)):
                     stack.append((node, None))
-        _TABLES[tree] = table
+        setattr(tree, _ATTR, table)
     return table
 
 
