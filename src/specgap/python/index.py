@@ -8,7 +8,6 @@ the parents of the few interesting nodes keeps a rule's cost to a fraction of `a
 from __future__ import annotations
 
 import ast
-import weakref
 from collections import defaultdict
 
 # Context and operator nodes are shared singletons: they have no single parent and hold nothing.
@@ -54,12 +53,15 @@ class Index:
             p = self.parent.get(p)
 
 
-_CACHE: "weakref.WeakKeyDictionary[ast.AST, Index]" = weakref.WeakKeyDictionary()
+# Kept on the tree itself: the index refers to every node, so a cache keyed weakly on the tree
+# would keep each tree alive forever; as an attribute it lives and dies with its tree.
+_ATTR = "_specgap_index"
 
 
 def index_of(tree: ast.AST) -> Index:
     """The (cached) `Index` of a parsed module."""
-    ix = _CACHE.get(tree)
+    ix: Index | None = getattr(tree, _ATTR, None)
     if ix is None:
-        ix = _CACHE[tree] = Index(tree)
+        ix = Index(tree)
+        setattr(tree, _ATTR, ix)
     return ix
