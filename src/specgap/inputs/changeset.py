@@ -85,11 +85,22 @@ def source(text: str, path: str, errors: list[InputError], *, partial: bool = Fa
     sf = SourceFile(text=text, partial=partial)
     if is_python_path(path) or (text.startswith("#!") and "python" in text.split("\n", 1)[0]):
         sf.tree, sf.error = parse(text, path)
+        if sf.error and not partial and sf.error.startswith("syntax error") and text.count("\n") < _RECOVER_MAX_LINES:
+            # Agents' code often has a broken line next to the hack; rules still see what parses.
+            lines = text.split("\n")
+            tree, dropped = parse_fragments({n: t for n, t in enumerate(lines, 1)})
+            if tree.body:
+                sf.tree, sf.partial = tree, True
+                sf.error += f"; rules saw the rest of the file ({len(dropped)} line(s) left out: {_ranges(dropped)})"
         if sf.error:
             errors.append(InputError(path, f"{label}{sf.error}" if label else sf.error))
     elif len(text) > MAX_BYTES:
         errors.append(InputError(path, "file is larger than 5 MB; only its presence was checked"))
     return sf
+
+
+# Recovering a file that does not parse costs repeated parses of it: only for files of modest size.
+_RECOVER_MAX_LINES = 3000
 
 
 def partial_source(text: str, path: str, errors: list[InputError], known: frozenset[int], *,
