@@ -83,7 +83,7 @@ def interpreter_roots(python: str) -> list[str]:
     return [p for p in dict.fromkeys([prefix, base, os.path.dirname(os.path.realpath(exe))]) if not p.startswith("/usr")]
 
 
-def _scratch(level: str, work: Path) -> Path:
+def scratch(level: str, work: Path) -> Path:
     """The child's writable temp dir, as the child sees it (bwrap: an empty tmpfs)."""
     (work / "tmp").mkdir(parents=True, exist_ok=True)
     return Path(sandbox.SANDBOX_TMP) if level == "bwrap" else work / "tmp"
@@ -91,7 +91,7 @@ def _scratch(level: str, work: Path) -> Path:
 
 def clean_env(level: str, work: Path, *, autoload: bool = False) -> dict[str, str]:
     """An `env -i`-like environment: nothing from the caller (no PYTEST_ADDOPTS, PYTEST_PLUGINS ...)."""
-    tmp = _scratch(level, work)
+    tmp = scratch(level, work)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp / "home"), "TMPDIR": str(tmp / "work"), "LANG": "C.UTF-8"}
     if not autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -104,7 +104,7 @@ def clean_env(level: str, work: Path, *, autoload: bool = False) -> dict[str, st
 def confine(cmd: list[str], level: str, work: Path, cwd: Path, readonly: list[Path], python: str) -> list[str]:
     if level != "bwrap":
         return sandbox.wrap(level, cmd, readonly=[], cwd=cwd)
-    tmp = _scratch(level, work)
+    tmp = scratch(level, work)
     ro = [cwd, *readonly, *map(Path, interpreter_roots(python))]
     wrapped = sandbox.wrap("bwrap", cmd, readonly=ro, cwd=cwd)
     at = wrapped.index("--chdir")  # the tmpfs starts empty: make home and the work dir first
@@ -123,7 +123,7 @@ def run(child: Child) -> RunResult:
         cache.mkdir(parents=True, exist_ok=True)
         prefix = cache  # mounted read-only: the child reads the trusted cache and cannot add to it
     else:
-        prefix = _scratch(child.level, child.work) / "pycache"
+        prefix = scratch(child.level, child.work) / "pycache"
         pycache.seed(cache, prefix)
     key = secrets.token_bytes(32)
     rfd, wfd = os.pipe()

@@ -99,7 +99,7 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
         ini.write_text(baseconfig.ini_text(baseconfig.read(room.root), room.root))
-        basetemp = runner._scratch(level, work) / "work" / "basetemp"
+        basetemp = runner.scratch(level, work) / "work" / "basetemp"
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
                 "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib",
                 # Short tracebacks: the output is only for people, and long ones make every
