@@ -11,8 +11,13 @@ from __future__ import annotations
 import configparser
 import fnmatch
 import posixpath
-import tomllib
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the `tomli` dependency on 3.10
+    import tomli as tomllib
 
 # Looked up in pytest's own order; the first file with a pytest section wins.
 _SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.toml", None), ("tox.ini", "pytest"),
