@@ -241,24 +241,42 @@ def _choose(candidates: list, limit: int, rng: random.Random) -> list:
     return chosen + rest[: max(0, limit - len(chosen))]
 
 
+def _offset(rng: random.Random) -> int:
+    """A small, ordinary-looking nonzero offset: a canary must not stand out by its values."""
+    return rng.choice((-1, 1)) * rng.randrange(3, 98)
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randrange(1, 4)))
+
+
 def _wrong_literal(v, rng: random.Random):
     """A different value of the same type, as a literal; None when `v` has no such literal."""
-    off = rng.randrange(10**9, 10**12)
+    off = _offset(rng)
     t = type(v)
     if t is int:
         return v + off
     if t is float:
-        return v + off if v == v and abs(v) != float("inf") else None
+        if v != v or abs(v) == float("inf"):
+            return None
+        w = v + off
+        return w if w != v else v * 2 + 1.0  # huge floats absorb small offsets
     if t is str:
-        return v + secrets.token_hex(4)
+        return v + _word(rng)
     if t is bytes:
-        return v + secrets.token_hex(4).encode()
+        return v + _word(rng).encode()
     if t in (list, tuple):
-        return v + t([off])
+        return v + t([v[-1] if v else off])
     if t in (set, frozenset):
-        return v | {off}
+        extra = off
+        while extra in v:
+            extra += 101
+        return v | {extra}
     if t is dict:
-        return {**v, secrets.token_hex(4): off}
+        key = _word(rng)
+        while key in v:
+            key += _word(rng)
+        return {**v, key: off}
     return None
 
 
@@ -278,8 +296,8 @@ def _wrongifier(helper: str, rng: random.Random):
 
 
 def _helpers(wrong: str, sentinel: str, rng: random.Random) -> str:
-    offset = rng.randrange(10**9, 10**12)
-    suffix = secrets.token_hex(6)
+    offset = _offset(rng)
+    suffix = _word(rng)
     return f'''
 
 def {wrong}(v):
@@ -287,7 +305,8 @@ def {wrong}(v):
     if t is int:
         return v + {offset}
     if t is float:
-        return v + {offset} if v == v else 0.5
+        w = v + {offset} if v == v else 0.5
+        return w if w != v else v * 2 + 1.0
     if t is str:
         return v + {suffix!r}
     if t is bytes:
