@@ -46,10 +46,17 @@ def test_marked_severity(fixture: Path) -> None:
                 assert sev >= Severity.MEDIUM, f"{path}:{n}: {sev}, expected medium or above"
 
 
-def test_unparsable_product_code_is_skipped() -> None:
-    cs = build([RawFile("solution.py", None, "def __eq__(self, other):\n    return True\n  x = (\n")])
+def test_unparsable_product_code_is_reported_and_does_not_crash_rules() -> None:
+    # nothing recoverable: no tree, nothing reported by the rules, the syntax error in `errors`
+    cs = build([RawFile("solution.py", None, "?? !! ??\n")])
     assert cs.files[0].after.tree is None
     assert run_rules(cs, _SOLUTION_RULES) == []
+    assert any("syntax error" in e.message for e in cs.errors)
+    # partly recoverable: the rules run on what parses (a partial tree), the error is still reported
+    cs = build([RawFile("solution.py", None, "def __eq__(self, other):\n    return True\n  x = (\n")])
+    assert cs.files[0].after.partial
+    run_rules(cs, _SOLUTION_RULES)
+    assert any("syntax error" in e.message for e in cs.errors)
     assert not [e for e in cs.errors if e.path.startswith("<rule")]
 
 

@@ -91,7 +91,8 @@ def source(text: str, path: str, errors: list[InputError], *, partial: bool = Fa
             tree, dropped = parse_fragments({n: t for n, t in enumerate(lines, 1)})
             if tree.body:
                 sf.tree, sf.partial = tree, True
-                sf.error += f"; rules saw the rest of the file ({len(dropped)} line(s) left out: {_ranges(dropped)})"
+                sf.error += (f"; rules saw the rest of the file (left out: line(s) {_ranges(dropped)})" if dropped
+                             else "; rules saw the file with its open brackets closed")
         if sf.error:
             errors.append(InputError(path, f"{label}{sf.error}" if label else sf.error))
     elif len(text) > MAX_BYTES:
