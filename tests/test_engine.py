@@ -21,7 +21,7 @@ from specgap.engine import (
     select_rules,
 )
 from specgap.inputs.changeset import RawFile, build
-from specgap.model import ChangedFile, ChangeSet, Finding, Severity
+from specgap.model import ChangedFile, ChangeSet, FileRole, Finding, Severity, Status
 from specgap.rules.base import Rule
 from specgap.rules.suppressions import InvalidSuppression, SuppressionAdded, UnusedSuppression, collect
 
@@ -305,3 +305,17 @@ def test_a_rule_that_crashes_before_yielding_is_reported_too() -> None:
     cs = _cs("src/m.py", "x = 'GAMED'\n")
     assert _ids(run_rules(cs, [CrashesEagerly, Marked])) == [("SG091", 1)]
     assert any("eager boom" in e.message for e in cs.errors)
+
+
+def test_each_transcript_is_judged_on_its_own_prompt_tests() -> None:
+    """Two rollouts scanned together: a literal from one prompt's tests says nothing about the other."""
+    solution = "def solve(n):\n    if n == 987654:\n        return 123456789\n    return n * 2\n"
+    tests = "assert solve(987654) == 123456789\n"
+    raws = [RawFile("a.md::solution.py", None, solution), RawFile("b.md::solution.py", None, solution)]
+    cs = build(raws)
+    prompt = build([RawFile("a.md::prompt_tests.py", tests, tests + "\n")]).files[0]
+    prompt.status, prompt.role = Status.UNCHANGED, FileRole.TEST
+    cs = ChangeSet(files=cs.files, errors=cs.errors, context_loader=lambda: [prompt])
+    hits = {f.path: f.severity for f in run_rules(cs, [registry.get_rule("SG402")])}
+    assert hits.get("a.md::solution.py", Severity.LOW) >= Severity.HIGH
+    assert hits.get("b.md::solution.py", Severity.LOW) < Severity.HIGH

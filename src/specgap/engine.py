@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from specgap.config import Config, resolve
 from specgap.inputs import load_diff, load_files, load_git, load_trees
+from specgap.inputs.changeset import gc_paused
 from specgap.inputs.roles import matches_any
 from specgap.model import ChangeSet, Finding, InputError, Severity
 from specgap.rules import scan_rules
@@ -60,6 +61,34 @@ class Outcome:
     baselined: list[Finding] = field(default_factory=list)
 
 
+def container_of(path: str) -> str:
+    """`run.md::tests/test_x.py` -> `run.md`; plain repo paths share the container `""`."""
+    return path.rsplit("::", 1)[0] if "::" in path else ""
+
+
+def split_containers(changeset: ChangeSet) -> list[ChangeSet]:
+    """One change per container: each transcript in a scan of many is a separate agent's work, so
+    cross-file rules (moved tests, prompt tests for special cases) must not mix them up."""
+    keys = sorted({container_of(cf.path) for cf in changeset.files})
+    if len(keys) <= 1:
+        return [changeset]
+    return [
+        ChangeSet(
+            files=[cf for cf in changeset.files if container_of(cf.path) == key],
+            errors=changeset.errors,  # shared: what a rule reports lands in the scan's errors
+            source=changeset.source,
+            context_loader=lambda key=key: [c for c in changeset.context_files() if container_of(c.path) == key],
+        )
+        for key in keys
+    ]
+
+
+def _check_each(rule: Rule, containers: list[ChangeSet]) -> Iterator[Finding]:
+    for cs in containers:
+        yield from rule.check(cs)
+
+
+@gc_paused  # thousands of live trees: the cycle collector would re-walk them at every full pass
 def evaluate(
     changeset: ChangeSet,
     rules: Iterable[type[Rule]],
@@ -72,6 +101,7 @@ def evaluate(
     A rule that crashes is reported in `changeset.errors` and the others still run.
     """
     by_path = {cf.path: cf for cf in changeset.files}
+    containers = split_containers(changeset)
     honoured = Honoured(changeset)
     scoped: list[Finding] = []
     suppressed: list[Finding] = []
@@ -83,7 +113,7 @@ def evaluate(
         if isinstance(rule, UnusedSuppression):
             late.append(rule)  # it judges the others' results, so it runs last
             continue
-        for f in _guarded(rule.id, lambda: rule.check(changeset), changeset):
+        for f in _guarded(rule.id, lambda: _check_each(rule, containers), changeset):
             cf = by_path.get(f.path)
             in_scope = rule.scope != "added" or cf is None or cf.touches(f.line, f.end_line)
             # matched even when out of scope, so a suppression on an old line counts as used
