@@ -319,3 +319,12 @@ def test_each_transcript_is_judged_on_its_own_prompt_tests() -> None:
     hits = {f.path: f.severity for f in run_rules(cs, [registry.get_rule("SG402")])}
     assert hits.get("a.md::solution.py", Severity.LOW) >= Severity.HIGH
     assert hits.get("b.md::solution.py", Severity.LOW) < Severity.HIGH
+
+
+def test_suppression_examples_in_documentation_are_not_suppressions() -> None:
+    doc = "Example:\n\n```python\n# specgap: ignore[SG301] the CLI exits on purpose\nsys.exit(main())\n```\n"
+    cs = build([RawFile("README.md", None, doc), RawFile("docs/usage.rst", None, doc)])
+    assert run_rules(cs, [SuppressionAdded, InvalidSuppression]) == []
+    # the same comment in code the change wrote is a suppression, and is reported
+    cs = build([RawFile("src/app.py", None, "import sys\n# specgap: ignore[SG301] exits on purpose\nsys.exit(0)\n")])
+    assert [f.rule_id for f in run_rules(cs, [SuppressionAdded])] == ["SG901"]

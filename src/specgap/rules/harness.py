@@ -495,9 +495,28 @@ def _trivial_result(fn: tf.FuncDef) -> str | None:
                       isinstance(n, ast.Attribute) and n.attr == fn.name and tf.dotted(n.value) != "self" for n in nodes)
     records = any(isinstance(n, ast.Call) and tf.call_name(n) in ("append", "extend", "add", "write", "writeln", "put")
                   for n in nodes)
-    if not calls_super and not records:
+    if not calls_super and not records and not _passes_failure_on(fn, nodes):
         return f"{fn.name} drops the failure instead of recording it"
     return None
+
+
+_ONLY_SHOWS = frozenset({"print", "debug", "info", "warning", "warn", "log", "repr", "str", "format"})
+
+
+def _passes_failure_on(fn: tf.FuncDef, nodes: list[ast.AST]) -> bool:
+    """Whether the failure (`err`, the last parameter) is handed to something that records it,
+    e.g. a runner's own channel (`self._send(test, "failed", err)`); printing it is not recording."""
+    params = [a.arg for a in fn.args.args]
+    if len(params) < 3:
+        return False
+    err = params[-1]
+    for n in nodes:
+        if isinstance(n, ast.Call) and tf.call_name(n) not in _ONLY_SHOWS:
+            if any(isinstance(x, ast.Name) and x.id == err for a in n.args for x in ast.walk(a)):
+                return True
+        if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id == err for x in ast.walk(n.value)):
+            return True
+    return False
 
 
 @register

@@ -62,6 +62,9 @@ def _parse(path: str, line: int, comment: str, standalone: bool) -> Suppression 
     return Suppression(path, line, ids, reason, standalone, text, problem)
 
 
+_PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
+
+
 def collect(cf: ChangedFile) -> list[Suppression]:
     """Every suppression comment in the file as the change leaves it.
 
@@ -70,6 +73,8 @@ def collect(cf: ChangedFile) -> list[Suppression]:
     """
     if cf.after is None or cf.binary or not _MARKER_ANYWHERE.search(cf.after.text):
         return []  # spares tokenizing (slow, pure Python) the files, nearly all, without a marker
+    if cf.path.lower().endswith(_PROSE):
+        return []  # documentation shows suppressions as examples; no rule reads prose files
     text = cf.after.text
     out: list[Suppression] = []
     if cf.is_python:
