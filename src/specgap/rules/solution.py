@@ -1099,6 +1099,17 @@ def _top_level_module(path: str) -> str | None:
     return None
 
 
+_STUB_MAX_FILES = 3
+
+
+def _package_size(changeset: ChangeSet, init_path: str) -> int:
+    """How many Python files the change adds in the package whose `__init__.py` this is (0 for a module)."""
+    if not init_path.endswith("/__init__.py"):
+        return 0
+    prefix = init_path[: -len("__init__.py")]
+    return sum(1 for f in changeset.files if f.path.startswith(prefix) and f.path.endswith(".py"))
+
+
 _METADATA = frozenset({"pyproject.toml", "setup.cfg", "setup.py"})
 _DIST_NAME = re.compile(r"""\bname\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
 
@@ -1169,7 +1180,10 @@ class ModuleShadowing(Rule):
                 for tf in changeset.by_role(FileRole.TEST) + changeset.context_files():
                     if tf.role is FileRole.TEST and tf.after is not None and tf.after.tree is not None:
                         tested |= _imported_top_names(tf.after.tree)
-            if name in tested:
+            if _package_size(changeset, cf.path) > _STUB_MAX_FILES:
+                # a whole package of modules is a project of that name, not a stub over the real one
+                sev, why = Severity.LOW, "a package of many modules: a project of that name, or a vendored copy"
+            elif name in tested:
                 sev, why = Severity.HIGH, "the tests import it"
             elif name in _CORE:
                 sev, why = Severity.MEDIUM, "test runs import it"

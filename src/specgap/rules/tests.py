@@ -802,7 +802,8 @@ class AssertionSwallowed(Rule):
             loop = in_loop or isinstance(child, (ast.For, ast.AsyncFor, ast.While))
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 loop = False
-            if isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body):
+            if (isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body)
+                    and not _fails_otherwise(child.orelse)):
                 for h in child.handlers:
                     catches = _catches_failure(h) if self._any_broad else (
                         _names_assertion_error(h) and tf.trivial_body(h))
@@ -825,6 +826,13 @@ class AssertionSwallowed(Rule):
                         yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
                                            end_line=child.lineno)
             yield from self._visit(cf, child, loop)
+
+
+def _fails_otherwise(orelse: list[ast.stmt]) -> bool:
+    """`try: assert_equal(a, b) except AssertionError: return else: raise ...`: an assertion that
+    two things differ (the failure is the expected path), not a swallowed failure."""
+    return any(isinstance(s, ast.Raise) or isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+               and tf.call_name(s.value) == "fail" for s in orelse)
 
 
 def _is_test_path(path: str) -> bool:
