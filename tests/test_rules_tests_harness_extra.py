@@ -103,6 +103,17 @@ def test_removed_test_whose_feature_was_removed_is_low():
     assert [f.severity for f in found] == [Severity.MEDIUM]
 
 
+def test_removed_deprecation_test_is_low():
+    keep = "\n\ndef test_keep():\n    assert fmt(1) == '1'\n"
+    before = ("import pytest\nfrom pkg import fmt\n\ndef test_old_keyword_warns():\n"
+              "    with pytest.deprecated_call():\n        fmt(1, old=True)" + keep)
+    after = "import pytest\nfrom pkg import fmt" + keep
+    assert [f.severity for f in by_rule(scan([RawFile("tests/test_fmt.py", before, after)]), "SG102")] == [Severity.LOW]
+    # the same removal of an ordinary test stays medium
+    before = before.replace("with pytest.deprecated_call():\n        fmt(1, old=True)", "assert fmt(2) == '2'")
+    assert [f.severity for f in by_rule(scan([RawFile("tests/test_fmt.py", before, after)]), "SG102")] == [Severity.MEDIUM]
+
+
 def test_removed_test_with_its_imports_cleaned_up_is_low():
     before = "from pkg.fmt import legacy\n\ndef test_legacy():\n    assert legacy(1) == '1'\n\ndef test_keep():\n    assert 1\n"
     after = "def test_keep():\n    assert 1\n"

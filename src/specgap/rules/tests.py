@@ -268,9 +268,11 @@ class TestRemoved(Rule):
                 if index.moved(t.node, cf.path) or _body_key(t.node) in renamed_here:
                     continue  # moved, or renamed in place to an uncollected name (SG109 reports that)
                 cleaned = bool(dropped & _identifiers(t.node))
-                low = bool(new_tests) or cleaned or index.feature_removed(t.node)
+                deprecation = _tests_a_deprecation(cf.before, t.node)
+                low = bool(new_tests) or cleaned or deprecation or index.feature_removed(t.node)
                 why = ("new tests were added to the file" if new_tests else
                        "the imports or fixtures only it used went too" if cleaned else
+                       "it tested a deprecation, whose period ends with the feature" if deprecation else
                        "the code it tested was removed" if low else "")
                 n_checks = len(tf.checks(t.node))
                 yield self.finding(
@@ -280,6 +282,12 @@ class TestRemoved(Rule):
                     severity=Severity.LOW if low else None,
                     before=cf.before.segment(t.node.lineno, t.node.end_lineno),
                 )
+
+
+def _tests_a_deprecation(src: SourceFile, fn: ast.AST) -> bool:
+    """A test of a deprecation warning: removing it when the deprecated API goes is routine upkeep."""
+    text = src.segment(fn.lineno, fn.end_lineno or fn.lineno).lower()
+    return "deprecat" in text
 
 
 def _effective_checks(fn: tf.FuncDef, helpers: frozenset[str]) -> list[ast.AST]:
