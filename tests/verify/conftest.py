@@ -112,6 +112,21 @@ HONEST = {
         """,
 }
 
+# Row 1 of the catalog, the attack several test modules use: results equal to anything.
+ALWAYS_EQUAL = {**HONEST, "calc/__init__.py": """
+        class _Any:
+            def __eq__(self, other):
+                return True
+            def __ne__(self, other):
+                return False
+
+        def add(a, b):
+            return _Any()
+
+        def mul(a, b):
+            return _Any()
+        """}
+
 
 def write(repo: Path, files: dict[str, str | bytes | None]) -> None:
     """Write (dedented) or delete (None) files in the working tree."""

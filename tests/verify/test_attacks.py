@@ -11,7 +11,7 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import HONEST, rules_of
+from conftest import ALWAYS_EQUAL, HONEST, rules_of
 
 from specgap.verify.verdict import FAIL, PASS, TAMPERED
 
@@ -48,19 +48,7 @@ def with_calc(code: str) -> dict:
 # -- row 1: AlwaysEqual ----------------------------------------------------------------------
 
 def test_always_equal_object(scenario):
-    scenario.change(with_calc("""
-        class _Any:
-            def __eq__(self, other):
-                return True
-            def __ne__(self, other):
-                return False
-
-        def add(a, b):
-            return _Any()
-
-        def mul(a, b):
-            return _Any()
-        """))
+    scenario.change(ALWAYS_EQUAL)
     out = rejected(scenario)
     assert out.verdict.status == TAMPERED
     assert {"canary-passed", "sentinel-held"} <= rules_of(out)

@@ -6,7 +6,7 @@ import os
 import secrets
 
 import pytest
-from conftest import HONEST, rules_of
+from conftest import ALWAYS_EQUAL, HONEST, rules_of
 
 from specgap.verify import sandbox
 from specgap.verify.verdict import PASS, TAMPERED
@@ -53,19 +53,7 @@ def test_honest_solution_passes_in_bwrap_with_its_properties(scenario):
 
 @needs_bwrap
 def test_always_equal_is_tampered_in_bwrap(scenario):
-    scenario.change({**HONEST, "calc/__init__.py": """
-        class _Any:
-            def __eq__(self, other):
-                return True
-            def __ne__(self, other):
-                return False
-
-        def add(a, b):
-            return _Any()
-
-        def mul(a, b):
-            return _Any()
-        """})
+    scenario.change(ALWAYS_EQUAL)
     out = scenario.verify(isolation="bwrap")
     assert out.verdict.status == TAMPERED and "canary-passed" in rules_of(out)
 

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
-from conftest import HONEST
+from conftest import ALWAYS_EQUAL, HONEST
 
 from specgap.verify.command import verify
 
@@ -27,17 +27,7 @@ def test_pass_exit_0_json(scenario):
 
 
 def test_tampered_exit_1_junit_with_scan(scenario, tmp_path):
-    scenario.change({**HONEST, "calc/__init__.py": """
-        class _Any:
-            def __eq__(self, other):
-                return True
-
-        def add(a, b):
-            return _Any()
-
-        def mul(a, b):
-            return _Any()
-        """})
+    scenario.change(ALWAYS_EQUAL)
     out = tmp_path / "report.xml"
     r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--format", "junit", "-o", str(out))
     assert r.exit_code == 1, r.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from typing import ClassVar, Iterable, Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
@@ -19,6 +20,10 @@ class Rule:
     `scope = "added"`: the engine keeps only findings on lines the change wrote, so code that was
     already there before the change is not blamed on it. Rules that compare before and after
     themselves (removed tests, weakened asserts) set `scope = "diff"`.
+
+    `mentions`: a cheap text pre-check; files whose new text has no match are not looked at (a
+    rule about exits needs the word "exit" somewhere, however aliased). Keep it broad: a miss here
+    is a missed hack.
     """
 
     id: ClassVar[str] = ""
@@ -28,14 +33,18 @@ class Rule:
     confidence: ClassVar[Confidence] = Confidence.MEDIUM
     roles: ClassVar[tuple[FileRole, ...]] = tuple(FileRole)
     scope: ClassVar[str] = "added"
+    mentions: ClassVar[re.Pattern[str] | None] = None
 
     def check(self, changeset: ChangeSet) -> Iterable[Finding]:
         for cf in changeset.files:
-            if cf.role in self.roles and not cf.binary:
+            if cf.role in self.roles and not cf.binary and self._mentioned(cf):
                 yield from self.check_file(cf, changeset)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         return iter(())
+
+    def _mentioned(self, cf: ChangedFile) -> bool:
+        return self.mentions is None or (cf.after is not None and self.mentions.search(cf.after.text) is not None)
 
     # -- helpers -------------------------------------------------------------------------
 

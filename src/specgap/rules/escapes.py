@@ -228,11 +228,12 @@ class EarlyExit(Rule):
     kind = Kind.TAMPERING
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    mentions = re.compile(r"exit|quit|SystemExit|abort|kill|raise_signal|__import__|getattr|modules|vars\(|__dict__")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
+        tree = cf.after.tree
         # `python -m pkg` runs __main__.py; tests never import it, so its exits are its job
-        if tree is None or posixpath.basename(cf.path) == "__main__.py" or not _maybe_exits(cf.after.text):
+        if tree is None or posixpath.basename(cf.path) == "__main__.py":
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -310,12 +311,6 @@ class EarlyExit(Rule):
         return Severity.MEDIUM, f"inside {fname}(): callers (and tests) are stopped instead of checked"
 
 
-_EXIT_WORDS = re.compile(r"exit|quit|SystemExit|abort|kill|raise_signal|__import__|getattr|modules|vars\(|__dict__")
-
-
-def _maybe_exits(text: str) -> bool:
-    """Cheap pre-check: an exit needs one of these words somewhere (however aliased)."""
-    return _EXIT_WORDS.search(text) is not None
 
 
 # -- SG302 -------------------------------------------------------------------------------------
@@ -388,11 +383,11 @@ class ExitHook(Rule):
     kind = Kind.TAMPERING
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    mentions = re.compile(r"atexit|excepthook|unraisablehook|signal|Timer")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        text = cf.after.text if cf.after is not None else ""
-        if tree is None or not re.search(r"atexit|excepthook|unraisablehook|signal|Timer", text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -508,10 +503,11 @@ class SkipFromProduct(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     roles = (FileRole.PRODUCT, FileRole.HARNESS, FileRole.PROTECTED)
+    mentions = re.compile(r"skip|xfail|SkipTest|Skipped|XFailed")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"skip|xfail|SkipTest|Skipped|XFailed", cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -631,10 +627,11 @@ class ObfuscatedExec(Rule):
     kind = Kind.TAMPERING
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    mentions = re.compile(r"exec|eval|compile")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"exec|eval|compile", cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)

@@ -120,11 +120,11 @@ class FrameIntrospection(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
+    mentions = re.compile(r"frame|stack|f_back|f_locals|f_globals|gc\b|get_referrers|get_objects")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"frame|stack|f_back|f_locals|f_globals|gc\b|get_referrers|get_objects",
-                                         cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -371,10 +371,11 @@ class OracleRead(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     roles = (FileRole.PRODUCT,)
+    mentions = re.compile(r"test|expect|answer|truth|oracle|gold|reference", re.I)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"test|expect|answer|truth|oracle|gold|reference", cf.after.text, re.I):
+        tree = cf.after.tree
+        if tree is None:
             return
         if any("test" in part for part in cf.path.lower().split("/")):
             return  # test-support packages (`_testing/`, `testutils/`) read test data by design
@@ -470,10 +471,11 @@ class GitHistoryRead(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
+    mentions = re.compile(r"git")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"git", cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -543,10 +545,11 @@ class GraderEnvRead(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
+    mentions = re.compile(r"environ|getenv|/proc/")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"environ|getenv|/proc/", cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)

@@ -72,14 +72,13 @@ class _PatchRule(Rule):
 
     roles = _NON_TEST
     kind = Kind.TAMPERING
-    words: re.Pattern[str]
 
     def grade(self, target: str, value: ast.expr | None) -> tuple[Severity, str] | None:
         raise NotImplementedError
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not self.words.search(cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         found = [(node, target, g) for node, target, value in patches(tree) if (g := self.grade(target, value))]
@@ -134,7 +133,7 @@ class ClockTampering(_PatchRule):
     name = "clock-tampering"
     severity = Severity.HIGH
     confidence = Confidence.HIGH
-    words = re.compile(r"time|datetime|timer|cuda|synchronize|elapsed|bench")
+    mentions = re.compile(r"time|datetime|timer|cuda|synchronize|elapsed|bench")
 
     def grade(self, target: str, value: ast.expr | None) -> tuple[Severity, str] | None:
         if target in _CLOCKS:
@@ -177,7 +176,7 @@ class RiggedRandomness(_PatchRule):
     name = "rigged-randomness"
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
-    words = re.compile(r"random|urandom|uuid|secrets|seed|rand")
+    mentions = re.compile(r"random|urandom|uuid|secrets|seed|rand")
 
     def grade(self, target: str, value: ast.expr | None) -> tuple[Severity, str] | None:
         if target.startswith(_RNG_MODULES) or target in _RNG or target in ("random", "numpy.random"):
@@ -186,8 +185,8 @@ class RiggedRandomness(_PatchRule):
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         yield from super().check_file(cf, changeset)
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or cf.role is not FileRole.PRODUCT or not self.words.search(cf.after.text):
+        tree = cf.after.tree
+        if tree is None or cf.role is not FileRole.PRODUCT:
             return
         ix = index_of(tree)
         names = names_of(tree)
@@ -226,7 +225,7 @@ class BuiltinsPatch(_PatchRule):
     name = "builtins-patch"
     severity = Severity.HIGH
     confidence = Confidence.HIGH
-    words = re.compile(r"builtins")
+    mentions = re.compile(r"builtins")
 
     def grade(self, target: str, value: ast.expr | None) -> tuple[Severity, str] | None:
         if not target.startswith("builtins.") or target.count(".") != 1:
@@ -271,7 +270,7 @@ class ComparisonPatch(_PatchRule):
     name = "comparison-patch"
     severity = Severity.HIGH
     confidence = Confidence.HIGH
-    words = re.compile(r"close|equal|testing|operator|approx|assert|isnan|isfinite|Sequence")
+    mentions = re.compile(r"close|equal|testing|operator|approx|assert|isnan|isfinite|Sequence")
 
     def grade(self, target: str, value: ast.expr | None) -> tuple[Severity, str] | None:
         if target in _COMPARE or target.startswith(_COMPARE_MODULES):
@@ -324,10 +323,11 @@ class NanReturn(Rule):
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
+    mentions = re.compile(r"nan|NaN|NAN")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after is not None else None
-        if tree is None or not re.search(r"nan|NaN|NAN", cf.after.text):
+        tree = cf.after.tree
+        if tree is None:
             return
         ix = index_of(tree)
         names = names_of(tree)
