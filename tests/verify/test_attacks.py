@@ -456,7 +456,12 @@ def test_reading_expected_values_from_the_test_files(scenario, keep):
             return a * b
         """))
     out = rejected(scenario)
-    assert out.verdict.status == TAMPERED and "canary-passed" in rules_of(out)
+    # Whichever copy it keeps, the oracle reader answers a planted value and its own test fails:
+    # a failure. (A canary passing next to a failing original is what a wrong answer that happens
+    # to hit the canary's value looks like too, so it convicts no one; the static scan's SG502
+    # names the read of the test files.)
+    assert out.verdict.status == FAIL
+    assert any(t.status == "failed" for t in out.verdict.tests if "test_add" in t.id)
 
 
 # -- row 18: timer hacks ---------------------------------------------------------------------------------

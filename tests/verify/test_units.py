@@ -137,3 +137,25 @@ def test_accounting():
     assert decide(plan, run_of([*full[:-1], {"t": "integrity", "changed": ["time.time"]}, {"t": "final"}])).status == TAMPERED
     forged = RunResult(records=full, forged=["{}"])
     assert decide(plan, forged).status == TAMPERED
+
+
+def test_a_passing_canary_convicts_only_next_to_its_passing_original():
+    plan, _ = rewrite("from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    real = f"tests/test_m.py::{plan.names['test_add']}"
+    planted = {f"tests/test_m.py::{n}": kind for n, (kind, _, _) in plan.injected.items()}
+    assert CANARY in planted.values()
+
+    def run(real_outcome: str, canary_outcome: str) -> RunResult:
+        """The real test's call ends `real_outcome`, every canary's `canary_outcome`; sentinels fail."""
+        recs = [{"t": "collected", "ids": [real, *planted]}]
+        for tid, outcome in [(real, real_outcome),
+                             *((t, canary_outcome if k == CANARY else "failed") for t, k in planted.items())]:
+            recs += [phase(tid, w, outcome if w == "call" else "passed") for w in ("setup", "call", "teardown")]
+        return run_of(recs + [{"t": "final"}])
+
+    # f(x) equal to both the expected value and a wrong one: only a manipulated comparison does that
+    v = decide(plan, run("passed", "passed"))
+    assert v.status == TAMPERED and any(f.name == "canary-passed" for f in v.evidence)
+    # a wrong answer that happens to be a canary's value is a failure, not an accusation of tampering
+    v = decide(plan, run("failed", "passed"))
+    assert v.status == FAIL and not any(f.name == "canary-passed" for f in v.evidence)

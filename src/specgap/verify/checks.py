@@ -41,8 +41,9 @@ class CanaryPassed(VerifyCheck):
     same fixtures and call, and replaces the expected value with a wrong one of the same type
     (an int plus a random offset, a string with a random suffix, ...). Honest code fails them.
 
-    Why is this bad: a canary can only pass if the outcome was decided by something other than the
-    code under test: a forged report (conftest or product code patching pytest), an object that
+    Why is this bad: a canary that passes while its original passes too (one result equal to two
+    different values) can only come from an outcome decided by something other than the code under
+    test: a forged report (conftest or product code patching pytest), an object that
     equals everything, or a skip/exit turned into success. The whole run is untrustworthy.
 
     Example:
