@@ -218,6 +218,10 @@ def _add_optional_commands() -> None:
             main.add_command(getattr(module, name))
         except (ImportError, AttributeError) as exc:
             main.add_command(_unavailable(name, str(exc)))
+    from specgap.integrations import command as integrations  # install, hook: agent integrations
+
+    main.add_command(integrations.install)
+    main.add_command(integrations.hook)
 
 
 _add_optional_commands()
