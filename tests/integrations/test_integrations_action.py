@@ -68,6 +68,7 @@ def test_gamed_pull_request_fails_with_sarif_summary_and_annotations(pr, tmp_pat
                for r in sarif["runs"][0]["results"])
     summary = (out / "summary.md").read_text()
     assert summary.startswith("## specgap: failed") and "| SG" in summary and "conftest.py" in summary
+    assert "in 1 changed file(s)" in summary, "the action's own outputs are not part of the change"
     outputs = dict(line.split("=", 1) for line in (out / "output").read_text().splitlines())
     assert int(outputs["findings"]) >= 1 and outputs["exit-code"] == "1"
     assert Path(outputs["sarif-file"]) == repo / "specgap.sarif"
@@ -79,6 +80,8 @@ def test_honest_push_passes_and_inputs_reach_the_cli(pr, tmp_path):
     git(repo, "commit", "-q", "-am", "more tests")
     proc, out = run_step("scan", repo, tmp_path, {"before": base}, sarif_file="out/report.sarif")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_again, _ = run_step("scan", repo, tmp_path, {"before": base}, sarif_file="out/report.sarif")
+    assert run_again.returncode == 0, "a SARIF file left by an earlier run is not a finding"
     assert json.loads((repo / "out" / "report.sarif").read_text())["runs"][0]["results"] == []
     summary = (out / "summary.md").read_text()
     assert summary.startswith("## specgap: passed") and f"git {base}..worktree" in summary

@@ -91,7 +91,13 @@ def summary_markdown(report: dict[str, Any], verify: dict[str, Any] | None, exit
     for e in report.get("errors", [])[:50]:
         lines.append(f"- could not read `{_cell(e.get('path', ''))}`: {_cell(e.get('message', ''))}")
     if verify is not None:
-        lines += ["", f"### verify: {_cell(str(verify.get('verdict', verify.get('status', 'see log'))))}", ""]
+        counts = verify.get("counts") or {}
+        lines += ["", f"### verify: {_cell(str(verify.get('verdict', 'see the log')))}", ""]
+        if verify.get("message"):
+            lines.append(_cell(str(verify["message"])))
+        if counts:
+            lines.append(f"Trusted tests passed: {counts.get('passed')}/{counts.get('total')}.")
+        lines.append("")
     lines.append("Each rule's page: `specgap rule SGnnn`.\n")
     return "\n".join(lines)
 
@@ -101,16 +107,21 @@ def main() -> int:
     os.chdir(workdir)
     base = _env("BASE") or event_base()
     sarif_file = _env("SARIF_FILE", "specgap.sarif")
-    Path(sarif_file).parent.mkdir(parents=True, exist_ok=True)
     args = scan_args(base)
+    # the SARIF file is written last: in the working tree, it would otherwise be part of the change
+    first = _specgap("scan", *args, "--format", "json", "--exit-zero")
+    if first.returncode == 2:
+        sys.stderr.write(first.stderr)
+        return 2
+    report = json.loads(first.stdout)
+    gh = _specgap("scan", *args, "--format", "github")
+    sys.stdout.write(gh.stdout)  # annotations on the pull request's diff
+    sys.stderr.write(gh.stderr)
+    Path(sarif_file).parent.mkdir(parents=True, exist_ok=True)
     sarif = _specgap("scan", *args, "--format", "sarif", "-o", sarif_file, "--exit-zero")
     if sarif.returncode == 2:
         sys.stderr.write(sarif.stderr)
         return 2
-    gh = _specgap("scan", *args, "--format", "github")
-    sys.stdout.write(gh.stdout)  # annotations on the pull request's diff
-    sys.stderr.write(gh.stderr)
-    report = json.loads(_specgap("scan", *args, "--format", "json", "--exit-zero").stdout or "{}")
     code = gh.returncode
     verify_report: dict[str, Any] | None = None
     if _truthy(_env("VERIFY", "false")):

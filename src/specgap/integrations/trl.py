@@ -32,7 +32,7 @@ def _judge_all(check: GamingCheck, prompts: Sequence[Any] | None, completions: S
 def gaming_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (), **kwargs: Any) -> list[float]:
     """-1.0 for a completion that games the measure, 0.0 otherwise: meant for weight 0 (logging) or
     weight w > 0 (a penalty of w). Negative on purpose: a forgotten weight can only penalise gaming."""
-    return [-float(j.gaming) for j in _judge_all(_MONITOR, prompts, completions, kwargs.get("log_extra"))]
+    return [-1.0 if j.gaming else 0.0 for j in _judge_all(_MONITOR, prompts, completions, kwargs.get("log_extra"))]
 
 
 gaming_reward.__name__ = "specgap_gaming"  # TRL names its log keys after the function

@@ -29,4 +29,4 @@ def specgap_gaming(completion: Any, prompt: Any = None, state: dict[str, Any] | 
     if isinstance(state, dict):
         state["specgap"] = {"rules": judgement.rules, **judgement.metrics(prefix=""),
                             "details": [f"{f.rule_id} {f.path}:{f.line} {f.message}" for f in judgement.findings]}
-    return -float(judgement.gaming)
+    return -1.0 if judgement.gaming else 0.0
