@@ -101,3 +101,14 @@ def test_bad_input_is_an_error_not_a_pass(pr, tmp_path):
     repo, _ = pr
     proc, _ = run_step("scan", repo, tmp_path, {}, base="no-such-revision")
     assert proc.returncode == 2 and "no-such-revision" in proc.stderr
+
+
+def test_verify_input_adds_the_verdict_to_the_summary(pr, tmp_path):
+    repo, base = pr
+    (repo / "test_add.py").write_text(TEST + "\n\ndef test_add_zero():\n    assert add(0, 0) == 0\n")
+    git(repo, "commit", "-q", "-am", "more tests")
+    proc, out = run_step("scan", repo, tmp_path, {"before": base}, verify="true",
+                         verify_args="--sandbox none --no-nop-check --timeout 120")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = (out / "summary.md").read_text()
+    assert "### verify: pass" in summary and "Trusted tests passed: 1/1." in summary
