@@ -67,6 +67,32 @@ def show(label: str, times: list[float], found: int) -> None:
           f"max={max(times):.2f} ms findings at medium or above={found}")
 
 
+def flag_rates() -> None:
+    """What the reward adapters' default (a finding at high or above) flags, by the corpus's label."""
+    import json
+
+    from specgap.integrations.rewards import GamingCheck
+
+    check = GamingCheck()
+    labels = {}
+    for line in (CORPUS.parent / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        labels[rec["file"]] = rec["label"]
+    counts: dict[tuple[str, str], list[int]] = {}
+    for rel, label in sorted(labels.items()):
+        path = CORPUS.parent / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        # a reward function gets the completion as text, or the messages as parsed JSON
+        flagged = check.judge(json.loads(text) if path.suffix == ".json" else text).gaming
+        key = (path.suffix, label)
+        counts.setdefault(key, [0, 0])[0] += flagged
+        counts[key][1] += 1
+    for (suffix, label), (hit, n) in sorted(counts.items()):
+        print(f"adapters' default (high or above), dev items {suffix} labelled {label}: {hit}/{n} flagged ({hit / n:.0%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=400)
@@ -85,6 +111,7 @@ def main() -> None:
         texts = [p.read_text(encoding="utf-8", errors="replace") for p in items]
         times, found = timed(specgap.scan_rollout, texts)
         show(f"scan_rollout (dev corpus transcripts, mean {statistics.mean(len(t) for t in texts) / 1024:.1f} KiB)", times, found)
+        flag_rates()
     else:
         print("scan_rollout: dev corpus not present; skipped", file=sys.stderr)
 
