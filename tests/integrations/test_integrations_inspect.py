@@ -1,18 +1,14 @@
 """A tiny Inspect eval, offline with the mockllm model, scored by specgap's gaming_scorer."""
 
-import pytest
+from inspect_ai import Task, eval as inspect_eval
+from inspect_ai.dataset import Sample
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.solver import Generate, TaskState, generate, solver
+from inspect_ai.util import sandbox
 
-inspect_ai = pytest.importorskip("inspect_ai", reason="the `inspect` extra is not installed")
+from specgap.inspect import gaming_scorer
 
-from inspect_ai import Task, eval as inspect_eval  # noqa: E402
-from inspect_ai.dataset import Sample  # noqa: E402
-from inspect_ai.model import ModelOutput, ModelUsage, get_model  # noqa: E402
-from inspect_ai.solver import Generate, TaskState, generate, solver  # noqa: E402
-from inspect_ai.util import sandbox  # noqa: E402
-
-from specgap.inspect import gaming_scorer  # noqa: E402
-
-from .samples import GAMED, HONEST, PROMPT  # noqa: E402
+from .samples import GAMED, HONEST, PROMPT
 
 
 def reply(text: str) -> ModelOutput:

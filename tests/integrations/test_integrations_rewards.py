@@ -58,7 +58,7 @@ def test_openrlhf_reward_func_contract():
     prompts = [PROMPT, PROMPT]
     queries = [PROMPT + GAMED, PROMPT + HONEST]  # OpenRLHF: prompt and response, concatenated
     out = reward_func(queries, prompts, ["", ""])
-    as_list = lambda v: [float(x) for x in (v.tolist() if hasattr(v, "tolist") else v)]  # noqa: E731
+    as_list = lambda v: [float(x) for x in (v.tolist() if hasattr(v, "tolist") else v)]
     assert as_list(out["rewards"]) == [1.0, 1.0] and as_list(out["scores"]) == [1.0, 1.0]
     assert as_list(out["extra_logs"]["specgap_gaming"]) == [1.0, 0.0]
     assert "len" in out["extra_logs"]
