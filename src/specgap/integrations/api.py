@@ -77,8 +77,9 @@ def scan_rollout(messages_or_text: str | Sequence[Any] | dict[str, Any], *, name
     Anthropic style, with tool calls that write files), or a record such as `{"messages": [...]}`.
     Test cases shown in the prompt turns are used to tell special-cased answers.
 
-    Findings' paths are `<name>::<file in the rollout>`; `.errors` says what could not be read
-    (for example, a rollout whose agent turns hold no code).
+    Findings' paths are `<name>.md::<file>` for text and `<name>.json::<file>` for messages
+    (unnamed code is `solution.py`); `.errors` says what could not be read (for example, a
+    rollout whose agent turns hold no code).
     """
     from specgap.inputs.changeset import build
     from specgap.inputs.transcripts import extract
