@@ -15,7 +15,7 @@ from specgap.model import ChangeSet, Finding, InputError
 __all__ = ["Findings", "scan_code", "scan_rollout"]
 
 
-class Findings(list):  # list[Finding]; a plain list subclass so callers can index, sort, len() it
+class Findings(list[Finding]):  # a plain list, so callers index, sort and len() it as usual
     """The findings of one call, with `errors`: what could not be read (never silently dropped)."""
 
     errors: list[InputError]
