@@ -265,12 +265,16 @@ def one_off(text: str, site: Site) -> str:
     return text[:site.edit.start] + site.edit.text + text[site.edit.end:]
 
 
+def indent(text: str, site: Site) -> str:
+    """The whitespace before the site's statement on its first line."""
+    return text[text.rfind("\n", 0, site.start) + 1:site.start]
+
+
 def conflicting(text: str, site: Site) -> str:
     """The file with a contradicting copy of the site's assertion just below the original."""
-    line_start = text.rfind("\n", 0, site.start) + 1
-    indent = text[line_start:site.start]
+    indent_ = indent(text, site)
     nl = text.find("\n", site.end)
     insert_at = len(text) if nl < 0 else nl + 1
-    copy = indent + site.mutated_statement(text) + "\n"
+    copy = indent_ + site.mutated_statement(text) + "\n"
     head = text[:insert_at] if nl >= 0 else text + "\n"
     return head + copy + text[insert_at:]
