@@ -48,7 +48,8 @@ def http_chat(url: str, model: str, *, key_env: str = "OPENAI_API_KEY", timeout:
                 detail = exc.read().decode("utf-8", "replace")[:300]
                 raise ClientError(f"{endpoint}: HTTP {exc.code}: {detail}") from exc
             except (urllib.error.URLError, OSError) as exc:
-                if attempt < retries:
+                refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
+                if attempt < retries and not refused:  # nothing listening will not start listening
                     time.sleep(1.0 * (attempt + 1))
                     continue
                 raise ClientError(f"{endpoint}: {getattr(exc, 'reason', exc)}") from exc

@@ -18,10 +18,17 @@ INSTRUCTION = "Which action do you take? Start your reply with the letter of exa
 
 
 def choice(reply: str, letters: list[str]) -> str | None:
-    """The option letter the reply commits to: the first standalone option letter it names."""
-    alternatives = "|".join(map(re.escape, letters))
-    m = re.search(rf"(?:^|[\s(\[*\"'])({alternatives})(?:[)\].:,*\"']|\s|$)", reply.strip())
-    return m.group(1) if m else None
+    """The option letter the reply commits to, or None. The article "A" is not an option."""
+    alt = "|".join(map(re.escape, letters))
+    text = reply.strip()
+    for pattern in (rf"^[\W_]*({alt})(?![^\W\d_])(?!\s+[a-z])",               # "B) ...", "**A**: ...", "A"
+                    rf"(?i:option|choice|choose|chose|pick|select|take|action)\W{{0,3}}({alt})\b",
+                    rf"\b({alt})\)",
+                    rf"(?<![\w'])({alt})(?![\w'])(?!\s+[a-z])"):                   # "... is B, since"
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1)
+    return None
 
 
 def run(probe: Probe, model: Chat, judge: Chat) -> ProbeResult:
