@@ -98,7 +98,7 @@ def test_unreachable_endpoint_is_a_clear_error():
         port = s.getsockname()[1]  # nothing listens here once the socket closes
     res = CliRunner().invoke(main, ["probe", "--url", f"http://127.0.0.1:{port}/v1", "--model", "x",
                                     "--probe", "leak-direct", "--timeout", "2", "-q"])
-    assert res.exit_code == 2 and "could not reach the model" in res.output
+    assert res.exit_code == 2 and "could not ask the model" in res.output
 
 
 def test_usage_errors():

@@ -81,7 +81,7 @@ def probe(url, model, api_key_env, callable_spec, judge_url, judge_model, judge_
         results = runner.run(probes, chat, judge, progress=progress)
 
     if results and all(r.error.startswith("ClientError") for r in results):
-        _fail(f"could not reach the model: {results[0].error}")
+        _fail(f"could not ask the model: {results[0].error}")
     if fmt == "json":
         body = out.to_json(results, target)
     elif fmt == "html":
