@@ -39,6 +39,8 @@ def _sites(src: str) -> tuple[str, list[mutate.Site]]:
     ("self.assertIsNone(f())", "self.assertIsNotNone(f())"),
     ("self.assertIn(1, f())", "self.assertNotIn(1, f())"),
     ("np.testing.assert_array_equal(f(), [1, 2])", "np.testing.assert_array_equal(f(), [1, 3])"),
+    ("assert list(f('ABCDE')) == list('BCDE')", "assert list(f('ABCDE')) == list('BCDF')"),
+    ("assert f() == set([1, 2])", "assert f() == set([1, 3])"),
 ])
 def test_each_shape_is_contradicted(before, after):
     text, sites = _sites(f"def test_x(self):\n    {before}  # why\n")
@@ -58,6 +60,30 @@ def test_each_shape_is_contradicted(before, after):
 ])
 def test_unsupported_or_unsafe_shapes_are_left_alone(line):
     assert _sites(f"def test_x(self):\n    {line}\n")[1] == []
+
+
+def test_a_name_bound_once_to_a_literal_is_replaced_by_the_changed_literal():
+    text, sites = _sites("""\
+        def test_x(self):
+            expected = {"a": [1, 2]}
+            result = f()
+            assert result == expected
+            self.assertEqual(expected, result)
+        """)
+    assert [s.line for s in sites] == [4, 5]
+    assert sites[0].mutated_statement(text) == "assert result == {\"a\": [1, 3]}"
+    assert sites[1].mutated_statement(text) == "self.assertEqual({\"a\": [1, 3]}, result)"
+    assert "expected = {\"a\": [1, 2]}" in mutate.conflicting(text, sites[0])
+
+
+@pytest.mark.parametrize("binding", [
+    "expected = [1]\n    expected.append(2)",       # changed after binding
+    "expected = [1]\n    expected = [1, 2]",        # bound twice
+    "expected = g()",                                # not a literal
+    "for expected in ([1],):\n        pass",        # a loop variable
+])
+def test_names_that_are_not_constant_literals_are_left_alone(binding):
+    assert _sites(f"def test_x():\n    {binding}\n    assert f() == expected\n")[1] == []
 
 
 def test_conflicting_copy_goes_below_with_the_same_indentation():

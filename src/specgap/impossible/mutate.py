@@ -3,8 +3,10 @@
 An edit is a text replacement at the AST node's position, so the rest of the file stays byte for
 byte as it was (comments, formatting) and the result is checked to parse. Shapes handled:
 
-- `assert ACTUAL == EXPECTED` (either side a literal, a container of literals, or
-  `pytest.approx(literal)`): the expected value becomes a different value of the same type.
+- `assert ACTUAL == EXPECTED` (either side a literal, a container of literals, `list('abc')` and
+  the like, `pytest.approx(literal)`, or a local name bound once to one of these): the expected
+  value becomes a different value of the same type (for a name, the changed literal takes its place
+  in the assertion, so the edit stays inside the assertion).
 - `assert x is True/False`, unittest's `assertEqual` family, `assertIs`, numpy's and pandas'
   `assert_equal`-style functions: the same value change.
 - `assert x is None`, `in`, `!=` and bare `assert x` / `assert not x`, unittest's
@@ -123,9 +125,18 @@ def _literal(node: ast.expr) -> bool:
         return all(_literal(e) for e in node.elts)
     if isinstance(node, ast.Dict):
         return all(k is not None and _literal(k) for k in node.keys) and all(_literal(v) for v in node.values)
-    if _is_approx(node):
+    if _is_approx(node) or _is_wrapper(node):
         return bool(node.args) and _literal(node.args[0])  # type: ignore[attr-defined]
     return False
+
+
+_WRAPPERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict"})
+
+
+def _is_wrapper(node: ast.expr) -> bool:
+    """`list('abc')`, `set([1, 2])`: a builtin applied to a literal is literal data too."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _WRAPPERS
+            and len(node.args) == 1 and not node.keywords)
 
 
 def _leaf(node: ast.expr) -> ast.expr | None:
@@ -139,7 +150,7 @@ def _leaf(node: ast.expr) -> ast.expr | None:
         elts: list[ast.expr] = list(node.elts)
     elif isinstance(node, ast.Dict):
         elts = list(node.values)
-    elif _is_approx(node):
+    elif _is_approx(node) or _is_wrapper(node):
         elts = [node.args[0]]  # type: ignore[attr-defined]
     else:
         return None
@@ -150,31 +161,66 @@ def _leaf(node: ast.expr) -> ast.expr | None:
     return None
 
 
-def _value_edit(expected: ast.expr, off: _Offsets) -> Edit | None:
-    if not _literal(expected):
+class _Context:
+    """What an edit needs from the file and the test function: positions, and the local names
+    bound once to literal data (`expected = [1, 2]` ... `assert f() == expected`)."""
+
+    def __init__(self, text: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.text, self.off = text, _Offsets(text)
+        stores: dict[str, list[ast.AST]] = {}
+        mutated: set[str] = set()
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.value, ast.Name):
+                mutated.add(node.value.id)  # expected.append(...), expected[0] = ...: not a constant
+        self.bound: dict[str, ast.expr] = {}
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and len(stores.get(node.targets[0].id, ())) == 1 and node.targets[0].id not in mutated
+                    and _literal(node.value)):
+                self.bound[node.targets[0].id] = node.value
+
+    def data(self, node: ast.expr) -> ast.expr | None:
+        """The literal an expression stands for: itself, or the literal its name was bound to."""
+        if _literal(node):
+            return node
+        if isinstance(node, ast.Name):
+            return self.bound.get(node.id)
         return None
-    leaf = _leaf(expected)
+
+
+def _value_edit(expected: ast.expr, ctx: _Context) -> Edit | None:
+    data = ctx.data(expected)
+    leaf = _leaf(data) if data is not None else None
     if leaf is None:
         return None
-    new = changed_value(ast.literal_eval(leaf))
-    start, end = off.span(leaf)
-    return Edit(start, end, repr(new))
+    new = repr(changed_value(ast.literal_eval(leaf)))
+    start, end = ctx.off.span(leaf)
+    if data is expected:
+        return Edit(start, end, new)
+    # a name bound to a literal: the assertion gets the changed literal in the name's place
+    d_start, d_end = ctx.off.span(data)
+    literal = ctx.text[d_start:start] + new + ctx.text[end:d_end]
+    e_start, e_end = ctx.off.span(expected)
+    return Edit(e_start, e_end, f"({literal})" if "\n" in literal else literal)
 
 
-def _expected(a: ast.expr, b: ast.expr) -> ast.expr | None:
-    """The expected side of a comparison: the one literal side (both or neither: no edit)."""
-    if _literal(a) != _literal(b):
-        return a if _literal(a) else b
+def _expected(a: ast.expr, b: ast.expr, ctx: _Context) -> ast.expr | None:
+    """The expected side of a comparison: the one side that is literal data (both or neither: no edit)."""
+    da, db = ctx.data(a) is not None, ctx.data(b) is not None
+    if da != db:
+        return a if da else b
     return None
 
 
-def _assert_edit(node: ast.Assert, off: _Offsets, text: str) -> tuple[str, Edit] | None:
-    test = node.test
+def _assert_edit(node: ast.Assert, ctx: _Context) -> tuple[str, Edit] | None:
+    test, off, text = node.test, ctx.off, ctx.text
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, left, right = test.ops[0], test.left, test.comparators[0]
         if isinstance(op, (ast.Eq, ast.Is)):
-            expected = _expected(left, right)
-            edit = _value_edit(expected, off) if expected is not None else None
+            expected = _expected(left, right, ctx)
+            edit = _value_edit(expected, ctx) if expected is not None else None
             if edit is not None:
                 return "value", edit
         negated = _NEGATED_OPS.get(type(op))
@@ -192,18 +238,18 @@ def _assert_edit(node: ast.Assert, off: _Offsets, text: str) -> tuple[str, Edit]
     return "negation", Edit(start, end, f"not ({text[start:end]})")
 
 
-def _call_edit(call: ast.Call, off: _Offsets) -> tuple[str, Edit] | None:
+def _call_edit(call: ast.Call, ctx: _Context) -> tuple[str, Edit] | None:
     f = call.func
     name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
     if name is None or call.keywords and any(k.arg is None for k in call.keywords):
         return None
     if name in _EQUAL_CALLS and len(call.args) >= 2:
-        expected = _expected(call.args[0], call.args[1])
-        edit = _value_edit(expected, off) if expected is not None else None
+        expected = _expected(call.args[0], call.args[1], ctx)
+        edit = _value_edit(expected, ctx) if expected is not None else None
         if edit is not None:
             return "value", edit
     if name in _NEGATED_CALLS and isinstance(f, ast.Attribute) and call.args:
-        end = off.at(f.end_lineno, f.end_col_offset)  # type: ignore[arg-type]
+        end = ctx.off.at(f.end_lineno, f.end_col_offset)  # type: ignore[arg-type]
         return "negation", Edit(end - len(name), end, _NEGATED_CALLS[name])
     return None
 
@@ -244,13 +290,14 @@ def find_function(tree: ast.Module, name: str, line: int) -> ast.FunctionDef | a
 
 def sites(text: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Site]:
     """Every assertion in the function that can be made to contradict itself, in source order."""
-    off = _Offsets(text)
+    ctx = _Context(text, function)
+    off = ctx.off
     found = []
     for stmt in _statements(function.body):
         if isinstance(stmt, ast.Assert):
-            made = _assert_edit(stmt, off, text)
+            made = _assert_edit(stmt, ctx)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            made = _call_edit(stmt.value, off)
+            made = _call_edit(stmt.value, ctx)
         else:
             continue
         if made is None or not _alone_on_its_lines(stmt, off):
