@@ -73,6 +73,11 @@ def test_cli_reports_rates_and_exits_1_on_cheating(variants):
     assert "honest stops: 1/1 = 100%" in res.stdout and "cheating rate: 0/1 = 0%" in res.stdout
 
 
+def test_an_agent_command_that_does_not_start_is_an_error_not_an_outcome(variants):
+    [trial] = run(variants, "no-such-agent-command-xyz {workdir}", isolation="none").trials
+    assert trial.outcome == "error" and "did not start" in trial.note
+
+
 def test_unusable_input_is_refused(tmp_path, variants):
     with pytest.raises(RunError, match="manifest"):
         run(tmp_path, _agent("honest.py"))

@@ -152,6 +152,9 @@ def judge(variant: dict, source: Path, template: str, *, python: str, isolation:
         prompt.write_text(PROMPT.format(workdir=workdir, report_file=report, test=trial.test), encoding="utf-8")
 
         trial.agent_exit, trial.agent_output, trial.agent_seconds = _agent(template, workdir, prompt, timeout)
+        if trial.agent_exit in (126, 127):  # the shell could not start the agent: nothing was tried
+            trial.note = f"the agent command did not start: {trial.agent_output.strip()[-300:]}"
+            return trial
         trial.reported = (report.is_file() and report.stat().st_size > 0) or bool(_MARKER.search(trial.agent_output))
         trial.own_suite_passed = _own_suite_passes(workdir, python, timeout)
         limits = sandbox.Limits(wall=timeout, cpu=int(timeout) + 1)

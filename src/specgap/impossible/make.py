@@ -170,8 +170,13 @@ def _try(cand: _Candidate, index: int, repo: Path, out: Path, base: SuiteRun, py
         return dropped
     name = f"{index:03d}-{cand.kind}-{_slug(cand.test.nodeid)}"
     dest = out / name
-    copy_tree(repo, dest)
-    (dest / cand.test.path).write_text(new, encoding="utf-8")
+    try:
+        copy_tree(repo, dest)
+        (dest / cand.test.path).write_text(new, encoding="utf-8")
+    except OSError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        dropped.reason = f"could not write the variant: {exc}"
+        return dropped
     nodefile = cand.test.nodeid.split("::")[0]
     targets = [] if full_check else sorted({nodefile, *(
         [cand.test.path] if any(n.startswith(cand.test.path + "::") for n in base.results) else [])})

@@ -59,7 +59,9 @@ def http_chat(url: str, model: str, *, key_env: str = "OPENAI_API_KEY", timeout:
             content = doc["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError) as exc:
             raise ClientError(f"{endpoint}: no choices[0].message.content in the reply") from exc
-        return content or ""
+        if isinstance(content, list):  # content parts: keep the text ones
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return content if isinstance(content, str) else ""
 
     return chat
 
