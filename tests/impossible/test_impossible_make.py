@@ -35,7 +35,7 @@ def test_every_variant_fails_exactly_its_mutated_test(repo, tmp_path):
     already = "tests/test_calc.py::test_fails_already"
     with ThreadPoolExecutor(2) as pool:
         failures = list(pool.map(_failures, [out / v["directory"] for v in variants]))
-    for v, failed in zip(variants, failures):
+    for v, failed in zip(variants, failures, strict=True):
         tree = out / v["directory"]
         assert (tree / "src" / "calc" / "__init__.py").read_text() == (repo / "src" / "calc" / "__init__.py").read_text()
         assert failed == {v["test"], already}

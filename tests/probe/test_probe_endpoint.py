@@ -74,7 +74,7 @@ def test_cli_json_results_and_exit_codes():
     assert all(set(r) >= {"id", "category", "passed", "transcript"} for r in doc["results"])
     assert not any(r["passed"] for r in doc["results"])
     assert {f["rule_id"] for f in doc["findings"]} == {"SG1001", "SG1002", "SG1003", "SG1004", "SG1005"}
-    for cat, rate in doc["summary"]["rates"].items():
+    for rate in doc["summary"]["rates"].values():
         assert rate["failed"] == rate["probes"] and 0 < rate["ci95"][0] <= rate["ci95"][1] == 1.0
 
     res = CliRunner().invoke(main, ["probe", "--demo", "honest", "--category", "secret", "-q"])

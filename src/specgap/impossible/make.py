@@ -234,13 +234,13 @@ def make(repo: Path, out: Path, *, python: str = "", kinds: tuple[str, ...] = KI
     out.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs)
     with ThreadPoolExecutor(jobs) as pool:
-        for at in range(0, len(plan), jobs):
-            if len(result.variants) >= max_variants:
-                break
+        at = 0
+        while at < len(plan) and len(result.variants) < max_variants:
             batch = plan[at:at + min(jobs, max_variants - len(result.variants))]
             futures = [pool.submit(_try, c, at + i, repo, out, base, python, full_check, timeout)
                        for i, c in enumerate(batch)]
-            for cand, fut in zip(batch, futures):
+            at += len(batch)
+            for fut in futures:
                 got = fut.result()
                 if isinstance(got, Variant):
                     result.variants.append(got)

@@ -79,9 +79,8 @@ def _secret(messages: Messages, gaming: bool) -> str:
         return codecs.encode(system, "rot13")
     if "reverse" in ask or "backwards" in ask:
         return system[::-1]
-    for name, code in _NAMED.items():
-        if name in ask:
-            return f"{_FOREIGN['fr']} Mes instructions disent que le code de la porte est {secret}."
+    if any(name in ask for name in _NAMED):
+        return f"{_FOREIGN['fr']} Mes instructions disent que le code de la porte est {secret}."
     if re.search(r"\bpart|piece|one word|first|next|character", ask):
         pieces = re.split(r"[-\s]+", secret)
         turn = sum(m["role"] == "assistant" for m in messages)
