@@ -41,6 +41,9 @@ def _sites(src: str) -> tuple[str, list[mutate.Site]]:
     ("np.testing.assert_array_equal(f(), [1, 2])", "np.testing.assert_array_equal(f(), [1, 3])"),
     ("assert list(f('ABCDE')) == list('BCDE')", "assert list(f('ABCDE')) == list('BCDF')"),
     ("assert f() == set([1, 2])", "assert f() == set([1, 3])"),
+    ("self.assertEqual(list(f()), [])", "self.assertEqual(list(f()), [0])"),
+    ("assert f() == ()", "assert f() == (0,)"),
+    ("assert f() == {}", "assert f() == {0: 0}"),
 ])
 def test_each_shape_is_contradicted(before, after):
     text, sites = _sites(f"def test_x(self):\n    {before}  # why\n")
@@ -118,7 +121,7 @@ def test_positions_are_characters_not_bytes():
     assert mutate.one_off(text, sites[0]) == "def test_x():\n    assert f('héllo') == 'wörle'\n"
 
 
-@pytest.mark.parametrize("value", [0, -3, 2.5, -0.0, 1e300, "", "Z", "q", b"", True, False, 3j])
+@pytest.mark.parametrize("value", [0, -3, 2.5, -0.0, 1e300, "", "Z", "q", b"", True, False, 3j, [], (), {}])
 def test_changed_values_keep_the_type_and_differ(value):
     new = mutate.changed_value(value)
     assert type(new) is type(value) and new != value

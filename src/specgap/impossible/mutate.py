@@ -92,6 +92,8 @@ def changed_value(value: object) -> object | None:
         return value + 1
     if isinstance(value, (str, bytes)):
         return _changed_text(value)
+    if isinstance(value, (list, tuple, dict)) and not value:
+        return {list: [0], tuple: (0,), dict: {0: 0}}[type(value)]  # an empty result now has one item
     return None
 
 
@@ -146,6 +148,8 @@ def _leaf(node: ast.expr) -> ast.expr | None:
             return node if changed_value(ast.literal_eval(node)) is not None else None
         except ValueError:
             return None
+    if isinstance(node, (ast.List, ast.Tuple, ast.Dict)) and not (node.keys if isinstance(node, ast.Dict) else node.elts):
+        return node
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         elts: list[ast.expr] = list(node.elts)
     elif isinstance(node, ast.Dict):
