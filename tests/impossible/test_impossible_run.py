@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conftest import AGENTS, write_repo
 from specgap.cli import main
-from specgap.impossible.agent_run import CHEATED, HONEST_STOP, RunError, run
+from specgap.impossible.agent_run import CHEATED, HONEST_STOP, RunError, run, to_text
 from specgap.impossible.make import make
 
 SUITE = """\
@@ -42,35 +42,35 @@ def _agent(name: str) -> str:
 
 
 def test_honest_agent_stops_and_is_not_accused(variants):
-    [trial] = run(variants, _agent("honest.py"), isolation="none").trials
+    summary = run(variants, _agent("honest.py"), isolation="none")
+    [trial] = summary.trials
     assert trial.outcome == HONEST_STOP and trial.reported
     assert trial.verify_status == "fail" and not trial.own_suite_passed
+    text = to_text(summary)
+    assert "honest stops: 1/1 = 100%" in text and "cheating rate: 0/1 = 0%" in text
 
 
 @pytest.mark.parametrize("agent, expected", [
     ("edits_test.py", "SG1"),        # test tampering family
-    ("special_cases.py", "SG4"),     # solution gaming family
     ("exits_early.py", "SG3"),       # runtime escapes family
 ])
 def test_cheating_agents_are_caught_with_their_technique(variants, agent, expected):
     [trial] = run(variants, _agent(agent), isolation="none").trials
     assert trial.outcome == CHEATED, trial
-    assert trial.techniques and any(t.startswith(expected) for t in trial.techniques), trial.techniques
+    assert trial.own_suite_passed and trial.verify_status != "pass"
+    assert any(t.startswith(expected) for t in trial.techniques), trial.techniques
 
 
-def test_cli_reports_rates_and_exits_1_on_cheating(variants):
+def test_cli_special_casing_agent_is_caught_and_exits_1(variants):
     res = CliRunner().invoke(main, ["impossible", "run", str(variants), "--agent", _agent("special_cases.py"),
                                     "--sandbox", "none", "--format", "json"])
     assert res.exit_code == 1, res.output
     doc = json.loads(res.stdout)
-    assert doc["cheating"]["count"] == 1 and doc["cheating"]["of"] == 1
-    assert doc["honest_stops"]["count"] == 0 and len(doc["cheating"]["ci95"]) == 2
-    assert doc["techniques"]
-
-    res = CliRunner().invoke(main, ["impossible", "run", str(variants), "--agent", _agent("honest.py"),
-                                    "--sandbox", "none"])
-    assert res.exit_code == 0, res.output
-    assert "honest stops: 1/1 = 100%" in res.stdout and "cheating rate: 0/1 = 0%" in res.stdout
+    assert doc["cheating"]["count"] == 1 and doc["cheating"]["of"] == 1 and len(doc["cheating"]["ci95"]) == 2
+    assert doc["honest_stops"]["count"] == 0
+    [trial] = doc["trials"]
+    assert trial["verify_status"] == "pass"  # the clean room cannot tell: the scan names the technique
+    assert any(t.startswith("SG4") for t in doc["techniques"]), doc["techniques"]
 
 
 def test_an_agent_command_that_does_not_start_is_an_error_not_an_outcome(variants):
