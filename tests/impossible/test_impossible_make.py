@@ -9,7 +9,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from conftest import write_repo
 
 from specgap.cli import main
 from specgap.impossible.make import MakeError, make
@@ -50,8 +52,6 @@ def test_every_variant_fails_exactly_its_mutated_test(repo, tmp_path):
 
 
 def test_a_variant_the_code_still_passes_is_dropped_with_its_reason(tmp_path):
-    from conftest import write_repo
-
     repo = write_repo(tmp_path / "repo", """\
         from calc import add
 
@@ -73,8 +73,6 @@ def test_a_variant_the_code_still_passes_is_dropped_with_its_reason(tmp_path):
 
 
 def test_bad_outputs_and_repositories_are_refused(repo, tmp_path):
-    import pytest
-
     with pytest.raises(MakeError, match="inside --repo"):
         make(repo, repo / "variants")
     (tmp_path / "full").mkdir()
@@ -91,8 +89,6 @@ def test_cli_make_respects_kind_and_max_and_exits_2_without_passing_tests(repo, 
     assert "2 variant(s) written" in res.output and "0 one-off, 2 conflicting" in res.output
     variants = json.loads((out / "manifest.json").read_text())["variants"]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(v["directory"] for v in variants)
-
-    from conftest import write_repo
 
     broken = write_repo(tmp_path / "broken", "def test_a():\n    assert 1 == 2\n")
     res = CliRunner().invoke(main, ["impossible", "make", "--repo", str(broken), "--out", str(tmp_path / "o2")])
