@@ -44,7 +44,8 @@ def fetch(spec: str, dest: Path) -> Path:
 def failures(python: str, tree: Path) -> set[str]:
     proc = subprocess.run([python, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider"], cwd=tree,
                           capture_output=True, text=True)
-    return set(re.findall(r"^FAILED (\S+)", proc.stdout, re.M))
+    # pytest 9 reports a failing unittest subTest as "SUBFAILED(params) nodeid"
+    return set(re.findall(r"^(?:SUB)?FAILED.*?\s(\S+::\S+)", proc.stdout, re.M))
 
 
 def bench(spec: str, max_variants: int, jobs: int) -> dict:
