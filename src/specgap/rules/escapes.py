@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
-from specgap.python.folding import DECODER_NAMES, const_int, const_str
-from specgap.python.guards import FuncLike, Where, is_main_guard
-from specgap.python.guards import where as where_of
-from specgap.python.index import Index, index_of
-from specgap.python.names import Names, names_of
-from specgap.python.parse import parse
+from specgap.analysis.folding import DECODER_NAMES, const_int, const_str
+from specgap.analysis.guards import FuncLike, Where, is_main_guard
+from specgap.analysis.guards import where as where_of
+from specgap.analysis.context import Context, context
+from specgap.analysis.names import Names
+from specgap.analysis.parse import parse
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -178,7 +178,7 @@ def _describe(e: Exit) -> str:
     return e.what + {SUCCESS: " with status 0", FAILURE: " with a failure status", UNKNOWN: " with a computed status"}[e.code]
 
 
-def _module_facts(cf: ChangedFile, ix: Index, names: Names) -> _Module:
+def _module_facts(cf: ChangedFile, ix: Context, names: Names) -> _Module:
     bound = [q for q in names.bound.values() if q]
     mod = _Module(stdin=cf.after is not None and cf.after.text.startswith("#!"))
     mod.cli = any(q.split(".", 1)[0] in _CLI_MODULES for q in bound) or any(
@@ -235,8 +235,8 @@ class EarlyExit(Rule):
         # `python -m pkg` runs __main__.py; tests never import it, so its exits are its job
         if tree is None or posixpath.basename(cf.path) == "__main__.py":
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         found = [e for n in ix.of(ast.Call, ast.Raise) if (e := exit_of(n, names)) is not None]
         if not found:
             return
@@ -319,14 +319,14 @@ _HOOK_ATTRS = frozenset({"sys.excepthook", "threading.excepthook", "sys.unraisab
 _TIMED_SIGNALS = frozenset({"SIGALRM", "SIGVTALRM", "SIGPROF"})
 
 
-def _local_def(name: str, ix: Index) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _local_def(name: str, ix: Context) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     for fn in ix.of(ast.FunctionDef, ast.AsyncFunctionDef):
         if fn.name == name:
             return fn
     return None
 
 
-def _callback_exits(cb: ast.expr, args: list[ast.expr], names: Names, ix: Index) -> list[Exit]:
+def _callback_exits(cb: ast.expr, args: list[ast.expr], names: Names, ix: Context) -> list[Exit]:
     """Exits a callback performs when called: an exit function itself, a lambda or a local def."""
     q = names.qualname(cb)
     if q in _SOFT or q in _HARD:
@@ -344,7 +344,7 @@ def _callback_exits(cb: ast.expr, args: list[ast.expr], names: Names, ix: Index)
     return []
 
 
-def _swallows(cb: ast.expr, ix: Index) -> bool | None:
+def _swallows(cb: ast.expr, ix: Context) -> bool | None:
     """True: the hook drops the error silently; False: it does something; None: not ours to judge."""
     body: list[ast.AST]
     if isinstance(cb, ast.Lambda):
@@ -389,8 +389,8 @@ class ExitHook(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
         for call in ix.of(ast.Call):
             q = names.qualname(call.func)
@@ -429,7 +429,7 @@ class ExitHook(Rule):
         if e is not None:
             yield self.finding(cf, where or node, f"{e.what} {why}", severity=sev)
 
-    def _hook(self, cf: ChangedFile, node: ast.AST, target: str, cb: ast.expr, names: Names, ix: Index,
+    def _hook(self, cf: ChangedFile, node: ast.AST, target: str, cb: ast.expr, names: Names, ix: Context,
               top: Severity) -> Iterator[Finding]:
         exits = [x for x in _callback_exits(cb, [], names, ix) if x.code != FAILURE]
         if exits:
@@ -509,8 +509,8 @@ class SkipFromProduct(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         hits = [(n, q) for n in ix.of(ast.Call, ast.Raise) if (q := _skip_of(n, names)) is not None]
         if not hits:
             return
@@ -538,7 +538,7 @@ class SkipFromProduct(Rule):
                                confidence=Confidence.HIGH if sev >= Severity.HIGH else Confidence.MEDIUM)
 
 
-def _test_support(cf: ChangedFile, ix: Index, names: Names) -> bool:
+def _test_support(cf: ChangedFile, ix: Context, names: Names) -> bool:
     """A pytest plugin or a module of test helpers, where driving skips is the point."""
     if any("test" in part for part in cf.path.lower().split("/")):
         return True
@@ -586,7 +586,7 @@ def _hidden_exits(code: str, depth: int = 0) -> list[Exit]:
     tree, _ = parse(code)
     if tree is None or depth > _MAX_NESTING:
         return []
-    names = Names(tree)
+    names = context(tree).names
     found = exits_in(tree, names)
     for n in ast.walk(tree):
         if isinstance(n, ast.Call) and names.qualname(n.func) in _EXEC and (p := _payload(n)) is not None:
@@ -633,8 +633,8 @@ class ObfuscatedExec(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
         for call in ix.of(ast.Call):
             if names.qualname(call.func) not in _EXEC or (arg := _payload(call)) is None:

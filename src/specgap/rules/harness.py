@@ -15,13 +15,14 @@ import tomllib
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
-from specgap.python import pytest_config as pc
-from specgap.python import pytest_hooks as ph
-from specgap.python import stmts as stmts_mod
-from specgap.python import test_commands as tc
-from specgap.python import testfns as tf
-from specgap.python.line_map import new_line_for
-from specgap.python.stmts import calls_in, statements
+from specgap.analysis import pytest_config as pc
+from specgap.analysis import pytest_hooks as ph
+from specgap.analysis import stmts as stmts_mod
+from specgap.analysis import test_commands as tc
+from specgap.analysis import testfns as tf
+from specgap.analysis.line_map import new_line_for
+from specgap.analysis.names import dotted
+from specgap.analysis.stmts import calls_in, statements
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -180,7 +181,7 @@ _RUNS_TEST = frozenset({"obj", "_obj", "runtest", "function", "runtestprotocol",
 
 def _swallows(handlers: list[ast.ExceptHandler]) -> bool:
     for h in handlers:
-        broad = h.type is None or any(tf.dotted(t).rsplit(".", 1)[-1] in ("Exception", "BaseException", "AssertionError")
+        broad = h.type is None or any(dotted(t, through_calls=True).rsplit(".", 1)[-1] in ("Exception", "BaseException", "AssertionError")
                                       for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
         if broad and not any(isinstance(n, ast.Raise) for n in ast.walk(ast.Module(body=h.body, type_ignores=[]))):
             return True
@@ -259,7 +260,7 @@ def _is_ok_status(node: ast.AST | None) -> bool:
     """`0`, `ExitCode.OK`, `pytest.ExitCode.OK`, `False`."""
     if isinstance(node, ast.Constant):
         return node.value in (0, False)
-    return tf.dotted(node).endswith("ExitCode.OK") if node is not None else False
+    return dotted(node, through_calls=True).endswith("ExitCode.OK") if node is not None else False
 
 
 @register
@@ -294,7 +295,7 @@ class ExitStatusRewritten(Rule):
             g: dict[int, list[ast.expr]] | None = None
             for n in ph.walk_own(fn):
                 for t in _targets(n):
-                    name = tf.dotted(t).rsplit(".", 1)[-1]
+                    name = dotted(t, through_calls=True).rsplit(".", 1)[-1]
                     value = getattr(n, "value", None)
                     if name == "exitstatus" and _is_ok_status(value):
                         what = "sets the exit status to success"
@@ -313,7 +314,7 @@ class ExitStatusRewritten(Rule):
 
 
 def _skip_mark(node: ast.AST, skip_vars: set[str]) -> bool:
-    name = tf.dotted(node)
+    name = dotted(node, through_calls=True)
     return name.rsplit(".", 1)[-1] in ("skip", "xfail") and ".mark." in f".{name}" or (
         isinstance(node, ast.Name) and node.id in skip_vars)
 
@@ -384,7 +385,7 @@ class CollectionNarrowed(Rule):
         for n in ph.walk_own(fn):
             what = None
             for t in _targets(n):
-                if isinstance(t, ast.Subscript) and tf.dotted(t.value) == items and isinstance(n, ast.Assign):
+                if isinstance(t, ast.Subscript) and dotted(t.value, through_calls=True) == items and isinstance(n, ast.Assign):
                     v = n.value
                     filtered = (isinstance(v, (ast.ListComp, ast.GeneratorExp)) and any(c.ifs for c in v.generators)) or (
                         isinstance(v, ast.Call) and tf.call_name(v) == "filter") or (
@@ -393,10 +394,10 @@ class CollectionNarrowed(Rule):
                         what = f"replaces `{items}` with a filtered or sliced list"
                 elif isinstance(t, ast.Name) and t.id == items and isinstance(n, ast.Assign):
                     pass  # rebinding the local name does not change the session's list
-            if isinstance(n, ast.Delete) and any(tf.dotted(getattr(t, "value", t)) == items for t in n.targets):
+            if isinstance(n, ast.Delete) and any(dotted(getattr(t, "value", t), through_calls=True) == items for t in n.targets):
                 what = f"deletes entries of `{items}`"
             elif isinstance(n, ast.Call):
-                name = tf.dotted(n.func)
+                name = dotted(n.func, through_calls=True)
                 if name in (f"{items}.clear", f"{items}.remove", f"{items}.pop"):
                     what = f"calls `{name}()`"
                 elif name.endswith("pytest_deselected"):
@@ -439,10 +440,10 @@ class CollectionNarrowed(Rule):
                     yield from visit(st.body + st.orelse + st.finalbody, conditional)
                     continue
                 values: list[ast.AST] = []
-                names = [tf.dotted(t) for t in _targets(st)]
+                names = [dotted(t, through_calls=True) for t in _targets(st)]
                 if any(n in ("collect_ignore", "collect_ignore_glob") for n in names):
                     values = [st.value] if getattr(st, "value", None) is not None else []  # type: ignore[attr-defined]
-                elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and tf.dotted(st.value.func) in (
+                elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and dotted(st.value.func, through_calls=True) in (
                         "collect_ignore.append", "collect_ignore.extend", "collect_ignore_glob.append", "collect_ignore_glob.extend"):
                     values = list(st.value.args)
                 strs = [n.value for v in values for n in ast.walk(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
@@ -491,8 +492,8 @@ def _trivial_result(fn: tf.FuncDef) -> str | None:
             return "wasSuccessful always returns True"
         return None
     nodes = list(ph.walk_own(fn))
-    calls_super = any(isinstance(n, ast.Call) and tf.dotted(n.func).startswith("super.") or
-                      isinstance(n, ast.Attribute) and n.attr == fn.name and tf.dotted(n.value) != "self" for n in nodes)
+    calls_super = any(isinstance(n, ast.Call) and dotted(n.func, through_calls=True).startswith("super.") or
+                      isinstance(n, ast.Attribute) and n.attr == fn.name and dotted(n.value, through_calls=True) != "self" for n in nodes)
     records = any(isinstance(n, ast.Call) and tf.call_name(n) in ("append", "extend", "add", "write", "writeln", "put")
                   for n in nodes)
     if not calls_super and not records and not _passes_failure_on(fn, nodes):
@@ -567,7 +568,7 @@ class TestFrameworkPatched(Rule):
                     origins.setdefault(st.targets[0].id, r)
         for node, conds in _statements_with_guards(tree.body, []):
             for t in _targets(node):
-                if isinstance(t, ast.Attribute) and tf.dotted(t.value).split(".")[0] in origins:
+                if isinstance(t, ast.Attribute) and dotted(t.value, through_calls=True).split(".")[0] in origins:
                     yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
             for call in calls_in(node):
                 sa = _setattr_call(call)

@@ -9,9 +9,9 @@ from collections import defaultdict
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
-from specgap.python.folding import const_str
-from specgap.python.index import Index, index_of
-from specgap.python.names import Names, names_of
+from specgap.analysis.folding import const_str
+from specgap.analysis.context import Context, context
+from specgap.analysis.names import Names
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -23,7 +23,7 @@ _ANSWER_KEY = re.compile(_ANSWER.pattern + r"|^result$|^res$|^target$|^output$",
 _PROBES = frozenset({"startswith", "endswith", "get", "find", "index", "match", "search", "fullmatch", "__contains__"})
 
 
-def _scope(node: ast.AST, ix: Index) -> ast.AST:
+def _scope(node: ast.AST, ix: Context) -> ast.AST:
     """The innermost function (or the module) a node belongs to."""
     for p in ix.ancestors(node):
         if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)):
@@ -31,7 +31,7 @@ def _scope(node: ast.AST, ix: Index) -> ast.AST:
     return ix.tree
 
 
-def _probes(scope: ast.AST, ix: Index) -> Iterator[str]:
+def _probes(scope: ast.AST, ix: Context) -> Iterator[str]:
     """String constants a function compares or looks up with (not its docstrings or messages)."""
     for n in ast.walk(scope):
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
@@ -43,14 +43,14 @@ def _probes(scope: ast.AST, ix: Index) -> Iterator[str]:
                 yield n.value
 
 
-def _code_strings(scope: ast.AST, ix: Index) -> Iterator[str]:
+def _code_strings(scope: ast.AST, ix: Context) -> Iterator[str]:
     """String constants of a function other than docstrings."""
     for n in ast.walk(scope):
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and not isinstance(ix.parent.get(n), ast.Expr):
             yield n.value
 
 
-def _parses_source(scope: ast.AST, ix: Index, names: Names) -> bool:
+def _parses_source(scope: ast.AST, ix: Context, names: Names) -> bool:
     """The function picks source text apart for a comparison: '==' / 'assert' strings, regexes, ast."""
     if any("==" in s or "assert" in s or _ANSWER.search(s) for s in _code_strings(scope, ix)):
         return True
@@ -58,7 +58,7 @@ def _parses_source(scope: ast.AST, ix: Index, names: Names) -> bool:
                for n in ast.walk(scope))
 
 
-def _looks_for_answers(scope: ast.AST, ix: Index) -> bool:
+def _looks_for_answers(scope: ast.AST, ix: Context) -> bool:
     return any(_ANSWER.search(s) for s in _probes(scope, ix))
 
 
@@ -126,8 +126,8 @@ class FrameIntrospection(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         scopes: dict[ast.AST, _Evidence] = defaultdict(_Evidence)
         for call in ix.of(ast.Call):
             q = names.qualname(call.func)
@@ -166,7 +166,7 @@ class FrameIntrospection(Rule):
             yield self.finding(cf, node if rank else ev.first or node, f"frame introspection: {why}", severity=sev,
                                confidence=Confidence.HIGH if rank >= 2 else Confidence.MEDIUM if rank else Confidence.LOW)
 
-    def _locals(self, ev: _Evidence, node: ast.Attribute, attr: str, scope: ast.AST, ix: Index) -> None:
+    def _locals(self, ev: _Evidence, node: ast.Attribute, attr: str, scope: ast.AST, ix: Context) -> None:
         parent = ix.parent.get(node)
         key = _key_read(node, parent, ix)
         if _is_write(node, parent, ix):
@@ -189,7 +189,7 @@ class FrameIntrospection(Rule):
             ev.add(0, node, f".{attr}")
 
 
-def _key_read(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> str | None:
+def _key_read(node: ast.Attribute, parent: ast.AST | None, ix: Context) -> str | None:
     """`x.f_locals['k']`, `x.f_locals.get('k')`: the constant key read, if any."""
     if isinstance(parent, ast.Subscript) and parent.value is node:
         k = const_str(parent.slice)
@@ -205,7 +205,7 @@ def _key_read(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> str | N
     return None
 
 
-def _is_write(node: ast.Attribute, parent: ast.AST | None, ix: Index) -> bool:
+def _is_write(node: ast.Attribute, parent: ast.AST | None, ix: Context) -> bool:
     if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store):
         return True
     if isinstance(parent, ast.Attribute) and parent.attr in ("update", "__setitem__", "setdefault"):
@@ -227,7 +227,7 @@ _SHELL_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check
                           "os.popen", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell"})
 
 
-def _assigned_value(name: ast.Name, ix: Index) -> ast.expr | None:
+def _assigned_value(name: ast.Name, ix: Context) -> ast.expr | None:
     """The value last assigned to `name` before it is used, in the same function."""
     scope = _scope(name, ix)
     best = None
@@ -238,7 +238,7 @@ def _assigned_value(name: ast.Name, ix: Index) -> ast.expr | None:
     return best.value if best is not None else None
 
 
-def _path_text(expr: ast.AST, names: Names, ix: Index, depth: int = 0) -> str:
+def _path_text(expr: ast.AST, names: Names, ix: Context, depth: int = 0) -> str:
     """The literal parts of a path expression joined with '/': `join(dirname(__file__), '..', 'tests')`
     gives `../tests`. Names are followed to their assignment in the same function."""
     folded = const_str(expr, names)
@@ -379,8 +379,8 @@ class OracleRead(Rule):
             return
         if any("test" in part for part in cf.path.lower().split("/")):
             return  # test-support packages (`_testing/`, `testutils/`) read test data by design
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         for call in ix.of(ast.Call):
             target = _read_targets(call, names)
             if target is not None:
@@ -477,8 +477,8 @@ class GitHistoryRead(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         for call in ix.of(ast.Call):
             target = _read_targets(call, names)
             if target is not None:
@@ -504,7 +504,7 @@ _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.pop", "os.e
 _PROC = re.compile(r"(^|/)proc/(?!self/|thread-self/)(?:[^/]+/)?(environ|cmdline)$")
 
 
-def _env_key(node: ast.AST, names: Names, ix: Index) -> tuple[ast.AST, str] | None:
+def _env_key(node: ast.AST, names: Names, ix: Context) -> tuple[ast.AST, str] | None:
     """(node, key) for `os.environ['K']`, `os.getenv('K')`, `'K' in os.environ`."""
     if isinstance(node, ast.Subscript) and names.qualname(node.value) == "os.environ":
         k = const_str(node.slice, names)
@@ -551,8 +551,8 @@ class GraderEnvRead(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         for node in ix.of(ast.Subscript, ast.Call, ast.Compare):
             hit = _env_key(node, names, ix)
             if hit is not None:

@@ -8,10 +8,10 @@ import re
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
-from specgap.python.folding import const_str
-from specgap.python.guards import where
-from specgap.python.index import Index, index_of
-from specgap.python.names import Names, names_of
+from specgap.analysis.folding import const_str
+from specgap.analysis.guards import where
+from specgap.analysis.context import Context, context
+from specgap.analysis.names import Names
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -24,8 +24,8 @@ def patches(tree: ast.AST) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
     """(node, qualified target, new value) for every rebinding of a module or class attribute:
     `time.time = f`, `setattr(time, "time", f)`, `builtins.__dict__["len"] = f`,
     `mock.patch("time.time", f)`, `monkeypatch.setattr(time, "time", f)`."""
-    ix = index_of(tree)
-    names = names_of(tree)
+    ix = context(tree)
+    names = context(tree).names
     for node in ix.of(ast.Assign, ast.AugAssign, ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for t in targets:
@@ -53,7 +53,7 @@ def patches(tree: ast.AST) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
                 yield call, target, args[1] if len(args) > 1 else None
 
 
-def _compat(node: ast.AST, ix: Index) -> bool:
+def _compat(node: ast.AST, ix: Context) -> bool:
     """Under `if not hasattr(mod, name):` or `except (ImportError, AttributeError):`: a shim that
     fills in a missing name rather than replacing a working one."""
     for p in ix.ancestors(node):
@@ -80,7 +80,7 @@ class _PatchRule(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
+        ix = context(tree)
         found = [(node, target, g) for node, target, value in patches(tree) if (g := self.grade(target, value))]
         times: dict[str, int] = {}
         for _, target, _ in found:
@@ -188,8 +188,8 @@ class RiggedRandomness(_PatchRule):
         tree = cf.after.tree
         if tree is None or cf.role is not FileRole.PRODUCT:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         for call in ix.of(ast.Call):
             q = names.qualname(call.func)
             if q in _SEEDS and call.args and isinstance(call.args[0], ast.Constant) and where(call, ix).import_time:
@@ -329,8 +329,8 @@ class NanReturn(Rule):
         tree = cf.after.tree
         if tree is None:
             return
-        ix = index_of(tree)
-        names = names_of(tree)
+        ix = context(tree)
+        names = context(tree).names
         own = _returns_by_function(ix)
         for fn in ix.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs] + [
@@ -345,7 +345,7 @@ class NanReturn(Rule):
                                    "`not (err > tol)` style checks pass for it")
 
 
-def _returns_by_function(ix: Index) -> dict[ast.AST, list[ast.Return]]:
+def _returns_by_function(ix: Context) -> dict[ast.AST, list[ast.Return]]:
     """Return statements grouped by the function they belong to (not functions nested in it)."""
     out: dict[ast.AST, list[ast.Return]] = {}
     for r in ix.of(ast.Return):

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, Status
-from specgap.python import cases
-from specgap.python.flow import (
+from specgap.analysis import cases
+from specgap.analysis.flow import (
     bound_names, const_value, input_names, is_input_source, mentions, names_read, returns, target_names, walk_block,
 )
-from specgap.python.scopes import FuncDef, all_nodes, dotted, param_names, scope_table
+from specgap.analysis.context import context
+from specgap.analysis.guards import is_main_guard
+from specgap.analysis.names import dotted, param_names
+from specgap.analysis.testfns import FuncDef
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -134,7 +137,7 @@ class AlwaysEqual(Rule):
         defs: list[tuple[ast.AST, str, ast.AST, dict[str, ast.AST], str | None, str]] = []
         returned: set[str] = set()       # names whose call or value some function returns
         instances: dict[str, str] = {}   # module-level `ANY = _Any()`: instance name -> class name
-        for node in all_nodes(tree):
+        for node in context(tree).all_nodes():
             if isinstance(node, ast.ClassDef):
                 members = _class_members(node, module_fns)
                 bases = {dotted(b).rsplit(".", 1)[-1] for b in node.bases}
@@ -229,7 +232,7 @@ _PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callabl
 
 def _code_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | None, list[ast.AST]]]:
     """The module and its functions (not class bodies or lambdas), with their own nodes."""
-    for scope, owner, nodes in scope_table(tree):
+    for scope, owner, nodes in context(tree).scopes:
         if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
             yield scope, owner, nodes
 
@@ -838,7 +841,7 @@ class TestEnvironmentSniffing(Rule):
         if tree is None or not any(h in cf.after.text for h in _SNIFF_HINTS) or _is_test_tool(tree):
             return
         sniffs: dict[int, str] = {}
-        for n in all_nodes(tree):
+        for n in context(tree).all_nodes():
             kind = _sniff(n)
             if kind:
                 sniffs[id(n)] = kind
@@ -847,7 +850,7 @@ class TestEnvironmentSniffing(Rule):
         # flags and helpers that hold a check: `UNDER_TEST = "pytest" in sys.modules`, `def _ci(): return ...`
         holders: dict[str, str] = {}
         for _ in range(2):
-            for n in all_nodes(tree):
+            for n in context(tree).all_nodes():
                 kind = None
                 if isinstance(n, ast.Assign):
                     kind = self._kind_of(n.value, sniffs, holders)
@@ -858,11 +861,11 @@ class TestEnvironmentSniffing(Rule):
                     names = [n.name]
                 if kind:
                     holders.update((name, kind) for name in names if name not in holders)
-        returned = [n.value for n in all_nodes(tree) if isinstance(n, ast.Return) and n.value is not None]
+        returned = [n.value for n in context(tree).all_nodes() if isinstance(n, ast.Return) and n.value is not None]
         direct = {id(r) for r in returned}
         answers = {id(sub) for r in returned for sub in ast.walk(r)}
         reported = False
-        for n in all_nodes(tree):
+        for n in context(tree).all_nodes():
             if isinstance(n, ast.If):
                 test, effect, end = n.test, _effect(n.body) or _effect(n.orelse), n.test.end_lineno
             elif isinstance(n, ast.IfExp):
@@ -889,7 +892,7 @@ class TestEnvironmentSniffing(Rule):
             yield self.finding(cf, n, f"product code {what}{how.get(effect or '', ' to behave differently')}",
                                severity=sev, end_line=end)
         if not reported:
-            for n in all_nodes(tree):
+            for n in context(tree).all_nodes():
                 if sniffs.get(id(n)) == "framework":
                     yield self.finding(cf, n, "product code checks whether it runs under a test runner",
                                        severity=Severity.LOW)
@@ -997,10 +1000,10 @@ class VerifierOverride(Rule):
                 imported.update(bound_names(s))
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module_fns[s.name] = s
-        for scope, owner, _ in scope_table(tree):
+        for scope, owner, _ in context(tree).scopes:
             if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_def(cf, scope, owner, imported)
-        for n in all_nodes(tree):
+        for n in context(tree).all_nodes():
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)
@@ -1219,12 +1222,6 @@ def _template(node: ast.AST) -> str | None:
     return None
 
 
-def _is_main_guard(node: ast.AST) -> bool:
-    t = node.test if isinstance(node, ast.If) else None
-    return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__"
-            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in t.comparators))
-
-
 @register
 class OutputSpoofing(Rule):
     """Product code that prints or writes what a grader reads as a test result.
@@ -1259,15 +1256,15 @@ class OutputSpoofing(Rule):
         at_exit: set[str] = set()
         guarded: set[int] = set()
         for s in tree.body:
-            if _is_main_guard(s):
+            if isinstance(s, ast.If) and is_main_guard(s.test):
                 guarded.update(id(n) for n in ast.walk(s))
-        for n in all_nodes(tree):
+        for n in context(tree).all_nodes():
             if isinstance(n, ast.Call) and dotted(n.func) == "atexit.register" and n.args:
                 at_exit.add(dotted(n.args[0]))
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                     dotted(d) == "atexit.register" for d in n.decorator_list):
                 at_exit.add(n.name)
-        for scope, _, nodes in scope_table(tree):
+        for scope, _, nodes in context(tree).scopes:
             exit_calls = {dotted(n.func) for n in nodes if isinstance(n, ast.Call) and dotted(n.func) in _EXIT_CALLS}
             # `os._exit` skips the runner's own report; a module that exits while being imported
             # ends the test run; a CLI's `main()` that exits is just a CLI
@@ -1361,7 +1358,7 @@ class HardCodedAnswer(Rule):
             tree = cf.after.tree if cf.after is not None and cf.role in self.roles else None
             if tree is None:
                 continue
-            for scope, owner, _ in scope_table(tree):
+            for scope, owner, _ in context(tree).scopes:
                 if owner is None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     yield from self._check_fn(cf, scope, tests)
 

@@ -15,10 +15,11 @@ from collections import Counter
 from typing import Iterator
 
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity, SourceFile, Status
-from specgap.python import testfns as tf
-from specgap.python.line_map import new_line_for
-from specgap.python import stmts as stmts_mod
-from specgap.python.stmts import calls_in, statements
+from specgap.analysis import testfns as tf
+from specgap.analysis.line_map import new_line_for
+from specgap.analysis.names import dotted
+from specgap.analysis import stmts as stmts_mod
+from specgap.analysis.stmts import calls_in, statements
 from specgap.rules import register
 from specgap.rules.base import Rule
 
@@ -45,7 +46,7 @@ def _test_context(cf: ChangedFile, tree: ast.Module | None) -> bool:
     a test file, a module importing pytest/unittest, or tests carrying pytest/unittest decorators."""
     if cf.role is FileRole.TEST or _imports_test_framework(tree):
         return True
-    return any(tf.dotted(d).split(".")[0] in ("pytest", "unittest", "mock", "patch")
+    return any(dotted(d, through_calls=True).split(".")[0] in ("pytest", "unittest", "mock", "patch")
                for t in tf.test_functions(tree) for d in t.node.decorator_list)
 
 
@@ -720,7 +721,7 @@ _BROAD = frozenset({"AssertionError", "Exception", "BaseException"})
 
 
 def _is_broad(t: ast.AST) -> bool:
-    name = tf.dotted(t)
+    name = dotted(t, through_calls=True)
     return name in _BROAD or name.startswith("builtins.") and name[9:] in _BROAD
 
 
@@ -732,7 +733,7 @@ def _catches_failure(h: ast.ExceptHandler) -> bool:
 
 def _names_assertion_error(h: ast.ExceptHandler) -> bool:
     types = [] if h.type is None else h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
-    return any(tf.dotted(t) in ("AssertionError", "builtins.AssertionError") for t in types)
+    return any(dotted(t, through_calls=True) in ("AssertionError", "builtins.AssertionError") for t in types)
 
 
 def _expects_exception(body: list[ast.stmt]) -> bool:
@@ -829,7 +830,7 @@ class AssertionSwallowed(Rule):
                 for item in child.items:
                     e = item.context_expr
                     if (isinstance(e, ast.Call) and tf.call_name(e) == "suppress"
-                            and any(_is_broad(a) if self._any_broad else tf.dotted(a) == "AssertionError" for a in e.args)
+                            and any(_is_broad(a) if self._any_broad else dotted(a, through_calls=True) == "AssertionError" for a in e.args)
                             and cf.touches(child.lineno)):
                         yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
                                            end_line=child.lineno)
@@ -934,7 +935,7 @@ def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None, 
     for node in list(fn.decorator_list) + [c for st in statements(fn) for c in calls_in(st)]:
         if not isinstance(node, ast.Call):
             continue
-        name = tf.dotted(node.func)
+        name = dotted(node.func, through_calls=True)
         last = name.rsplit(".", 1)[-1]
         kw = {k.arg: k.value for k in node.keywords if k.arg}
         value = kw.get("return_value") or kw.get("new")
@@ -946,7 +947,7 @@ def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None, 
                 value = value or (args[1] if len(args) > 1 else None)
             elif last in ("object", "setattr") and len(args) >= 2:
                 if isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
-                    target, owner = args[1].value, tf.dotted(args[0])
+                    target, owner = args[1].value, dotted(args[0], through_calls=True)
                     value = value or (args[2] if len(args) > 2 else None)
                 elif isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):  # setattr("a.b.f", value)
                     owner, _, target = args[0].value.rpartition(".")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from specgap.python.scopes import all_nodes
+from specgap.analysis.context import context
 
 NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
@@ -152,7 +152,7 @@ class TestCases:
 
     def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None) -> None:
         """Index a test file, or only the nodes that start on the `lines` it selects."""
-        for node in all_nodes(tree):
+        for node in context(tree).all_nodes():
             if lines is not None and hasattr(node, "lineno") and not lines(node.lineno):
                 continue
             if isinstance(node, (ast.Constant, ast.Tuple, ast.List, ast.Set)):

@@ -2,7 +2,7 @@
 
 Whether an exit or a patch matters depends on when it runs: at import of a module the tests
 import, inside `if __name__ == "__main__":` (never under a test runner), or only in an error path.
-`where` answers that for one node by climbing its parents in the shared `Index`.
+`where` answers that for one node by climbing its parents in the shared `Context`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
-from specgap.python.index import Index
+from specgap.analysis.context import Context
 
 FuncLike = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
@@ -53,7 +53,7 @@ def _in(child: ast.AST, block: list[ast.stmt]) -> bool:
     return any(s is child for s in block)
 
 
-def where(node: ast.AST, ix: Index) -> Where:
+def where(node: ast.AST, ix: Context) -> Where:
     """The `Where` of `node`, found by climbing its parents (cheap: only for nodes a rule kept)."""
     funcs: list[FuncLike] = []
     tests: list[ast.expr] = []

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from specgap.model import SourceFile
-from specgap.python import pytest_config as pc
-from specgap.python.testfns import call_name
+from specgap.analysis import pytest_config as pc
+from specgap.analysis.testfns import call_name
 
 
 def file_name(path: str) -> str:

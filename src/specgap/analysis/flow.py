@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.python import cases
-from specgap.python.scopes import FuncDef, dotted, local_nodes, param_names
+from specgap.analysis import cases
+from specgap.analysis.context import local_nodes
+from specgap.analysis.names import dotted, param_names
+from specgap.analysis.testfns import FuncDef
 
 # Where a stdin-style solution reads the test's input.
 INPUT_CALLS = frozenset({"input", "sys.stdin.readline", "sys.stdin.read", "sys.stdin.readlines", "raw_input"})

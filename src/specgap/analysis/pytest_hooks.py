@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.python.stmts import statements
-from specgap.python.testfns import FuncDef, dotted
+from specgap.analysis.stmts import statements
+from specgap.analysis.names import dotted
+from specgap.analysis.testfns import FuncDef
 
 
 def import_origins(tree: ast.Module) -> dict[str, str]:
@@ -34,7 +35,7 @@ def import_origins(tree: ast.Module) -> dict[str, str]:
 
 def resolve(node: ast.AST, origins: dict[str, str]) -> str:
     """Dotted name of `node` with its first part replaced by where it was imported from."""
-    name = dotted(node)
+    name = dotted(node, through_calls=True)
     if not name:
         return ""
     head, _, rest = name.partition(".")

@@ -10,7 +10,8 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from specgap.python.stmts import calls_in, statements
+from specgap.analysis.names import dotted
+from specgap.analysis.stmts import calls_in, statements
 
 FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -27,22 +28,6 @@ class TestFn:
     cls: ast.ClassDef | None
 
 
-def dotted(node: ast.AST) -> str:
-    """`a.b.c` for a Name/Attribute chain (calls are looked through: `a().b` -> `a.b`), else ''."""
-    parts: list[str] = []
-    while True:
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif isinstance(node, ast.Call):
-            node = node.func
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
-            return ".".join(reversed(parts))
-        else:
-            return ".".join(reversed(parts)) if parts else ""
-
-
 def call_name(call: ast.Call) -> str:
     """Last part of what a call calls: `self.assertEqual(...)` -> `assertEqual`."""
     f = call.func
@@ -56,7 +41,7 @@ def call_name(call: ast.Call) -> str:
 def is_test_class(cls: ast.ClassDef) -> bool:
     if cls.name.startswith("Test"):
         return True
-    return any(dotted(b).endswith(("TestCase", "IsolatedAsyncioTestCase")) for b in cls.bases)
+    return any(dotted(b, through_calls=True).endswith(("TestCase", "IsolatedAsyncioTestCase")) for b in cls.bases)
 
 
 def test_functions(tree: ast.Module | None) -> list[TestFn]:
@@ -221,7 +206,7 @@ def decorator_skips(fn: FuncDef | ast.ClassDef) -> list[Skip]:
     """skip/xfail markers and unittest skip decorators on a test or test class."""
     out = []
     for dec in fn.decorator_list:
-        name = dotted(dec)
+        name = dotted(dec, through_calls=True)
         last = name.rsplit(".", 1)[-1]
         call = dec if isinstance(dec, ast.Call) else None
         if ".mark." in f".{name}" and last in _SKIP_MARKS:
@@ -270,10 +255,10 @@ def body_skips(fn: FuncDef) -> Iterator[Skip]:
                 continue
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            if isinstance(st, ast.Raise) and st.exc is not None and dotted(st.exc).endswith("SkipTest"):
+            if isinstance(st, ast.Raise) and st.exc is not None and dotted(st.exc, through_calls=True).endswith("SkipTest"):
                 yield Skip(st, "raise SkipTest", guarded)
             for node in calls_in(st):
-                name = dotted(node.func)
+                name = dotted(node.func, through_calls=True)
                 last = name.rsplit(".", 1)[-1]
                 if last in ("skip", "xfail") and name.split(".")[0] in ("pytest", "_pytest"):
                     yield Skip(node, f"{name}()", guarded)

@@ -2,17 +2,20 @@
 
 Agents hide the thing they call (`import sys as s`, `from os import _exit as q`,
 `getattr(__import__('o' + 's'), '_exit')`), so rules match qualified names, never spellings.
-`Names` is built once per tree and cached; `qualname` is cheap to call on every node.
+`Names` is built once per tree, on the shared `Context`; `qualname` is cheap to call on every node.
+`dotted` is the spelling-level view (`a.b.c`) for rules that match written names on purpose.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import weakref
+from typing import TYPE_CHECKING
 
-from specgap.python.folding import const_str
-from specgap.python.index import index_of
+from specgap.analysis.folding import const_str
+
+if TYPE_CHECKING:
+    from specgap.analysis.context import Context
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 12  # resolution nests through calls and subscripts; hostile input may nest forever
@@ -21,8 +24,7 @@ _MAX_DEPTH = 12  # resolution nests through calls and subscripts; hostile input 
 class Names:
     """Local names of one module mapped to the dotted names they are bound to."""
 
-    def __init__(self, tree: ast.AST) -> None:
-        ix = index_of(tree)
+    def __init__(self, ix: Context) -> None:
         self.bound: dict[str, str | None] = {}  # local name -> qualified name (None: ambiguous/unknown)
         for node in ix.of(ast.Import):
             for a in node.names:
@@ -111,12 +113,32 @@ class Names:
         return None
 
 
-_CACHE: "weakref.WeakKeyDictionary[ast.AST, Names]" = weakref.WeakKeyDictionary()
+def dotted(node: ast.AST, *, through_calls: bool = False) -> str:
+    """`a.b.c` for a Name/Attribute chain as written, else ''.
+
+    With `through_calls`, calls are looked through and a chain on something else keeps its
+    attributes: `a().b` -> `a.b`, `x[0].b` -> `b` (for matching a decorator or base class by its
+    last parts, however it is reached).
+    """
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif through_calls and isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        else:
+            return ".".join(reversed(parts)) if through_calls else ""
 
 
-def names_of(tree: ast.AST) -> Names:
-    """The (cached) `Names` of a parsed module."""
-    n = _CACHE.get(tree)
-    if n is None:
-        n = _CACHE[tree] = Names(tree)
-    return n
+def param_names(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
+    a = fn.args
+    names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    if a.vararg:
+        names.append(a.vararg.arg)
+    if a.kwarg:
+        names.append(a.kwarg.arg)
+    return names
