@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.stmts import statements
 from specgap.analysis.names import dotted
+from specgap.analysis.stmts import statements
 from specgap.analysis.testfns import FuncDef
 
 

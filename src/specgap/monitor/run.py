@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
-from specgap.monitor.checks import MONITOR_RULES
+from specgap.rules.catalog.monitor import MONITOR_RULES
 from specgap.monitor.load import Log, LogError, count_non_numeric, open_log
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError

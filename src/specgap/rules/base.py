@@ -7,7 +7,15 @@ import inspect
 import re
 from typing import ClassVar, Iterable, Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+from specgap.model import (
+    ChangedFile,
+    ChangeSet,
+    Confidence,
+    FileRole,
+    Finding,
+    Kind,
+    Severity,
+)
 
 
 class Rule:
@@ -21,6 +29,10 @@ class Rule:
     already there before the change is not blamed on it. Rules that compare before and after
     themselves (removed tests, weakened asserts) set `scope = "diff"`.
 
+    `family`: the family package the rule belongs to (`tests`, `solution`, ...). `reads`: what
+    the rule takes: `"file"` (the files of a change; what `specgap scan` runs), `"run"` (a verify
+    run) or `"metrics"` (monitor logs); the registry selects rules by these, never by module.
+
     `mentions`: a cheap text pre-check; files whose new text has no match are not looked at (a
     rule about exits needs the word "exit" somewhere, however aliased). Keep it broad: a miss here
     is a missed hack.
@@ -28,6 +40,8 @@ class Rule:
 
     id: ClassVar[str] = ""
     name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    reads: ClassVar[str] = "file"
     kind: ClassVar[Kind] = Kind.GAMING
     severity: ClassVar[Severity] = Severity.MEDIUM
     confidence: ClassVar[Confidence] = Confidence.MEDIUM

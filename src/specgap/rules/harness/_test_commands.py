@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from specgap.model import SourceFile
-from specgap.analysis import pytest_config as pc
 from specgap.analysis.testfns import call_name
+from specgap.model import SourceFile
+from specgap.rules.harness import _pytest_config as pc
 
 
 def file_name(path: str) -> str:

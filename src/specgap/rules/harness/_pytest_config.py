@@ -12,8 +12,9 @@ import configparser
 import posixpath
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass
+
+import tomllib
 
 _INI_SECTIONS = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest", "setup.cfg": "tool:pytest"}
 _TOML_TABLES = (("tool", "pytest", "ini_options"), ("tool", "pytest"))

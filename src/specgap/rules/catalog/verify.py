@@ -1,7 +1,7 @@
-"""The verify findings (SG7xx), registered in the rule catalog so each has a documentation page.
+"""The verify findings (SG7xx): identity and documentation pages.
 
-They are produced by a verification run, not by reading a change: `check()` yields nothing, and
-`specgap verify` builds them from the run's evidence with `VerifyCheck.found`.
+They are produced by a verification run, not by reading a change (`reads = "run"`, so scan never
+selects them): `specgap verify` builds them from the run's evidence with `VerifyCheck.found`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from specgap.rules.base import Rule
 class VerifyCheck(Rule):
     """Base of the verify checks: findings built from run evidence, not from a change."""
 
-    def check(self, changeset):
-        return iter(())
+    family = "verify"
+    reads = "run"
 
     @classmethod
     def found(cls, message: str, *, path: str = "<verify>", evidence: str = "", severity: Severity | None = None) -> Finding:

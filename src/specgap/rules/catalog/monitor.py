@@ -1,7 +1,7 @@
-"""The monitor's checks in the rule catalog (SG8xx): identity and documentation pages.
+"""The monitor's checks (SG8xx): identity and documentation pages.
 
 The computations live in the family modules (divergence, length, selfeval, classifier, textgame)
-and take a metric table rather than a ChangeSet, so these rules never match a code change; they
+and take a metric table rather than a ChangeSet (`reads = "metrics"`), so scan never selects them; they
 exist so that `specgap rule SG801` documents a monitor finding like any other rule.
 """
 
@@ -15,6 +15,8 @@ from specgap.rules.base import Rule
 class MonitorRule(Rule):
     """Base of the monitor checks: gaming of a measured metric, found in logs, not in code."""
 
+    family = "monitor"
+    reads = "metrics"
     kind = Kind.GAMING
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
