@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from specgap.analysis.guards import Where
     from specgap.analysis.names import Names
 
+T = TypeVar("T")
+
 # Context and operator nodes are shared singletons: they have no single parent and hold nothing.
-_SKIP = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SINGLETONS = frozenset(c for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+                        for c in base.__subclasses__())
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields but `ctx`
 
 # (scope, owner class, own nodes): the module, every function, class body and lambda. A scope's
 # own nodes exclude what nested functions, lambdas and classes hold in their bodies; the nested
@@ -39,51 +43,65 @@ class Context:
         self.scopes: list[Scope] = []
         self._own: dict[int, list[ast.AST]] = {}
         self._names: Names | None = None
+        self._derived: dict[Callable[[Context], Any], Any] = {}
         self._walk()
 
     def _walk(self) -> None:
-        parent, by_type, attrs = self.parent, self.by_type, self.attrs
+        parent, by_type, attrs, scopes, own_of = self.parent, self.by_type, self.attrs, self.scopes, self._own
+        fields_of, AST, Attribute = _FIELDS, ast.AST, ast.Attribute
         tree = self.tree
-        by_type[type(tree)].append(tree)
         own: list[ast.AST] = []
-        self.scopes.append((tree, None, own))
-        self._own[id(tree)] = own
-        stack: list[tuple[ast.AST, list[ast.AST], ast.ClassDef | None]] = []
-        for c in _children(tree):
-            if not isinstance(c, _SKIP):
-                parent[c] = tree
-            stack.append((c, own, None))
+        stack: list[tuple[ast.AST, list[ast.AST], ast.ClassDef | None]] = [(tree, own, None)]
+        pop, push = stack.pop, stack.append
         while stack:  # iterative: hostile input can nest deeper than the recursion limit
-            node, into, cls = stack.pop()
-            into.append(node)
-            if isinstance(node, _SKIP):
-                continue  # a singleton operator: listed in its scope, no parent, no children
+            node, into, cls = pop()
             t = type(node)
             by_type[t].append(node)
-            if t is ast.Attribute:
+            if t is Attribute:
                 attrs[node.attr].append(node)  # type: ignore[attr-defined]
-            inner: list[ast.AST] | None = None
-            body_ids: set[int] = set()
-            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-                inner = []
-                # methods are owned by their class; a class nested in a function owns nothing outside
-                self.scopes.append((node, cls if t is not ast.ClassDef else None, inner))
-                self._own[id(node)] = inner
-                body_ids = {id(b) for b in node.body}  # type: ignore[attr-defined]
-                inner_cls = node if t is ast.ClassDef else None
-            elif t is ast.Lambda:
-                inner = []
-                self.scopes.append((node, None, inner))
-                self._own[id(node)] = inner
-                body_ids = {id(node.body)}  # type: ignore[attr-defined]
-                inner_cls = None
-            for c in _children(node):
-                if not isinstance(c, _SKIP):
-                    parent[c] = node
-                if inner is not None and id(c) in body_ids:
-                    stack.append((c, inner, inner_cls))
+            fields = fields_of.get(t)
+            if fields is None:
+                fields = fields_of[t] = tuple(f for f in t._fields if f != "ctx")
+            if node is tree or t in _SCOPE_TYPES:
+                # the body goes to the new scope; decorators, defaults, annotations stay outside
+                inner: list[ast.AST] = own if node is tree else []
+                if node is not tree:
+                    into.append(node)
+                    # methods are owned by their class; a class nested in a function owns nothing outside
+                    scopes.append((node, cls if t is not ast.ClassDef else None, inner))
                 else:
-                    stack.append((c, into, cls))
+                    scopes.append((node, None, inner))
+                own_of[id(node)] = inner
+                body = node.body  # type: ignore[attr-defined]
+                body_ids = {id(b) for b in body} if type(body) is list else {id(body)}
+                inner_cls = node if t is ast.ClassDef else None
+                for f in fields:
+                    v = getattr(node, f, None)
+                    for c in (v if type(v) is list else (v,)):
+                        if isinstance(c, AST):
+                            if type(c) in _SINGLETONS:
+                                (inner if id(c) in body_ids else into).append(c)
+                                continue
+                            parent[c] = node
+                            push((c, inner, inner_cls) if id(c) in body_ids else (c, into, cls))
+                continue
+            into.append(node)
+            for f in fields:
+                v = getattr(node, f, None)
+                if type(v) is list:
+                    for c in v:
+                        if isinstance(c, AST):
+                            if type(c) in _SINGLETONS:
+                                into.append(c)  # an operator: listed in its scope, no parent, no children
+                            else:
+                                parent[c] = node
+                                push((c, into, cls))
+                elif isinstance(v, AST):
+                    if type(v) in _SINGLETONS:
+                        into.append(v)
+                    else:
+                        parent[v] = node
+                        push((v, into, cls))
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -120,24 +138,17 @@ class Context:
             self._names = Names(self)
         return self._names
 
+    def derived(self, compute: Callable[[Context], T]) -> T:
+        """`compute(self)`, once per file however many rules ask (facts a family's rules share)."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        return self._derived[compute]
+
     def where(self, node: ast.AST) -> Where:
         """Where `node` runs: the functions, guards, branches and `with`s around it."""
         from specgap.analysis.guards import where
 
         return where(node, self)
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    out: list[ast.AST] = []
-    for field in node._fields:
-        if field == "ctx":
-            continue
-        v = getattr(node, field, None)
-        if type(v) is list:
-            out.extend(c for c in v if isinstance(c, ast.AST))
-        elif isinstance(v, ast.AST):
-            out.append(v)
-    return out
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

@@ -16,12 +16,16 @@ _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch
                        "pytest.MonkeyPatch.setattr"})
 
 
-def patches(tree: ast.AST) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
+def patches(ix: Context) -> list[tuple[ast.AST, str, ast.expr | None]]:
+    """Every rebinding in the file, found once and shared by the four patch rules."""
+    return list(_patches(ix))
+
+
+def _patches(ix: Context) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
     """(node, qualified target, new value) for every rebinding of a module or class attribute:
     `time.time = f`, `setattr(time, "time", f)`, `builtins.__dict__["len"] = f`,
     `mock.patch("time.time", f)`, `monkeypatch.setattr(time, "time", f)`."""
-    ix = context(tree)
-    names = context(tree).names
+    names = ix.names
     for node in ix.of(ast.Assign, ast.AugAssign, ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for t in targets:
@@ -77,7 +81,7 @@ class _PatchRule(Rule):
         if tree is None:
             return
         ix = context(tree)
-        found = [(node, target, g) for node, target, value in patches(tree) if (g := self.grade(target, value))]
+        found = [(node, target, g) for node, target, value in ix.derived(patches) if (g := self.grade(target, value))]
         times: dict[str, int] = {}
         for _, target, _ in found:
             times[target] = times.get(target, 0) + 1

@@ -110,14 +110,16 @@ class VerifierOverride(Rule):
             if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_def(cf, scope, owner, imported)
         for n in context(tree).all_nodes():
-            if isinstance(n, ast.Assign):
+            if type(n) is ast.Assign:
                 for t in n.targets:
                     yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)
-            elif (isinstance(n, ast.Call) and dotted(n.func) == "setattr" and len(n.args) == 3
+            elif type(n) is not ast.Call:
+                continue
+            elif ((f := dotted(n.func)) == "setattr" and len(n.args) == 3
                   and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)):
                 target = ast.Attribute(value=n.args[0], attr=n.args[1].value, ctx=ast.Store())
                 yield from self._check_rebind(cf, n, target, n.args[2], imported, module_fns)
-            elif isinstance(n, ast.Call) and dotted(n.func).rsplit(".", 1)[-1] in ("patch", "object"):
+            elif f.rsplit(".", 1)[-1] in ("patch", "object"):
                 yield from self._check_patch(cf, n)
 
     def _check_patch(self, cf: ChangedFile, call: ast.Call) -> Iterator[Finding]:

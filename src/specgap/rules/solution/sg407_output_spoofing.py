@@ -83,22 +83,20 @@ class OutputSpoofing(Rule):
         for s in tree.body:
             if isinstance(s, ast.If) and is_main_guard(s.test):
                 guarded.update(id(n) for n in ast.walk(s))
-        for n in context(tree).all_nodes():
-            if isinstance(n, ast.Call) and dotted(n.func) == "atexit.register" and n.args:
-                at_exit.add(dotted(n.args[0]))
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                    dotted(d) == "atexit.register" for d in n.decorator_list):
-                at_exit.add(n.name)
-        for scope, _, nodes in context(tree).scopes:
-            exit_calls = {dotted(n.func) for n in nodes if isinstance(n, ast.Call) and dotted(n.func) in _EXIT_CALLS}
+        ctx = context(tree)
+        called = {id(n): dotted(n.func) for n in ctx.of(ast.Call)}  # what each call calls, spelled out once
+        at_exit.update(dotted(n.args[0]) for n in ctx.of(ast.Call) if n.args and called[id(n)] == "atexit.register")
+        at_exit.update(n.name for n in ctx.of(ast.FunctionDef, ast.AsyncFunctionDef)
+                       if any(dotted(d) == "atexit.register" for d in n.decorator_list))
+        for scope, _, nodes in ctx.scopes:
+            calls = [n for n in nodes if type(n) is ast.Call]
+            exit_calls = {f for n in calls if (f := called[id(n)]) in _EXIT_CALLS}
             # `os._exit` skips the runner's own report; a module that exits while being imported
             # ends the test run; a CLI's `main()` that exits is just a CLI
             exits = "os._exit" in exit_calls or (bool(exit_calls) and isinstance(scope, ast.Module))
             in_atexit = isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.name in at_exit
-            for n in nodes:
-                if not isinstance(n, ast.Call):
-                    continue
-                f = dotted(n.func)
+            for n in calls:
+                f = called[id(n)]
                 if f == "atexit.register" and len(n.args) >= 2 and dotted(n.args[0]) in _WRITE_CALLS:
                     yield from self._status(cf, n, n.args[1], True, False, False)
                 elif f in _WRITE_CALLS and n.args:
