@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from specgap.analysis.context import local_nodes
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import statements
 from specgap.analysis.testfns import FuncDef
@@ -65,17 +66,7 @@ def is_wrapper(fn: FuncDef) -> bool:
             for kw in dec.keywords:
                 if kw.arg in ("hookwrapper", "wrapper") and isinstance(kw.value, ast.Constant) and kw.value.value:
                     return True
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_own(fn))
-
-
-def walk_own(fn: FuncDef) -> Iterator[ast.AST]:
-    """Nodes of a function's body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        n = stack.pop()
-        yield n
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(n))
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in local_nodes(fn))
 
 
 def guards(fn: FuncDef) -> dict[int, list[ast.expr]]:

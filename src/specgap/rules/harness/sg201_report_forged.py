@@ -8,6 +8,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import local_nodes
 from specgap.analysis.stmts import statements
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -98,7 +99,7 @@ class ReportForged(Rule):
             )
         if not is_hook:
             return
-        for n in ph.walk_own(fn):
+        for n in local_nodes(fn):
             if isinstance(n, ast.Call) and tf.call_name(n) in ("force_result", "force_exception") and fn.name != "pytest_report_teststatus":
                 g = g if g is not None else ph.guards(fn)
                 honest = bool(_HONEST_GUARD.search(_text(g.get(id(n), []))))

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import local_nodes
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -69,7 +70,7 @@ class TestCallSwallowed(Rule):
                     yield self.finding(cf, stmt, f"{fn.name} replaces the test with a lambda that does nothing")
 
     def _call_hook(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
-        nodes = list(ph.walk_own(fn))
+        nodes = list(local_nodes(fn))
         if ph.is_wrapper(fn):
             for n in nodes:
                 if isinstance(n, ast.Try) and any(isinstance(x, (ast.Yield, ast.YieldFrom)) for s in n.body for x in ast.walk(s)) \

@@ -7,6 +7,7 @@ import re
 from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
+from specgap.analysis.context import local_nodes
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -52,7 +53,7 @@ class ExitStatusRewritten(Rule):
             return
         for fn in ph.hook_impls(tree):
             g: dict[int, list[ast.expr]] | None = None
-            for n in ph.walk_own(fn):
+            for n in local_nodes(fn):
                 for t in _targets(n):
                     name = dotted(t, through_calls=True).rsplit(".", 1)[-1]
                     value = getattr(n, "value", None)

@@ -8,6 +8,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import local_nodes
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -88,9 +89,9 @@ class CollectionNarrowed(Rule):
         params = [a.arg for a in fn.args.args]
         items = "items" if "items" in params else params[-1] if params else "items"
         g = ph.guards(fn)
-        skip_vars = {t.id for n in ph.walk_own(fn) if isinstance(n, ast.Assign) and _skip_mark(n.value, set())
+        skip_vars = {t.id for n in local_nodes(fn) if isinstance(n, ast.Assign) and _skip_mark(n.value, set())
                      for t in n.targets if isinstance(t, ast.Name)}
-        for n in ph.walk_own(fn):
+        for n in local_nodes(fn):
             what = None
             for t in _targets(n):
                 if isinstance(t, ast.Subscript) and dotted(t.value, through_calls=True) == items and isinstance(n, ast.Assign):
@@ -120,7 +121,7 @@ class CollectionNarrowed(Rule):
 
     def _ignore_collect(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
         g = ph.guards(fn)
-        for n in ph.walk_own(fn):
+        for n in local_nodes(fn):
             if isinstance(n, ast.Return) and n.value is not None and tf.truthy_constant(n.value):
                 conds = g.get(id(n), [])
                 if self._plugin:
@@ -166,7 +167,7 @@ class CollectionNarrowed(Rule):
     def _load_tests(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
         params = [a.arg for a in fn.args.args]
         standard = params[1] if len(params) >= 2 else None
-        nodes = list(ph.walk_own(fn))
+        nodes = list(local_nodes(fn))
         uses_standard = standard is not None and any(isinstance(n, ast.Name) and n.id == standard for n in nodes)
         loads = any(isinstance(n, ast.Call) and tf.call_name(n).startswith(("loadTestsFrom", "discover", "DocTestSuite",
                                                                             "DocFileSuite", "addTest")) for n in nodes)

@@ -8,6 +8,7 @@ from typing import Iterator
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import stmts as stmts_mod
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import local_nodes
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -43,7 +44,7 @@ def _trivial_result(fn: tf.FuncDef) -> str | None:
                 and any(isinstance(s, ast.Return) for s in body):
             return "wasSuccessful always returns True"
         return None
-    nodes = list(ph.walk_own(fn))
+    nodes = list(local_nodes(fn))
     calls_super = any(isinstance(n, ast.Call) and dotted(n.func, through_calls=True).startswith("super.") or
                       isinstance(n, ast.Attribute) and n.attr == fn.name and dotted(n.value, through_calls=True) != "self" for n in nodes)
     records = any(isinstance(n, ast.Call) and tf.call_name(n) in ("append", "extend", "add", "write", "writeln", "put")

@@ -187,14 +187,26 @@ class SpecialCasedInputs(Rule):
         for scope, owner, nodes in _code_scopes(tree):
             # cheap shape checks first: most scopes have no literal equality and no table lookup,
             # and need no data flow at all
-            answered = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
-            conds = [n for n in nodes if (isinstance(n, ast.If) or (isinstance(n, ast.IfExp) and id(n) in answered))
-                     and _has_literal_eq(n.test)]
-            matches = [n for n in nodes if isinstance(n, ast.Match)]
+            # one pass sorts the scope's nodes by what the checks below need
+            answered: set[int] = set()
+            branching: list[ast.AST] = []
+            matches: list[ast.AST] = []
+            reads: list[ast.AST] = []
             local_tables = dict(tables)
-            local_tables.update((t.id, n.value) for n in nodes if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
-                                for t in n.targets if isinstance(t, ast.Name))
-            lookups = [n for n in nodes if isinstance(n, (ast.Subscript, ast.Call)) and _table_of(n, local_tables) is not None]
+            for n in nodes:
+                t = type(n)
+                if t is ast.Return:
+                    answered.add(id(n.value))
+                elif t is ast.If or t is ast.IfExp:
+                    branching.append(n)
+                elif t is ast.Match:
+                    matches.append(n)
+                elif t is ast.Subscript or t is ast.Call:
+                    reads.append(n)
+                elif t is ast.Assign and isinstance(n.value, ast.Dict):
+                    local_tables.update((x.id, n.value) for x in n.targets if isinstance(x, ast.Name))
+            conds = [n for n in branching if (type(n) is ast.If or id(n) in answered) and _has_literal_eq(n.test)]
+            lookups = [n for n in reads if _table_of(n, local_tables) is not None]
             if not conds and not lookups and not matches:
                 continue
             tainted = input_names(scope, owner, nodes)
