@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import functools
 import re
-from typing import ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable, Iterator
 
 from specgap.model import (
     ChangedFile,
@@ -58,7 +59,7 @@ class Rule:
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:
-        return self.mentions is None or (cf.after is not None and self.mentions.search(cf.after.text) is not None)
+        return self.mentions is None or (cf.after is not None and _finder(self.mentions)(cf.after.text))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -107,3 +108,35 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         return cls.doc().split("\n", 1)[0]
+
+
+_ESCAPED = re.compile(r"\\(\W)")  # `\(`: escaped punctuation stands for itself
+_META = re.compile(r"[.^$*+?{}\[\]|()\\]")
+
+
+def _plain(part: str) -> str | None:
+    """The text an alternative of a pattern matches, if it is plain text (`vars\\(` -> `vars(`)."""
+    if not part or _META.search(_ESCAPED.sub("", part)):
+        return None
+    return _ESCAPED.sub(r"\1", part)
+
+
+@functools.lru_cache(maxsize=None)
+def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """`pattern.search(text) is not None`, faster: an alternation of plain words is found with
+    `str.__contains__` (one fast scan per word instead of trying every word at every position).
+    Case-insensitive ones too, on ASCII text, where lowercasing is exactly what `re.I` folds."""
+    words = [_plain(part) for part in pattern.pattern.split("|")]
+    if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
+        return lambda text: pattern.search(text) is not None
+    if not pattern.flags & re.IGNORECASE:
+        return lambda text: any(w in text for w in words)  # type: ignore[operator]
+    low = [w.lower() for w in words]  # type: ignore[union-attr]
+
+    def found(text: str) -> bool:
+        if not text.isascii():
+            return pattern.search(text) is not None
+        lowered = text.lower()
+        return any(w in lowered for w in low)
+
+    return found
