@@ -35,6 +35,15 @@ class _Tests:
     is how a bug fix with its regression test looks.
     """
 
+    @classmethod
+    def of(cls, changeset: ChangeSet) -> _Tests:
+        """The change set's one index (SG402 and SG408 both read it; each built its own)."""
+        tests: _Tests | None = getattr(changeset, "_specgap_tests", None)
+        if tests is None:
+            tests = cls(changeset)
+            setattr(changeset, "_specgap_tests", tests)  # lives and dies with its change set
+        return tests
+
     def __init__(self, changeset: ChangeSet) -> None:
         self._changeset = changeset
         self._old: cases.TestCases | None = None

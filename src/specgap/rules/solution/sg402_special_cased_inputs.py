@@ -174,7 +174,7 @@ class SpecialCasedInputs(Rule):
     roles = _NON_TEST
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
-        tests = _Tests(changeset)
+        tests = _Tests.of(changeset)
         for cf in changeset.files:
             if cf.role in self.roles and cf.after is not None and cf.after.tree is not None:
                 yield from self._check_tree(cf, cf.after.tree, tests)

@@ -46,7 +46,7 @@ class HardCodedAnswer(Rule):
     roles = _NON_TEST
 
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
-        tests = _Tests(changeset)
+        tests = _Tests.of(changeset)
         for cf in changeset.files:
             tree = cf.after.tree if cf.after is not None and cf.role in self.roles else None
             if tree is None:
