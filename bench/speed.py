@@ -85,27 +85,26 @@ def main() -> int:
     mb = sum(f.stat().st_size for f in files) / 1e6
     print(f"trees: {', '.join(map(str, trees))}\npython files: {len(files)}  size: {mb:.1f} MB")
     bare_parse(files)  # warm the page cache so nobody pays for the first read
-    rows: list[tuple[str, tuple[float, float] | None]] = [
-        ("ast.parse (floor)", timed(lambda: bare_parse(files))),
-        ("specgap, one process", timed(lambda: specgap_scan(trees))),
-    ]
+    print(f"  {'':24s} {'wall':>8s} {'cpu':>8s} {'files/s':>9s} {'wall/floor':>10s} {'cpu/floor':>9s}")
+    floor = timed(lambda: bare_parse(files))
+    times: dict[str, tuple[float, float]] = {}
+
+    def row(name: str, t: tuple[float, float]) -> None:  # printed as soon as measured
+        times[name] = t
+        wall, cpu = t
+        print(f"  {name:24s} {wall:7.2f}s {cpu:7.2f}s {len(files) / wall:9.0f} {wall / floor[0]:9.2f}x "
+              f"{cpu / floor[1]:8.2f}x", flush=True)
+
+    row("ast.parse (floor)", floor)
+    row("specgap, one process", timed(lambda: specgap_scan(trees)))
     if not args.no_bandit:
         b = bandit(trees)
-        rows.append(("bandit -r", timed(b)) if b is not None else ("bandit -r (not installed)", None))
-    floor_wall, floor_cpu = rows[0][1]  # type: ignore[misc]
-    print(f"  {'':24s} {'wall':>8s} {'cpu':>8s} {'files/s':>9s} {'wall/floor':>10s} {'cpu/floor':>9s}")
-    for name, t in rows:
-        if t is None:
-            print(f"  {name}")
-            continue
-        wall, cpu = t
-        print(f"  {name:24s} {wall:7.2f}s {cpu:7.2f}s {len(files) / wall:9.0f} {wall / floor_wall:9.2f}x "
-              f"{cpu / floor_cpu:8.2f}x")
-    times = dict(rows)
-    if times.get("bandit -r") and times["specgap, one process"]:
-        bw, bc = times["bandit -r"]  # type: ignore[misc]
-        sw, sc = times["specgap, one process"]  # type: ignore[misc]
-        print(f"specgap vs bandit: {bw / sw:.1f}x faster (wall), {bc / sc:.1f}x (cpu)")
+        if b is None:
+            print("  bandit -r (not installed)")
+        else:
+            row("bandit -r", timed(b))
+            (bw, bc), (sw, sc) = times["bandit -r"], times["specgap, one process"]
+            print(f"specgap vs bandit: {bw / sw:.1f}x faster (wall), {bc / sc:.1f}x (cpu)")
     return 0
 
 
