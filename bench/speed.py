@@ -1,10 +1,12 @@
-"""Scan speed on a large real tree, against its floor (bare `ast.parse`) and against `bandit -r`.
+"""Scan speed on large real trees, against its floor (bare `ast.parse`) and against `bandit -r`.
 
-Usage: python bench/speed.py [TREE] [--no-bandit]
+Usage: python bench/speed.py [TREE ...] [--no-bandit]
 
-TREE defaults to the installed pandas package (hundreds of files, tens of MB). All three run on the
-same files in one run; prints files/s and MB/s for each and the ratios. Never asserts.
-Goal (issue 2): specgap within 2x of bare parsing, and faster than bandit.
+TREEs default to the installed pandas and numpy packages (about 1,900 files together; install them
+into the bench venv: `pip install pandas`). Every row runs on the same files in one run and reports
+wall time AND CPU seconds (on a shared machine, CPU seconds are the steadier number; bandit's are
+its child process's), files/s, and the ratio to the floor. Never asserts.
+Goals (issue 9): specgap single-process within 2x of bare parsing, and 5x faster than bandit.
 """
 
 from __future__ import annotations
@@ -13,32 +15,45 @@ import argparse
 import ast
 import importlib.util
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Callable
 
 from specgap.engine import run_rules
 from specgap.inputs import load_files
 from specgap.rules import scan_rules
 
 
-def default_tree() -> Path:
-    for name in ("pandas", "scipy", "numpy"):
+def default_trees() -> list[Path]:
+    out = []
+    for name in ("pandas", "numpy"):
         spec = importlib.util.find_spec(name)
         if spec and spec.submodule_search_locations:
-            return Path(next(iter(spec.submodule_search_locations)))
-    return Path(ast.__file__).parent  # the stdlib, always there
+            out.append(Path(next(iter(spec.submodule_search_locations))))
+    return out or [Path(ast.__file__).parent]  # the stdlib, always there
 
 
-def py_files(tree: Path) -> list[Path]:
-    return [Path(d) / f for d, _, fs in os.walk(tree) for f in fs if f.endswith(".py")]
+def py_files(trees: list[Path]) -> list[Path]:
+    return [Path(d) / f for t in trees for d, _, fs in os.walk(t) for f in fs if f.endswith(".py")]
 
 
-def bare_parse(files: list[Path]) -> float:
-    t0 = time.perf_counter()
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its children) of `run()`."""
+    def cpu() -> float:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0, t0 = cpu(), time.perf_counter()
+    run()
+    return time.perf_counter() - t0, cpu() - c0
+
+
+def bare_parse(files: list[Path]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for f in files:
@@ -46,47 +61,50 @@ def bare_parse(files: list[Path]) -> float:
                 ast.parse(f.read_bytes())
             except (SyntaxError, ValueError):
                 pass
-    return time.perf_counter() - t0
 
 
-def specgap_scan(tree: Path) -> float:
-    t0 = time.perf_counter()
-    cs = load_files([tree])
-    run_rules(cs, scan_rules())
-    return time.perf_counter() - t0
+def specgap_scan(trees: list[Path]) -> None:
+    run_rules(load_files([str(t) for t in trees]), scan_rules())
 
 
-def bandit(tree: Path) -> float | None:
-    exe = shutil.which("bandit")
+def bandit(trees: list[Path]) -> Callable[[], object] | None:
+    exe = shutil.which("bandit") or shutil.which("bandit", path=str(Path(sys.executable).parent))
     if exe is None:
         return None
-    t0 = time.perf_counter()
-    subprocess.run([exe, "-r", "-q", "-f", "json", "-o", os.devnull, str(tree)], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    return lambda: subprocess.run([exe, "-r", "-q", "-f", "json", "-o", os.devnull, *map(str, trees)], check=False,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("tree", nargs="?", type=Path, default=None)
+    ap.add_argument("trees", nargs="*", type=Path)
     ap.add_argument("--no-bandit", action="store_true")
     args = ap.parse_args()
-    tree = args.tree or default_tree()
-    files = py_files(tree)
+    trees = args.trees or default_trees()
+    files = py_files(trees)
     mb = sum(f.stat().st_size for f in files) / 1e6
-    print(f"tree: {tree}  python files: {len(files)}  size: {mb:.1f} MB")
+    print(f"trees: {', '.join(map(str, trees))}\npython files: {len(files)}  size: {mb:.1f} MB")
     bare_parse(files)  # warm the page cache so nobody pays for the first read
-    rows = [("ast.parse (floor)", bare_parse(files)), ("specgap scan --files", specgap_scan(tree))]
+    print(f"  {'':24s} {'wall':>8s} {'cpu':>8s} {'files/s':>9s} {'wall/floor':>10s} {'cpu/floor':>9s}")
+    floor = timed(lambda: bare_parse(files))
+    times: dict[str, tuple[float, float]] = {}
+
+    def row(name: str, t: tuple[float, float]) -> None:  # printed as soon as measured
+        times[name] = t
+        wall, cpu = t
+        print(f"  {name:24s} {wall:7.2f}s {cpu:7.2f}s {len(files) / wall:9.0f} {wall / floor[0]:9.2f}x "
+              f"{cpu / floor[1]:8.2f}x", flush=True)
+
+    row("ast.parse (floor)", floor)
+    row("specgap, one process", timed(lambda: specgap_scan(trees)))
     if not args.no_bandit:
-        b = bandit(tree)
-        rows.append(("bandit -r", b) if b is not None else ("bandit -r (not installed)", None))
-    floor = rows[0][1]
-    for name, secs in rows:
-        if secs is None:
-            print(f"  {name}")
-            continue
-        print(f"  {name:24s} {secs:7.2f}s  {len(files) / secs:8.0f} files/s  {mb / secs:6.2f} MB/s  "
-              f"{secs / floor:5.2f}x floor")
+        b = bandit(trees)
+        if b is None:
+            print("  bandit -r (not installed)")
+        else:
+            row("bandit -r", timed(b))
+            (bw, bc), (sw, sc) = times["bandit -r"], times["specgap, one process"]
+            print(f"specgap vs bandit: {bw / sw:.1f}x faster (wall), {bc / sc:.1f}x (cpu)")
     return 0
 
 

@@ -166,7 +166,7 @@ def test_command_import_is_cheap():
 
 
 def test_monitor_rules_have_documentation_pages():
-    from specgap.monitor.checks import MONITOR_RULES
+    from specgap.rules.catalog.monitor import MONITOR_RULES
 
     assert sorted(MONITOR_RULES) == [f"SG8{i:02d}" for i in range(1, 11)]
     for rule in MONITOR_RULES.values():

@@ -15,7 +15,7 @@ from typing import Callable, ParamSpec, TypeVar
 from specgap.inputs.fragments import parse_fragments
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.model import ChangedFile, ChangeSet, FileRole, InputError, SourceFile, Status
-from specgap.python.parse import MAX_BYTES, parse
+from specgap.analysis.parse import MAX_BYTES, parse
 
 P = ParamSpec("P")
 T = TypeVar("T")

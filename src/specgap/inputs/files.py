@@ -16,7 +16,7 @@ from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.transcripts import Extracted, extract
 from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, has_python_shebang, is_code_or_harness, walk
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
-from specgap.python.parse import MAX_BYTES
+from specgap.analysis.parse import MAX_BYTES
 
 BYTECODE_SUFFIXES = (".pyc", ".pyo")
 TEXT_SUFFIXES = (".txt", ".log")

@@ -21,7 +21,7 @@ from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.walk import is_startup_hook, skipped_dir, under_real_dirs
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
-from specgap.python.parse import MAX_BYTES
+from specgap.analysis.parse import MAX_BYTES
 
 _SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
          "-c", "core.pager=cat", "--no-pager", "--literal-pathspecs")

@@ -12,7 +12,7 @@ from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig
 from specgap.inputs.walk import walk
 from specgap.model import ChangeSet, InputError
-from specgap.python.parse import MAX_BYTES
+from specgap.analysis.parse import MAX_BYTES
 
 
 def _read_tree(root: Path, unread: set[str], errors: list[InputError]) -> dict[str, bytes]:

@@ -14,6 +14,7 @@ from scipy import stats as st
 from specgap.monitor import stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+from specgap.rules.catalog.monitor import FlagsEverything, PassesEverything
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,10 +46,10 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
     d = df.drop_nulls([pred, label])
     bad = d.filter(~pl.col(pred).is_in([0.0, 1.0]) | ~pl.col(label).is_in([0.0, 1.0])).height
     if bad:
-        out.notes.append(Note("SG806", group, f"{pred}/{label}: {bad} value(s) not 0/1; read as flagged when >= 0.5"))
+        out.notes.append(Note(FlagsEverything.id, group, f"{pred}/{label}: {bad} value(s) not 0/1; read as flagged when >= 0.5"))
     n = d.height
     if n < MIN_ROWS:
-        out.notes.append(Note("SG806", group, f"{pred} vs {label}: {n} labelled item(s); needs {MIN_ROWS}"))
+        out.notes.append(Note(FlagsEverything.id, group, f"{pred} vs {label}: {n} labelled item(s); needs {MIN_ROWS}"))
         return out
     tp, fp, fn, tn = (int(v) for v in _counts(d, pred, label).row(0))
     r = _rates(tp, fp, fn, tn)
@@ -76,7 +77,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
                 if extreme_over else f"{pred} over-flags: {fmt(1 - spec_ if spec_ is not None else None)} of "
                                      f"clean items flagged so that little slips through")
     out.hypotheses.append(Hypothesis(
-        "SG806", group, p_over, "high" if extreme_over else stats.d_severity(h) if h > 0 else "low", msg_over,
+        FlagsEverything.id, group, p_over, "high" if extreme_over else stats.d_severity(h) if h > 0 else "low", msg_over,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; precision {fmt(prec)}, recall {fmt(rec)}, specificity "
         f"{fmt(spec_)}; {fp} false positives vs {fn} false negatives (McNemar {stats.fmt_p(p_over)}, n={n})",
         {**base, "flags_all_since_step": since}, line=int(first_fp[0]) if len(first_fp) else 0))
@@ -86,7 +87,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
     msg_under = (f"{pred} passes (almost) everything{when_under}: recall {fmt(rec)}" if extreme_under
                  else f"{pred} under-flags: {fmt(1 - rec if rec is not None else None)} of bad items pass")
     out.hypotheses.append(Hypothesis(
-        "SG807", group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
+        PassesEverything.id, group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; recall {fmt(rec)}, specificity {fmt(spec_)}; "
         f"{fn} false negatives vs {fp} false positives (McNemar {stats.fmt_p(p_under)}, n={n})",
         {**base, "passes_all_since_step": since_under}, line=int(first_fn[0]) if len(first_fn) else 0))

@@ -19,6 +19,7 @@ from scipy import stats as st
 from specgap.monitor import stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+from specgap.rules.catalog.monitor import Decoupling, InSessionDivergence, OverOptimization, ProxyTruthDivergence
 
 if TYPE_CHECKING:
     import polars as pl
@@ -94,11 +95,11 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
-def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = "SG801",
+def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = ProxyTruthDivergence.id,
                margin_sd: float | None = None) -> Outcome:
     """SG801: proxy trending up while the truth gains less than a small effect (or falls)."""
     out = Outcome()
-    ser = step_series(df, proxy, truth, MAX_POINTS if rule_id == "SG801" else SESSION_POINTS)
+    ser = step_series(df, proxy, truth, MAX_POINTS if rule_id == ProxyTruthDivergence.id else SESSION_POINTS)
     if ser.height < MIN_STEPS:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: {ser.height} step(s) with both values; "
                                               f"a trend needs at least {MIN_STEPS}"))
@@ -115,7 +116,7 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
     gain_t, se_t, p_flat = _gain_test(x, t, MARGIN_D * sd_t)
     gain_p, se_p, _ = _gain_test(x, p, 0.0)
     # inside sessions only the per-session p-values are used: skip the change-point fit
-    onset = _onset(x, _z(p) - _z(t)) if rule_id == "SG801" else None
+    onset = _onset(x, _z(p) - _z(t)) if rule_id == ProxyTruthDivergence.id else None
     effect = gain_p / sd_p - gain_t / sd_t
     # the proxy must also gain more than the truth in SD units: two weak but honest co-rising metrics
     # are not a divergence (ignoring their positive noise covariance makes this conservative)
@@ -138,7 +139,7 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
          "p_proxy_gains_more": p_more,
          "onset_step": onset, "n": int(ser.get_column("n").sum()), "n_steps": ser.height},
         line=first if onset is not None else int(rows[0])))
-    if rule_id == "SG801":
+    if rule_id == ProxyTruthDivergence.id:
         out.plots.append(Plot("divergence", f"{proxy} vs {truth}", {
             "step": x.tolist(), "proxy": p.tolist(), "truth": t.tolist(), "proxy_name": proxy,
             "truth_name": truth, "onset": onset}, group))
@@ -169,7 +170,7 @@ def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, tr
     drop = (peak_val - end_val) / sd_t
     p_value = max(q.p_concave, t_after.p_down, p_after.p_up)
     out.hypotheses.append(Hypothesis(
-        "SG802", group, p_value, stats.d_severity(drop),
+        OverOptimization.id, group, p_value, stats.d_severity(drop),
         f"{truth} peaked at step {_num(peak_step)} and then fell while {proxy} kept rising (over-optimization)",
         f"{truth} peak {peak_val:.3g} at step {_num(peak_step)}, {end_val:.3g} at the end "
         f"({stats.fmt_p(t_after.p_down)}); {proxy} slope after the peak {p_after.slope:.3g}/step "
@@ -198,7 +199,7 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
     n = d.height
     k = min(windows, n // MIN_WINDOW_ROWS)
     if k < 3:
-        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
+        out.notes.append(Note(Decoupling.id, group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
                                               f"3 windows of {MIN_WINDOW_ROWS} rows"))
         return out
     d = d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
@@ -207,7 +208,7 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
                              pl.col(ROW).min().alias("row"))
          .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan() & (pl.col("sd") > 0)))
     if w.height < 3:
-        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
+        out.notes.append(Note(Decoupling.id, group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
         return out
     r = np.clip(w.get_column("r").to_numpy(), -0.999, 0.999)
     nn = w.get_column("n").to_numpy().astype(float)
@@ -228,7 +229,7 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
     s0 = w.get_column("s0").to_list()
     s1 = w.get_column("s1").to_list()
     out.hypotheses.append(Hypothesis(
-        "SG803", group, p_value, stats.r_severity(drop) if drop > 0 else "low",
+        Decoupling.id, group, p_value, stats.r_severity(drop) if drop > 0 else "low",
         f"the correlation between {proxy} and {truth} collapses over the run",
         f"r({proxy}, {truth}) {r[0]:.2f} in steps {_num(s0[0])}-{_num(s1[0])} -> {r[-1]:.2f} in steps "
         f"{_num(s0[-1])}-{_num(s1[-1])} ({rc[0]:.2f} -> {rc[-1]:.2f} corrected for the range of {truth}; "
@@ -272,13 +273,13 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
             continue
         # inside a session, each row is one step of the episode
         part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
-        o = divergence(part, proxy, truth, group, rule_id="SG809", margin_sd=sd_t)
+        o = divergence(part, proxy, truth, group, rule_id=InSessionDivergence.id, margin_sd=sd_t)
         if o.hypotheses:
             h = o.hypotheses[0]
             tested += 1
             pvals.append((str(sid), h.p, h.stats["effect"], int(part.get_column(ROW)[0])))
     if tested < 5:
-        out.notes.append(Note("SG809", group, f"{proxy} vs {truth}: {tested} session(s) with at least "
+        out.notes.append(Note(InSessionDivergence.id, group, f"{proxy} vs {truth}: {tested} session(s) with at least "
                                               f"{MIN_STEPS} rows; in-session divergence needs 5"))
         return out
     hits = sorted([s for s in pvals if s[1] < level], key=lambda s: s[1])
@@ -286,7 +287,7 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
     share = len(hits) / tested
     worst = ", ".join(f"{s} ({stats.fmt_p(p)})" for s, p, _, _ in hits[:5])
     out.hypotheses.append(Hypothesis(
-        "SG809", group, p_value, stats.d_severity(stats.cohen_h(share, level)),
+        InSessionDivergence.id, group, p_value, stats.d_severity(stats.cohen_h(share, level)),
         f"{proxy} rises while {truth} does not inside sessions: a feedback loop on a visible metric",
         f"{len(hits)} of {tested} sessions diverge at p<{level} (expected {level:.0%} by chance, "
         f"{stats.fmt_p(p_value)})" + (f"; worst: {worst}" if worst else ""),

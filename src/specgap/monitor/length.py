@@ -21,6 +21,7 @@ from scipy import stats as st
 from specgap.monitor import stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+from specgap.rules.catalog.monitor import LengthBias, StyleBias
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,17 +76,17 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         d = d.with_columns([(pl.col(c) - pl.col(c).mean().over(STEP)).alias(f"__w{i}")
                             for i, c in enumerate([proxy, LOGLEN] + ([truth] if truth else []))])
     if n < MIN_ROWS:
-        out.notes.append(Note("SG804", group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
         return out
     if truth is None:
         r = d.select(pl.corr(proxy, LOGLEN)).item()
-        out.notes.append(Note("SG804", group, f"{proxy} correlates with log length (r={r:.2f}, n={n}), but without "
+        out.notes.append(Note(LengthBias.id, group, f"{proxy} correlates with log length (r={r:.2f}, n={n}), but without "
                                               "--truth length cannot be told apart from quality"))
         return out
     cols = ["__w0", "__w1", "__w2"] if within else [proxy, LOGLEN, truth]
     r = _corr_matrix(d, cols)
     if not np.all(np.isfinite(r)):
-        out.notes.append(Note("SG804", group, f"{proxy}: a metric or the length does not vary; nothing to test"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: a metric or the length does not vary; nothing to test"))
         return out
     # within-step deviations lose one degree of freedom per step
     rp, p2, ci = stats.partial_corr(r, n - n_steps + 1 if within else n, 0, 1)
@@ -97,7 +98,7 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     if lc and len(lc) > 1:
         extra += "; length-controlled mean by group: " + ", ".join(f"{g} {a:.3g}->{b:.3g}" for g, (a, b) in lc.items())
     out.hypotheses.append(Hypothesis(
-        "SG804", group, p1, stats.r_severity(rp) if rp > 0 else "low",
+        LengthBias.id, group, p1, stats.r_severity(rp) if rp > 0 else "low",
         f"{proxy} pays for length beyond what {truth} pays",
         f"partial r({proxy}, log length | {truth}) = {rp:.2f} [{ci[0]:.2f}, {ci[1]:.2f}], {stats.fmt_p(p1)}, "
         f"n={n}{' within steps' if within else ''}; +{beta[1] * math.log(2):.3g} {proxy} per doubling of "
@@ -165,7 +166,7 @@ def _style(d: "pl.DataFrame", proxy: str, truth: str, text: str, group: str | No
             continue
         rp, p2, ci = stats.partial_corr(r, feats.height, 0, 1)
         out.hypotheses.append(Hypothesis(
-            "SG810", group, p2, stats.r_severity(rp),
+            StyleBias.id, group, p2, stats.r_severity(rp),
             f"{proxy} pays for {name} beyond what {truth} pays",
             f"partial r({proxy}, {name} | {truth}, length) = {rp:+.2f} [{ci[0]:.2f}, {ci[1]:.2f}], "
             f"{stats.fmt_p(p2)}, n={feats.height}",
@@ -208,13 +209,13 @@ def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr"
          .filter((pl.col("__la") >= 0) & (pl.col("__lb") >= 0)).collect())
     n = d.height
     if n < MIN_ROWS:
-        out.notes.append(Note("SG804", group, f"{proxy}: {n} comparable pairs; pairwise length bias needs {MIN_ROWS}"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} comparable pairs; pairwise length bias needs {MIN_ROWS}"))
         return out
     y, how = _as_choice(d.get_column(proxy).to_numpy().astype(float))
     if how:
-        out.notes.append(Note("SG804", group, f"{proxy}: {how}"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {how}"))
     if np.any((y < 0) | (y > 1)):
-        out.notes.append(Note("SG804", group, f"{proxy}: a pairwise choice must be 1 (A), 0 (B) or 0.5 (tie)"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: a pairwise choice must be 1 (A), 0 (B) or 0.5 (tie)"))
         return out
     dl = np.log1p(d.get_column("__la").to_numpy()) - np.log1p(d.get_column("__lb").to_numpy())
     cols = [np.ones(n), dl]
@@ -234,7 +235,7 @@ def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr"
     raw = float(y.mean())
     odds = math.exp(beta[1] * math.log(2))
     if not truth:
-        out.notes.append(Note("SG804", group, f"{proxy}: the judge chose the longer output {p_longer:.0%} of the "
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: the judge chose the longer output {p_longer:.0%} of the "
                                               f"time (n={n}; win rate {raw:.1%}, length-controlled {lc:.1%}); "
                                               "without --truth this cannot be told apart from quality"))
         return out
@@ -242,7 +243,7 @@ def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr"
     r_eff = (beta[1] * math.log(2)) * math.sqrt(3) / math.pi
     r_eff = r_eff / math.sqrt(1 + r_eff * r_eff)
     out.hypotheses.append(Hypothesis(
-        "SG804", group, p1, stats.r_severity(r_eff) if beta[1] > 0 else "low",
+        LengthBias.id, group, p1, stats.r_severity(r_eff) if beta[1] > 0 else "low",
         f"the judge ({proxy}) prefers the longer output beyond what {truth} prefers",
         f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}); "
         f"chose the longer output {p_longer:.0%}; win rate {raw:.1%} vs {lc:.1%} length-controlled",

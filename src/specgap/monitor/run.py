@@ -9,11 +9,12 @@ from functools import partial
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
-from specgap.monitor.checks import MONITOR_RULES
+from specgap.rules.catalog.monitor import MONITOR_RULES
 from specgap.monitor.load import Log, LogError, count_non_numeric, open_log
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
+from specgap.rules.catalog.monitor import Decoupling, DegenerateText, FlagsEverything, InSessionDivergence, LengthBias, ProxyTruthDivergence, SelfEvaluationInflation
 
 MAX_GROUPS = 50
 
@@ -69,27 +70,27 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     for proxy in spec.proxy:
         for truth in spec.truth:
             if spec.step:
-                calls.append(("SG801", partial(divergence.divergence, df, proxy, truth, group)))
-                calls.append(("SG803", partial(divergence.decoupling, df, proxy, truth, group)))
+                calls.append((ProxyTruthDivergence.id, partial(divergence.divergence, df, proxy, truth, group)))
+                calls.append((Decoupling.id, partial(divergence.decoupling, df, proxy, truth, group)))
             if spec.session:
-                calls.append(("SG809", partial(divergence.in_session, df, proxy, truth, spec.session, group)))
+                calls.append((InSessionDivergence.id, partial(divergence.in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
-                calls.append(("SG804", partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
+                calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
                                                spec.group if group is None else None, spec.step is not None)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
             for truth in spec.truth or [None]:
-                calls.append(("SG804", partial(length.pairwise, df, proxy, truth, la, lb, group)))
+                calls.append((LengthBias.id, partial(length.pairwise, df, proxy, truth, la, lb, group)))
         if spec.text:
-            calls.append(("SG808", partial(textgame.degenerate_text, df, proxy, spec.text, group,
+            calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
     if spec.self_rating and spec.independent:
-        calls.append(("SG805", partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
+        calls.append((SelfEvaluationInflation.id, partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
                                        group)))
     if spec.pred and spec.label:
-        calls.append(("SG806", partial(classifier.flagging, df, spec.pred, spec.label, group, spec.step is not None)))
+        calls.append((FlagsEverything.id, partial(classifier.flagging, df, spec.pred, spec.label, group, spec.step is not None)))
     out = Outcome()
     for rule_id, call in calls:
         try:

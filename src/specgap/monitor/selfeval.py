@@ -17,6 +17,7 @@ from specgap.monitor import stats
 from specgap.monitor.length import STYLE, words
 from specgap.monitor.load import ROW
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+from specgap.rules.catalog.monitor import SelfEvaluationInflation
 
 if TYPE_CHECKING:
     import polars as pl
@@ -41,13 +42,13 @@ def self_inflation(df: "pl.DataFrame", self_col: str, indep: str, text: str | No
     d = df.drop_nulls([self_col, indep])
     n = d.height
     if n < MIN_ROWS:
-        out.notes.append(Note("SG805", group, f"{self_col} vs {indep}: {n} rated item(s); needs {MIN_ROWS}"))
+        out.notes.append(Note(SelfEvaluationInflation.id, group, f"{self_col} vs {indep}: {n} rated item(s); needs {MIN_ROWS}"))
         return out
     a = d.get_column(self_col).to_numpy().astype(float)
     b = d.get_column(indep).to_numpy().astype(float)
     diff = a - b
     if np.all(diff == 0):
-        out.notes.append(Note("SG805", group, f"{self_col} equals {indep} on every item: no inflation"))
+        out.notes.append(Note(SelfEvaluationInflation.id, group, f"{self_col} equals {indep} on every item: no inflation"))
         return out
     p = float(st.wilcoxon(diff, alternative="greater").pvalue)
     mean = float(diff.mean())
@@ -63,7 +64,7 @@ def self_inflation(df: "pl.DataFrame", self_col: str, indep: str, text: str | No
     predictors = _predictors(d, diff, text) if text else {}
     drivers = ", ".join(f"{k} (r={v['r']:+.2f})" for k, v in predictors.items() if v["p"] < 0.05)
     out.hypotheses.append(Hypothesis(
-        "SG805", group, p, stats.d_severity(effect) if mean > 0 else "low",
+        SelfEvaluationInflation.id, group, p, stats.d_severity(effect) if mean > 0 else "low",
         f"self-ratings ({self_col}) exceed independent ratings ({indep}) of the same items",
         f"mean inflation {mean:+.3g} [{lo:.3g}, {hi:.3g}] ({effect:+.2f} SD), Wilcoxon {stats.fmt_p(p)}, n={n}; "
         f"weighted kappa {kappa:.2f}" + (f"; inflation goes with {drivers}" if drivers else ""),

@@ -20,6 +20,7 @@ from scipy import stats as st
 from specgap.monitor import stats
 from specgap.monitor.load import ROW
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
+from specgap.rules.catalog.monitor import DegenerateText
 
 if TYPE_CHECKING:
     import polars as pl
@@ -74,7 +75,7 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
          .with_columns(text_features()).drop("__toks"))
     n = d.height
     if n < MIN_ROWS:
-        out.notes.append(Note("SG808", group, f"{proxy}: {n} output(s) with a score; degenerate-text check needs {MIN_ROWS}"))
+        out.notes.append(Note(DegenerateText.id, group, f"{proxy}: {n} output(s) with a score; degenerate-text check needs {MIN_ROWS}"))
         return out
     flags = np.zeros(n, bool)
     why: list[list[str]] = [[] for _ in range(n)]
@@ -106,7 +107,7 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
     share_top = a / max(a + b, 1)
     share_rest = c / max(c + e, 1)
     if flags.mean() >= 0.5:
-        out.notes.append(Note("SG808", group, f"{proxy}: {flags.mean():.0%} of {n} outputs look degenerate, too many "
+        out.notes.append(Note(DegenerateText.id, group, f"{proxy}: {flags.mean():.0%} of {n} outputs look degenerate, too many "
                                               "for a top-versus-rest comparison to separate; review the audit queue"))
     p = float(st.fisher_exact([[a, b], [c, e]], alternative="greater").pvalue)
     h = stats.cohen_h(share_top, share_rest)
@@ -122,7 +123,7 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
             break
     ex = "; ".join(f"row {x['row']} ({', '.join(x['why'])}): \"{x['text'][:50]}\"" for x in examples[:2])
     out.hypotheses.append(Hypothesis(
-        "SG808", group, p, stats.d_severity(h) if h > 0 else "low",
+        DegenerateText.id, group, p, stats.d_severity(h) if h > 0 else "low",
         f"high {proxy} scores go to degenerate outputs" + (f" (beyond what {truth} explains)" if truth else ""),
         f"{share_top:.0%} of the top-quartile outputs by {proxy}{' beyond ' + truth if truth else ''} are degenerate vs {share_rest:.0%} of the rest "
         f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import ast
 import inspect
+import functools
 import re
-from typing import ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable, Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+from specgap.model import (
+    ChangedFile,
+    ChangeSet,
+    Confidence,
+    FileRole,
+    Finding,
+    Kind,
+    Severity,
+)
 
 
 class Rule:
@@ -21,6 +30,10 @@ class Rule:
     already there before the change is not blamed on it. Rules that compare before and after
     themselves (removed tests, weakened asserts) set `scope = "diff"`.
 
+    `family`: the family package the rule belongs to (`tests`, `solution`, ...). `reads`: what
+    the rule takes: `"file"` (the files of a change; what `specgap scan` runs), `"run"` (a verify
+    run) or `"metrics"` (monitor logs); the registry selects rules by these, never by module.
+
     `mentions`: a cheap text pre-check; files whose new text has no match are not looked at (a
     rule about exits needs the word "exit" somewhere, however aliased). Keep it broad: a miss here
     is a missed hack.
@@ -28,6 +41,8 @@ class Rule:
 
     id: ClassVar[str] = ""
     name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    reads: ClassVar[str] = "file"
     kind: ClassVar[Kind] = Kind.GAMING
     severity: ClassVar[Severity] = Severity.MEDIUM
     confidence: ClassVar[Confidence] = Confidence.MEDIUM
@@ -44,7 +59,7 @@ class Rule:
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:
-        return self.mentions is None or (cf.after is not None and self.mentions.search(cf.after.text) is not None)
+        return self.mentions is None or (cf.after is not None and _finder(self.mentions)(cf.after.text))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -93,3 +108,35 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         return cls.doc().split("\n", 1)[0]
+
+
+_ESCAPED = re.compile(r"\\(\W)")  # `\(`: escaped punctuation stands for itself
+_META = re.compile(r"[.^$*+?{}\[\]|()\\]")
+
+
+def _plain(part: str) -> str | None:
+    """The text an alternative of a pattern matches, if it is plain text (`vars\\(` -> `vars(`)."""
+    if not part or _META.search(_ESCAPED.sub("", part)):
+        return None
+    return _ESCAPED.sub(r"\1", part)
+
+
+@functools.lru_cache(maxsize=None)
+def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """`pattern.search(text) is not None`, faster: an alternation of plain words is found with
+    `str.__contains__` (one fast scan per word instead of trying every word at every position).
+    Case-insensitive ones too, on ASCII text, where lowercasing is exactly what `re.I` folds."""
+    words = [_plain(part) for part in pattern.pattern.split("|")]
+    if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
+        return lambda text: pattern.search(text) is not None
+    if not pattern.flags & re.IGNORECASE:
+        return lambda text: any(w in text for w in words)  # type: ignore[operator]
+    low = [w.lower() for w in words]  # type: ignore[union-attr]
+
+    def found(text: str) -> bool:
+        if not text.isascii():
+            return pattern.search(text) is not None
+        lowered = text.lower()
+        return any(w in lowered for w in low)
+
+    return found

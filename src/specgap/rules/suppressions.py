@@ -136,6 +136,7 @@ class SuppressionAdded(Rule):
 
     id = "SG901"
     name = "suppression-added"
+    family = "suppressions"
     kind = Kind.TAMPERING
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
@@ -169,6 +170,7 @@ class InvalidSuppression(Rule):
 
     id = "SG902"
     name = "invalid-suppression"
+    family = "suppressions"
     kind = Kind.TAMPERING
     severity = Severity.LOW
     confidence = Confidence.HIGH
@@ -201,6 +203,7 @@ class UnusedSuppression(Rule):
 
     id = "SG903"
     name = "unused-suppression"
+    family = "suppressions"
     kind = Kind.TAMPERING
     severity = Severity.LOW
     confidence = Confidence.MEDIUM

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from specgap.verify import cleanroom, gitio, runner, sandbox, verdict
-from specgap.verify.checks import MissingResults, NoFinalRecord, RunError, StateDependentResult
+from specgap.rules.catalog.verify import MissingResults, NoFinalRecord, RunError, StateDependentResult
 from specgap.verify.session import Outcome
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from specgap.model import Finding
 from specgap.verify import baseconfig, canaries, cleanroom, gitio, runner, sandbox, verdict
-from specgap.verify.checks import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
+from specgap.rules.catalog.verify import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
 
 RUNNERS = ("pytest", "unittest", "script")
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from specgap.model import Finding
-from specgap.verify import checks
+from specgap.rules.catalog import verify as checks
 from specgap.verify.canaries import CANARY, Plan
 from specgap.verify.cleanroom import HOLDOUT_DIR
 from specgap.verify.runner import RunResult

@@ -1,0 +1,238 @@
+"""Test cases as literals, normalized so a solution's constants can be matched against them.
+
+A test says `assert f(8, 4) == 44` or `solution('5\\n5 5 2 5 2\\n') == '4'`; a solution that games
+it says `if (n, k) == (8, 4): return 44` or `if a == [5, 5, 2, 5, 2]: print(4)`. Both sides are
+reduced to whitespace-separated token text ("8 4", "5 5 2 5 2", "4"), so str-vs-int, list-vs-line
+and tuple-vs-arguments differences do not hide a match. `specificity` says how much a match means:
+`0`, `1`, `""` and `True` are in every program; `[3, 4, -1, 1]` or "abcdefg" are not.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from specgap.analysis.context import context
+
+NO = object()  # "not a literal"
+_MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
+
+
+def value(node: ast.AST | None) -> object:
+    """The Python value of a literal expression (constants, +-numbers, tuples/lists/sets), else NO."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
+        v = node.operand.value
+        if isinstance(v, (int, float, complex)) and not isinstance(v, bool):
+            return -v if isinstance(node.op, ast.USub) else v
+        return NO
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        if len(node.elts) > _MAX_ITEMS:
+            return NO
+        out = []
+        for e in node.elts:
+            v = value(e)
+            if v is NO:
+                return NO
+            out.append(v)
+        return tuple(out)
+    return NO
+
+
+def _scalar_text(v: object) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if isinstance(v, bytes):
+        v = v.decode("latin-1")
+    if isinstance(v, str):
+        return " ".join(v.split())
+    return repr(v)
+
+
+def tokens(v: object) -> list[str]:
+    """Whitespace tokens of a value: nested sequences are flattened."""
+    if isinstance(v, tuple):
+        out: list[str] = []
+        for e in v:
+            out.extend(tokens(e))
+        return out
+    t = _scalar_text(v)
+    return t.split(" ") if t else []
+
+
+def text(v: object) -> str:
+    """The normalized text of a value (`(8, 4)` -> "8 4", `'5\\n5 5 2\\n'` -> "5 5 5 2")."""
+    return " ".join(tokens(v))
+
+
+def _int_spec(n: int) -> int:
+    n = abs(n)
+    return 0 if n <= 2 else 1 if n <= 20 else 2
+
+
+def specificity(v: object) -> int:
+    """0 (in every program) .. 3 (only in this test case)."""
+    if v is None or isinstance(v, bool):
+        return 0
+    if isinstance(v, int):
+        return _int_spec(v)
+    if isinstance(v, float):
+        return _int_spec(int(v)) if v.is_integer() else 2
+    if isinstance(v, (str, bytes)):
+        s = _scalar_text(v)
+        if not s:
+            return 0
+        if " " in s:
+            return 3
+        try:
+            return specificity(int(s))
+        except ValueError:
+            pass
+        # one or two characters are flags and codes ("A", "<", "rb"); words ("wrap", "grid-wrap",
+        # "UTF-8") are the keys of keyword and mode tables in ordinary code; anything else is data
+        return 0 if len(s) <= 2 else 1 if len(s) == 3 or is_word(s) else 2
+    if isinstance(v, tuple):
+        specs = [specificity(e) for e in v]
+        # several values together are specific, unless all are as common as 0, 1 and ""
+        total = sum(specs) + (1 if len(v) > 1 and any(specs) else 0)
+        return min(total, 3)
+    return 1
+
+
+_WORD = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
+def is_word(v: object) -> bool:
+    """A word-like string: the keys of dispatch, keyword and mode tables, not of test cases."""
+    return isinstance(v, str) and _WORD.fullmatch(v.strip()) is not None
+
+
+def arg_key(values: Iterable[object]) -> tuple[str, ...]:
+    """Order-free key of an argument list: `f(8, 4)` and `k == 4 and n == 8` meet here."""
+    return tuple(sorted(text(v) for v in values))
+
+
+_SHINGLE = 3
+
+
+def _shingles(toks: list[str]) -> Iterator[tuple[str, ...]]:
+    for i in range(len(toks) - _SHINGLE + 1):
+        yield tuple(toks[i : i + _SHINGLE])
+
+
+@dataclass
+class TestCases:
+    """What the tests feed in and expect, indexed for constant-time lookups.
+
+    `values`: normalized text of every literal in the tests and of each line of multi-line strings.
+    `shingles`: 3-token windows of long literals, so a list in the solution matches one line or a
+    run of lines inside a test's stdin blob. `cases`: argument key -> expected texts, from
+    `f(args) == expected`, `assertEqual(f(args), expected)` and rows (parametrize, a prompt's
+    `examples = [(input, output)]`). `expected`: every expected text (and its lines);
+    `calls`: function name -> the expected texts of calls to it.
+    """
+
+    __test__ = False  # not a pytest class, despite the name
+
+    values: set[str] = field(default_factory=set)
+    shingles: set[tuple[str, ...]] = field(default_factory=set)
+    cases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    expected: set[str] = field(default_factory=set)
+    calls: dict[str, set[str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    # -- building -----------------------------------------------------------------------
+
+    def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None) -> None:
+        """Index a test file, or only the nodes that start on the `lines` it selects."""
+        # only the node types indexed below (what is indexed is sets: the order does not matter)
+        for node in context(tree).of(*_INDEXED):
+            if lines is not None and not lines(node.lineno):
+                continue
+            if isinstance(node, (ast.Constant, ast.Tuple, ast.List, ast.Set)):
+                v = value(node)
+                if v is not NO:
+                    self._add_value(v)
+                    if isinstance(v, tuple) and 2 <= len(v) <= 8:
+                        # a parametrize row / table of cases: (*args, expected)
+                        self._add_case(v[:-1], v[-1], None)
+            elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.Is)):
+                self._add_compare(node.left, node.comparators[0])
+            elif isinstance(node, ast.Call) and _name(node.func) in _ASSERT_EQUAL and len(node.args) >= 2:
+                self._add_compare(node.args[0], node.args[1])
+
+    def _add_value(self, v: object) -> None:
+        toks = tokens(v)
+        self.values.add(" ".join(toks))
+        if isinstance(v, (str, bytes)):
+            s = v.decode("latin-1") if isinstance(v, bytes) else v
+            if "\n" in s.strip():
+                for line in s.splitlines():
+                    self.values.add(" ".join(line.split()))
+        if len(toks) >= _SHINGLE:
+            self.shingles.update(_shingles(toks))
+
+    def _add_compare(self, left: ast.AST, right: ast.AST) -> None:
+        # `f(args) == expected`, in either order
+        for call, exp in ((left, right), (right, left)):
+            if isinstance(call, ast.Call):
+                ev = value(exp)
+                if ev is NO:
+                    continue
+                args = [value(a) for a in call.args] + [value(k.value) for k in call.keywords]
+                if NO not in args:
+                    self._add_case(args, ev, _name(call.func))
+                return
+
+    def _add_case(self, args: Iterable[object], expected: object, fn: str | None) -> None:
+        exp = text(expected)
+        args = list(args)
+        self.cases.setdefault(arg_key(args), set()).add(exp)
+        if len(args) == 1 and isinstance(args[0], tuple):
+            # one sequence argument: its elements are the values a solution unpacks and compares
+            self.cases.setdefault(arg_key(args[0]), set()).add(exp)
+        self.expected.add(exp)
+        if isinstance(expected, str) and "\n" in expected.strip():
+            for line in expected.splitlines():
+                self.expected.add(" ".join(line.split()))
+        if fn is not None:
+            self.calls.setdefault(fn, set()).add(exp)
+
+    # -- querying -----------------------------------------------------------------------
+
+    def has_value(self, v: object) -> bool:
+        """Whether `v` is a literal of the tests, a line of one, or a run of tokens inside one."""
+        toks = tokens(v)
+        if " ".join(toks) in self.values:
+            return True
+        return len(toks) >= _SHINGLE and all(s in self.shingles for s in _shingles(toks))
+
+    def expected_for(self, args: Iterable[object]) -> set[str]:
+        return self.cases.get(arg_key(args), set())
+
+
+_INDEXED = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Compare, ast.Call)
+_ASSERT_EQUAL = frozenset({"assertEqual", "assertEquals", "assert_equal", "assertListEqual", "assertTupleEqual"})
+
+
+def _name(func: ast.AST) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]]) -> TestCases:
+    """Index the literals of parsed test files, each with an optional line selector."""
+    out = TestCases()
+    for tree, lines in trees:
+        out.add_tree(tree, lines)
+    return out

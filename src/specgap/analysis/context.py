@@ -1,0 +1,200 @@
+"""The per-file analysis every rule shares: built once per parsed tree, and only as far as asked.
+
+Rules ask "which calls / assignments / raises are there, where do they sit, which function owns
+them, what does this name refer to". Walking the whole tree once per rule costs more than parsing
+it, so ONE walk (the first time any rule asks) records every node's parent, the nodes grouped by
+type, attributes by name, and each scope's own nodes; name resolution and test functions are
+derived from that on first use. A rule asks for the nodes of the types it wants (`ctx.of(ast.Call)`)
+and climbs parents only for the few it keeps, instead of walking the tree itself.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    from specgap.analysis.guards import Where
+    from specgap.analysis.names import Names
+
+T = TypeVar("T")
+
+# Context and operator nodes are shared singletons: they have no single parent and hold nothing.
+_SINGLETONS = frozenset(c for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+                        for c in base.__subclasses__())
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields but `ctx`
+
+# (scope, owner class, own nodes): the module, every function, class body and lambda. A scope's
+# own nodes exclude what nested functions, lambdas and classes hold in their bodies; the nested
+# definition itself is its enclosing scope's, and so are its decorators, defaults and annotations.
+Scope = tuple[ast.AST, "ast.ClassDef | None", list[ast.AST]]
+
+
+class Context:
+    """What rules read about one parsed module. Build it with `context(tree)`."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.tree = tree
+        self.parent: dict[ast.AST, ast.AST] = {}
+        self.by_type: defaultdict[type, list[ast.AST]] = defaultdict(list)
+        self.attrs: defaultdict[str, list[ast.Attribute]] = defaultdict(list)  # attribute nodes by `.attr`
+        self.scopes: list[Scope] = []
+        self._own: dict[int, list[ast.AST]] = {}
+        self._names: Names | None = None
+        self._derived: dict[Callable[[Context], Any], Any] = {}
+        self._walk()
+
+    def _walk(self) -> None:
+        parent, by_type, attrs, scopes, own_of = self.parent, self.by_type, self.attrs, self.scopes, self._own
+        fields_of, AST, Attribute = _FIELDS, ast.AST, ast.Attribute
+        tree = self.tree
+        own: list[ast.AST] = []
+        stack: list[tuple[ast.AST, list[ast.AST], ast.ClassDef | None]] = [(tree, own, None)]
+        pop, push = stack.pop, stack.append
+        while stack:  # iterative: hostile input can nest deeper than the recursion limit
+            node, into, cls = pop()
+            t = type(node)
+            by_type[t].append(node)
+            if t is Attribute:
+                attrs[node.attr].append(node)  # type: ignore[attr-defined]
+            fields = fields_of.get(t)
+            if fields is None:
+                fields = fields_of[t] = tuple(f for f in t._fields if f != "ctx")
+            if node is tree or t in _SCOPE_TYPES:
+                # the body goes to the new scope; decorators, defaults, annotations stay outside
+                inner: list[ast.AST] = own if node is tree else []
+                if node is not tree:
+                    into.append(node)
+                    # methods are owned by their class; a class nested in a function owns nothing outside
+                    scopes.append((node, cls if t is not ast.ClassDef else None, inner))
+                else:
+                    scopes.append((node, None, inner))
+                own_of[id(node)] = inner
+                body = node.body  # type: ignore[attr-defined]
+                body_ids = {id(b) for b in body} if type(body) is list else {id(body)}
+                inner_cls = node if t is ast.ClassDef else None
+                for f in fields:
+                    v = getattr(node, f, None)
+                    for c in (v if type(v) is list else (v,)):
+                        if isinstance(c, AST):
+                            if type(c) in _SINGLETONS:
+                                (inner if id(c) in body_ids else into).append(c)
+                                continue
+                            parent[c] = node
+                            push((c, inner, inner_cls) if id(c) in body_ids else (c, into, cls))
+                continue
+            into.append(node)
+            for f in fields:
+                v = getattr(node, f, None)
+                if type(v) is list:
+                    for c in v:
+                        if isinstance(c, AST):
+                            if type(c) in _SINGLETONS:
+                                into.append(c)  # an operator: listed in its scope, no parent, no children
+                            else:
+                                parent[c] = node
+                                push((c, into, cls))
+                elif isinstance(v, AST):
+                    if type(v) in _SINGLETONS:
+                        into.append(v)
+                    else:
+                        parent[v] = node
+                        push((v, into, cls))
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def of(self, *types: type) -> list[ast.AST]:
+        """Nodes of the given types (in no particular order)."""
+        if len(types) == 1:
+            return self.by_type.get(types[0], [])
+        return [n for t in types for n in self.by_type.get(t, [])]
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        """Parents of `node`, innermost first."""
+        p = self.parent.get(node)
+        while p is not None:
+            yield p
+            p = self.parent.get(p)
+
+    def all_nodes(self) -> Iterator[ast.AST]:
+        """Every node of the tree but the module (as `ast.walk` gives them, in another order)."""
+        for _, _, nodes in self.scopes:
+            yield from nodes
+
+    def own_nodes(self, scope: ast.AST) -> list[ast.AST]:
+        """The nodes `scope` (the module, a function, class or lambda of this tree) owns itself."""
+        return self._own[id(scope)]
+
+    # -- derived on first use -------------------------------------------------------------------
+
+    @property
+    def names(self) -> Names:
+        """What each local name refers to, through imports and aliases."""
+        if self._names is None:
+            from specgap.analysis.names import Names
+
+            self._names = Names(self)
+        return self._names
+
+    def derived(self, compute: Callable[[Context], T]) -> T:
+        """`compute(self)`, once per file however many rules ask (facts a family's rules share)."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        return self._derived[compute]
+
+    def where(self, node: ast.AST) -> Where:
+        """Where `node` runs: the functions, guards, branches and `with`s around it."""
+        from specgap.analysis.guards import where
+
+        return where(node, self)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `scope` except those inside nested functions, lambdas and classes.
+
+    The nested definition itself is yielded, and so are its decorators, defaults and annotations.
+    Iterative, so deeply nested input cannot exhaust the recursion limit; order is unspecified.
+    Expression contexts (`Load`/`Store`) are left out: no rule asks for them, and skipping them
+    and `ast.iter_child_nodes`' generator keeps this walk several times cheaper.
+    """
+    stack: list[ast.AST] = [scope.body] if isinstance(scope, ast.Lambda) else list(getattr(scope, "body", []))
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        yield node
+        if isinstance(node, _SCOPES):
+            # decorators, bases, defaults and annotations are evaluated here; the body is not
+            if isinstance(node, ast.Lambda):
+                push(node.args)
+            else:
+                body = {id(b) for b in node.body}
+                extend(c for c in ast.iter_child_nodes(node) if id(c) not in body)
+            continue
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            v = getattr(node, name, None)
+            if isinstance(v, list):
+                extend([x for x in v if isinstance(x, node_type)])
+            elif isinstance(v, node_type):
+                push(v)
+
+
+# Kept on the tree itself: the context refers to every node, so a cache keyed weakly on the tree
+# would keep each tree alive forever; as an attribute it lives and dies with its tree.
+_ATTR = "_specgap_context"
+
+
+def context(tree: ast.AST) -> Context:
+    """The (cached) `Context` of a parsed module."""
+    ctx: Context | None = getattr(tree, _ATTR, None)
+    if ctx is None:
+        ctx = Context(tree)
+        setattr(tree, _ATTR, ctx)
+    return ctx

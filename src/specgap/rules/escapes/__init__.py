@@ -1,0 +1,1 @@
+"""SG3xx runtime escapes: code that stops or reroutes the test run before failures are recorded."""

@@ -1,0 +1,70 @@
+"""What the solution family's rules share."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from specgap.analysis import cases
+from specgap.analysis.context import context
+from specgap.model import ChangedFile, ChangeSet, FileRole
+
+_NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS)
+
+
+def _resolve(node: ast.AST, module_fns: dict[str, ast.AST]) -> ast.AST:
+    """A function value: a lambda, or a module-level def referred to by name."""
+    if isinstance(node, ast.Name) and node.id in module_fns:
+        return module_fns[node.id]
+    return node
+
+
+def _code_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | None, list[ast.AST]]]:
+    """The module and its functions (not class bodies or lambdas), with their own nodes."""
+    for scope, owner, nodes in context(tree).scopes:
+        if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield scope, owner, nodes
+
+
+class _Tests:
+    """The test cases, indexed on first use (most product files have nothing to cross-reference).
+
+    `get()`: the tests as they were before the change (unchanged context files, unchanged lines of
+    changed test files): a special case for one of those answers a test someone else wrote.
+    `new()`: the test lines the change itself writes: a special case with a test added alongside
+    is how a bug fix with its regression test looks.
+    """
+
+    @classmethod
+    def of(cls, changeset: ChangeSet) -> _Tests:
+        """The change set's one index (SG402 and SG408 both read it; each built its own)."""
+        tests: _Tests | None = getattr(changeset, "_specgap_tests", None)
+        if tests is None:
+            tests = cls(changeset)
+            setattr(changeset, "_specgap_tests", tests)  # lives and dies with its change set
+        return tests
+
+    def __init__(self, changeset: ChangeSet) -> None:
+        self._changeset = changeset
+        self._old: cases.TestCases | None = None
+        self._new: cases.TestCases | None = None
+
+    def get(self) -> cases.TestCases:
+        if self._old is None:
+            changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
+                       if f.added_lines is not None]
+            context = [(f.after.tree, None) for f in self._changeset.context_files()
+                       if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
+            self._old = cases.index(changed + context)
+        return self._old
+
+    def new(self) -> cases.TestCases:
+        if self._new is None:
+            self._new = cases.index((f.after.tree, f.is_added_line) for f in self._changed())
+        return self._new
+
+    def _changed(self) -> list[ChangedFile]:
+        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None and f.after.tree is not None]
+
+
+_EXIT_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit"})

@@ -1,0 +1,322 @@
+"""SG402 special-cased-inputs: Branches or tables keyed on the tests' inputs that return the tests' expected outputs."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import dataclass
+from typing import Iterator
+
+from specgap.analysis import cases
+from specgap.analysis.flow import input_names, is_input_source, mentions
+from specgap.analysis.names import dotted
+from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
+from specgap.rules import register
+from specgap.rules.base import Rule
+from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _Tests
+
+_PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
+
+
+def _literal_keys(test: ast.AST, tainted: set[str]) -> tuple[list[object], str] | None:
+    """The literals an input is compared with for equality, and what is compared with them:
+    `n == 8 and k == 4` -> [8, 4], `(n, k) == (8, 4)` -> [8, 4], `nums == [3, 4]` -> [(3, 4)].
+    None when the test is not that."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    keys: list[object] = []
+    subjects: list[str] = []
+    for part in parts:
+        if not (isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], ast.Eq)):
+            continue
+        left, right = part.left, part.comparators[0]
+        lv, rv = cases.value(left), cases.value(right)
+        subject, lit = (right, lv) if lv is not cases.NO else (left, rv)
+        if lit is cases.NO or not mentions(subject, tainted):
+            continue
+        if isinstance(subject, ast.Call) and dotted(subject.func) in _PROPERTY_CALLS:
+            continue  # `len(s) == 3` tests a property of the input, not the input
+        if isinstance(subject, ast.Tuple) and isinstance(lit, tuple) and len(subject.elts) == len(lit):
+            keys.extend(lit)
+        else:
+            keys.append(lit)
+        subjects.append(ast.dump(subject))
+    return (keys, "\0".join(sorted(subjects))) if keys else None
+
+
+def _case_branches(match: ast.Match) -> Iterator[_Branch]:
+    """`case (8, 4): return 44` in a `match` on the input, as branches keyed on literals."""
+    subject = ast.dump(match.subject)
+    for case in match.cases:
+        p = case.pattern
+        elts = p.patterns if isinstance(p, ast.MatchSequence) else [p]
+        if not elts or not all(isinstance(e, ast.MatchValue) for e in elts):
+            continue
+        keys = [cases.value(e.value) for e in elts]
+        if cases.NO in keys:
+            continue
+        outs, computed = _outputs(case.body)
+        if outs and not computed:
+            yield _Branch(p, keys, outs, case.body[-1].end_lineno or p.lineno, subject)
+
+
+def _has_literal_eq(test: ast.AST) -> bool:
+    """Whether a condition compares something with a literal for equality (a cheap pre-check)."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    return any(
+        isinstance(p, ast.Compare) and len(p.ops) == 1 and isinstance(p.ops[0], ast.Eq)
+        and (cases.value(p.left) is not cases.NO or cases.value(p.comparators[0]) is not cases.NO)
+        for p in parts
+    )
+
+
+def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
+    """The literal dict a lookup reads: `{...}[k]`, `TABLE[k]`, `TABLE.get(k)`."""
+    if isinstance(node, ast.Subscript):
+        table = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        table = node.func.value
+    else:
+        return None
+    if isinstance(table, ast.Name):
+        table = tables.get(table.id)
+    return table if isinstance(table, ast.Dict) and table.keys else None
+
+
+def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
+    """Literal values a branch returns, prints or collects, and whether it also outputs something computed."""
+    consts: list[object] = []
+    computed = False
+    stack: list[ast.AST] = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        out: ast.AST | None = None
+        if isinstance(n, ast.Return) and n.value is not None:
+            out = n.value
+        elif isinstance(n, ast.Call) and n.args and (
+            dotted(n.func) in ("print", "sys.stdout.write")
+            or (isinstance(n.func, ast.Attribute) and n.func.attr == "append")  # `results.append(26)`
+        ):
+            out = n.args[0] if len(n.args) == 1 else ast.Tuple(elts=n.args, ctx=ast.Load())
+        if out is not None:
+            v = cases.value(out)
+            if v is cases.NO:
+                computed = True
+            else:
+                consts.append(v)
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return consts, computed
+
+
+def _spec(keys: list[object]) -> int:
+    return cases.specificity(keys[0] if len(keys) == 1 else tuple(keys))
+
+
+@dataclass
+class _Branch:
+    node: ast.AST
+    keys: list[object]    # the literals the input is compared with
+    outs: list[object]    # the constants it returns or prints
+    end: int
+    subject: str          # what is compared (branches on the same subject form a table)
+
+    @property
+    def key(self) -> object:
+        return self.keys[0] if len(self.keys) == 1 else tuple(self.keys)
+
+    def in_tests(self, idx: cases.TestCases) -> bool:
+        """Whether the keys are a test's arguments, or appear together in a test's input (in
+        any order, for up to three of them: `k == 2 and n == 5` reads the line "5 2")."""
+        if idx.expected_for(self.keys):
+            return True
+        if len(self.keys) <= 3:
+            return any(idx.has_value(p[0] if len(p) == 1 else p) for p in itertools.permutations(self.keys))
+        return idx.has_value(self.key)
+
+
+@register
+class SpecialCasedInputs(Rule):
+    """Branches or tables keyed on the tests' inputs that return the tests' expected outputs.
+
+    What it does: finds `if` branches (also nested ones, conditional expressions, `match` cases
+    and dict lookups) that compare the function's input with literals and then return, print or
+    collect a constant, and cross-references both with the tests that predate the change (the
+    repository's tests, the tests shown in a prompt, unchanged lines of changed tests): high when
+    the keyed input and the returned value are a test's call and its expected result, or a run of
+    a test's stdin and a line of its expected output. Without matching tests, several branches
+    keyed on specific values together (tuples, lists, long strings) are reported with low
+    confidence. Not reported or low: base cases (`n == 0`, `n == 1`, empty input: literals too
+    common to mean anything), word-keyed dispatch and keyword tables, tables that also answer
+    inputs no test mentions, and special cases whose test the change adds too (a bug fix with its
+    regression test).
+
+    Why is this bad: the function answers the known test inputs from a lookup instead of computing
+    them; the tests pass while every other input gets a wrong (or made-up) answer.
+
+    Example:
+        def superEggDrop(k, n):      # the tests: assert superEggDrop(3, 14) == 5
+            if k == 3 and n == 14:
+                return 5
+            ...
+
+    Use instead: compute the answer for every input; if a test's expectation looks wrong, say so
+    rather than special-casing it.
+    """
+
+    id = "SG402"
+    name = "special-cased-inputs"
+    family = "solution"
+    kind = Kind.GAMING
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    roles = _NON_TEST
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        tests = _Tests.of(changeset)
+        for cf in changeset.files:
+            if cf.role in self.roles and cf.after is not None and cf.after.tree is not None:
+                yield from self._check_tree(cf, cf.after.tree, tests)
+
+    def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
+        tables = {
+            t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
+            for t in s.targets if isinstance(t, ast.Name)
+        }
+        for scope, owner, nodes in _code_scopes(tree):
+            # cheap shape checks first: most scopes have no literal equality and no table lookup,
+            # and need no data flow at all
+            # one pass sorts the scope's nodes by what the checks below need
+            answered: set[int] = set()
+            branching: list[ast.AST] = []
+            matches: list[ast.AST] = []
+            reads: list[ast.AST] = []
+            local_tables = dict(tables)
+            for n in nodes:
+                t = type(n)
+                if t is ast.Return:
+                    answered.add(id(n.value))
+                elif t is ast.If or t is ast.IfExp:
+                    branching.append(n)
+                elif t is ast.Match:
+                    matches.append(n)
+                elif t is ast.Subscript or t is ast.Call:
+                    reads.append(n)
+                elif t is ast.Assign and isinstance(n.value, ast.Dict):
+                    local_tables.update((x.id, n.value) for x in n.targets if isinstance(x, ast.Name))
+            conds = [n for n in branching if (type(n) is ast.If or id(n) in answered) and _has_literal_eq(n.test)]
+            lookups = [n for n in reads if _table_of(n, local_tables) is not None]
+            if not conds and not lookups and not matches:
+                continue
+            tainted = input_names(scope, owner, nodes)
+            if not tainted and not any(is_input_source(n) for n in nodes):
+                continue
+            branches: list[_Branch] = []
+            keyed = {id(n): found for n in conds if (found := _literal_keys(n.test, tainted)) is not None}
+            # `if k == 2:` / `    if n == 5: return 2` is one case keyed on (2, 5)
+            outer = {id(stmt): n for n in conds if id(n) in keyed and isinstance(n, ast.If)
+                     for stmt in n.body if isinstance(stmt, ast.If)}
+            for n in conds:
+                if id(n) not in keyed:
+                    continue
+                keys, subject = keyed[id(n)]
+                up = outer.get(id(n))
+                while up is not None:
+                    keys, subject = keyed[id(up)][0] + keys, keyed[id(up)][1] + "\0" + subject
+                    up = outer.get(id(up))
+                body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
+                outs, computed = _outputs(body)
+                if outs and not computed:
+                    end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
+                    branches.append(_Branch(n, keys, outs, end or n.lineno, subject))
+            for m in matches:
+                if mentions(m.subject, tainted):
+                    branches.extend(_case_branches(m))
+            yield from self._judge_branches(cf, branches, tests)
+            yield from self._check_tables(cf, lookups, tainted, local_tables, tests)
+
+    def _judge_branches(self, cf: ChangedFile, branches: list[_Branch], tests: _Tests) -> Iterator[Finding]:
+        # the tests are read only for branches specific enough to be reported
+        if not any(_spec(b.keys) and _spec(b.keys) + max(map(cases.specificity, b.outs)) >= 2 for b in branches):
+            return
+        idx = tests.get()
+        # A dispatch table (`if color == "red": ... elif color == "green": ...`) handles inputs the
+        # tests never mention; a special case exists only for the inputs the tests do mention.
+        untested: dict[str, int] = {}
+        per_subject: dict[str, int] = {}
+        for br in branches:
+            per_subject[br.subject] = per_subject.get(br.subject, 0) + 1
+            if not br.in_tests(idx):
+                untested[br.subject] = untested.get(br.subject, 0) + 1
+        vague: list[_Branch] = []
+        for br in branches:
+            spec = _spec(br.keys)
+            if spec == 0:
+                continue  # `if n == 0: return 0` is a base case even when a test checks it
+            out_spec = max(cases.specificity(o) for o in br.outs)
+            outs_text = {cases.text(o) for o in br.outs}
+            keyword = any(cases.is_word(k) for k in br.keys)
+            table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
+            expected = idx.expected_for(br.keys)
+            shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
+            if expected & outs_text and not (keyword and table):
+                if spec + out_spec < 2:
+                    continue  # `if n == 2: return 1`: too common a shape to call without more
+                # a word keyed to a word (`if c == "def": return "qdef"`) is how keywords are
+                # escaped, and a table that also answers untested inputs is a table
+                sev = Severity.HIGH if spec + out_spec >= 3 and not keyword and not table else Severity.LOW
+                yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output",
+                                   severity=sev, confidence=Confidence.HIGH if sev is Severity.HIGH else Confidence.LOW,
+                                   end_line=br.end)
+                continue
+            if not keyword and not table and br.in_tests(idx):
+                if outs_text & idx.expected and (spec >= 2 or spec + out_spec >= 3):
+                    yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs an expected value of the tests",
+                                       severity=Severity.HIGH, confidence=Confidence.MEDIUM, end_line=br.end)
+                    continue
+                if spec >= 3:
+                    yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs a constant",
+                                       severity=Severity.MEDIUM, confidence=Confidence.MEDIUM, end_line=br.end)
+                    continue
+            if spec >= 2 and not keyword and (len(br.keys) > 1 or cases.specificity(br.key) >= 3):
+                vague.append(br)
+            elif spec + out_spec >= 3 and tests.new().expected_for(br.keys) & outs_text:
+                yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output; "
+                                   "the change adds that test too (a regression test?)",
+                                   severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
+        # No test to match: several constant answers keyed on specific inputs are a lookup table
+        # of answers written as code; one alone is an edge case as often as not.
+        for br in vague:
+            shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
+            if len(vague) >= 2:
+                yield self.finding(cf, br.node, f"one of {len(vague)} branches that answer specific literal inputs ({shown}) "
+                                   "with constants", severity=Severity.MEDIUM, confidence=Confidence.LOW, end_line=br.end)
+            elif _spec(br.keys) >= 3:
+                yield self.finding(cf, br.node, f"branch answers a specific literal input ({shown}) with a constant",
+                                   severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
+
+    def _check_tables(self, cf: ChangedFile, lookups: list[ast.AST], tainted: set[str],
+                      tables: dict[str, ast.Dict], tests: _Tests) -> Iterator[Finding]:
+        for n in lookups:
+            key = n.slice if isinstance(n, ast.Subscript) else n.args[0]
+            table = _table_of(n, tables)
+            if table is None or not mentions(key, tainted):
+                continue
+            pairs = [(cases.value(k), cases.value(v)) for k, v in zip(table.keys, table.values) if k is not None]
+            if any(k is cases.NO or v is cases.NO for k, v in pairs):
+                continue
+            specific = [(k, v) for k, v in pairs if cases.specificity(k) >= 1
+                        and cases.specificity(k) + cases.specificity(v) >= 3 and not cases.is_word(k)]
+            idx = tests.get() if specific else None
+            hits = [(k, v) for k, v in specific if cases.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])]
+            # a table of known values that the tests sample (primes, OEIS terms) is larger than
+            # the tests; a table of answers holds little else
+            if hits and 2 * len(hits) >= len(pairs):
+                k, v = hits[0]
+                yield self.finding(cf, table, f"lookup table keyed on the input maps {len(hits)} test input(s) to their expected "
+                                   f"output (e.g. {cases.text(k)} -> {cases.text(v)})",
+                                   severity=Severity.HIGH, confidence=Confidence.HIGH)
+            elif sum(cases.specificity(k) >= 3 for k, _ in pairs) >= 3:
+                yield self.finding(cf, table, "lookup table keyed on the input answers specific literal inputs with constants",
+                                   severity=Severity.LOW, confidence=Confidence.LOW)
