@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from specgap.inputs.changeset import RawFile, build, gc_paused, printable
-from specgap.inputs.context import repo_tests
+from specgap.inputs.context import RepoTests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
@@ -232,7 +232,7 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
     cs = build(raws, roles=roles, source_desc=desc, errors=errors)
     cs.files.extend(huge)
     changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
-    cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
+    cs.context_loader = RepoTests(root, listed, changed, roles, cs.errors)
     return cs
 
 
