@@ -15,9 +15,9 @@ from typing import IO, Any
 import click
 
 from specgap import __version__
+from specgap.model import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-_SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,7 +53,7 @@ def _color(out: IO[str] | None) -> bool:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github"]), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to a file.")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Lowest severity that makes the exit code 1 [default: medium].")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Lowest severity that makes the exit code 1 [default: medium].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (unusable input still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read config from this file instead of discovering it.")
@@ -84,7 +84,6 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     from specgap import config as config_mod
     from specgap import report, run
     from specgap.inputs import InputFailure
-    from specgap.model import Severity
 
     modes = [name for name, on in (("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
