@@ -96,3 +96,18 @@ def test_a_unit_and_its_outcome_survive_pickling(tmp_path: Path) -> None:
         assert outcome.findings == evaluate(unit, rules).findings
         assert outcome.findings  # the special case and the exit are found on the copy too
         assert pickle.loads(pickle.dumps(outcome)) == outcome
+
+
+@pytest.mark.slow
+def test_cli_jobs_gives_the_same_report(tmp_path: Path, many_parts: None) -> None:
+    from click.testing import CliRunner
+
+    from specgap.cli import main
+
+    tree = _package_copy("hypothesis", tmp_path / "hypothesis")
+    runner = CliRunner()
+    one = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "1"])
+    two = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "2"])
+    assert one.exit_code == two.exit_code and one.stdout == two.stdout
+    bad = runner.invoke(main, ["scan", "--files", str(tree), "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output

@@ -120,7 +120,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         elif mode == "--diff":
             result = run.scan_diff(text, repo=repo, config=cfg, baseline=known)
         elif mode == "--files":
-            result = run.scan_files(paths, config=cfg, baseline=known, jobs=jobs)
+            result = run.scan_files(paths, config=cfg, baseline=known, jobs=jobs)  # None: every core
         else:
             assert trees is not None
             result = run.scan_trees(trees[0], trees[1], config=cfg, baseline=known, jobs=jobs)

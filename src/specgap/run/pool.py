@@ -86,14 +86,14 @@ def backend(jobs: int) -> Backend:
 class LocalPool:
     """A pool of `jobs` worker processes on this machine.
 
-    Workers are started fresh (forkserver or spawn, never fork): a forked copy of a process with a
-    progress bar's thread running can deadlock, and fresh workers behave the same on every OS.
+    Workers are started fresh ("spawn", never fork): a forked copy of a process with a progress
+    bar's thread running can deadlock, fresh workers behave the same on every OS, and they are this
+    process's own children, so their CPU time is accounted to it. As with any such pool, a script
+    that uses it must guard its entry point with `if __name__ == "__main__":`.
     """
 
     def __init__(self, jobs: int) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+        self._executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, fn: Callable[[T], R], items: Sequence[T], on_done: Callable[[int], None] = _nothing) -> _Futures[R]:
         futures = [self._executor.submit(fn, item) for item in items]

@@ -107,11 +107,12 @@ def scan_diff(text: str | bytes, repo: str | Path | None = None, *, config: Conf
 
 
 def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
-               baseline: frozenset[str] = frozenset(), jobs: int | None = None) -> ScanResult:
+               baseline: frozenset[str] = frozenset(), jobs: int | None = 1) -> ScanResult:
     """Scan files and directories as written by an agent (every line counts as written).
 
-    Large trees are scanned by `jobs` worker processes (default: every core; 1: this process
-    only); the findings are the same either way.
+    `jobs`: worker processes for a large tree (None: every core). The default, 1, scans in this
+    process: a pool starts fresh interpreters, so the calling script must guard its entry point
+    (`if __name__ == "__main__":`). The findings are the same for any `jobs`.
     """
     paths = [str(p) for p in paths]
     cfg = config or resolve(**files_writes(paths))
@@ -125,7 +126,7 @@ def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
 
 
 def scan_trees(before: str | Path, after: str | Path, *, config: Config | None = None,
-               baseline: frozenset[str] = frozenset(), jobs: int | None = None) -> ScanResult:
+               baseline: frozenset[str] = frozenset(), jobs: int | None = 1) -> ScanResult:
     """Scan the difference between two directory trees; config comes from `before`'s side.
 
     `jobs` as for `scan_files`: large changes are evaluated in a pool, with the same findings.
