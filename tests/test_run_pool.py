@@ -111,3 +111,27 @@ def test_cli_jobs_gives_the_same_report(tmp_path: Path, many_parts: None) -> Non
     assert one.exit_code == two.exit_code and one.stdout == two.stdout
     bad = runner.invoke(main, ["scan", "--files", str(tree), "--jobs", "0"])
     assert bad.exit_code == 2 and "--jobs" in bad.output
+
+
+def test_git_and_diff_units_pickle_with_their_lazy_context(tmp_path: Path) -> None:
+    import subprocess
+
+    from specgap.inputs import load_diff, load_git
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+                               *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("from pkg import f\n\ndef test_f():\n    assert f(3) == 9\n")
+    (tmp_path / "pkg.py").write_text("def f(n):\n    return n\n")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    (tmp_path / "pkg.py").write_text("def f(n):\n    if n == 3:\n        return 9\n    return n\n")
+    rules = scan_rules()
+    for unit in (load_git(tmp_path), load_diff(git("diff"), repo=tmp_path)):
+        copy = pickle.loads(pickle.dumps(unit))  # before its context (the repo's unchanged tests) is read
+        found = evaluate(copy, rules).findings
+        assert found == evaluate(unit, rules).findings
+        assert "SG402" in {f.rule_id for f in found}  # the special case answers the unchanged test
