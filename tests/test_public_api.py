@@ -60,3 +60,7 @@ def test_verify_static_pass_uses_the_base_revisions_config(tmp_path: Path) -> No
     (tmp_path / "calc.py").write_text(ALWAYS_EQUAL)
     findings, _ = scan_findings(tmp_path, "HEAD")
     assert "SG401" in {f.rule_id for f in findings}
+
+
+def test_all_lists_exactly_the_lazy_names() -> None:
+    assert set(specgap.__all__) == set(specgap._PUBLIC) | {"__version__"}

@@ -33,7 +33,11 @@ _PUBLIC = {
     "read_baseline": "specgap.run",
     "baseline_document": "specgap.run",
 }
-__all__ = sorted(_PUBLIC) + ["__version__"]
+__all__ = [
+    "BaselineError", "Confidence", "Config", "ConfigError", "Finding", "InputError", "InputFailure", "Kind",
+    "ScanResult", "Severity", "__version__", "baseline_document", "read_baseline", "scan_diff", "scan_files",
+    "scan_repo", "scan_trees",
+]
 
 if TYPE_CHECKING:
     from specgap.config import Config, ConfigError

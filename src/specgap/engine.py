@@ -20,7 +20,6 @@ from specgap.inputs.roles import matches_any
 from specgap.model import ChangedFile, ChangeSet, Finding, InputError
 from specgap.rules.base import Rule
 from specgap.rules.suppressions import Honoured, UnusedSuppression
-from specgap.rules.suppressions import Honoured, UnusedSuppression
 
 _WS = re.compile(r"\s+")
 BASELINE_VERSION = 1
