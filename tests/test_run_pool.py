@@ -54,7 +54,7 @@ def test_pool_finds_what_one_process_finds_on_a_real_package(tmp_path: Path, man
 
 @pytest.mark.slow
 def test_pool_finds_what_one_process_finds_between_two_trees(tmp_path: Path, many_parts: None) -> None:
-    before = _package_copy("hypothesis", tmp_path / "before")
+    before = _package_copy("click", tmp_path / "before")
     after = tmp_path / "after"
     shutil.copytree(before, after)
     changed = sorted(after.rglob("*.py"))
@@ -104,7 +104,7 @@ def test_cli_jobs_gives_the_same_report(tmp_path: Path, many_parts: None) -> Non
 
     from specgap.cli import main
 
-    tree = _package_copy("hypothesis", tmp_path / "hypothesis")
+    tree = _package_copy("click", tmp_path / "click")
     runner = CliRunner()
     one = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "1"])
     two = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "2"])
