@@ -32,16 +32,20 @@ _PUBLIC = {
     "BaselineError": "specgap.run",
     "read_baseline": "specgap.run",
     "baseline_document": "specgap.run",
+    # per-sample calls for RL reward functions
+    "scan_code": "specgap.integrations.api",
+    "scan_rollout": "specgap.integrations.api",
 }
 __all__ = [
     "BaselineError", "Confidence", "Config", "ConfigError", "Finding", "InputError", "InputFailure", "Kind",
-    "ScanResult", "Severity", "__version__", "baseline_document", "read_baseline", "scan_diff", "scan_files",
-    "scan_repo", "scan_trees",
+    "ScanResult", "Severity", "__version__", "baseline_document", "read_baseline", "scan_code", "scan_diff",
+    "scan_files", "scan_repo", "scan_rollout", "scan_trees",
 ]
 
 if TYPE_CHECKING:
     from specgap.config import Config, ConfigError
     from specgap.inputs.errors import InputFailure
+    from specgap.integrations.api import scan_code, scan_rollout
     from specgap.model import Confidence, Finding, InputError, Kind, Severity
     from specgap.run import (
         BaselineError,
