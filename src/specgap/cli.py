@@ -214,7 +214,7 @@ def _add_optional_commands() -> None:
     # is missing (or fails to import) must not take the rest of the CLI down with it.
     import importlib
 
-    for name in ("verify", "monitor"):
+    for name in ("verify", "monitor", "impossible", "probe"):
         try:
             module = importlib.import_module(f"specgap.{name}.command")
             main.add_command(getattr(module, name))
