@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from specgap.cli import main
-from specgap.engine import scan_repo
+from specgap import scan_repo
 
 TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(2, 2) == 4\n"
 

@@ -55,6 +55,7 @@ def scan_code(code: str, *, tests: str | None = None, path: str = "solution.py")
     Returns a list of `Finding` (sorted by line); its `.errors` says what could not be read.
     """
     from specgap.inputs.changeset import RawFile, build, context_file
+    from specgap.inputs.context import Given
 
     if not isinstance(code, str):
         raise TypeError(f"scan_code: code must be str, not {type(code).__name__}")
@@ -64,8 +65,7 @@ def scan_code(code: str, *, tests: str | None = None, path: str = "solution.py")
     if tests is not None:
         name = "test_" + path.rsplit("/", 1)[-1].removeprefix("test_")
         cf = context_file(name if name != path else "tests_given.py", tests, cs.errors)
-        context = [cf] if cf is not None else []
-        cs.context_loader = lambda: context
+        cs.context_loader = Given([cf] if cf is not None else [])  # data, not a closure: the unit pickles
     return _run(cs)
 
 
@@ -82,6 +82,7 @@ def scan_rollout(messages_or_text: str | Sequence[Any] | dict[str, Any], *, name
     rollout whose agent turns hold no code).
     """
     from specgap.inputs.changeset import build
+    from specgap.inputs.context import Given
     from specgap.inputs.transcripts import extract
 
     if isinstance(messages_or_text, str):
@@ -98,6 +99,5 @@ def scan_rollout(messages_or_text: str | Sequence[Any] | dict[str, Any], *, name
         return Findings(errors=[InputError(name, "not a recognisable rollout")])
     roles, _ = _setup()
     cs = build(ex.files, roles=roles, source_desc=f"rollout: {name}", errors=ex.errors)
-    context = ex.context
-    cs.context_loader = lambda: context
+    cs.context_loader = Given(ex.context)
     return _run(cs)

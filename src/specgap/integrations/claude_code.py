@@ -60,7 +60,7 @@ def stop_reason(findings: list[Finding], statuses: dict[str, str]) -> str:
 def stop_decision(payload: dict[str, Any], root: Path, *, base: str | None = None,
                   threshold: Severity = Severity.HIGH) -> dict[str, Any]:
     """The Stop hook's answer: block with what to revert, or let the agent stop ({} or a message)."""
-    from specgap.engine import scan_repo
+    from specgap.run import scan_repo
     from specgap.inputs import InputFailure
 
     try:
