@@ -135,7 +135,7 @@ def _label(f: Finding) -> str:
 
 def judge(variant: dict, source: Path, template: str, *, python: str, isolation: str, timeout: float) -> Trial:
     from specgap.verify import sandbox
-    from specgap.verify.checks import RunError as VerifyRunError
+    from specgap.rules.catalog.verify import RunError as VerifyRunError
     from specgap.verify.session import Options, scan_findings, verify
 
     trial = Trial(variant=variant["directory"], kind=variant.get("kind", ""), test=variant.get("test", ""),
