@@ -21,10 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from specgap.engine import run_rules
-from specgap.inputs import load_files
-from specgap.model import Severity
-from specgap.rules import scan_rules
+import specgap
+from specgap import Severity
 
 PACKAGES = ["_pytest", "numpy", "scipy", "pandas", "sqlalchemy", "attr", "click", "rich", "hypothesis",
             "requests", "polars", "matplotlib"]
@@ -41,8 +39,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("packages", nargs="*", default=PACKAGES)
     ap.add_argument("--show", type=int, default=15, help="print this many medium+ findings for review")
+    ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     args = ap.parse_args()
-    rules = scan_rules()
     total_files = 0
     by_rule_sev: Counter[tuple[str, str]] = Counter()
     medium_plus = []
@@ -56,11 +54,12 @@ def main() -> int:
         src = tmp / root.name
         shutil.copytree(root, src, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "*.dll"))
         t0 = time.perf_counter()
-        cs = load_files([tmp])  # scanned from above, as a repo holds its package
-        findings = run_rules(cs, rules)
+        # scanned from above, as a repo holds its package; default config, whatever sits around it
+        result = specgap.scan_files([tmp], config=specgap.Config(), jobs=args.jobs)
+        findings = result.findings
         dt = time.perf_counter() - t0
         shutil.rmtree(tmp)
-        n = sum(1 for f in cs.files if f.path.endswith(".py"))
+        n = sum(1 for f in result.summary["files"] if f["path"].endswith(".py"))
         mp = [f for f in findings if f.severity >= Severity.MEDIUM]
         total_files += n
         for f in findings:

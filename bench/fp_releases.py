@@ -20,10 +20,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from specgap.engine import run_rules
-from specgap.inputs import load_trees
-from specgap.model import Severity
-from specgap.rules import scan_rules
+import specgap
+from specgap import Severity
 
 # (package, consecutive versions): patch releases of well-known pure-Python projects
 RELEASES = [
@@ -75,7 +73,6 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=Path(__file__).parent / "out" / "sdists")
     ap.add_argument("--show", type=int, default=20)
     args = ap.parse_args()
-    rules = scan_rules()
     pairs = flagged = changed_files = flagged_files = 0
     by_rule: Counter[str] = Counter()
     shown = []
@@ -84,10 +81,10 @@ def main() -> int:
         for (v1, d1), (v2, d2) in zip(zip(versions, dirs), zip(versions[1:], dirs[1:])):
             if d1 is None or d2 is None:
                 continue
-            cs = load_trees(d1, d2)
-            findings = [f for f in run_rules(cs, rules) if f.severity >= Severity.MEDIUM]
+            result = specgap.scan_trees(d1, d2, config=specgap.Config())  # default config: the rules alone
+            findings = [f for f in result.findings if f.severity >= Severity.MEDIUM]
             pairs += 1
-            n_py = sum(1 for f in cs.files if f.path.endswith(".py"))
+            n_py = sum(1 for f in result.summary["files"] if f["path"].endswith(".py"))
             changed_files += n_py
             files_hit = {f.path for f in findings}
             flagged_files += len(files_hit)

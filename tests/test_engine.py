@@ -11,16 +11,9 @@ from hypothesis import strategies as st
 
 from specgap import rules as registry
 from specgap.config import Config
-from specgap.engine import (
-    BaselineError,
-    baseline_document,
-    evaluate,
-    read_baseline,
-    run_rules,
-    scan,
-    select_rules,
-)
+from specgap.engine import evaluate, run_rules, select_rules
 from specgap.inputs.changeset import RawFile, build
+from specgap.run import BaselineError, baseline_document, read_baseline, scan
 from specgap.model import ChangedFile, ChangeSet, FileRole, Finding, Severity, Status
 from specgap.rules.base import Rule
 from support import Marked
@@ -267,7 +260,7 @@ _HUNK = b"--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,4 @@\n"
 @given(st.binary(max_size=300) | st.text(alphabet=st.sampled_from(list("+- @\n,0123abc#:\\/\"'()")), max_size=300).map(
     str.encode), st.booleans())
 def test_any_diff_gives_a_result_or_a_clear_input_failure(data: bytes, with_header: bool) -> None:
-    from specgap.engine import scan_diff
+    from specgap import scan_diff
     from specgap.inputs import InputFailure
 
     try:

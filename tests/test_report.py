@@ -42,7 +42,8 @@ SUMMARY = {"findings": 3, "files_scanned": 4, "config": "pyproject.toml at HEAD"
 
 def test_json_carries_findings_summary_and_errors() -> None:
     doc = json.loads(render("json", _findings(), ERRORS, SUMMARY))
-    assert set(doc) == {"version", "findings", "summary", "errors"}
+    assert set(doc) == {"tool", "version", "command", "summary", "findings", "errors"}
+    assert (doc["tool"], doc["command"]) == ("specgap", "scan")
     assert [f["rule_id"] for f in doc["findings"]] == [f.rule_id for f in _findings()]
     assert doc["findings"][0]["before"] == "assert x == 3"
     assert doc["findings"][1]["stats"] == {"effect": 0.4, "n": 120} and doc["findings"][1]["group"] == "env-a"
@@ -154,3 +155,19 @@ def test_control_characters_from_the_change_are_shown_not_obeyed(fmt: str) -> No
     for raw in ("\x1b", "\u202e", "\r", "\x07"):
         assert raw not in out
     assert "\\x1b[1A" in out and "\\u202e" in out
+
+
+def test_every_command_shares_the_envelope_and_adds_its_own_fields() -> None:
+    doc = json.loads(render("json", _findings(), ERRORS, SUMMARY, command="verify", extra={"verdict": "tampered"}))
+    assert (doc["command"], doc["verdict"]) == ("verify", "tampered")
+    assert {"tool", "version", "summary", "findings", "errors"} <= set(doc)
+    sarif = json.loads(render("sarif", _findings(), ERRORS, SUMMARY, command="monitor", extra={"verdict": "ok"}))
+    props = sarif["runs"][0]["properties"]
+    assert (props["command"], props["summary"], props["verdict"]) == ("monitor", SUMMARY, "ok")
+
+
+def test_the_escape_helper_is_public_for_every_text_path() -> None:
+    from specgap import report
+
+    assert report.visible("ok\x1b[2Kgone\u202e") == "ok\\x1b[2Kgone\\u202e"
+    assert report.SEVERITIES == ("low", "medium", "high", "critical")

@@ -15,9 +15,9 @@ from typing import IO, Any
 import click
 
 from specgap import __version__
+from specgap.model import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-_SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,7 +53,7 @@ def _color(out: IO[str] | None) -> bool:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github"]), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to a file.")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Lowest severity that makes the exit code 1 [default: medium].")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Lowest severity that makes the exit code 1 [default: medium].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (unusable input still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read config from this file instead of discovering it.")
@@ -64,11 +64,14 @@ def _color(out: IO[str] | None) -> bool:
               help="Leave out findings whose fingerprint is in this file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings' fingerprints in this file (and exit 0).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes for whole-tree scans (--files, --trees) [default: every core; 1: no pool]. "
+                   "The findings are the same for any N.")
 def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files_mode: bool,
          trees: tuple[Path, Path] | None, paths: tuple[Path, ...], fmt: str, output: Path | None,
          fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
          select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
-         write_baseline: Path | None) -> None:
+         write_baseline: Path | None, jobs: int | None) -> None:
     """Scan a change for signs that the measure was gamed.
 
     \b
@@ -79,9 +82,8 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     specgap scan --trees before/ after/   two directory trees
     """
     from specgap import config as config_mod
-    from specgap import engine, report
+    from specgap import report, run
     from specgap.inputs import InputFailure
-    from specgap.model import Severity
 
     modes = [name for name, on in (("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
@@ -99,8 +101,8 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     try:
         # bytes: the diff reader reports undecodable text per file instead of failing the whole diff
         text = diff_file.read() if diff_file is not None else b""
-        writes = (engine.diff_writes(text, repo) if mode == "--diff"
-                  else engine.files_writes(paths) if mode == "--files" else {})
+        writes = (run.diff_writes(text, repo) if mode == "--diff"
+                  else run.files_writes(paths) if mode == "--files" else {})
         cfg = config_mod.resolve(
             config_file=config_file, isolated=isolated,
             git=(repo or Path.cwd(), base) if mode == "git" else None,
@@ -112,17 +114,17 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
             ignore=config_mod.check_selectors(_split(ignore), "--ignore"),
             fail_on=Severity(fail_on) if fail_on else None,
         )
-        known = frozenset() if write_baseline or baseline is None else engine.read_baseline(baseline)
+        known = frozenset() if write_baseline or baseline is None else run.read_baseline(baseline)
         if mode == "git":
-            result = engine.scan_repo(repo or Path.cwd(), base, config=cfg, baseline=known)
+            result = run.scan_repo(repo or Path.cwd(), base, config=cfg, baseline=known)
         elif mode == "--diff":
-            result = engine.scan_diff(text, repo=repo, config=cfg, baseline=known)
+            result = run.scan_diff(text, repo=repo, config=cfg, baseline=known)
         elif mode == "--files":
-            result = engine.scan_files(paths, config=cfg, baseline=known)
+            result = run.scan_files(paths, config=cfg, baseline=known, jobs=jobs)  # None: every core
         else:
             assert trees is not None
-            result = engine.scan_trees(trees[0], trees[1], config=cfg, baseline=known)
-    except (config_mod.ConfigError, engine.BaselineError, InputFailure) as exc:
+            result = run.scan_trees(trees[0], trees[1], config=cfg, baseline=known, jobs=jobs)
+    except (config_mod.ConfigError, run.BaselineError, InputFailure) as exc:
         _fail(str(exc))
         return
     except (RecursionError, MemoryError, UnicodeError, OSError, ValueError) as exc:
@@ -132,7 +134,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         return
 
     if write_baseline is not None:
-        _write(write_baseline, json.dumps(engine.baseline_document(result.findings), indent=2) + "\n")
+        _write(write_baseline, json.dumps(run.baseline_document(result.findings), indent=2) + "\n")
         click.echo(f"specgap: wrote {len(result.findings)} fingerprint(s) to {write_baseline}", err=True)
 
     color = fmt == "text" and output is None and _color(None)

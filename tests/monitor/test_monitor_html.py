@@ -9,6 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+pytestmark = pytest.mark.slow  # renders in headless chromium
+
 from specgap.monitor import synth
 
 

@@ -18,6 +18,14 @@ import pytest
 
 from specgap.verify.session import Options, verify
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # every test here builds a repository and runs its suite in a sandboxed child process
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.slow)
+
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
     "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",

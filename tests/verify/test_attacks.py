@@ -12,7 +12,7 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import ALWAYS_EQUAL, HONEST, rules_of
+from .conftest import ALWAYS_EQUAL, HONEST, rules_of
 
 from specgap.verify.verdict import FAIL, PASS, TAMPERED
 

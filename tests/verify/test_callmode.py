@@ -6,7 +6,7 @@ import json
 import textwrap
 
 import pytest
-from conftest import make_repo, write
+from .conftest import make_repo, write
 
 from specgap.verify import sandbox
 from specgap.verify.callmode import same, verify_calls

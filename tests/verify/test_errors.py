@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HONEST
+from .conftest import HONEST
 
 from specgap.verify import sandbox
 from specgap.verify.session import Options, verify
@@ -35,7 +35,7 @@ def test_malformed_base_test_file(scenario):
 
 
 def test_no_tests_at_base(tmp_path):
-    from conftest import make_repo
+    from .conftest import make_repo
 
     repo = tmp_path / "r"
     base = make_repo(repo, {"lib.py": "X = 1\n"})
@@ -50,7 +50,7 @@ def test_suite_that_hangs(scenario):
 
 
 def test_child_that_floods_output(tmp_path):
-    from conftest import make_repo
+    from .conftest import make_repo
 
     repo = tmp_path / "r"
     base = make_repo(repo, {"grade.py": "import lib\nassert lib.VALUE == 1\n", "lib.py": "VALUE = 0\n"})

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Scenario, make_repo
+from .conftest import Scenario, make_repo
 
 from specgap.verify.verdict import FAIL, PASS, TAMPERED
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import HONEST, rules_of
+from .conftest import HONEST, rules_of
 
 from specgap.verify.verdict import PASS
 

@@ -6,7 +6,7 @@ import os
 import secrets
 
 import pytest
-from conftest import ALWAYS_EQUAL, HONEST, rules_of
+from .conftest import ALWAYS_EQUAL, HONEST, rules_of
 
 from specgap.verify import sandbox
 from specgap.verify.verdict import PASS, TAMPERED

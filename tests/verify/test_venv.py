@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HONEST
+from .conftest import HONEST
 from packaging.requirements import Requirement
 
 from specgap.verify import sandbox

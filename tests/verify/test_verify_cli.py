@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
-from conftest import ALWAYS_EQUAL, HONEST
+from .conftest import ALWAYS_EQUAL, HONEST
 
 from specgap.verify.command import verify
 

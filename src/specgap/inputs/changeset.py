@@ -22,11 +22,12 @@ T = TypeVar("T")
 
 
 def gc_paused(fn: Callable[P, T]) -> Callable[P, T]:
-    """Run `fn` with the cycle collector paused.
+    """Run `fn` (a loader) with the cycle collector paused, and only while it loads.
 
-    An input parses up to thousands of files and keeps their trees; the collector would walk all
-    of those nodes again at every full pass (4-5x the parsing time on a big tree). ASTs hold no
-    reference cycles, so reference counting frees them anyway.
+    A loader parses up to thousands of files and keeps their trees; the collector would walk all
+    of those nodes again at every full pass: on numpy's 487 files, loading took 10.6 s of CPU with
+    the collector on and 2.0 s paused. Fresh ASTs hold no reference cycles, so there is nothing for
+    it to find. Rules run with it on: pausing them too saved nothing measurable (4.3 s either way).
     """
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:

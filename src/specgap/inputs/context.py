@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from specgap.inputs.changeset import context_file, gc_paused
 from specgap.inputs.roles import RoleConfig, classify
@@ -55,3 +56,33 @@ def walked(root: Path) -> list[str]:
     """Candidate paths of a directory that is not a git repository."""
     return [rel for rel, e in walk(root) if e.name.endswith(".py")]
 
+
+
+# Context loaders: what a `ChangeSet` calls on first use of `context_files()`. They are plain data
+# (no closures), so a change set can be pickled and sent to another process with its context.
+
+
+@dataclass
+class Given:
+    """Context already in hand (the files a transcript showed the agent)."""
+
+    files: list[ChangedFile] = field(default_factory=list)
+
+    def __call__(self) -> list[ChangedFile]:
+        return self.files
+
+
+@dataclass
+class RepoTests:
+    """The repository's unchanged tests under `root`, read on first use (most scans never need
+    them). `candidates` are repo-relative paths, or a function listing them (also deferred)."""
+
+    root: Path
+    candidates: Iterable[str] | Callable[[Path], list[str]]
+    exclude: set[str]
+    roles: RoleConfig | None
+    errors: list[InputError]  # the change set's own list: unreadable tests are reported there
+
+    def __call__(self) -> list[ChangedFile]:
+        listed = self.candidates(self.root) if callable(self.candidates) else self.candidates
+        return repo_tests(self.root, listed, self.exclude, self.roles, self.errors)

@@ -20,7 +20,7 @@ from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
 from specgap.inputs.changeset import RawFile, changed_file, decode, gc_paused, printable
-from specgap.inputs.context import repo_tests, walked
+from specgap.inputs.context import RepoTests, walked
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.git import worktree_paths
 from specgap.inputs.renames import pair_renames
@@ -335,7 +335,7 @@ def load_diff(text: str | bytes, repo: str | Path | None = None, roles: RoleConf
     cs = ChangeSet(files=files, errors=errors, source="diff")
     if root is not None:
         changed = {cf.path for cf in files} | {cf.old_path for cf in files if cf.old_path}
-        cs.context_loader = lambda: repo_tests(root, _candidates(root), changed, roles, cs.errors)
+        cs.context_loader = RepoTests(root, _candidates, changed, roles, cs.errors)
     return cs
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from specgap.inputs.changeset import RawFile, changed_file, gc_paused, printable
+from specgap.inputs.context import Given
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.transcripts import Extracted, extract
@@ -104,28 +106,50 @@ class _Collector:
         self.add(RawFile(label, None, data))
 
 
-@gc_paused
-def load_files(paths: list, roles: RoleConfig | None = None) -> ChangeSet:
-    """The given files and directories, as written by the agent (status ADDED, all lines added).
+@dataclass(frozen=True)
+class Entry:
+    """One file to read: where it is, the name it is scanned under, and whether it was named
+    explicitly (rather than found by walking a directory). `full=None`: a path that does not exist."""
+
+    full: str | None
+    label: str
+    explicit: bool
+
+
+def entries(paths: list) -> list[Entry]:
+    """What `load_files` reads for `paths`, in order; directories are walked (sorted).
 
     Paths are relative to a given directory (posix), or the file name for a single file.
     """
-    col = _Collector(roles)
+    out: list[Entry] = []
     found = 0
     for p in paths:
         path = Path(p)
         if path.is_dir():
             found += 1
-            for rel, entry in walk(path):
-                if wanted(rel, entry):
-                    col.read(Path(entry.path), rel, explicit=False)
+            out.extend(Entry(entry.path, rel, False) for rel, entry in walk(path) if wanted(rel, entry))
         elif path.exists() or path.is_symlink():
             found += 1
-            col.read(path, path.name, explicit=True)
+            out.append(Entry(str(path), path.name, True))
         else:
-            col.errors.append(InputError(str(p), "no such file or directory"))
+            out.append(Entry(None, str(p), True))
     if paths and not found:
         raise InputFailure(f"no such file or directory: {', '.join(str(p) for p in paths)}")
-    context = col.context
-    return ChangeSet(files=col.files, errors=col.errors, source="files: " + ", ".join(str(p) for p in paths),
-                     context_loader=lambda: context)
+    return out
+
+
+@gc_paused
+def load_entries(items: list[Entry], roles: RoleConfig | None = None, source: str = "") -> ChangeSet:
+    """Read `items` (from `entries`) as written by the agent: status ADDED, all lines added."""
+    col = _Collector(roles)
+    for e in items:
+        if e.full is None:
+            col.errors.append(InputError(e.label, "no such file or directory"))
+        else:
+            col.read(Path(e.full), e.label, explicit=e.explicit)
+    return ChangeSet(files=col.files, errors=col.errors, source=source, context_loader=Given(col.context))
+
+
+def load_files(paths: list, roles: RoleConfig | None = None) -> ChangeSet:
+    """The given files and directories, as written by the agent (status ADDED, all lines added)."""
+    return load_entries(entries(paths), roles, "files: " + ", ".join(str(p) for p in paths))

@@ -14,8 +14,9 @@ import stat
 import subprocess
 from pathlib import Path
 
+from specgap.inputs import gitcmd
 from specgap.inputs.changeset import RawFile, build, gc_paused, printable
-from specgap.inputs.context import repo_tests
+from specgap.inputs.context import RepoTests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.renames import pair_renames
 from specgap.inputs.roles import RoleConfig, classify
@@ -23,28 +24,18 @@ from specgap.inputs.walk import is_startup_hook, skipped_dir, under_real_dirs
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 from specgap.analysis.parse import MAX_BYTES
 
-_SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
-         "-c", "core.pager=cat", "--no-pager", "--literal-pathspecs")
 # Larger worktree files are compared by hash, not held in memory: they would not be parsed anyway.
 _READ_LIMIT = MAX_BYTES
-_ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat", PAGER="cat", LC_ALL="C")
-    return env
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run git safely in `repo`; failures raise InputFailure with git's own first line."""
     try:
-        proc = subprocess.run(["git", *_SAFE, "-C", str(repo), *args], input=stdin, capture_output=True,
-                              env=_env(), timeout=300)
+        proc = gitcmd.run(repo, *args, stdin=stdin)
     except FileNotFoundError:
         raise InputFailure("git is not installed (needed to read a repository)") from None
     except subprocess.TimeoutExpired:
-        raise InputFailure(f"git {args[0]} took longer than 300 s in {repo}") from None
+        raise InputFailure(f"git {args[0]} took longer than {gitcmd.TIMEOUT:.0f} s in {repo}") from None
     if check and proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputFailure(f"git {args[0]} failed in {repo}: {msg[-1] if msg else f'exit {proc.returncode}'}")
@@ -232,7 +223,7 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
     cs = build(raws, roles=roles, source_desc=desc, errors=errors)
     cs.files.extend(huge)
     changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
-    cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
+    cs.context_loader = RepoTests(root, listed, changed, roles, cs.errors)
     return cs
 
 

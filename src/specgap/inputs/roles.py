@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 
 from specgap.model import FileRole
 
-DEFAULT_TEST_PATTERNS = (
-    "test_*.py",
-    "*_test.py",
+# The one list of test and harness file names; inputs, rules and verify all read them from here.
+
+# pytest's default `python_files`: what it collects as tests when nothing else is configured.
+PYTEST_FILE_PATTERNS = ("test_*.py", "*_test.py")
+# Directories that hold tests by convention.
+TEST_DIR_NAMES = frozenset({"tests", "test"})
+DEFAULT_TEST_PATTERNS = PYTEST_FILE_PATTERNS + (
     "tests.py",
     "**/tests/**",
     "**/test/**",
@@ -18,24 +22,14 @@ DEFAULT_TEST_PATTERNS = (
     "**/*_tests/**",
 )
 
-# Files that decide how tests are collected, run and reported.
-HARNESS_NAMES = frozenset(
-    {
-        "conftest.py",
-        "pytest.ini",
-        ".pytest.ini",
-        "tox.ini",
-        "setup.cfg",
-        "pyproject.toml",
-        "noxfile.py",
-        "Makefile",
-        "makefile",
-        "GNUmakefile",
-        "sitecustomize.py",
-        "usercustomize.py",
-        ".coveragerc",
-    }
+# Files that decide how tests are collected and run (pytest, tox, nox).
+RUNNER_CONFIG_NAMES = frozenset(
+    {"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py"}
 )
+# Code every Python process of an environment runs at startup, without being imported.
+STARTUP_HOOK_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
+# Files that decide how tests are collected, run and reported.
+HARNESS_NAMES = RUNNER_CONFIG_NAMES | STARTUP_HOOK_NAMES | {"Makefile", "makefile", "GNUmakefile", ".coveragerc"}
 HARNESS_PATTERNS = (
     ".github/workflows/*",
     ".gitlab-ci.yml",

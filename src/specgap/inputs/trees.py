@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from specgap.inputs.changeset import RawFile, build, gc_paused
-from specgap.inputs.context import repo_tests
+from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.context import RepoTests
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.files import wanted
 from specgap.inputs.renames import pair_renames
@@ -33,9 +34,25 @@ def _read_tree(root: Path, unread: set[str], errors: list[InputError]) -> dict[s
     return out
 
 
-@gc_paused
-def load_trees(before_dir: str | Path, after_dir: str | Path, roles: RoleConfig | None = None) -> ChangeSet:
-    """The change from `before_dir` to `after_dir` (paths relative to each tree)."""
+@dataclass
+class TreeChange:
+    """Two trees read and paired, not yet parsed: `raws` are the files that differ, in path order."""
+
+    raws: list[RawFile]
+    errors: list[InputError]
+    after_root: Path
+    after_paths: list[str]
+    source: str
+
+    def changeset(self, roles: RoleConfig | None = None) -> ChangeSet:
+        cs = build(self.raws, roles=roles, source_desc=self.source, errors=self.errors)
+        changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
+        cs.context_loader = RepoTests(self.after_root, self.after_paths, changed, roles, cs.errors)
+        return cs
+
+
+def read_trees(before_dir: str | Path, after_dir: str | Path) -> TreeChange:
+    """The files that differ from `before_dir` to `after_dir` (paths relative to each tree)."""
     before_root, after_root = Path(before_dir), Path(after_dir)
     for d in (before_root, after_root):
         if not d.is_dir():
@@ -56,7 +73,9 @@ def load_trees(before_dir: str | Path, after_dir: str | Path, roles: RoleConfig 
             raws.append(RawFile(rel, before[renamed[rel]], after[rel], old_path=renamed[rel]))
         elif before.get(rel) != after.get(rel):
             raws.append(RawFile(rel, before.get(rel), after.get(rel)))
-    cs = build(raws, roles=roles, source_desc=f"trees: {before_dir} -> {after_dir}", errors=errors)
-    changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
-    cs.context_loader = lambda: repo_tests(after_root, sorted(after), changed, roles, cs.errors)
-    return cs
+    return TreeChange(raws, errors, after_root, sorted(after), f"trees: {before_dir} -> {after_dir}")
+
+
+def load_trees(before_dir: str | Path, after_dir: str | Path, roles: RoleConfig | None = None) -> ChangeSet:
+    """The change from `before_dir` to `after_dir` (paths relative to each tree)."""
+    return read_trees(before_dir, after_dir).changeset(roles)

@@ -13,7 +13,13 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from specgap.inputs.roles import HARNESS_NAMES, HARNESS_PATTERNS, SPECGAP_CONFIG_NAMES, matches_any
+from specgap.inputs.roles import (
+    HARNESS_NAMES,
+    HARNESS_PATTERNS,
+    SPECGAP_CONFIG_NAMES,
+    STARTUP_HOOK_NAMES,
+    matches_any,
+)
 
 # Python environments: skipped, except for the startup hooks in their site-packages.
 ENV_DIRS = frozenset({".venv", "venv", ".tox", ".nox"})
@@ -23,7 +29,6 @@ SKIP_DIRS = ENV_DIRS | frozenset(
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints",
     }
 )
-STARTUP_HOOK_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
 _SITE_PACKAGES = ("lib/python*/site-packages", "Lib/site-packages", "*/lib/python*/site-packages", "*/Lib/site-packages")
 CODE_SUFFIXES = (".py", ".pyi", ".pyc", ".pyo", ".pth")
 TRANSCRIPT_SUFFIXES = (".md", ".markdown", ".json", ".jsonl")

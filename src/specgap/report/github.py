@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from specgap.model import Finding, InputError, Severity
-from specgap.report.text import visible
+from specgap.report.escape import visible
 
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 

@@ -17,17 +17,24 @@ def plain(o: Any) -> Any:
     return str(o)
 
 
-def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> dict[str, Any]:
+def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any], *,
+             command: str = "scan", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The envelope every command's JSON shares; `extra` holds what only one command has (a verdict)."""
     return {
+        "tool": "specgap",
         "version": __version__,
-        "findings": [f.to_dict() for f in findings],
+        "command": command,
         "summary": summary,
+        **(extra or {}),
+        "findings": [f.to_dict() for f in findings],
         "errors": [e.to_dict() for e in errors],
     }
 
 
-def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> str:
-    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False, default=plain) + "\n"
+def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any], *,
+           command: str = "scan", extra: dict[str, Any] | None = None) -> str:
+    doc = document(findings, errors, summary, command=command, extra=extra)
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n"
 
 
 def render_lines(findings: Sequence[Finding]) -> str:

@@ -49,7 +49,8 @@ def _location(path: str, line: int | None, end_line: int | None = None) -> dict[
     return {"physicalLocation": loc}
 
 
-def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> dict[str, Any]:
+def document(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any], *,
+             command: str = "scan", extra: dict[str, Any] | None = None) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results = []
@@ -87,10 +88,12 @@ def document(findings: Sequence[Finding], errors: Sequence[InputError], summary:
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the scanned repository's root"}}},
             "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
             "results": results,
-            "properties": {"summary": summary},
+            "properties": {"command": command, "summary": summary, **(extra or {})},
         }],
     }
 
 
-def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any]) -> str:
-    return json.dumps(document(findings, errors, summary), indent=2, ensure_ascii=False, default=plain) + "\n"
+def render(findings: Sequence[Finding], errors: Sequence[InputError], summary: dict[str, Any], *,
+           command: str = "scan", extra: dict[str, Any] | None = None) -> str:
+    doc = document(findings, errors, summary, command=command, extra=extra)
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=plain) + "\n"

@@ -14,6 +14,8 @@ import posixpath
 import sys
 from pathlib import Path
 
+from specgap.inputs.roles import PYTEST_FILE_PATTERNS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # the `tomli` dependency on 3.10
@@ -24,7 +26,6 @@ _SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.tom
             ("setup.cfg", "tool:pytest"))
 SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath", "filterwarnings", "markers",
              "xfail_strict", "usefixtures", "empty_parameter_set_mark")
-DEFAULT_FILES = ("test_*.py", "*_test.py")
 
 
 def read(room: Path) -> dict[str, list[str]]:
@@ -61,7 +62,7 @@ def _toml(path: Path) -> dict[str, list[str]] | None:
 def file_patterns(cfg: dict[str, list[str]]) -> tuple[str, ...]:
     values = cfg.get("python_files")
     if not values:
-        return DEFAULT_FILES
+        return PYTEST_FILE_PATTERNS
     return tuple(p for v in values for p in v.split())
 
 
@@ -72,7 +73,7 @@ def selector(patterns: tuple[str, ...]):
 def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     """The trusted ini: pytest's defaults, overridden by the base's safe settings."""
     lines = ["[pytest]"]
-    settings = {"python_files": list(DEFAULT_FILES), "python_classes": ["Test"], "python_functions": ["test"]}
+    settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room

@@ -15,18 +15,15 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Runner config is always the base revision's version; startup hooks are never copied.
+from specgap.inputs.roles import PYTEST_FILE_PATTERNS as TEST_FILE_PATTERNS
+from specgap.inputs.roles import RUNNER_CONFIG_NAMES as RUNNER_CONFIG
+from specgap.inputs.roles import STARTUP_HOOK_NAMES as _STARTUP_NAMES
+from specgap.inputs.roles import TEST_DIR_NAMES as TEST_DIRS
 from specgap.verify import baseconfig, gitio
 
-# Files that decide how tests are collected and run: always the base revision's version.
-RUNNER_CONFIG = frozenset(
-    {"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py"}
-)
-TEST_DIRS = frozenset({"tests", "test"})
-TEST_FILE_PATTERNS = ("test_*.py", "*_test.py")
 # pytest's default norecursedirs: never look for tests in these.
 _NORECURSE = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}", "site-packages")
-# Startup hooks and caches: code that runs without being imported by a test.
-_STARTUP_NAMES = frozenset({"sitecustomize.py", "usercustomize.py"})
 # Caches and environments: never product code (a repo's own virtualenv is untrusted, and large).
 _CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".tox", ".nox", ".venv", "venv"})
 

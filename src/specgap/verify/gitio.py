@@ -6,36 +6,20 @@ hooks the agent may have planted in `.git` never execute during verification.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# Config the agent can write in .git/config must not turn `git` into a code runner.
-_SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"]
+from specgap.inputs import gitcmd
 
 
 class GitError(Exception):
     """The repository or revision could not be read; the message is for the user."""
 
 
-def _env() -> dict[str, str]:
-    # GIT_DIR, GIT_WORK_TREE, GIT_CONFIG_* ... from the caller's environment must not redirect us.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
-
-
 def git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        proc = subprocess.run(
-            ["git", *_SAFE, "-C", str(repo), *args],
-            input=stdin,
-            capture_output=True,
-            env=_env(),
-            timeout=120,
-        )
+        proc = gitcmd.run(repo, *args, stdin=stdin, timeout=120)
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc
     except subprocess.TimeoutExpired as exc:

@@ -194,11 +194,9 @@ def _inflation(opts: Options, python: str, level: str, work: Path, out: Outcome)
 def scan_findings(repo: Path, base: str) -> tuple[list[Finding], str]:
     """The static scan's findings for the same change, or why they are unavailable."""
     try:
-        from specgap.engine import run_rules
-        from specgap.inputs import load_git
-        from specgap.rules import scan_rules
+        import specgap
 
-        changeset = load_git(repo, base=base)
-        return run_rules(changeset, scan_rules()), ""
+        # the public scan: its config (rules, per-file ignores) is read from the base revision
+        return specgap.scan_repo(repo, base).findings, ""
     except Exception as exc:  # the scan is an extra: its failure must not sink the verdict
         return [], f"static scan unavailable: {type(exc).__name__}: {exc}"

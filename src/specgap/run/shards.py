@@ -1,0 +1,119 @@
+"""Whole-tree scans in parts, evaluated in parallel, with the findings of a single process.
+
+A rule that judges each file on its own (`engine.file_local`) runs in the workers, each on a part
+of the files; the rules that read across files run here, on the whole change, while the workers
+work. The raw results are merged in rule order and finished once, on the whole change, exactly
+as `engine.evaluate` would: same findings, same order, same fingerprints.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol, Sequence, TypeVar
+
+from specgap.engine import Outcome, RuleRun, collect, file_local, finish, runs_late
+from specgap.inputs.changeset import RawFile, build
+from specgap.inputs.files import Entry, load_entries
+from specgap.inputs.roles import RoleConfig
+from specgap.model import ChangeSet
+from specgap.rules.base import Rule
+from specgap.run.pool import Backend, InProcess
+from specgap.run.progress import bar
+
+# Below this many files per part, starting a worker costs more than it saves.
+MIN_PART_FILES = 48
+PARTS_PER_JOB = 4  # smaller parts even out the load (files differ in size) and move the bar
+
+T = TypeVar("T")
+
+
+class Part(Protocol):
+    def load(self, roles: RoleConfig | None) -> ChangeSet: ...
+
+
+@dataclass(frozen=True)
+class FilesPart:
+    """Files and transcripts to read as written by the agent (`scan --files`)."""
+
+    entries: tuple[Entry, ...]
+
+    def load(self, roles: RoleConfig | None) -> ChangeSet:
+        return load_entries(list(self.entries), roles)
+
+
+@dataclass(frozen=True)
+class RawPart:
+    """Files read already, before and after (`scan --trees`)."""
+
+    raws: tuple[RawFile, ...]
+
+    def load(self, roles: RoleConfig | None) -> ChangeSet:
+        return build(list(self.raws), roles=roles)
+
+
+@dataclass(frozen=True)
+class _Job:
+    part: Part
+    roles: RoleConfig | None
+    rules: tuple[type[Rule], ...]
+
+
+def _run(job: _Job) -> list[RuleRun]:
+    return collect(job.part.load(job.roles), job.rules)
+
+
+def split(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
+    """Consecutive slices of `items` for `jobs` workers; none (run whole) when too few to pay off."""
+    n = min(jobs * PARTS_PER_JOB, len(items) // MIN_PART_FILES)
+    if jobs < 2 or n < 2:
+        return []
+    size = -(-len(items) // n)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def evaluate_parts(
+    load_whole: Callable[[], ChangeSet],
+    parts: list[Part],
+    rules: Iterable[type[Rule]],
+    roles: RoleConfig | None,
+    backend: Backend,
+    *,
+    per_file_ignores: Iterable[tuple[str, Iterable[str]]] = (),
+    baseline: frozenset[str] = frozenset(),
+) -> tuple[ChangeSet, Outcome]:
+    """Load and evaluate a change split into `parts` (which together hold its files, in order)."""
+    rules = list(rules)
+    early = [r for r in rules if not runs_late(r)]
+    local = tuple(r for r in early if file_local(r))
+    whole_rules = [r for r in early if not file_local(r)]
+    jobs = [_Job(p, roles, local) for p in parts]
+    with bar(len(parts) + 1, f"scanning {len(parts)} parts") as advance:
+        pending = backend.submit(_run, jobs, advance)
+        unit = load_whole()  # meanwhile: the cross-file rules need every file
+        here = collect(unit, whole_rules)
+        advance(1)
+        try:
+            per_part = pending.results()
+        except BrokenProcessPool:  # a worker died (killed, out of memory): finish in this process
+            per_part = InProcess().submit(_run, jobs, advance).results()
+    merged = iter(_merge(per_part, len(local)))
+    mine = iter(here)
+    runs = [next(merged) if file_local(r) else next(mine) for r in early]
+    return unit, finish(unit, rules, runs, per_file_ignores=per_file_ignores, baseline=baseline)
+
+
+def _merge(per_part: list[list[RuleRun]], n_rules: int) -> list[RuleRun]:
+    """One run per rule over all parts, as one process would have seen it: a rule that crashed
+    in a part contributes nothing from the parts after it (in one process, it would have stopped)."""
+    out = []
+    for i in range(n_rules):
+        runs = [part[i] for part in per_part]
+        merged = RuleRun(runs[0].rule_id, [])
+        for run in runs:
+            merged.findings.extend(run.findings)
+            if run.error is not None:
+                merged.error = run.error
+                break
+        out.append(merged)
+    return out

@@ -1,0 +1,137 @@
+"""Whole-tree scans in a process pool find exactly what one process finds; units travel by pickle."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import specgap
+from specgap.engine import evaluate
+from specgap.inputs import load_files, load_trees
+from specgap.rules import scan_rules
+from specgap.run import shards
+
+
+def _package_copy(name: str, dest: Path) -> Path:
+    """An installed package's sources, copied without install artifacts (bytecode, extensions)."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.submodule_search_locations
+    src = Path(next(iter(spec.submodule_search_locations)))
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"))
+    return dest
+
+
+def _same(a: specgap.ScanResult, b: specgap.ScanResult) -> None:
+    assert a.findings == b.findings  # finding for finding, order and fingerprints included
+    assert a.errors == b.errors
+    assert a.summary == b.summary
+
+
+@pytest.fixture
+def many_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # small parts, so a package of ~100 files is split many ways and every part boundary is tested
+    monkeypatch.setattr(shards, "MIN_PART_FILES", 8)
+
+
+@pytest.mark.slow
+def test_pool_finds_what_one_process_finds_on_a_real_package(tmp_path: Path, many_parts: None) -> None:
+    tree = _package_copy("hypothesis", tmp_path / "hypothesis")
+    # and something for the cross-file rules to see: tests that pin special cases, a stub module
+    (tree / "tests").mkdir()
+    (tree / "tests" / "test_special.py").write_text("from hypothesis import x\n\ndef test_x():\n    assert x.f(41) == 7\n")
+    (tree / "x.py").write_text("def f(n):\n    if n == 41:\n        return 7\n    return n\n")
+    (tree / "conftest.py").write_text("import sys\n\ndef pytest_sessionfinish(session):\n    session.exitstatus = 0\n")
+    assert len(shards.split(load_files([tree]).files, 2)) > 4
+    single = specgap.scan_files([tree], config=specgap.Config(), jobs=1)
+    pooled = specgap.scan_files([tree], config=specgap.Config(), jobs=2)
+    assert single.findings and {f.rule_id for f in single.findings} >= {"SG402"}
+    _same(single, pooled)
+
+
+@pytest.mark.slow
+def test_pool_finds_what_one_process_finds_between_two_trees(tmp_path: Path, many_parts: None) -> None:
+    before = _package_copy("hypothesis", tmp_path / "before")
+    after = tmp_path / "after"
+    shutil.copytree(before, after)
+    changed = sorted(after.rglob("*.py"))
+    for i, f in enumerate(changed):  # edit every file a little, and some a lot
+        text = f.read_text()
+        f.write_text(text + ("\nimport os\nos._exit(0)\n" if i % 7 == 0 else "\n# touched\n"))
+    changed[3].unlink()
+    single = specgap.scan_trees(before, after, config=specgap.Config(), jobs=1)
+    pooled = specgap.scan_trees(before, after, config=specgap.Config(), jobs=2)
+    assert single.findings
+    _same(single, pooled)
+
+
+def test_small_scans_stay_in_process(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert shards.split([tmp_path / "a.py"] * 10, 8) == []
+    assert shards.split(list(range(1000)), 1) == []
+    parts = shards.split(list(range(1000)), 2)
+    assert [x for p in parts for x in p] == list(range(1000))  # consecutive, nothing lost
+
+
+def test_jobs_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        specgap.scan_files([tmp_path], config=specgap.Config(), jobs=0)
+
+
+def test_a_unit_and_its_outcome_survive_pickling(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("from pkg import f\n\ndef test_f():\n    assert f(3) == 9\n")
+    (tmp_path / "pkg.py").write_text("import sys\n\ndef f(n):\n    if n == 3:\n        return 9\n    sys.exit(0)\n")
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(tmp_path / "tests", before / "tests")
+    shutil.copytree(tmp_path, after, ignore=shutil.ignore_patterns("before", "after"))
+    rules = scan_rules()
+    for unit in (load_files([tmp_path / "pkg.py", tmp_path / "tests"]), load_trees(before, after)):
+        copy = pickle.loads(pickle.dumps(unit))
+        assert [f.path for f in copy.files] == [f.path for f in unit.files]
+        outcome = evaluate(copy, rules)
+        assert outcome.findings == evaluate(unit, rules).findings
+        assert outcome.findings  # the special case and the exit are found on the copy too
+        assert pickle.loads(pickle.dumps(outcome)) == outcome
+
+
+@pytest.mark.slow
+def test_cli_jobs_gives_the_same_report(tmp_path: Path, many_parts: None) -> None:
+    from click.testing import CliRunner
+
+    from specgap.cli import main
+
+    tree = _package_copy("hypothesis", tmp_path / "hypothesis")
+    runner = CliRunner()
+    one = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "1"])
+    two = runner.invoke(main, ["scan", "--isolated", "--format", "json", "--files", str(tree), "--jobs", "2"])
+    assert one.exit_code == two.exit_code and one.stdout == two.stdout
+    bad = runner.invoke(main, ["scan", "--files", str(tree), "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output
+
+
+def test_git_and_diff_units_pickle_with_their_lazy_context(tmp_path: Path) -> None:
+    import subprocess
+
+    from specgap.inputs import load_diff, load_git
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+                               *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("from pkg import f\n\ndef test_f():\n    assert f(3) == 9\n")
+    (tmp_path / "pkg.py").write_text("def f(n):\n    return n\n")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    (tmp_path / "pkg.py").write_text("def f(n):\n    if n == 3:\n        return 9\n    return n\n")
+    rules = scan_rules()
+    for unit in (load_git(tmp_path), load_diff(git("diff"), repo=tmp_path)):
+        copy = pickle.loads(pickle.dumps(unit))  # before its context (the repo's unchanged tests) is read
+        found = evaluate(copy, rules).findings
+        assert found == evaluate(unit, rules).findings
+        assert "SG402" in {f.rule_id for f in found}  # the special case answers the unchanged test
