@@ -184,6 +184,9 @@ def test_files_mode_takes_everything_as_written(tmp_path: Path, monkeypatch: pyt
     r = scan("--files", str(out), "--format", "json")
     assert r.exit_code == 1
     assert sorted(as_json(r)["summary"]["by_rule"]) == ["SG091", "SG901"]  # a suppression there is not honoured
+    # positional paths alone mean --files, as with ruff and bandit
+    alone = scan(str(out), "--format", "json")
+    assert alone.exit_code == 1 and as_json(alone)["findings"] == as_json(r)["findings"]
     # config is discovered from the working directory upward
     (tmp_path / ".specgap.toml").write_text('ignore = ["SG091"]\n')
     r = scan("--files", str(out / "solver.py"), "--format", "json")
@@ -237,7 +240,7 @@ def test_trees(tmp_path: Path) -> None:
         (["--diff", "-", "--files", "."], "choose one input"),
         (["--trees", ".", ".", "--base", "x"], "--base applies to a git scan"),
         (["--baseline", "pyproject.toml"], "baseline"),
-        (["."], "paths are scanned only with --files"),
+        (["--trees", ".", ".", "."], "paths are scanned with --files, not with --trees"),
     ],
 )
 def test_usage_and_input_errors_exit_2(repo: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], fragment: str) -> None:

@@ -79,6 +79,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     specgap scan --base main              everything since main
     specgap scan --diff change.patch      a unified diff (add --repo DIR for whole files)
     specgap scan --files out/ log.jsonl   files or transcripts, every line as written by the agent
+    specgap scan out/ log.jsonl           the same (paths alone mean --files)
     specgap scan --trees before/ after/   two directory trees
     """
     from specgap import config as config_mod
@@ -88,9 +89,10 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     modes = [name for name, on in (("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
         raise click.UsageError(f"choose one input: {' or '.join(modes)}")
-    mode = modes[0] if modes else "git"
+    # positional paths alone mean --files, as `ruff check PATH` and `bandit PATH` do
+    mode = modes[0] if modes else "--files" if paths else "git"
     if paths and mode != "--files":
-        raise click.UsageError("paths are scanned only with --files (e.g. `specgap scan --files src/`)")
+        raise click.UsageError(f"paths are scanned with --files, not with {mode} (e.g. `specgap scan src/`)")
     if mode == "--files" and not paths:
         raise click.UsageError("--files needs at least one path")
     if base and mode != "git":
