@@ -395,3 +395,31 @@ def test_input_a_reader_did_not_anticipate_is_one_line_not_a_traceback(repo: Pat
     r = scan("--repo", str(repo))
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert r.stderr.startswith("specgap: error: could not read the input (RecursionError")
+
+
+_EXPECTATION_EDIT = """\
+--- a/tests/test_fib.py
++++ b/tests/test_fib.py
+@@ -3,2 +3,2 @@ def test_fib():
+     x = fib(10)
+-    assert fib(10) == 55
++    assert fib(10) == 89
+--- a/src/fib.py
++++ b/src/fib.py
+@@ -1,2 +1,2 @@
+ def fib(n):
+-    return n
++    return n + 1
+"""
+
+
+def test_profile_agent_from_option_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(scanning, "scan_rules", lambda: [registry.get_rule("SG106")])
+    low = scan("--diff", "-", "--format", "json", input=_EXPECTATION_EDIT)
+    assert low.exit_code == 0 and as_json(low)["summary"]["by_rule"] == {"SG106": 1}  # low: a product change may explain it
+    assert scan("--diff", "-", "--profile", "agent", input=_EXPECTATION_EDIT).exit_code == 1
+    (tmp_path / ".specgap.toml").write_text('profile = "agent"\n')
+    r = scan("--diff", "-", "--format", "json", input=_EXPECTATION_EDIT)
+    assert r.exit_code == 1 and as_json(r)["summary"]["profile"] == "agent"
+    assert scan("--diff", "-", "--profile", "default", input=_EXPECTATION_EDIT).exit_code == 0

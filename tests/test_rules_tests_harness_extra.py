@@ -331,3 +331,38 @@ def test_tests_moved_into_an_uncollected_module_are_not_a_move():
     text = "def test_a():\n    assert f() == 1\n"
     found = scan([RawFile("tests/test_a.py", text, None), RawFile("tests/helpers.py", None, text)])
     assert [(f.rule_id, f.severity) for f in by_rule(found, "SG101")] == [("SG101", Severity.HIGH)]
+
+
+# -- SG106: the severity follows what else the change did ------------------------------------------
+
+_TEST_BEFORE = "from pkg.fib import fib\n\n\ndef test_fib():\n    assert fib(10) == 55\n"
+_TEST_AFTER = _TEST_BEFORE.replace("55", "89")
+
+
+def test_expected_value_changed_alone_is_medium() -> None:
+    """No product change could explain the new expectation: the cheat's shape."""
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER)]), "SG106")
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert "no product code" in found[0].message
+
+
+def test_expected_value_changed_with_a_product_change_stays_low() -> None:
+    product = RawFile("src/pkg/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n + 1\n")
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product]), "SG106")
+    assert [f.severity for f in found] == [Severity.LOW]
+
+
+def test_agent_profile_raises_every_test_edit(tmp_path: Path) -> None:
+    from specgap.config import Config, ConfigError, from_table
+    from specgap.run import scanning
+
+    product = RawFile("src/pkg/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n + 1\n")
+    cs = build([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product])
+    default = scanning.scan(cs, Config(select=("SG106",)))
+    cs = build([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product])
+    agent = scanning.scan(cs, from_table({"select": ["SG106"], "profile": "agent"}, "cfg"))
+    assert [f.severity for f in default.findings] == [Severity.LOW] and not default.fails()
+    assert [f.severity for f in agent.findings] == [Severity.MEDIUM] and agent.fails()
+    assert agent.summary["profile"] == "agent"
+    with pytest.raises(ConfigError, match="profile"):
+        from_table({"profile": "strict"}, "cfg")
