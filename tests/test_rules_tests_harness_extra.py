@@ -366,3 +366,24 @@ def test_agent_profile_raises_every_test_edit(tmp_path: Path) -> None:
     assert agent.summary["profile"] == "agent"
     with pytest.raises(ConfigError, match="profile"):
         from_table({"profile": "strict"}, "cfg")
+
+
+def test_hunk_only_findings_name_the_function_from_the_hunk_header() -> None:
+    """A diff without its repository shows a hunk's enclosing def only in its `@@ ... @@` header."""
+    diff = (
+        "--- a/tests/test_fib.py\n+++ b/tests/test_fib.py\n"
+        "@@ -10,2 +10,2 @@ def test_fib():\n     x = 1\n-    assert fib(10) == 55\n+    assert fib(10) == 89\n"
+        "--- a/tests/test_other.py\n+++ b/tests/test_other.py\n"
+        "@@ -30,2 +30,2 @@ class TestFib:\n     x = 1\n-    assert fib(11) == 89\n+    assert fib(11) == 90\n"
+        "--- a/src/solve.py\n+++ b/src/solve.py\n"
+        "@@ -1,1 +1,2 @@\n+import sys\n import os\n"
+        "@@ -10,2 +11,3 @@ async def solve(a, b):\n     x = 1\n+    if a == 3: sys.exit(0)\n     return x\n"
+        "@@ -40,2 +42,3 @@ SETTINGS = {\n     x = 1\n+    if a == 4: sys.exit(0)\n     return x\n"
+    )
+    found = run_rules(load_diff(diff), [get_rule("SG106"), get_rule("SG301")])
+    messages = {(f.path, f.line): f.message for f in found}
+    assert messages[("tests/test_fib.py", 11)].startswith("test test_fib: ")
+    assert messages[("tests/test_other.py", 31)].startswith("test in a function outside the hunk: ")
+    assert "inside solve()" in messages[("src/solve.py", 12)]
+    assert "in a function outside the hunk" in messages[("src/solve.py", 43)]
+    assert not any("?()" in m for m in messages.values())
