@@ -423,3 +423,13 @@ def test_profile_agent_from_option_and_config(tmp_path: Path, monkeypatch: pytes
     r = scan("--diff", "-", "--format", "json", input=_EXPECTATION_EDIT)
     assert r.exit_code == 1 and as_json(r)["summary"]["profile"] == "agent"
     assert scan("--diff", "-", "--profile", "default", input=_EXPECTATION_EDIT).exit_code == 0
+
+
+def test_positional_directory_is_a_tree_with_excludes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "pkg"
+    write(out, {"a.py": "A = 'GAMED'\n", "gen/b.py": "B = 'GAMED'\n", "build/lib/c.py": "C = 'GAMED'\n"})
+    monkeypatch.chdir(tmp_path)
+    r = scan(str(out), "--format", "json", "--isolated")
+    assert sorted(f["path"] for f in as_json(r)["findings"]) == ["a.py", "gen/b.py"]  # build/ is left out
+    r = scan(str(out), "--format", "json", "--isolated", "--exclude", "gen")
+    assert [f["path"] for f in as_json(r)["findings"]] == ["a.py"]

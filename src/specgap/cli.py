@@ -57,6 +57,9 @@ def _color(out: IO[str] | None) -> bool:
 @click.option("--profile", type=click.Choice(["default", "agent"]),
               help="agent: every edit to an existing test is at least medium, for gates that only see agents' changes "
                    "[default: the config's `profile`, else default].")
+@click.option("--exclude", multiple=True, metavar="GLOBS",
+              help="Leave these files or directories out of directories scanned with --files (comma-separated; "
+                   "added to the defaults: __pycache__, build, dist, *.egg-info, environments, VCS and tool caches).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (unusable input still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read config from this file instead of discovering it.")
@@ -72,7 +75,7 @@ def _color(out: IO[str] | None) -> bool:
                    "The findings are the same for any N.")
 def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files_mode: bool,
          trees: tuple[Path, Path] | None, paths: tuple[Path, ...], fmt: str, output: Path | None,
-         fail_on: str | None, profile: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
+         fail_on: str | None, profile: str | None, exclude: tuple[str, ...], exit_zero: bool, config_file: Path | None, isolated: bool,
          select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
          write_baseline: Path | None, jobs: int | None) -> None:
     """Scan a change for signs that the measure was gamed.
@@ -119,6 +122,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
             ignore=config_mod.check_selectors(_split(ignore), "--ignore"),
             fail_on=Severity(fail_on) if fail_on else None,
             profile=profile,
+            exclude=_split(exclude),
         )
         known = frozenset() if write_baseline or baseline is None else run.read_baseline(baseline)
         if mode == "git":

@@ -23,7 +23,7 @@ from specgap.model import Severity
 
 # Checked in this order in each directory; the first that configures specgap wins.
 CONFIG_NAMES = (".specgap.toml", "specgap.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail-on", "profile")
+KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail-on", "profile", "exclude")
 # `agent`: for gates that only ever see agents' changes, where a human's reasons to edit a test
 # (a changed specification, a wrong old expectation) do not apply; see `apply_profile`.
 PROFILES = ("default", "agent")
@@ -43,6 +43,7 @@ class Config:
     protected: tuple[str, ...] = ()
     fail_on: Severity = Severity.MEDIUM
     profile: str = "default"
+    exclude: tuple[str, ...] = ()        # globs left out of directories scanned with --files
     source: str = "defaults"              # where it came from, for the summary
     path: Path | None = None              # the file on disk it was read from, if any
 
@@ -50,7 +51,8 @@ class Config:
         return RoleConfig(test_patterns=DEFAULT_TEST_PATTERNS + self.test_paths, protected=self.protected)
 
     def merged(self, *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-               fail_on: Severity | None = None, profile: str | None = None) -> Config:
+               fail_on: Severity | None = None, profile: str | None = None,
+               exclude: tuple[str, ...] = ()) -> Config:
         """This config with command-line options applied: --select replaces, --ignore adds."""
         return Config(
             select=select or self.select,
@@ -60,6 +62,7 @@ class Config:
             protected=self.protected,
             fail_on=fail_on or self.fail_on,
             profile=profile or self.profile,
+            exclude=self.exclude + exclude,
             source=self.source,
             path=self.path,
         )
@@ -124,6 +127,7 @@ def from_table(table: dict[str, Any], source: str) -> Config:
         protected=tuple(_strings(table.get("protected", []), f"{source}: protected")),
         fail_on=parse_severity(fail_on, f"{source}: fail-on"),
         profile=profile,
+        exclude=tuple(_strings(table.get("exclude", []), f"{source}: exclude")),
         source=source,
     )
 

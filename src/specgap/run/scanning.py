@@ -133,7 +133,7 @@ def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
     paths = [str(p) for p in paths]
     cfg = config or resolve(**files_writes(paths))
     n = worker_count(jobs)
-    items = entries(paths)
+    items = entries(paths, cfg.exclude)
     source = "files: " + ", ".join(paths)
     parts: list[Part] = [FilesPart(tuple(p)) for p in split(items, n)]
     if not parts:
