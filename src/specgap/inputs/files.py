@@ -95,7 +95,11 @@ class _Collector:
                 self.add_transcript(ex)
                 return
             if not explicit:
-                return  # docs and data, not an agent's work
+                # docs and data, not an agent's work; but code in them is said to be left unread
+                if label.endswith((".md", ".markdown")) and (b"```" in data or b"~~~" in data):
+                    self.errors.append(InputError(label, "skipped: Markdown with fenced code but no transcript "
+                                                         "headings; name it on its own to scan its code blocks"))
+                return
             self.errors.append(InputError(label, "not a recognisable transcript; scanned as a plain file"))
         elif explicit and label.endswith(TEXT_SUFFIXES):
             # a transcript saved as plain text: taken as one only if it holds the agent's code
