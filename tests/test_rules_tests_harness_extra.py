@@ -387,3 +387,19 @@ def test_hunk_only_findings_name_the_function_from_the_hunk_header() -> None:
     assert "inside solve()" in messages[("src/solve.py", 12)]
     assert "in a function outside the hunk" in messages[("src/solve.py", 43)]
     assert not any("?()" in m for m in messages.values())
+
+
+def test_agent_guardrail_severities() -> None:
+    found = scan([RawFile(".claude/settings.json", '{"hooks": {"x": 1}}\n', '{"hooks": {}}\n'),
+                  RawFile("AGENTS.md", None, "Be brief.\n"),
+                  RawFile("sub/.claude/hooks/check.sh", "pytest\n", None),
+                  RawFile("docs/CLAUDE.md.txt", None, "not the agent's file\n")])
+    assert {(f.path, f.severity) for f in by_rule(found, "SG213")} == {
+        (".claude/settings.json", Severity.MEDIUM), ("AGENTS.md", Severity.LOW),
+        ("sub/.claude/hooks/check.sh", Severity.MEDIUM)}
+
+
+def test_expected_value_change_is_not_explained_by_prose() -> None:
+    readme = RawFile("README.md", "old\n", "new\n")
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), readme]), "SG106")
+    assert [f.severity for f in found] == [Severity.MEDIUM]

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Iterator
 
 from specgap.inputs.roles import (
+    AGENT_INSTRUCTION_PATTERNS,
+    AGENT_SETTINGS_PATTERNS,
     HARNESS_NAMES,
     HARNESS_PATTERNS,
     SPECGAP_CONFIG_NAMES,
@@ -48,6 +50,7 @@ def is_code_or_harness(rel: str) -> bool:
         or base in HARNESS_NAMES
         or base in SPECGAP_CONFIG_NAMES
         or matches_any(rel, HARNESS_PATTERNS)
+        or matches_any(rel, AGENT_INSTRUCTION_PATTERNS + AGENT_SETTINGS_PATTERNS)
         or (rel.startswith((".github/", ".gitlab/")) and rel.endswith((".yml", ".yaml")))
     )
 

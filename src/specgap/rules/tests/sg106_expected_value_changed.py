@@ -12,6 +12,9 @@ from specgap.rules.base import Rule
 from specgap.rules.tests._shared import _equalities, _literal, _pairs
 
 
+_PROSE = (".md", ".rst", ".txt", ".markdown")
+
+
 @register
 class ExpectedValueChanged(Rule):
     """The expected value of an assertion was changed.
@@ -48,8 +51,8 @@ class ExpectedValueChanged(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or cf.after.tree is None or cf.before is None:
             return
-        # any product file the change touches (code or data) may be why the expected output moved
-        explained = any(c.role is FileRole.PRODUCT for c in changeset.files)
+        # any product file the change touches (code or data, not prose) may be why the output moved
+        explained = any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)
         severity = Severity.LOW if explained else Severity.MEDIUM
         why = "" if explained else " (the change edits no product code that could explain it)"
         for old, new in _pairs(cf):
