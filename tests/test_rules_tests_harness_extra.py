@@ -394,7 +394,7 @@ def test_agent_guardrail_severities() -> None:
                   RawFile("AGENTS.md", None, "Be brief.\n"),
                   RawFile("sub/.claude/hooks/check.sh", "pytest\n", None),
                   RawFile("docs/CLAUDE.md.txt", None, "not the agent's file\n")])
-    assert {(f.path, f.severity) for f in by_rule(found, "SG213")} == {
+    assert {(f.path, f.severity) for f in by_rule(found, "SG214")} == {
         (".claude/settings.json", Severity.MEDIUM), ("AGENTS.md", Severity.LOW),
         ("sub/.claude/hooks/check.sh", Severity.MEDIUM)}
 

@@ -1,4 +1,4 @@
-"""SG212 lint-suppression-added: The change silences a linter, type checker or coverage check."""
+"""SG213 lint-suppression-added: The change silences a linter, type checker or coverage check."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class LintSuppressionAdded(Rule):
     Use instead: fix the reported error; if the checker is wrong, suppress the one code and say why.
     """
 
-    id = "SG212"
+    id = "SG213"
     name = "lint-suppression-added"
     family = "harness"
     kind = Kind.TAMPERING

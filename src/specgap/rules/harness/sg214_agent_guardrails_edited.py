@@ -1,4 +1,4 @@
-"""SG213 agent-guardrails-edited: The change edits a coding agent's instructions, settings or hooks."""
+"""SG214 agent-guardrails-edited: The change edits a coding agent's instructions, settings or hooks."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class AgentGuardrailsEdited(Rule):
     Use instead: leave the agent's instructions and settings to the people who run it.
     """
 
-    id = "SG213"
+    id = "SG214"
     name = "agent-guardrails-edited"
     family = "harness"
     kind = Kind.TAMPERING
