@@ -31,8 +31,9 @@ class LintSuppressionAdded(Rule):
 
     What it does: finds suppression comments on lines the change wrote: `# type: ignore`,
     `# noqa`, `# mypy: ignore-errors`, `# ruff: noqa`, `# pragma: no cover`. A suppression
-    already there before the change is not reported (only written lines are), nor is one that
-    names its codes and gives a reason (`# type: ignore[attr-defined]  # stub lacks it`).
+    already there before the change is not reported (only written lines are), nor is a line
+    suppression that names its codes (`# type: ignore[attr-defined]`, `# noqa: E501`): that is
+    the form a reviewer can check. Blanket ones (no codes, or a whole file) are reported.
 
     Low: every project has honest suppressions (a false positive of the checker, a platform
     branch coverage cannot reach). The signal is the pattern: a change that turns the gate green
@@ -72,8 +73,8 @@ class LintSuppressionAdded(Rule):
                 if m is None:
                     continue
                 specific = "[" in m.group(0) or m.group(0).rstrip().endswith(":")
-                if specific and _REASON.search(tok.string[m.end():]):
-                    break  # names its codes and says why: the honest form
+                if specific and (_REASON.search(tok.string[m.end():]) or not whole_file):
+                    break  # names the codes it silences: the reviewable, honest form
                 yield self.finding(cf, tok.start[0], f"`{m.group(0).strip()}` silences {what}"
                                    + (" (file-wide)" if whole_file else ""))
                 break
