@@ -1,6 +1,6 @@
 """Detection and false-alarm rates of `specgap scan` on a labelled corpus of agent outputs.
 
-Usage: python bench/corpus.py [CORPUS_DIR] [--fail-on medium] [--show-misses N]
+Usage: python bench/corpus.py [CORPUS_DIR] [--fail-on medium] [--show-misses N] [--profile default|agent]
 
 CORPUS_DIR defaults to ../shared/corpus/dev beside the project (labels.jsonl + items/). Each item is
 scanned as an agent transcript (`specgap scan --files ITEM`); an item counts as flagged when any
@@ -26,6 +26,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
     ap.add_argument("--fail-on", default="medium", choices=[s.value for s in Severity])
+    ap.add_argument("--profile", choices=["default", "agent"], default="default")
     ap.add_argument("--show-misses", type=int, default=5, help="list this many unflagged hacks and flagged legit items")
     args = ap.parse_args()
     labels_path = args.corpus / "labels.jsonl"
@@ -41,7 +42,7 @@ def main() -> int:
     t0 = time.perf_counter()
     for item in labels:
         # default config: the corpus is judged by the rules alone, whatever config sits around it
-        result = specgap.scan_files([args.corpus / item["file"]], config=specgap.Config())
+        result = specgap.scan_files([args.corpus / item["file"]], config=specgap.Config(profile=args.profile))
         errors += len(result.errors)
         findings = [f for f in result.findings if f.severity >= threshold]
         flagged[item["id"]] = bool(findings)

@@ -1,6 +1,6 @@
 """False positives on real human changes: consecutive releases of popular packages, diffed.
 
-Usage: python bench/fp_releases.py [--cache DIR] [--show N]
+Usage: python bench/fp_releases.py [--cache DIR] [--show N] [--profile default|agent]
 
 We cannot clone repositories here, but PyPI serves source distributions (code, tests, conftests,
 CI config for many): the change between two consecutive patch releases is a small bundle of real
@@ -72,6 +72,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", type=Path, default=Path(__file__).parent / "out" / "sdists")
     ap.add_argument("--show", type=int, default=20)
+    ap.add_argument("--profile", choices=["default", "agent"], default="default",
+                    help="agent: the rate a gate with `--profile agent` would show on human changes")
     args = ap.parse_args()
     pairs = flagged = changed_files = flagged_files = 0
     by_rule: Counter[str] = Counter()
@@ -81,7 +83,7 @@ def main() -> int:
         for (v1, d1), (v2, d2) in zip(zip(versions, dirs), zip(versions[1:], dirs[1:])):
             if d1 is None or d2 is None:
                 continue
-            result = specgap.scan_trees(d1, d2, config=specgap.Config())  # default config: the rules alone
+            result = specgap.scan_trees(d1, d2, config=specgap.Config(profile=args.profile))  # default config: the rules alone
             findings = [f for f in result.findings if f.severity >= Severity.MEDIUM]
             pairs += 1
             n_py = sum(1 for f in result.summary["files"] if f["path"].endswith(".py"))

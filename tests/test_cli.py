@@ -184,6 +184,9 @@ def test_files_mode_takes_everything_as_written(tmp_path: Path, monkeypatch: pyt
     r = scan("--files", str(out), "--format", "json")
     assert r.exit_code == 1
     assert sorted(as_json(r)["summary"]["by_rule"]) == ["SG091", "SG901"]  # a suppression there is not honoured
+    # positional paths alone mean --files, as with ruff and bandit
+    alone = scan(str(out), "--format", "json")
+    assert alone.exit_code == 1 and as_json(alone)["findings"] == as_json(r)["findings"]
     # config is discovered from the working directory upward
     (tmp_path / ".specgap.toml").write_text('ignore = ["SG091"]\n')
     r = scan("--files", str(out / "solver.py"), "--format", "json")
@@ -237,7 +240,7 @@ def test_trees(tmp_path: Path) -> None:
         (["--diff", "-", "--files", "."], "choose one input"),
         (["--trees", ".", ".", "--base", "x"], "--base applies to a git scan"),
         (["--baseline", "pyproject.toml"], "baseline"),
-        (["."], "paths are scanned only with --files"),
+        (["--trees", ".", ".", "."], "paths are scanned with --files, not with --trees"),
     ],
 )
 def test_usage_and_input_errors_exit_2(repo: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], fragment: str) -> None:
@@ -392,3 +395,41 @@ def test_input_a_reader_did_not_anticipate_is_one_line_not_a_traceback(repo: Pat
     r = scan("--repo", str(repo))
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert r.stderr.startswith("specgap: error: could not read the input (RecursionError")
+
+
+_EXPECTATION_EDIT = """\
+--- a/tests/test_fib.py
++++ b/tests/test_fib.py
+@@ -3,2 +3,2 @@ def test_fib():
+     x = fib(10)
+-    assert fib(10) == 55
++    assert fib(10) == 89
+--- a/src/fib.py
++++ b/src/fib.py
+@@ -1,2 +1,2 @@
+ def fib(n):
+-    return n
++    return n + 1
+"""
+
+
+def test_profile_agent_from_option_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(scanning, "scan_rules", lambda: [registry.get_rule("SG106")])
+    low = scan("--diff", "-", "--format", "json", input=_EXPECTATION_EDIT)
+    assert low.exit_code == 0 and as_json(low)["summary"]["by_rule"] == {"SG106": 1}  # low: a product change may explain it
+    assert scan("--diff", "-", "--profile", "agent", input=_EXPECTATION_EDIT).exit_code == 1
+    (tmp_path / ".specgap.toml").write_text('profile = "agent"\n')
+    r = scan("--diff", "-", "--format", "json", input=_EXPECTATION_EDIT)
+    assert r.exit_code == 1 and as_json(r)["summary"]["profile"] == "agent"
+    assert scan("--diff", "-", "--profile", "default", input=_EXPECTATION_EDIT).exit_code == 0
+
+
+def test_positional_directory_is_a_tree_with_excludes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "pkg"
+    write(out, {"a.py": "A = 'GAMED'\n", "gen/b.py": "B = 'GAMED'\n", "build/lib/c.py": "C = 'GAMED'\n"})
+    monkeypatch.chdir(tmp_path)
+    r = scan(str(out), "--format", "json", "--isolated")
+    assert sorted(f["path"] for f in as_json(r)["findings"]) == ["a.py", "gen/b.py"]  # build/ is left out
+    r = scan(str(out), "--format", "json", "--isolated", "--exclude", "gen")
+    assert [f["path"] for f in as_json(r)["findings"]] == ["a.py"]

@@ -63,6 +63,8 @@ def test_pyproject_without_table_configures_nothing() -> None:
         ("fail-on = 3", "expected a string"),
         ('per-file-ignores = ["x"]', "per-file-ignores"),
         ("protected = 1", "protected: expected a list of strings"),
+        ('exclude = "build"', "exclude: expected a list of strings"),
+        ('profile = "strict"', "profile: expected one of default, agent"),
     ],
 )
 def test_invalid_values_say_what_and_where(body: str, fragment: str) -> None:
@@ -70,6 +72,13 @@ def test_invalid_values_say_what_and_where(body: str, fragment: str) -> None:
         from_text(f"[tool.specgap]\n{body}\n", "pyproject.toml", "some/pyproject.toml")
     assert fragment in str(exc.value)
     assert "some/pyproject.toml" in str(exc.value)
+
+
+def test_exclude_and_profile_are_read_and_merged() -> None:
+    cfg = from_text('[tool.specgap]\nexclude = ["data/**"]\nprofile = "agent"\n', "pyproject.toml", "p")
+    assert cfg.exclude == ("data/**",) and cfg.profile == "agent"
+    merged = cfg.merged(exclude=("gen",), profile="default")
+    assert merged.exclude == ("data/**", "gen") and merged.profile == "default"
 
 
 def test_an_id_that_names_no_rule_is_rejected() -> None:

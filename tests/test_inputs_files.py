@@ -46,7 +46,8 @@ def tree(tmp_path: Path) -> Path:
     write(root, "notes.txt", "hello\n")
     write(root, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     for skipped in (".git/hooks/pre-commit.py", "node_modules/m/index.py", ".venv/lib/site.py", ".tox/py/x.py",
-                    "myenv/lib/python3.11/site-packages/mod.py", ".mypy_cache/x.py"):
+                    "myenv/lib/python3.11/site-packages/mod.py", ".mypy_cache/x.py", "build/lib/pkg/core.py",
+                    "dist/x.py", "pkg.egg-info/x.py", "pkg/__pycache__/core.cpython-311.pyc", ".eggs/e/x.py"):
         write(root, skipped, "x = 1\n")
     write(root, "myenv/pyvenv.cfg", "home = /usr/bin\n")
     write(root, "myenv/lib/python3.11/site-packages/hook.pth", "import os\n")
@@ -54,12 +55,12 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def test_walk_reads_code_harness_bytecode_and_hooks_only(tree: Path) -> None:
+def test_walk_reads_code_harness_and_hooks_only(tree: Path) -> None:
+    """A directory is a tree, not a change: bytecode caches and build outputs are left out."""
     cs = load_files([tree])
     files = by_path(cs)
     assert set(files) == {
-        "pkg/__init__.py", "pkg/core.py", "tests/test_core.py",
-        "tests/__pycache__/test_core.cpython-311-pytest-9.0.3.pyc", "conftest.py", "pytest.ini",
+        "pkg/__init__.py", "pkg/core.py", "tests/test_core.py", "conftest.py", "pytest.ini",
         "pyproject.toml", "setup.cfg", "tox.ini", "Makefile", ".github/workflows/ci.yml", "site/evil.pth",
         "sitecustomize.py", "bin/runner",
         # environments are skipped, but not the startup hooks planted in them
@@ -68,10 +69,19 @@ def test_walk_reads_code_harness_bytecode_and_hooks_only(tree: Path) -> None:
     assert all(f.status is Status.ADDED and f.added_lines is None for f in cs.files)
     assert files["conftest.py"].role is FileRole.HARNESS and files["site/evil.pth"].role is FileRole.HARNESS
     assert files["tests/test_core.py"].role is FileRole.TEST
-    assert files["tests/__pycache__/test_core.cpython-311-pytest-9.0.3.pyc"].binary
     assert files["bin/runner"].is_python and files["bin/runner"].after.tree is not None
-    assert cs.errors == []
+    # README.md has fenced code but is no transcript: left unread, and said so
+    assert [(e.path, e.message.split(":")[0]) for e in cs.errors] == [("README.md", "skipped")]
     assert cs.context_files() == []
+
+
+def test_excludes_and_explicitly_named_bytecode(tree: Path) -> None:
+    files = by_path(load_files([tree], exclude=("tests/**", "bin", "*.ini")))
+    assert not any(p.startswith(("tests/", "bin/")) or p.endswith(".ini") for p in files)
+    assert "pkg/core.py" in files and "conftest.py" in files
+    # named on its own, a bytecode file is read (and its place judged) whatever the excludes
+    pyc = tree / "tests/__pycache__/test_core.cpython-311-pytest-9.0.3.pyc"
+    assert by_path(load_files([pyc]))["test_core.cpython-311-pytest-9.0.3.pyc"].binary
 
 
 def test_single_files_are_named_by_their_file_name(tree: Path) -> None:
@@ -155,10 +165,10 @@ def test_undecodable_file_names(tmp_path: Path) -> None:
     root = tmp_path / "w"
     root.mkdir()
     (root / os.fsdecode(b"caf\xe9.py")).write_text("X = 1\n")
-    (root / os.fsdecode(b"__pycache__")).mkdir()
-    (root / os.fsdecode(b"__pycache__/m\xff.cpython-311.pyc")).write_bytes(b"\x00")
+    (root / os.fsdecode(b"cache")).mkdir()
+    (root / os.fsdecode(b"cache/m\xff.cpython-311.pyc")).write_bytes(b"\x00")
     cs = load_files([root])
-    assert sorted(f.path for f in cs.files) == ["__pycache__/m\ufffd.cpython-311.pyc", "caf\ufffd.py"]
+    assert sorted(f.path for f in cs.files) == ["cache/m\ufffd.cpython-311.pyc", "caf\ufffd.py"]
     assert sum("not valid UTF-8" in e.message for e in cs.errors) == 2
 
 

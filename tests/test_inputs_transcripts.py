@@ -101,7 +101,9 @@ def test_walked_directory_finds_transcripts_but_not_docs(tmp_path: Path) -> None
     cs = load_files([root])
     origins = {f.origin for f in cs.files}
     assert origins == {"rollout.md", "chat.json"}
-    assert cs.errors == []
+    # docs with code are not dropped silently: each is reported as skipped, with the reason
+    assert sorted(e.path for e in cs.errors) == ["README.md", "docs/faq.md"]
+    assert all(e.message.startswith("skipped: Markdown with fenced code") for e in cs.errors)
     assert {c.path for c in cs.context_files()} == {"rollout.md::prompt_tests.py", "chat.json::prompt_tests.py"}
 
 

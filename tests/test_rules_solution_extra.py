@@ -107,3 +107,13 @@ def test_edit_inside_an_existing_definition_is_reported(rule: str, before: str, 
     cs = build([RawFile("src/pkg/grading.py", before, after)])
     found = run_rules(cs, [get_rule(rule)])
     assert [f.rule_id for f in found] == [rule]
+
+
+def test_module_shadowing_stub_pair_beside_init_is_still_reported() -> None:
+    """Only a package of many modules counts as a scanned package; `__init__.py` + `json.py` is a stub."""
+    from specgap.engine import run_rules
+    from specgap.inputs.changeset import RawFile, build
+    from specgap.rules import get_rule
+
+    raws = [RawFile("__init__.py", None, ""), RawFile("json.py", None, "def loads(s):\n    return {}\n")]
+    assert [f.path for f in run_rules(build(raws), [get_rule("SG406")])] == ["json.py"]

@@ -331,3 +331,75 @@ def test_tests_moved_into_an_uncollected_module_are_not_a_move():
     text = "def test_a():\n    assert f() == 1\n"
     found = scan([RawFile("tests/test_a.py", text, None), RawFile("tests/helpers.py", None, text)])
     assert [(f.rule_id, f.severity) for f in by_rule(found, "SG101")] == [("SG101", Severity.HIGH)]
+
+
+# -- SG106: the severity follows what else the change did ------------------------------------------
+
+_TEST_BEFORE = "from pkg.fib import fib\n\n\ndef test_fib():\n    assert fib(10) == 55\n"
+_TEST_AFTER = _TEST_BEFORE.replace("55", "89")
+
+
+def test_expected_value_changed_alone_is_medium() -> None:
+    """No product change could explain the new expectation: the cheat's shape."""
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER)]), "SG106")
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert "no product code" in found[0].message
+
+
+def test_expected_value_changed_with_a_product_change_stays_low() -> None:
+    product = RawFile("src/pkg/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n + 1\n")
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product]), "SG106")
+    assert [f.severity for f in found] == [Severity.LOW]
+
+
+def test_agent_profile_raises_every_test_edit(tmp_path: Path) -> None:
+    from specgap.config import Config, ConfigError, from_table
+    from specgap.run import scanning
+
+    product = RawFile("src/pkg/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n + 1\n")
+    cs = build([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product])
+    default = scanning.scan(cs, Config(select=("SG106",)))
+    cs = build([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), product])
+    agent = scanning.scan(cs, from_table({"select": ["SG106"], "profile": "agent"}, "cfg"))
+    assert [f.severity for f in default.findings] == [Severity.LOW] and not default.fails()
+    assert [f.severity for f in agent.findings] == [Severity.MEDIUM] and agent.fails()
+    assert agent.summary["profile"] == "agent"
+    with pytest.raises(ConfigError, match="profile"):
+        from_table({"profile": "strict"}, "cfg")
+
+
+def test_hunk_only_findings_name_the_function_from_the_hunk_header() -> None:
+    """A diff without its repository shows a hunk's enclosing def only in its `@@ ... @@` header."""
+    diff = (
+        "--- a/tests/test_fib.py\n+++ b/tests/test_fib.py\n"
+        "@@ -10,2 +10,2 @@ def test_fib():\n     x = 1\n-    assert fib(10) == 55\n+    assert fib(10) == 89\n"
+        "--- a/tests/test_other.py\n+++ b/tests/test_other.py\n"
+        "@@ -30,2 +30,2 @@ class TestFib:\n     x = 1\n-    assert fib(11) == 89\n+    assert fib(11) == 90\n"
+        "--- a/src/solve.py\n+++ b/src/solve.py\n"
+        "@@ -1,1 +1,2 @@\n+import sys\n import os\n"
+        "@@ -10,2 +11,3 @@ async def solve(a, b):\n     x = 1\n+    if a == 3: sys.exit(0)\n     return x\n"
+        "@@ -40,2 +42,3 @@ SETTINGS = {\n     x = 1\n+    if a == 4: sys.exit(0)\n     return x\n"
+    )
+    found = run_rules(load_diff(diff), [get_rule("SG106"), get_rule("SG301")])
+    messages = {(f.path, f.line): f.message for f in found}
+    assert messages[("tests/test_fib.py", 11)].startswith("test test_fib: ")
+    assert messages[("tests/test_other.py", 31)].startswith("test in a function outside the hunk: ")
+    assert "inside solve()" in messages[("src/solve.py", 12)]
+    assert "in a function outside the hunk" in messages[("src/solve.py", 43)]
+    assert not any("?()" in m for m in messages.values())
+
+
+def test_agent_guardrail_severities() -> None:
+    found = scan([RawFile(".claude/settings.json", '{"hooks": {"x": 1}}\n', '{"hooks": {}}\n'),
+                  RawFile("AGENTS.md", None, "Be brief.\n"),
+                  RawFile("sub/.claude/hooks/check.sh", "pytest\n", None),
+                  RawFile("docs/CLAUDE.md.txt", None, "not the agent's file\n")])
+    assert {(f.path, f.severity) for f in by_rule(found, "SG214")} == {
+        (".claude/settings.json", Severity.MEDIUM), ("AGENTS.md", Severity.LOW),
+        ("sub/.claude/hooks/check.sh", Severity.MEDIUM)}
+
+
+def test_expected_value_change_is_not_explained_by_prose() -> None:
+    readme = RawFile("README.md", "old\n", "new\n")
+    found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), readme]), "SG106")
+    assert [f.severity for f in found] == [Severity.MEDIUM]

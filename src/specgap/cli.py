@@ -55,6 +55,12 @@ def _color(out: IO[str] | None) -> bool:
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write the report to a file.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Lowest severity that makes the exit code 1 [default: medium].")
+@click.option("--profile", type=click.Choice(["default", "agent"]),
+              help="agent: every edit to an existing test is at least medium, for gates that only see agents' changes "
+                   "[default: the config's `profile`, else default].")
+@click.option("--exclude", multiple=True, metavar="GLOBS",
+              help="Leave these files or directories out of directories scanned with --files (comma-separated; "
+                   "added to the defaults: __pycache__, build, dist, *.egg-info, environments, VCS and tool caches).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (unusable input still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read config from this file instead of discovering it.")
@@ -70,7 +76,7 @@ def _color(out: IO[str] | None) -> bool:
                    "The findings are the same for any N.")
 def scan(repo: Path | None, base: str | None, staged: bool, diff_file: IO[bytes] | None, files_mode: bool,
          trees: tuple[Path, Path] | None, paths: tuple[Path, ...], fmt: str, output: Path | None,
-         fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
+         fail_on: str | None, profile: str | None, exclude: tuple[str, ...], exit_zero: bool, config_file: Path | None, isolated: bool,
          select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
          write_baseline: Path | None, jobs: int | None) -> None:
     """Scan a change for signs that the measure was gamed.
@@ -81,6 +87,7 @@ def scan(repo: Path | None, base: str | None, staged: bool, diff_file: IO[bytes]
     specgap scan --staged                 what `git commit` would record now
     specgap scan --diff change.patch      a unified diff (add --repo DIR for whole files)
     specgap scan --files out/ log.jsonl   files or transcripts, every line as written by the agent
+    specgap scan out/ log.jsonl           the same (paths alone mean --files)
     specgap scan --trees before/ after/   two directory trees
     """
     from specgap import config as config_mod
@@ -90,9 +97,10 @@ def scan(repo: Path | None, base: str | None, staged: bool, diff_file: IO[bytes]
     modes = [name for name, on in (("--staged", staged), ("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
         raise click.UsageError(f"choose one input: {' or '.join(modes)}")
-    mode = modes[0] if modes else "git"
+    # positional paths alone mean --files, as `ruff check PATH` and `bandit PATH` do
+    mode = modes[0] if modes else "--files" if paths else "git"
     if paths and mode != "--files":
-        raise click.UsageError("paths are scanned only with --files (e.g. `specgap scan --files src/`)")
+        raise click.UsageError(f"paths are scanned with --files, not with {mode} (e.g. `specgap scan src/`)")
     if mode == "--files" and not paths:
         raise click.UsageError("--files needs at least one path")
     if base and mode != "git":  # --staged is always against HEAD
@@ -115,6 +123,8 @@ def scan(repo: Path | None, base: str | None, staged: bool, diff_file: IO[bytes]
             select=config_mod.check_selectors(_split(select), "--select"),
             ignore=config_mod.check_selectors(_split(ignore), "--ignore"),
             fail_on=Severity(fail_on) if fail_on else None,
+            profile=profile,
+            exclude=_split(exclude),
         )
         known = frozenset() if write_baseline or baseline is None else run.read_baseline(baseline)
         if mode == "git":

@@ -23,7 +23,10 @@ from specgap.model import Severity
 
 # Checked in this order in each directory; the first that configures specgap wins.
 CONFIG_NAMES = (".specgap.toml", "specgap.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail-on")
+KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail-on", "profile", "exclude")
+# `agent`: for gates that only ever see agents' changes, where a human's reasons to edit a test
+# (a changed specification, a wrong old expectation) do not apply; see `apply_profile`.
+PROFILES = ("default", "agent")
 _SELECTOR = re.compile(r"^SG\d{0,3}$")
 
 
@@ -39,6 +42,8 @@ class Config:
     test_paths: tuple[str, ...] = ()      # added to the default test patterns
     protected: tuple[str, ...] = ()
     fail_on: Severity = Severity.MEDIUM
+    profile: str = "default"
+    exclude: tuple[str, ...] = ()        # globs left out of directories scanned with --files
     source: str = "defaults"              # where it came from, for the summary
     path: Path | None = None              # the file on disk it was read from, if any
 
@@ -46,7 +51,8 @@ class Config:
         return RoleConfig(test_patterns=DEFAULT_TEST_PATTERNS + self.test_paths, protected=self.protected)
 
     def merged(self, *, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-               fail_on: Severity | None = None) -> Config:
+               fail_on: Severity | None = None, profile: str | None = None,
+               exclude: tuple[str, ...] = ()) -> Config:
         """This config with command-line options applied: --select replaces, --ignore adds."""
         return Config(
             select=select or self.select,
@@ -55,6 +61,8 @@ class Config:
             test_paths=self.test_paths,
             protected=self.protected,
             fail_on=fail_on or self.fail_on,
+            profile=profile or self.profile,
+            exclude=self.exclude + exclude,
             source=self.source,
             path=self.path,
         )
@@ -105,6 +113,9 @@ def from_table(table: dict[str, Any], source: str) -> Config:
     fail_on = table.get("fail-on", "medium")
     if not isinstance(fail_on, str):
         raise ConfigError(f"{source}: fail-on: expected a string, got {fail_on!r}")
+    profile = table.get("profile", "default")
+    if profile not in PROFILES:
+        raise ConfigError(f"{source}: profile: expected one of {', '.join(PROFILES)}, got {profile!r}")
     return Config(
         select=check_selectors(_strings(table.get("select", []), f"{source}: select"), f"{source}: select"),
         ignore=check_selectors(_strings(table.get("ignore", []), f"{source}: ignore"), f"{source}: ignore"),
@@ -115,6 +126,8 @@ def from_table(table: dict[str, Any], source: str) -> Config:
         test_paths=tuple(_strings(table.get("test-paths", []), f"{source}: test-paths")),
         protected=tuple(_strings(table.get("protected", []), f"{source}: protected")),
         fail_on=parse_severity(fail_on, f"{source}: fail-on"),
+        profile=profile,
+        exclude=tuple(_strings(table.get("exclude", []), f"{source}: exclude")),
         source=source,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -150,6 +151,9 @@ class InputError:
         return d
 
 
+_DEF_HEADER = re.compile(r"\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
+
+
 @dataclass
 class SourceFile:
     """One version (before or after) of a file: its text and, for Python, its parsed tree.
@@ -163,6 +167,15 @@ class SourceFile:
     tree: ast.Module | None = None
     error: str | None = None
     partial: bool = False
+    # partial files: (first line, header) of each hunk; the header is the context line a diff
+    # prints after `@@ ... @@`, usually the `def` that encloses the hunk
+    hunk_headers: tuple[tuple[int, str], ...] = ()
+
+    def function_outside(self, line: int) -> str | None:
+        """The function a partial file's `line` sits in, named by its hunk's header, if it says."""
+        header = next((h for start, h in reversed(self.hunk_headers) if start <= line), "")
+        m = _DEF_HEADER.match(header)
+        return m.group(1) if m else None
 
     @property
     def lines(self) -> list[str]:

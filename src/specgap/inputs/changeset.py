@@ -57,6 +57,8 @@ class RawFile:
     # For a diff read without its repository: the line numbers of before and after that its hunks
     # show; the texts hold only these lines, at their true numbers (other lines blank).
     hunk_lines: tuple[frozenset[int], frozenset[int]] | None = None
+    # ... and the (first line, `@@ ... @@` header) of each hunk, for the before and the after side
+    hunk_headers: tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]] = ((), ())
 
 
 def decode(data: bytes | str, path: str, errors: list[InputError]) -> str | None:
@@ -182,8 +184,10 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
     if raw.hunk_lines is not None:
         if before_text is not None:
             cf.before = partial_source(before_text, path, [], raw.hunk_lines[0])
+            cf.before.hunk_headers = raw.hunk_headers[0]
         if after_text is not None:
             cf.after = partial_source(after_text, path, errors, raw.hunk_lines[1], report=raw.added_lines)
+            cf.after.hunk_headers = raw.hunk_headers[1]
         cf.added_lines = raw.added_lines
         return cf
     if before_text is not None:

@@ -219,8 +219,10 @@ def _raw(pf: PatchedFile, path: str, old_path: str | None, root: Path | None,
             if before is not None:
                 return RawFile(path, before, after, old_path=old_path, added_lines=frozenset(added))
             errors.append(InputError(path, "the working tree does not match the diff; only the hunks were scanned"))
+    headers = (tuple((h.source_start, h.section_header) for h in pf),
+               tuple((h.target_start, h.section_header) for h in pf))
     return RawFile(path, _join(src, no_nl[0]), _join(tgt, no_nl[1]), old_path=old_path,
-                   added_lines=frozenset(added), hunk_lines=(frozenset(src), frozenset(tgt)))
+                   added_lines=frozenset(added), hunk_lines=(frozenset(src), frozenset(tgt)), hunk_headers=headers)
 
 
 def _binary(pf: PatchedFile, path: str, old_path: str | None, roles: RoleConfig | None,

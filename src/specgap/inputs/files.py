@@ -16,7 +16,7 @@ from specgap.inputs.context import Given
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
 from specgap.inputs.transcripts import Extracted, extract
-from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, has_python_shebang, is_code_or_harness, walk
+from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, TREE_EXCLUDES, has_python_shebang, is_code_or_harness, walk
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 from specgap.analysis.parse import MAX_BYTES
 
@@ -95,7 +95,11 @@ class _Collector:
                 self.add_transcript(ex)
                 return
             if not explicit:
-                return  # docs and data, not an agent's work
+                # docs and data, not an agent's work; but code in them is said to be left unread
+                if label.endswith((".md", ".markdown")) and (b"```" in data or b"~~~" in data):
+                    self.errors.append(InputError(label, "skipped: Markdown with fenced code but no transcript "
+                                                         "headings; name it on its own to scan its code blocks"))
+                return
             self.errors.append(InputError(label, "not a recognisable transcript; scanned as a plain file"))
         elif explicit and label.endswith(TEXT_SUFFIXES):
             # a transcript saved as plain text: taken as one only if it holds the agent's code
@@ -116,18 +120,20 @@ class Entry:
     explicit: bool
 
 
-def entries(paths: list) -> list[Entry]:
-    """What `load_files` reads for `paths`, in order; directories are walked (sorted).
+def entries(paths: list, exclude: tuple[str, ...] = ()) -> list[Entry]:
+    """What `load_files` reads for `paths`, in order; directories are walked (sorted), leaving out
+    `TREE_EXCLUDES` and the `exclude` globs. A file named explicitly is always read.
 
     Paths are relative to a given directory (posix), or the file name for a single file.
     """
+    skip = TREE_EXCLUDES + tuple(exclude)
     out: list[Entry] = []
     found = 0
     for p in paths:
         path = Path(p)
         if path.is_dir():
             found += 1
-            out.extend(Entry(entry.path, rel, False) for rel, entry in walk(path) if wanted(rel, entry))
+            out.extend(Entry(entry.path, rel, False) for rel, entry in walk(path, skip) if wanted(rel, entry))
         elif path.exists() or path.is_symlink():
             found += 1
             out.append(Entry(str(path), path.name, True))
@@ -150,6 +156,6 @@ def load_entries(items: list[Entry], roles: RoleConfig | None = None, source: st
     return ChangeSet(files=col.files, errors=col.errors, source=source, context_loader=Given(col.context))
 
 
-def load_files(paths: list, roles: RoleConfig | None = None) -> ChangeSet:
+def load_files(paths: list, roles: RoleConfig | None = None, exclude: tuple[str, ...] = ()) -> ChangeSet:
     """The given files and directories, as written by the agent (status ADDED, all lines added)."""
-    return load_entries(entries(paths), roles, "files: " + ", ".join(str(p) for p in paths))
+    return load_entries(entries(paths, exclude), roles, "files: " + ", ".join(str(p) for p in paths))

@@ -41,6 +41,15 @@ HARNESS_PATTERNS = (
     ".ci/*",
 )
 SPECGAP_CONFIG_NAMES = frozenset({".specgap.toml", "specgap.toml"})
+# A coding agent's own instructions, and the settings and hooks that bound what it may do.
+AGENT_INSTRUCTION_PATTERNS = (
+    "CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "GEMINI.md", ".cursorrules", ".windsurfrules", ".clinerules",
+    ".github/copilot-instructions.md", "**/.cursor/rules/*",
+)
+AGENT_SETTINGS_PATTERNS = (
+    "**/.claude/settings*.json", "**/.claude/hooks/*", "**/.claude/hooks/**", ".cursor/hooks.json",
+    ".codex/config.toml", ".gemini/settings.json",
+)
 
 
 def _match(path: str, pattern: str) -> bool:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Iterator
 
 from specgap.inputs.roles import (
+    AGENT_INSTRUCTION_PATTERNS,
+    AGENT_SETTINGS_PATTERNS,
     HARNESS_NAMES,
     HARNESS_PATTERNS,
     SPECGAP_CONFIG_NAMES,
@@ -30,6 +32,12 @@ SKIP_DIRS = ENV_DIRS | frozenset(
     }
 )
 _SITE_PACKAGES = ("lib/python*/site-packages", "Lib/site-packages", "*/lib/python*/site-packages", "*/Lib/site-packages")
+# A directory named on the command line is a tree to read, not a change: these are left out of it
+# (the usual build outputs and caches, as ruff and bandit leave them out), on top of SKIP_DIRS.
+# Bytecode caches too: in an installed package every module has one. A cache planted beside the
+# tests is still reported in changes (git, --diff, --trees) and is defeated by `specgap verify`.
+TREE_EXCLUDES = ("__pycache__", "build", "dist", "_build", "buck-out", "*.egg-info", "__pypackages__",
+                 ".direnv", ".pytype", ".pants.d")
 CODE_SUFFIXES = (".py", ".pyi", ".pyc", ".pyo", ".pth")
 TRANSCRIPT_SUFFIXES = (".md", ".markdown", ".json", ".jsonl")
 
@@ -42,6 +50,7 @@ def is_code_or_harness(rel: str) -> bool:
         or base in HARNESS_NAMES
         or base in SPECGAP_CONFIG_NAMES
         or matches_any(rel, HARNESS_PATTERNS)
+        or matches_any(rel, AGENT_INSTRUCTION_PATTERNS + AGENT_SETTINGS_PATTERNS)
         or (rel.startswith((".github/", ".gitlab/")) and rel.endswith((".yml", ".yaml")))
     )
 
@@ -79,10 +88,11 @@ def has_python_shebang(path: str | Path) -> bool:
     return first.startswith(b"#!") and b"python" in first.split(b"\n", 1)[0]
 
 
-def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+def walk(root: Path, exclude: tuple[str, ...] = ()) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry below `root` (posix path relative to it, entry) outside skipped directories,
     and the startup hooks of skipped environments. Directory symlinks are not followed (they can
-    loop or leave the tree)."""
+    loop or leave the tree). `exclude`: globs of files and directories to leave out, matched
+    against the relative path or, for a pattern without `/`, the name (`build`, `*.egg-info`)."""
     stack = [(root, "")]
     while stack:
         d, prefix = stack.pop()
@@ -94,6 +104,8 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
         subdirs = []
         for e in entries:
             rel = prefix + e.name
+            if exclude and matches_any(rel, exclude):
+                continue
             if e.is_dir(follow_symlinks=False):
                 # any virtualenv, whatever its name, holds a pyvenv.cfg
                 if is_env_dir(Path(e.path)):

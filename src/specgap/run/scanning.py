@@ -4,7 +4,7 @@ baseline, evaluate (in a pool for whole trees) and summarize."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -49,10 +49,26 @@ def summarize(changeset: ChangeSet | None, findings: list[Finding], **extra: Any
     }
 
 
+def apply_profile(findings: list[Finding], profile: str, rules: Iterable[type[Rule]]) -> list[Finding]:
+    """`agent`: every edit to an existing test (the `tests` family) is reported at medium or above.
+
+    A human edits a test's expectation for reasons an agent's gate does not accept from an agent
+    (the specification changed, the old value was wrong): in a gate that only sees agents'
+    changes, each such edit should stop the change until someone reads it.
+    """
+    if profile != "agent":
+        return findings
+    tests_family = {r.id for r in rules if r.family == "tests"}
+    return [replace(f, severity=Severity.MEDIUM) if f.rule_id in tests_family and f.severity < Severity.MEDIUM else f
+            for f in findings]
+
+
 def _result(changeset: ChangeSet, out: Outcome, config: Config, chosen: list[type[Rule]]) -> ScanResult:
+    out.findings = apply_profile(out.findings, config.profile, chosen)
     summary = summarize(
         changeset, out.findings,
         config=config.source,
+        profile=config.profile,
         fail_on=config.fail_on.value,
         rules_run=len(chosen),
         suppressed=len(out.suppressed),
@@ -117,7 +133,7 @@ def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
     paths = [str(p) for p in paths]
     cfg = config or resolve(**files_writes(paths))
     n = worker_count(jobs)
-    items = entries(paths)
+    items = entries(paths, cfg.exclude)
     source = "files: " + ", ".join(paths)
     parts: list[Part] = [FilesPart(tuple(p)) for p in split(items, n)]
     if not parts:

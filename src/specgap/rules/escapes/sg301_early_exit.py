@@ -185,7 +185,10 @@ class EarlyExit(Rule):
         fn = where.funcs[-1] if where.funcs else None
         # an indented hunk of a diff read without its file: it may be in a function we cannot see
         import_time = where.import_time and not (cf.after is not None and cf.after.partial and e.node.col_offset > 0)
-        fname = getattr(fn, "name", "<lambda>") if fn is not None else "?"
+        # a partial file's hunk may sit in a def the diff shows only in its `@@ ... @@` header
+        fname = (getattr(fn, "name", "<lambda>") if fn is not None
+                 else cf.after.function_outside(e.node.lineno) if cf.after is not None else None)
+        inside = f"inside {fname}()" if fname else "in a function outside the hunk"
         ok = e.code != FAILURE
         sniff = _sniffs_runner(where.tests, names)
         after_output = _is_output(where.prev, names)
@@ -199,8 +202,8 @@ class EarlyExit(Rule):
             if not ok:
                 return None
             if e.hard:
-                return Severity.CRITICAL, f"inside {fname}() of the test harness: ends pytest before results are reported"
-            return Severity.HIGH, f"inside {fname}() of the test harness"
+                return Severity.CRITICAL, f"{inside} of the test harness: ends pytest before results are reported"
+            return Severity.HIGH, f"{inside} of the test harness"
         if cf.role is FileRole.TEST:
             if import_time:
                 return (Severity.CRITICAL if e.hard else Severity.HIGH, "at import of a test module: its tests never run") if ok \
@@ -208,7 +211,7 @@ class EarlyExit(Rule):
             if not e.hard or e.code != SUCCESS or _in_raises(where.withs) or mod.forks:
                 # pytest catches SystemExit in a test (it fails); a test killing itself tests signals
                 return None
-            return Severity.HIGH, f"inside {fname}(): the process ends before the test's checks"
+            return Severity.HIGH, f"{inside}: the process ends before the test's checks"
         # product code
         script_exit = not e.hard and after_output and (mod.stdin or not import_time)
         if import_time:
@@ -222,20 +225,20 @@ class EarlyExit(Rule):
         if not ok or (e.code == UNKNOWN and not e.hard):
             return None  # a failure status, or one computed and passed on (`sys.exit(main())`)
         if script_exit:
-            return Severity.LOW, f"inside {fname}(), after writing its output"
+            return Severity.LOW, f"{inside}, after writing its output"
         # lambdas are callbacks (signal handlers, GUI actions); registering them is SG302's concern
-        quit_fn = bool(_QUIT_FUNC.search(fname)) or isinstance(fn, ast.Lambda)
-        cli_fn = bool(_CLI_FUNC.search(fname)) or mod.cli or quit_fn
+        quit_fn = bool(_QUIT_FUNC.search(fname or "")) or isinstance(fn, ast.Lambda)
+        cli_fn = bool(_CLI_FUNC.search(fname or "")) or mod.cli or quit_fn
         if e.hard:
             if mod.forks:
-                return Severity.LOW, f"inside {fname}() of a module that forks (ends a child process)"
+                return Severity.LOW, f"{inside} of a module that forks (ends a child process)"
             if cli_fn and not _returns_value(fn):
                 if e.code != SUCCESS:  # killing or aborting itself: the run fails, nothing looks green
-                    return Severity.LOW, f"inside {fname}(), which ends the program on purpose"
-                return Severity.MEDIUM, f"inside {fname}(): a hard exit skips cleanup and any caller's checks"
-            return Severity.HIGH, f"inside {fname}(): the process ends before the caller can check the result"
+                    return Severity.LOW, f"{inside}, which ends the program on purpose"
+                return Severity.MEDIUM, f"{inside}: a hard exit skips cleanup and any caller's checks"
+            return Severity.HIGH, f"{inside}: the process ends before the caller can check the result"
         if cli_fn:
-            return Severity.LOW, f"inside {fname}(), " + ("whose job is to end the program" if quit_fn else "a command-line entry point")
+            return Severity.LOW, f"{inside}, " + ("whose job is to end the program" if quit_fn else "a command-line entry point")
         if _returns_value(fn) or _depends_on_params(where.tests, fn):
-            return Severity.HIGH, f"inside {fname}(), instead of returning a result"
-        return Severity.MEDIUM, f"inside {fname}(): callers (and tests) are stopped instead of checked"
+            return Severity.HIGH, f"{inside}, instead of returning a result"
+        return Severity.MEDIUM, f"{inside}: callers (and tests) are stopped instead of checked"

@@ -59,6 +59,20 @@ def _package_size(changeset: ChangeSet, init_path: str) -> int:
     return sum(1 for f in changeset.files if f.path.startswith(prefix) and f.path.endswith(".py"))
 
 
+def _inside_scanned_package(changeset: ChangeSet, path: str) -> bool:
+    """A module beside the `__init__.py` of a package of many modules: the scanned directory is
+    itself that package (`specgap scan site-packages/pkg/`), so its `json.py` is `pkg.json`.
+    A stub pair (`__init__.py` + `json.py`) is too small to pass for a package."""
+    if path.endswith("/__init__.py"):
+        return False
+    prefix = path.rsplit("::", 1)[-1][: -len(path.rsplit("/", 1)[-1])]  # "" or "src/"
+    container = path[: len(path) - len(path.rsplit("::", 1)[-1])]          # "run.md::" or ""
+    if changeset.get(container + prefix + "__init__.py") is None:
+        return False
+    modules = sum(1 for f in changeset.files if f.path.startswith(container + prefix) and f.path.endswith(".py"))
+    return modules > _STUB_MAX_FILES
+
+
 _METADATA = frozenset({"pyproject.toml", "setup.cfg", "setup.py"})
 _DIST_NAME = re.compile(r"""\bname\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
 
@@ -95,7 +109,9 @@ class ModuleShadowing(Rule):
     `src/pytest.py`, `numpy/__init__.py`) whose name is a standard-library module or a widely
     used distribution. High when the tests import that name, medium for the modules every test
     run uses (`os`, `time`, `random`, `json`, `unittest`, `pytest`, `numpy` ...), low for the rest
-    of the standard library. Modules inside a package (`pkg/random.py`) shadow nothing.
+    of the standard library. Modules inside a package (`pkg/random.py`) shadow nothing, and
+    neither do the modules of a scanned directory that is itself a package of many modules
+    (`specgap scan site-packages/pkg/`: its `json.py` is `pkg.json`).
 
     Why is this bad: the repository directory comes first on `sys.path`, so the tests import the
     stand-in instead of the real module: a fake `pytest.py`, `time.py` or `numpy.py` decides
@@ -124,6 +140,8 @@ class ModuleShadowing(Rule):
                 continue
             name = _top_level_module(cf.path)
             if name is None or (name not in _STDLIB and name not in _CORE) or name in declared:
+                continue
+            if _inside_scanned_package(changeset, cf.path):
                 continue
             if tested is None:
                 tested = set()

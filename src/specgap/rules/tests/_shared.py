@@ -153,7 +153,12 @@ def _pairs(cf: ChangedFile) -> Iterator[tuple[tf.TestFn, tf.TestFn]]:
     if (cf.before.partial or cf.after.partial) and cf.role is FileRole.TEST:
         old_loose, new_loose = _loose(cf.before.tree), _loose(cf.after.tree)
         if old_loose is not None and new_loose is not None and cf.touches(new_loose.lineno, new_loose.end_lineno):
-            yield tf.TestFn("<test code in the hunks>", old_loose, None), tf.TestFn("<test code in the hunks>", new_loose, None)
+            # named from the hunk headers (`@@ ... @@ def test_x():`) when the diff gives one name
+            names = {cf.after.function_outside(st.lineno) for st in new_loose.body}
+            name = names.pop() if len(names) == 1 else None
+            name = name or ("in a function outside the hunk" if len(cf.after.hunk_headers) <= 1
+                            else "in functions outside the hunks")
+            yield tf.TestFn(name, old_loose, None), tf.TestFn(name, new_loose, None)
 
 
 def _loose(tree: ast.Module | None) -> ast.FunctionDef | None:

@@ -6,10 +6,13 @@ import ast
 from collections import Counter
 from typing import Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.tests._shared import _equalities, _literal, _pairs
+
+
+_PROSE = (".md", ".rst", ".txt", ".markdown")
 
 
 @register
@@ -18,8 +21,14 @@ class ExpectedValueChanged(Rule):
 
     What it does: in a test present before and after the change, finds `assert s == <literal>`
     (or `assertEqual`) whose subject stayed the same while the literal changed, and shows both.
-    Low severity: changing an expectation is normal when behaviour changes on purpose, but it is
-    also how a wrong result is made to pass, so a reviewer should see the pair.
+
+    Severity follows the evidence. Low when the same change also edits product code: changing an
+    expectation is normal when behaviour changes on purpose, but it is also how a wrong result is
+    made to pass, so a reviewer should see the pair. Medium when the change edits no product
+    file at all (only tests, harness or protected files): nothing in the change can explain why the
+    expected output moved, which is the shape of the classic cheat (run the code, copy its output
+    into the test). Humans make test-only expectation fixes too, which is why this is medium and
+    not high; `--profile agent` raises every test edit to medium for gates that see only agents.
 
     Why is this bad: when the code is wrong, rewriting the expected value to the wrong output makes
     the test agree with the bug.
@@ -42,6 +51,10 @@ class ExpectedValueChanged(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or cf.after.tree is None or cf.before is None:
             return
+        # any product file the change touches (code or data, not prose) may be why the output moved
+        explained = any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)
+        severity = Severity.LOW if explained else Severity.MEDIUM
+        why = "" if explained else " (the change edits no product code that could explain it)"
         for old, new in _pairs(cf):
             before: dict[str, list[ast.AST]] = {}
             for s, e, _c in _equalities(old.node):
@@ -63,6 +76,6 @@ class ExpectedValueChanged(Rule):
                 if not was:
                     continue
                 yield self.finding(
-                    cf, c, f"test {new.qualname}: expected value changed from {ast.unparse(was[0])} to {ast.unparse(e)}",
-                    before=ast.unparse(was[0]), after=ast.unparse(e),
+                    cf, c, f"test {new.qualname}: expected value changed from {ast.unparse(was[0])} to {ast.unparse(e)}{why}",
+                    before=ast.unparse(was[0]), after=ast.unparse(e), severity=severity,
                 )
