@@ -136,9 +136,24 @@ def pytest_reporter(ch, integrity):
 
     skipped, xfailed = (outcomes.Skipped, unittest.SkipTest), outcomes.XFailed
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
+    try:
+        from _pytest.unittest import TestCaseFunction
+    except ImportError:  # pytest without its unittest plugin module
+        TestCaseFunction = ()
 
     class Reporter:
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
+        running = None  # node id of the test whose call phase is under way
+
+        @pytest.hookimpl(wrapper=True, tryfirst=True)
+        def pytest_runtest_call(self, item):
+            # Reports made while the call phase runs are its subtests (unittest subTest, the
+            # `subtests` fixture of pytest 9 and of pytest-subtests): one record each.
+            self.running = item.nodeid
+            try:
+                return (yield)
+            finally:
+                self.running = None
 
         @pytest.hookimpl(trylast=True)
         def pytest_sessionstart(self, session):
@@ -174,7 +189,15 @@ def pytest_reporter(ch, integrity):
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_makereport(self, item, call):
             exc = call.excinfo
-            rec = {"t": "phase", "id": item.nodeid, "when": call.when, "outcome": "passed"}
+            # A unittest.TestCase reports its failures to the item (pytest's unittest plugin moves
+            # the first one into `call` in its own makereport, which runs after this): read it there.
+            pending = isinstance(item, TestCaseFunction) and item.__dict__.get("_excinfo")
+            if pending:
+                exc = pending[0]
+            when = call.when
+            if when == "call" and self.running == item.nodeid:
+                when = "subtest"
+            rec = {"t": "phase", "id": item.nodeid, "when": when, "outcome": "passed"}
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
@@ -185,7 +208,7 @@ def pytest_reporter(ch, integrity):
                 else:
                     rec["outcome"] = "failed"
                     # The trusted test file's own xfail marker expects this failure: not a result.
-                    mark = call.when == "call" and xfail_marks(item)
+                    mark = when == "call" and xfail_marks(item)
                     rec["by_marker"] = bool(mark) and (not mark.raises or isinstance(exc.value, mark.raises))
                 rec["msg"] = _short(exc.value)
             ch.send(rec)

@@ -47,10 +47,13 @@ class Verdict:
 
 
 def _status(phases: list[dict]) -> tuple[str, str]:
-    """The status of one test from its phase records, and the first failure message."""
+    """The status of one test from its phase records, and the first failure message.
+
+    Each phase reports once; a test's subtests report once each, and any that fails fails it.
+    """
     whens = [p["when"] for p in phases]
     if any(whens.count(w) > 1 for w in ("setup", "call", "teardown")):
-        return "duplicated", f"phases reported: {', '.join(whens)}"
+        return "duplicated", f"phases reported: {', '.join(w for w in whens if w != 'subtest')}"
     for p in phases:
         if p["outcome"] != "passed" and not p.get("by_marker"):
             return p["outcome"], f"{p['when']}: {p.get('msg', '')}".strip()
