@@ -126,3 +126,37 @@ def test_base_config_decides_test_files_and_import_paths(scenario):
     assert any(t.id == "checks/check_shapes.py::test_area" and t.status == "passed" for t in out.verdict.tests)
     scenario.change({"lib/shapes.py": "def area(w, h):\n    return w + h\n"})
     assert scenario.verify().verdict.status == "fail"
+
+
+def test_identity_checks_and_name_sharing_attributes(scenario):
+    # `assert strip(x) == x`: a canary that changed x would change the input too and pass
+    # honestly. An unrelated object's attribute that shares a test's name keeps its name.
+    scenario.change(HONEST).rebase({
+        "calc/text.py": """
+            def strip(s):
+                raise NotImplementedError
+
+            class Options:
+                test_strip_is_identity = "kept"
+            """,
+        "tests/test_text.py": """
+            import pytest
+            from calc.text import Options, strip
+
+            @pytest.mark.parametrize("x", ["a", "bc", "def"])
+            def test_strip_is_identity(x):
+                assert strip(x) == x
+
+            def test_option_named_like_a_test():
+                assert getattr(Options, "test_strip_is_identity") == "kept"
+                assert Options.test_strip_is_identity == "kept"
+            """,
+    }).change({"calc/text.py": """
+            def strip(s):
+                return s.strip()
+
+            class Options:
+                test_strip_is_identity = "kept"
+            """})
+    out = scenario.verify(tests=("tests/test_text.py",))
+    assert out.verdict.status == PASS, (out.verdict.evidence, out.output[-3000:])

@@ -363,6 +363,7 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
 
     out = dict(files)
     for path, tree in trees.items():
+        classes = {c.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef)}
         module_on = not _disabled(tree.body)
         candidates: list[tuple[ast.AST, ast.ClassDef | None]] = []
         for fn in _test_defs(tree.body):
@@ -395,13 +396,13 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
                 if not tr.done:
                     del plan.injected[clone.name]
                     continue
-                _rename_refs(clone, plan.names)
+                _rename_refs(clone, plan.names, classes)
                 ast.fix_missing_locations(clone)
                 where.append(ast.unparse(clone))
             first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
             inserts.append((first - 1, _block(before, fn.col_offset) + "\n"))
             inserts.append((fn.end_lineno or fn.lineno, "\n" + _block(after, fn.col_offset)))
-        src = _rename_tokens(files[path], plan.names)
+        src = _rename_tokens(files[path], plan.names, classes)
         lines = src.split("\n")
         for after, text in sorted(inserts, key=lambda x: -x[0]):
             lines[after:after] = text.split("\n")
@@ -433,6 +434,12 @@ def _wrong_params(fn: ast.AST, rng: random.Random) -> bool:
     exp = _expected_node(fn)
     if not isinstance(exp, ast.Name):
         return False
+    # The wrong value must not reach the actual side: a parameter the body uses anywhere else
+    # (`assert strip(x) == x`) would change the input with the expected value, and an honest
+    # result would match the canary.
+    uses = sum(isinstance(n, ast.Name) and n.id == exp.id for stmt in fn.body for n in ast.walk(stmt))
+    if uses != 1:
+        return False
     for d in fn.decorator_list:
         if not (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "parametrize" and len(d.args) >= 2):
             continue
@@ -441,7 +448,7 @@ def _wrong_params(fn: ast.AST, rng: random.Random) -> bool:
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             continue
         names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        if exp.id not in names or not isinstance(rows, (list, tuple)):
+        if exp.id not in names or not isinstance(rows, (list, tuple)) or any(k.arg == "indirect" for k in d.keywords):
             continue
         i, new_rows = names.index(exp.id), []
         for row in rows:
@@ -462,23 +469,38 @@ def _block(defs: list[str], indent: int) -> str:
     return "\n\n".join("\n".join(pad + ln if ln else ln for ln in d.split("\n")) for d in defs) + "\n"
 
 
-def _rename_refs(fn: ast.AST, names: dict[str, str]) -> None:
+def _owner_is_test_scope(owner: str | None, classes: set[str]) -> bool:
+    """`owner.name` refers to a test method only through self, cls or a class of the file: other
+    objects' attributes that happen to share a test's name are not tests."""
+    return owner in ("self", "cls") or owner in classes
+
+
+def _rename_refs(fn: ast.AST, names: dict[str, str], classes: set[str]) -> None:
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and node.id in names:
             node.id = names[node.id]
         elif isinstance(node, ast.Attribute) and node.attr in names:
-            node.attr = names[node.attr]
+            owner = node.value.id if isinstance(node.value, ast.Name) else None
+            if _owner_is_test_scope(owner, classes):
+                node.attr = names[node.attr]
 
 
-def _rename_tokens(src: str, names: dict[str, str]) -> str:
-    """Replace every NAME token that is a test name (strings and comments untouched)."""
+def _rename_tokens(src: str, names: dict[str, str], classes: set[str] = frozenset()) -> str:
+    """Replace the test names among NAME tokens (strings and comments untouched; `x.name` only
+    when `x` is self, cls or a class of the file)."""
     lines = src.split("\n")
     edits: dict[int, list[tuple[int, int, str]]] = {}
+    prev: list[tokenize.TokenInfo] = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(src).readline):
             if tok.type == tokenize.NAME and tok.string in names:
-                (row, col), (_, end) = tok.start, tok.end
-                edits.setdefault(row - 1, []).append((col, end, names[tok.string]))
+                dotted = len(prev) >= 1 and prev[-1].string == "."
+                owner = prev[-2].string if dotted and len(prev) >= 2 and prev[-2].type == tokenize.NAME else None
+                if not dotted or _owner_is_test_scope(owner, classes):
+                    (row, col), (_, end) = tok.start, tok.end
+                    edits.setdefault(row - 1, []).append((col, end, names[tok.string]))
+            if tok.type not in (tokenize.NL, tokenize.COMMENT):
+                prev = [*prev[-1:], tok]
     except (tokenize.TokenError, SyntaxError):
         return src
     for row, es in edits.items():
