@@ -178,6 +178,18 @@ def pytest_reporter(ch, integrity):
             if new:
                 ch.send({"t": "integrity", "changed": [f"pytest plugin registered: {n}" for n in new], "where": where})
 
+        # What the trusted configuration left out (collect_ignore, norecursedirs, -m/-k): the
+        # parent does not expect results from these. Plugins that could do the same are intruders.
+        @pytest.hookimpl(wrapper=True)
+        def pytest_ignore_collect(self, collection_path, config):
+            res = yield
+            if res:
+                ch.send({"t": "ignored", "path": os.path.relpath(str(collection_path), str(config.rootpath))})
+            return res
+
+        def pytest_deselected(self, items):
+            ch.send({"t": "deselected", "ids": [i.nodeid for i in items]})
+
         def pytest_collectreport(self, report):
             if report.failed:
                 ch.send({"t": "collect_error", "id": report.nodeid, "msg": str(report.longrepr)[-1500:]})

@@ -80,7 +80,28 @@ for home in (exe_dir, os.path.dirname(exe_dir)):
     site = own + (site if keys.get("include-system-site-packages") == "true" else [])
     roots = [home, *roots]
     break
-print(json.dumps({"site": site, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
+# .pth files: their path lines (editable installs of dependencies, namespace packages) are kept,
+# after site-packages; `import` lines, the ones that run code at startup, are not.
+extra = []
+for d in site:
+    try:
+        names = sorted(n for n in os.listdir(d) if n.endswith(".pth"))
+    except OSError:
+        continue
+    for n in names:
+        try:
+            with open(os.path.join(d, n), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            p = os.path.normpath(os.path.join(d, line))
+            if os.path.isdir(p):
+                extra.append(p)
+print(json.dumps({"site": site + extra, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
 """
 
 

@@ -21,7 +21,9 @@ PASS, FAIL, TAMPERED, ERROR = "pass", "fail", "tampered", "error"
 EXIT = {PASS: 0, FAIL: 1, TAMPERED: 1, ERROR: 2}
 _PARAMS = re.compile(r"\[.*\]$", re.S)
 # Outcomes the trusted test file itself decided with a skip/skipif/xfail marker: not counted.
-BY_MARKER = ("skipped-by-marker", "xfailed-by-marker")
+# Tests the base revision's own configuration deselected (-m/-k in its addopts, its conftests):
+# listed, not counted.
+BY_MARKER = ("skipped-by-marker", "xfailed-by-marker", "deselected-by-config")
 
 
 @dataclass
@@ -75,6 +77,8 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         return v
 
     collected: list[str] = []
+    deselected: list[str] = []
+    ignored: list[str] = []
     phases: dict[str, list[dict]] = defaultdict(list)
     collect_errors: list[dict] = []
     crash = ""
@@ -92,6 +96,10 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             collected += rec.get("ids", [])
         elif t == "phase":
             phases[rec["id"]].append(rec)
+        elif t == "deselected":
+            deselected += rec.get("ids", [])
+        elif t == "ignored":
+            ignored.append(rec.get("path", ""))
         elif t == "collect_error":
             collect_errors.append(rec)
         elif t == "crash":
@@ -110,7 +118,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
 
     # Planted tests: any that passed convicts the run; any whose result vanished from a run that
     # finished was suppressed (honest runs report every one of them).
-    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + list(phases) if plan.injected_kind(t)}
+    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + deselected + list(phases) if plan.injected_kind(t)}
     ran = {t.split("::", 1)[0] for t in phases if not plan.injected_kind(t)}
     if final_at is not None:
         gone = sorted(n for n, (_, _, path) in plan.injected.items() if n not in planted and path in ran)
@@ -140,7 +148,14 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         ev.append(rule.found(f"{n} {what} cop{'ies' if n > 1 else 'y'} of {copied} passed (the expected value was "
                              f"{'replaced by a wrong one' if kind == CANARY else 'a fresh object()'})", path=path))
 
-    seen_functions = {_PARAMS.sub("", t) for t in real_ids}
+    for tid in dict.fromkeys(deselected):
+        if plan.injected_kind(tid) is None and tid not in phases:
+            v.tests.append(TestRow(plan.display(tid), "deselected-by-config", _suite(tid), "deselected by the base configuration"))
+    seen_functions = {_PARAMS.sub("", t) for t in real_ids + deselected}
+
+    def left_out(path: str) -> bool:
+        return any(i not in (".", "") and (path == i or path.startswith(i.rstrip("/") + "/")) for i in ignored)
+
     for tid in real_ids:
         status, detail = _status(phases.get(tid, []))
         if status == "missing" and tid not in phases:
@@ -156,7 +171,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     for fid in sorted(plan.expected):
         path, *rest = fid.split("::")
         disguised = "::".join([path, *rest[:-1], plan.names.get(rest[-1], rest[-1])])
-        if disguised not in seen_functions:
+        if disguised not in seen_functions and not left_out(path):
             detail = errors_by_path.get(path, "")
             detail = f"collection error: {detail.strip().splitlines()[-1] if detail.strip() else ''}" if path in errors_by_path else "never collected"
             v.tests.append(TestRow(fid, "missing", _suite(fid), detail))
