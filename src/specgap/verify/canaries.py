@@ -138,6 +138,10 @@ class _Wrong(ast.NodeTransformer):
             a, b = self._pair(a, b)
             return ast.Assert(test=ast.Compare(left=a, ops=[ast.Eq()], comparators=[b]), msg=None)
         sub = self._closeness(t)
+        if sub is not None and self.kind == SENTINEL:
+            self.done = True
+            flag = ast.keyword("numeric", ast.Constant(True))
+            return ast.Assert(test=ast.Call(ast.Name(self.sentinel, ast.Load()), [sub.left, sub.right], [flag]), msg=None)
         if sub is not None and self.kind == CANARY:
             self.done = True
             sub.left, sub.right = self._pair(sub.left, sub.right)
@@ -320,17 +324,39 @@ def {wrong}(v):
     return object()
 
 
-def {sentinel}(a, b):
+def {sentinel}(a, b, numeric=False):
+    import os
+    import sys
+
     fresh = object()
     # Wildcards that tests use on purpose (mock.ANY, pytest.approx) are not results.
     a_ok, b_ok = (type(v).__module__.split(".")[0] not in ("unittest", "mock", "_pytest", "pytest") for v in (a, b))
     if a_ok and (a == fresh or not (a != fresh)) or b_ok and (fresh == b or not (fresh != b)):
         return True
-    for v in (a, b):
+    # Methods of installed libraries and the standard library (OrderedDict, numpy scalars) are
+    # not results made for the test; anything else that overrides how a builtin compares is.
+    trusted = tuple(dict.fromkeys(os.path.realpath(p) + os.sep for p in (
+        sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if "-packages" in p))))
+    names = ("__eq__", "__ne__")
+    if numeric:
+        names += ("__lt__", "__le__", "__gt__", "__ge__", "__sub__", "__rsub__", "__abs__", "__neg__", "__float__")
+    for v, w in ((a, b), (b, a)):
         t = type(v)
+        # NaN against a number: `not (abs(got - want) > tol)` holds for it.
+        if numeric and t is float and v != v and type(w) in (int, float) and w == w:
+            return True
         for base in (int, float, complex, str, bytes, list, tuple, dict, set, frozenset):
-            if t is not base and t is not bool and isinstance(v, base) and (t.__eq__ is not base.__eq__ or t.__ne__ is not base.__ne__):
-                return True
+            if t is base or t is bool or not isinstance(v, base):
+                continue
+            for n in names:
+                mine = getattr(t, n, None)
+                if mine is None or mine is getattr(base, n, None):
+                    continue
+                code = getattr(mine, "__code__", None)
+                src = code.co_filename if code is not None else getattr(sys.modules.get(t.__module__), "__file__", None)
+                src = os.path.realpath(src) if isinstance(src, str) and os.path.isfile(src) else ""
+                if not src.startswith(trusted):
+                    return True
     return False
 '''
 

@@ -157,6 +157,7 @@ def pytest_reporter(ch, integrity):
 
         @pytest.hookimpl(trylast=True)
         def pytest_sessionstart(self, session):
+            os.environ.pop("PYTEST_VERSION", None)
             self.pm = session.config.pluginmanager
             self.known = {id(p) for p in self.pm.get_plugins()}
 
@@ -256,6 +257,9 @@ def run_pytest(ch, args):
     import pytest
     import unittest  # noqa: F401
 
+    # Code that behaves differently under test looks for pytest's environment variables: the run
+    # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
+    _pytest.runner._update_current_test_var = lambda item, when: None
     reporter = pytest_reporter(ch, Integrity(WATCH))
     try:
         pytest.main(args, plugins=[reporter])

@@ -28,9 +28,9 @@ class Limits:
 
 
 DESCRIPTIONS = {
-    "bwrap": "bubblewrap: no network, own PID/IPC/UTS namespaces, uid 65534, read-only system, source and tests, "
+    "bwrap": "no network, own PID/IPC/UTS namespaces, uid 65534, read-only system, source and tests, "
     "tmpfs /tmp, dies with parent; rlimits",
-    "unshare": "unshare: no network, own PID and mount namespaces; runs as the caller's uid; rlimits",
+    "unshare": "no network, own PID and mount namespaces; runs as the caller's uid; rlimits",
     "none": "no sandbox: rlimits and process-group kill only",
 }
 

@@ -53,7 +53,8 @@ def _select(kind: str):
 
 
 def _error(message: str, **kw) -> Outcome:
-    v = verdict.Verdict(status=verdict.ERROR, message=message, evidence=[RunError.found(message)])
+    v = verdict.Verdict(status=verdict.ERROR, message=message, evidence=[RunError.found(message)],
+                        decided_by=verdict.BY_ERROR, reasons=[message])
     return Outcome(verdict=v, **kw)
 
 

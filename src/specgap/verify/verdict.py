@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from specgap.model import Finding
+from specgap.model import Finding, Severity
 from specgap.verify import checks
 from specgap.verify.canaries import CANARY, Plan
 from specgap.verify.cleanroom import HOLDOUT_DIR
@@ -34,6 +34,10 @@ class TestRow:
     detail: str = ""
 
 
+# Which layer decided the verdict, for the report.
+BY_TESTS, BY_INTEGRITY, BY_SCAN, BY_ERROR = "tests", "run integrity", "static scan", "error"
+
+
 @dataclass
 class Verdict:
     status: str
@@ -41,6 +45,8 @@ class Verdict:
     evidence: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     message: str = ""
+    decided_by: str = BY_TESTS
+    reasons: list[str] = field(default_factory=list)
 
     def count(self, suite: str | None = None) -> tuple[int, int]:
         """(passed, counted) over tests that count (marker skips do not)."""
@@ -202,14 +208,35 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         v.notes.append("processes were still running in the test's process group after it ended; they were killed")
 
     tamper = {checks.CanaryPassed.id, checks.SentinelHeld.id, checks.ForgedRecords.id, checks.HarnessPatched.id}
+    not_passed = [t for t in v.tests if t.status not in ("passed", *BY_MARKER)]
     if any(f.rule_id in tamper for f in ev):
-        v.status = TAMPERED
+        v.status, v.decided_by = TAMPERED, BY_INTEGRITY
+        v.reasons += [f"{f.name}: {f.message}" for f in ev if f.rule_id in tamper]
     elif v.message:
-        v.status = ERROR
-    elif final_at is None or any(t.status not in ("passed", *BY_MARKER) for t in v.tests):
+        v.status, v.decided_by = ERROR, BY_ERROR
+        v.reasons.append(v.message)
+    elif final_at is None or not_passed:
         v.status = FAIL
+    if not_passed:
+        passed, total = v.count()
+        v.reasons.append(f"{total - passed} of {total} test(s) did not pass")
+    if final_at is None and not v.message:
+        v.reasons.append("the run ended before its end-of-run record")
     v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
     return v
+
+
+def account_scan(v: Verdict, scan: list[Finding] | None, fail_on: Severity) -> None:
+    """A run that passed still fails when the static scan of the same change found gaming at or
+    above `fail_on` (special-cased inputs, oracle reads ...): tests cannot see those."""
+    serious = [f for f in scan or () if f.severity >= fail_on]
+    if not serious:
+        return
+    shown = ", ".join(f"{f.rule_id} {f.name} ({f.path}:{f.line})" for f in serious[:5])
+    more = f" and {len(serious) - 5} more" if len(serious) > 5 else ""
+    v.reasons.append(f"static scan: {len(serious)} finding(s) at or above {fail_on.value}: {shown}{more}")
+    if v.status == PASS:
+        v.status, v.decided_by = FAIL, BY_SCAN
 
 
 def _suite(tid: str) -> str:
