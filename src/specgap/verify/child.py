@@ -126,7 +126,7 @@ def _short(exc):
     return text[:500]
 
 
-def pytest_reporter(ch, integrity):
+def pytest_reporter(ch, integrity, conftests=None):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -140,6 +140,8 @@ def pytest_reporter(ch, integrity):
         from _pytest.unittest import TestCaseFunction
     except ImportError:  # pytest without its unittest plugin module
         TestCaseFunction = ()
+
+    root = None
 
     class Reporter:
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
@@ -157,6 +159,8 @@ def pytest_reporter(ch, integrity):
 
         @pytest.hookimpl(trylast=True)
         def pytest_sessionstart(self, session):
+            nonlocal root
+            root = str(session.config.rootpath)
             os.environ.pop("PYTEST_VERSION", None)
             self.pm = session.config.pluginmanager
             self.known = {id(p) for p in self.pm.get_plugins()}
@@ -171,7 +175,10 @@ def pytest_reporter(ch, integrity):
                     continue
                 self.known.add(id(p))
                 mod = getattr(p, "__name__", None) if isinstance(p, type(sys)) else type(p).__module__
-                if isinstance(p, type(sys)) and os.path.basename(getattr(p, "__file__", "") or "") == "conftest.py":
+                path = (getattr(p, "__file__", None) or "") if isinstance(p, type(sys)) else ""
+                # A conftest the base revision has; one written during the run is an intruder.
+                if os.path.basename(path) == "conftest.py" and (
+                        conftests is None or os.path.relpath(path, os.getcwd() if root is None else root) in conftests):
                     continue
                 if (mod or "").split(".")[0] in ("_pytest", "pytest", "pluggy"):
                     continue
@@ -249,7 +256,7 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args):
+def run_pytest(ch, args, conftests=None):
     import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
     import _pytest.main  # noqa: F401
     import _pytest.python  # noqa: F401
@@ -260,7 +267,7 @@ def run_pytest(ch, args):
     # Code that behaves differently under test looks for pytest's environment variables: the run
     # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
     _pytest.runner._update_current_test_var = lambda item, when: None
-    reporter = pytest_reporter(ch, Integrity(WATCH))
+    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests))
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
@@ -432,7 +439,7 @@ def main():
     sys.path[len(sys.path):] = cfg["path"] + cfg["site"]
     mode = cfg["mode"]
     if mode == "pytest":
-        run_pytest(ch, cfg["args"])
+        run_pytest(ch, cfg["args"], cfg.get("conftests"))
     elif mode == "unittest":
         run_unittest(ch, cfg["files"])
     elif mode == "calls":

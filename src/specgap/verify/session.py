@@ -135,7 +135,7 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
             roots = [p for v in cfg.get("testpaths", []) for g in v.split() for p in sorted(glob.glob(g, root_dir=room.root))]
             args += roots + room.holdout_files if roots else ["."]
     return runner.Child(python=python, room=room.root, work=work, mode=opts.runner, files=files, args=args,
-                        site=site, level=level, limits=opts.limits)
+                        site=site, protect=room.protected, level=level, limits=opts.limits)
 
 
 def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:
