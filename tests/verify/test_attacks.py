@@ -680,3 +680,59 @@ def test_behaving_differently_under_test(scenario):
         """))
     out = rejected(scenario, tests=("tests/test_calc.py",))
     assert out.verdict.status == FAIL
+
+
+# Special-casing the visible inputs passes every test; only the static scan of the same change
+# sees it, and the verdict must then be decided by that layer.
+SPECIAL_CASING = {
+    "inline table": """
+        _ADD = {(2, 3): 5, (1, 2): 3, (-4, 4): 0, (10, 5): 15}
+
+        def add(a, b):
+            return _ADD[(a, b)]
+
+        def mul(a, b):
+            return a * b
+        """,
+    "one hard input on a slow correct path": """
+        def add(a, b):
+            if (a, b) == (10, 5):
+                return 15
+            total = a
+            for _ in range(abs(b)):
+                total += 1 if b > 0 else -1
+            return total
+
+        def mul(a, b):
+            return a * b
+        """,
+    "answers in a data file": """
+        import json, pathlib
+
+        _ANSWERS = json.loads((pathlib.Path(__file__).parent / "answers.json").read_text())
+
+        def add(a, b):
+            return _ANSWERS[f"{a},{b}"]
+
+        def mul(a, b):
+            return a * b
+        """,
+}
+
+
+@pytest.mark.parametrize("how", list(SPECIAL_CASING))
+def test_special_casing_is_failed_by_the_scan_layer(scenario, how):
+    from specgap.model import Severity
+    from specgap.verify.session import scan_findings
+    from specgap.verify.verdict import BY_SCAN, account_scan
+
+    answers = {"calc/answers.json": '{"2,3": 5, "1,2": 3, "-4,4": 0, "10,5": 15}'} if "data file" in how else {}
+    scenario.change({**with_calc(SPECIAL_CASING[how]), **answers})
+    out = scenario.verify(tests=("tests/test_calc.py",))
+    assert out.verdict.status == PASS  # every test passes: the run alone cannot tell
+    assert scenario.naive("tests/test_calc.py").returncode == 0
+    scan, note = scan_findings(scenario.repo, scenario.base)
+    assert not note
+    account_scan(out.verdict, scan, Severity.HIGH)
+    assert out.verdict.status == FAIL and out.verdict.decided_by == BY_SCAN
+    assert any(r.startswith("static scan:") for r in out.verdict.reasons)
