@@ -160,3 +160,27 @@ def test_identity_checks_and_name_sharing_attributes(scenario):
             """})
     out = scenario.verify(tests=("tests/test_text.py",))
     assert out.verdict.status == PASS, (out.verdict.evidence, out.output[-3000:])
+
+
+def test_skips_the_trusted_tests_decide_at_run_time_are_not_failures(scenario):
+    # importorskip of a missing library and pytest.skip() in the test body are the suite's own
+    # decisions (listed, not counted); a skip raised from product code is not (test_attacks).
+    scenario.change(HONEST).rebase({"tests/test_optional.py": """
+        import pytest
+        from calc import add
+
+        def test_needs_a_missing_library():
+            pytest.importorskip("no_such_library_specgap")
+            assert add(1, 1) == 2
+
+        def test_skips_itself_on_a_condition():
+            if add(1, 1) == 2:
+                pytest.skip("nothing to check on this platform")
+            assert False
+
+        def test_runs():
+            assert add(2, 2) == 4
+        """})
+    out = scenario.verify(tests=("tests/test_optional.py",))
+    assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
+    assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-test", "skipped-by-test"]

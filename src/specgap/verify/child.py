@@ -126,7 +126,18 @@ def _short(exc):
     return text[:500]
 
 
-def pytest_reporter(ch, integrity, conftests=None):
+def _origin(tb, internal, root):
+    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+    origin = None
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if not fname.startswith(internal):
+            origin = fname
+        tb = tb.tb_next
+    return os.path.relpath(origin, root or os.getcwd()) if origin else None
+
+
+def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -135,6 +146,15 @@ def pytest_reporter(ch, integrity, conftests=None):
     import pytest
 
     skipped, xfailed = (outcomes.Skipped, unittest.SkipTest), outcomes.XFailed
+    import sysconfig
+
+    import _pytest
+    import pluggy
+
+    # Installed libraries and pytest itself are trusted; frames there are passed over.
+    internal = tuple(os.path.dirname(m.__file__) + os.sep for m in (_pytest, pytest, pluggy)) + tuple(
+        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site])
+    trusted = set(trusted or ())
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
     try:
         from _pytest.unittest import TestCaseFunction
@@ -223,6 +243,10 @@ def pytest_reporter(ch, integrity, conftests=None):
                     rec["outcome"] = "skipped"
                     # A skip decided by the trusted test file's own skip/skipif marker is not a result.
                     rec["by_marker"] = call.when == "setup" and skip_marks(item) is not None
+                    # pytest.skip()/importorskip() called by the trusted test file or conftest
+                    # itself (not by code under test) is the suite's own decision too.
+                    if not rec["by_marker"] and trusted and _origin(exc.tb, internal, root) in trusted:
+                        rec["by_marker"] = rec["by_test"] = True
                 elif isinstance(exc.value, xfailed):
                     rec["outcome"] = "xfailed"
                 else:
@@ -256,7 +280,7 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args, conftests=None):
+def run_pytest(ch, args, conftests=None, trusted=None, site=()):
     import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
     import _pytest.main  # noqa: F401
     import _pytest.python  # noqa: F401
@@ -267,7 +291,7 @@ def run_pytest(ch, args, conftests=None):
     # Code that behaves differently under test looks for pytest's environment variables: the run
     # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
     _pytest.runner._update_current_test_var = lambda item, when: None
-    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests))
+    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site)
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
@@ -439,7 +463,7 @@ def main():
     sys.path[len(sys.path):] = cfg["path"] + cfg["site"]
     mode = cfg["mode"]
     if mode == "pytest":
-        run_pytest(ch, cfg["args"], cfg.get("conftests"))
+        run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"])
     elif mode == "unittest":
         run_unittest(ch, cfg["files"])
     elif mode == "calls":

@@ -189,6 +189,7 @@ def run(child: Child) -> RunResult:
         "args": child.args,
         "files": child.files,
         "conftests": [p for p in child.protect if p.rsplit("/", 1)[-1] == "conftest.py"],
+        "trusted": [p for p in child.protect if p.endswith(".py")],
         **child.extra,
     }
     cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={prefix}", str(boot)]

@@ -68,6 +68,10 @@ def verify(opts: Options) -> Outcome:
         site = runner.trusted_site(python)
     except (OSError, ValueError) as exc:
         return _error(f"interpreter {python!r} is not usable: {exc}")
+    # A .pth path line into the repository (an editable install of the project itself) would bring
+    # the working tree back in beside the clean room.
+    repo = opts.repo.resolve()
+    site = [p for p in site if not Path(p).resolve().is_relative_to(repo)]
     if opts.runner == "script" and not opts.tests:
         return _error("script graders need --tests naming the grader script(s)")
     work = Path(tempfile.mkdtemp(prefix="specgap-verify-"))
