@@ -43,7 +43,7 @@ PROJECTS = (
     Project("attrs", "26.1.0", ("hypothesis", "pympler", "cloudpickle"), covers="hypothesis, parametrize, importlib mode in addopts"),
     Project("packaging", "26.4", ("pretend", "hypothesis", "tomli_w"), covers="heavy parametrize, hypothesis"),
     Project("more-itertools", "11.2.1", (), covers="unittest, subTest"),
-    Project("idna", "3.21", (), covers="unittest, subTest"),
+    Project("idna", "3.21", ("hypothesis",), covers="unittest, subTest, hypothesis"),
     Project("cachetools", "8.0.2", (), covers="unittest, subTest"),
     Project("toolz", "1.2.0", (), covers="tests inside the package, testpaths"),
     Project("pluggy", "1.7.0", (), covers="testpaths, filterwarnings=error, plugin machinery"),

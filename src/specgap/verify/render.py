@@ -65,7 +65,7 @@ def to_text(o: Outcome, scan: list[Finding] | None, scan_note: str, *, verbose: 
     shown = v.tests if verbose else [t for t in v.tests if t.status != "passed"]
     if shown:
         quiet = [t for t in shown if t.status in BY_MARKER]
-        loud = [t for t in shown if t.status not in BY_MARKER]
+        loud = sorted((t for t in shown if t.status not in BY_MARKER), key=lambda t: t.status != "error")
         width = min(max(len(t.id) for t in shown), 90)
         lines.append("")
         lines.append("tests:" if verbose else "tests that did not pass:")

@@ -219,6 +219,10 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         v.reasons.append(v.message)
     elif final_at is None or not_passed:
         v.status = FAIL
+    if collect_errors:
+        e = collect_errors[0]
+        msg = (e.get("msg", "").strip().splitlines() or [""])[-1][:200]
+        v.reasons.append(f"{len(collect_errors)} collection error(s), first in {plan.display(e['id'])}: {msg}")
     if not_passed:
         passed, total = v.count()
         v.reasons.append(f"{total - passed} of {total} test(s) did not pass")
