@@ -184,3 +184,39 @@ def test_skips_the_trusted_tests_decide_at_run_time_are_not_failures(scenario):
     out = scenario.verify(tests=("tests/test_optional.py",))
     assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
     assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-test", "skipped-by-test"]
+
+
+def test_unittest_skip_decorators_are_the_suites_own(scenario):
+    scenario.change(HONEST).rebase({"tests/test_ut_skips.py": """
+        import sys
+        import unittest
+        from calc import add
+
+        class T(unittest.TestCase):
+            @unittest.skipIf(sys.platform != "nonexistent-os", "only there")
+            def test_platform_only(self):
+                self.assertEqual(add(1, 1), 3)
+
+            def test_add(self):
+                self.assertEqual(add(1, 1), 2)
+
+        @unittest.skip("whole class")
+        class Skipped(unittest.TestCase):
+            def test_never(self):
+                self.fail("skipped class ran")
+        """})
+    out = scenario.verify(tests=("tests/test_ut_skips.py",))
+    assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
+    assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-marker", "skipped-by-marker"]
+
+
+def test_a_run_where_every_test_is_skipped_proves_nothing(scenario):
+    scenario.change(HONEST).rebase({"tests/test_all_skipped.py": """
+        import pytest
+
+        @pytest.mark.skip(reason="later")
+        def test_a():
+            assert False
+        """})
+    out = scenario.verify(tests=("tests/test_all_skipped.py",))
+    assert out.verdict.status != PASS

@@ -242,7 +242,10 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
                     # A skip decided by the trusted test file's own skip/skipif marker is not a result.
-                    rec["by_marker"] = call.when == "setup" and skip_marks(item) is not None
+                    rec["by_marker"] = call.when == "setup" and skip_marks(item) is not None or (
+                        # unittest's own @skip/@skipIf decorators in the trusted test file
+                        isinstance(item, TestCaseFunction) and any(
+                            getattr(o, "__unittest_skip__", False) is True for o in (item.obj, item.parent.obj)))
                     # pytest.skip()/importorskip() called by the trusted test file or conftest
                     # itself (not by code under test) is the suite's own decision too.
                     if not rec["by_marker"] and trusted and _origin(exc.tb, internal, root) in trusted:

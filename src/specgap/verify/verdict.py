@@ -217,7 +217,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     elif v.message:
         v.status, v.decided_by = ERROR, BY_ERROR
         v.reasons.append(v.message)
-    elif final_at is None or not_passed:
+    elif final_at is None or not_passed or not v.count()[1]:
         v.status = FAIL
     if collect_errors:
         e = collect_errors[0]
@@ -226,6 +226,8 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     if not_passed:
         passed, total = v.count()
         v.reasons.append(f"{total - passed} of {total} test(s) did not pass")
+    if v.tests and not v.count()[1] and not v.message:
+        v.reasons.append("no test counted: every test was skipped or deselected by the suite's own markers")
     if final_at is None and not v.message:
         v.reasons.append("the run ended before its end-of-run record")
     v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
