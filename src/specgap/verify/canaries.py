@@ -44,6 +44,29 @@ class Plan:
         return self.injected.get(name)
 
 
+_SELF_AWARE = frozenset({"request", "_testMethodName", "__name__", "__qualname__", "_getframe", "currentframe", "stack",
+                         "getframeinfo", "f_code", "co_name", "id"})
+
+
+def _all_test_defs(tree: ast.Module):
+    yield from _test_defs(tree.body)
+    for c in tree.body:
+        if isinstance(c, ast.ClassDef):
+            yield from _test_defs(c.body)
+
+
+def _sees_own_name(fn: ast.AST) -> bool:
+    for node in ast.walk(fn):
+        if node is not fn and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return True
+        if isinstance(node, ast.Name) and node.id in _SELF_AWARE - {"id"}:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _SELF_AWARE and (
+                node.attr != "id" or isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return True
+    return any(a.arg == "request" for a in fn.args.args)
+
+
 def _fresh_name(taken: set[str]) -> str:
     while True:
         n = "test_" + secrets.token_hex(8)
@@ -90,13 +113,19 @@ def _is_test_class(c: ast.ClassDef) -> bool:
 # Checker calls whose last argument is the expected value. Names with a negation or about raising
 # are left out: a wrong expected value could make those pass for honest code.
 _CHECKER = re.compile(r"(equal|close|same)|^(check|verify|expect|compare)", re.I)
+# check/verify/expect/compare helpers count only as a statement of their own (they assert inside):
+# a result that is itself asserted, as in `assert check_valid(f, 1)`, is a predicate's, and its
+# last argument no expected value.
+_HELPER = re.compile(r"^(check|verify|expect|compare)", re.I)
 _NOT_CHECKER = re.compile(r"not|raise|warn|fail|true|false|instance|subclass|type|^assert(in|is|less|greater|regex)", re.I)
 _SMALL = {ast.Lt: "lhs", ast.LtE: "lhs", ast.Gt: "rhs", ast.GtE: "rhs"}  # which side must be small for "close"
 
 
-def _checker(f: ast.expr) -> bool:
+def _checker(f: ast.expr, bare: bool = True) -> bool:
     name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-    return bool(name) and bool(_CHECKER.search(name)) and not _NOT_CHECKER.search(name)
+    if not name or not _CHECKER.search(name) or _NOT_CHECKER.search(name):
+        return False
+    return bare or not _HELPER.search(name) or bool(re.search("equal|close|same", name, re.I))
 
 
 def _abs_sub(node: ast.expr) -> ast.BinOp | None:
@@ -119,6 +148,7 @@ class _Wrong(ast.NodeTransformer):
     def __init__(self, kind: str, side: str, wrong, sentinel: str):
         self.kind, self.side, self.wrong, self.sentinel = kind, side, wrong, sentinel
         self.done = False
+        self.bare: ast.AST | None = None  # the call that is a statement of its own, if any
 
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
         return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
@@ -161,7 +191,7 @@ class _Wrong(ast.NodeTransformer):
         return _abs_sub(t.left if side == "lhs" else t.comparators[0])
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        if self.done or len(node.args) < 2 or not _checker(node.func):
+        if self.done or len(node.args) < 2 or not _checker(node.func, node is self.bare):
             return self.generic_visit(node)
         self.done = True
         a, b = node.args[0], node.args[1]
@@ -197,6 +227,7 @@ def _rewrite(body: list[ast.stmt], tr: "_Wrong") -> list[ast.stmt] | None:
     new = list(body)
     for i, stmt in enumerate(body):
         if isinstance(stmt, (ast.Assert, ast.Expr)):
+            tr.bare = stmt.value if isinstance(stmt, ast.Expr) else None
             new[i] = tr.visit(stmt)
             if tr.done:
                 if i + 1 == len(new):
@@ -383,6 +414,13 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
             if isinstance(c, ast.ClassDef):
                 for fn in _test_defs(c.body):
                     plan.names.setdefault(fn.name, "")
+    # A test that can see its own name (nested classes and functions carry it in their
+    # __qualname__; request.node, _testMethodName, frames) keeps it: disguise must not change what
+    # an honest test observes.
+    for tree in trees.values():
+        for fn in _all_test_defs(tree):
+            if _sees_own_name(fn):
+                plan.names.pop(fn.name, None)
     for name in plan.names:
         plan.names[name] = _fresh_name(taken)
     plan.originals = {v: k for k, v in plan.names.items()}
