@@ -95,7 +95,12 @@ def venv_of(p: Project, line: str, cache: Path, tree: Path) -> Path:
     shutil.rmtree(venv, ignore_errors=True)
     sh([sys.executable, "-m", "venv", str(venv)], check=True)
     extra = ["pytest-subtests"] if line == "8" else []
-    got = sh([str(py), "-m", "pip", "install", "-q", str(tree), PYTESTS[line], *p.deps, *extra])
+    # Built from a copy: an in-tree build leaves build/ and *.egg-info behind in the repository.
+    src = cache / "build" / tree.name
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(tree, src, ignore=shutil.ignore_patterns(".git"))
+    got = sh([str(py), "-m", "pip", "install", "-q", str(src), PYTESTS[line], *p.deps, *extra])
+    shutil.rmtree(src, ignore_errors=True)
     if got.returncode:
         raise RuntimeError(f"pip install {p.name} (pytest {line}): {got.stderr[-800:]}")
     (venv / ".ready").touch()
