@@ -49,7 +49,7 @@ PROJECTS = (
     Project("pluggy", "1.7.0", (), covers="testpaths, filterwarnings=error, plugin machinery"),
     Project("iniconfig", "2.3.1", (), covers="parametrize, tmp_path"),
     Project("six", "1.17.0", (), covers="single test file, skipif"),
-    Project("parse", "1.22.4", (), covers="doctests and --cov in addopts (dropped)"),
+    Project("parse", "1.22.4", ("pytest-cov",), covers="doctests and --cov in addopts (dropped)"),
     Project("boltons", "26.2.0", (), covers="many small modules, skipif"),
     Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz"), covers="xfail_strict, files written, hypothesis"),
     Project("pyrsistent", "0.20.0", ("hypothesis",), covers="hypothesis"),

@@ -232,6 +232,8 @@ def _rewrite(body: list[ast.stmt], tr: "_Wrong") -> list[ast.stmt] | None:
             if tr.done:
                 if i + 1 == len(new):
                     return new
+                if any(isinstance(n, ast.Return) for rest in body[i + 1:] for n in _local_nodes(rest)):
+                    return None  # a `return` in the finally clause would swallow the canary's failure
                 # The canary fails at the check; what followed it (often cleanup of global state)
                 # must still run, or the canary would break the real tests after it.
                 return [ast.Try(body=new[: i + 1], handlers=[], orelse=[], finalbody=new[i + 1 :])]
@@ -418,9 +420,17 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
     # __qualname__; request.node, _testMethodName, frames) keeps it: disguise must not change what
     # an honest test observes.
     for tree in trees.values():
+        classes = {c.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef)}
         for fn in _all_test_defs(tree):
             if _sees_own_name(fn):
                 plan.names.pop(fn.name, None)
+        # `other.test_x` through some object (a test instance kept on self, an unrelated option of
+        # that name): renaming would break one or the other, so the name stays.
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in plan.names:
+                owner = node.value.id if isinstance(node.value, ast.Name) else None
+                if not _owner_is_test_scope(owner, classes):
+                    plan.names.pop(node.attr, None)
     for name in plan.names:
         plan.names[name] = _fresh_name(taken)
     plan.originals = {v: k for k, v in plan.names.items()}
