@@ -358,38 +358,30 @@ def {wrong}(v):
 
 
 def {sentinel}(a, b, numeric=False):
-    import os
-    import sys
-
     fresh = object()
     # Wildcards that tests use on purpose (mock.ANY, pytest.approx) are not results.
     a_ok, b_ok = (type(v).__module__.split(".")[0] not in ("unittest", "mock", "_pytest", "pytest") for v in (a, b))
     if a_ok and (a == fresh or not (a != fresh)) or b_ok and (fresh == b or not (fresh != b)):
         return True
-    # Methods of installed libraries and the standard library (OrderedDict, numpy scalars) are
-    # not results made for the test; anything else that overrides how a builtin compares is.
-    trusted = tuple(dict.fromkeys(os.path.realpath(p) + os.sep for p in (
-        sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if "-packages" in p))))
-    names = ("__eq__", "__ne__")
-    if numeric:
-        names += ("__lt__", "__le__", "__gt__", "__ge__", "__sub__", "__rsub__", "__abs__", "__neg__", "__float__")
-    for v, w in ((a, b), (b, a)):
+    for v, w, ok in ((a, b, a_ok), (b, a, b_ok)):
         t = type(v)
         # NaN against a number: `not (abs(got - want) > tol)` holds for it.
         if numeric and t is float and v != v and type(w) in (int, float) and w == w:
             return True
-        for base in (int, float, complex, str, bytes, list, tuple, dict, set, frozenset):
-            if t is base or t is bool or not isinstance(v, base):
-                continue
-            for n in names:
-                mine = getattr(t, n, None)
-                if mine is None or mine is getattr(base, n, None):
-                    continue
-                code = getattr(mine, "__code__", None)
-                src = code.co_filename if code is not None else getattr(sys.modules.get(t.__module__), "__file__", None)
-                src = os.path.realpath(src) if isinstance(src, str) and os.path.isfile(src) else ""
-                if not src.startswith(trusted):
+        if not ok or t is type(w) and t in (int, float, complex, str, bytes, list, tuple, dict, set, frozenset, bool):
+            continue
+        # Probed, not inspected: equal to a different value of the expected type, or (tolerance
+        # checks) never far from one, or NaN against a number. Wrappers and proxies that compare
+        # honestly pass the probe whatever methods they override.
+        other = {wrong}(w)
+        if v == other or not (v != other):
+            return True
+        if numeric:
+            try:
+                if isinstance(w, (int, float)) and w == w and not (abs(v - other) > 0):
                     return True
+            except Exception:
+                pass
     return False
 '''
 
