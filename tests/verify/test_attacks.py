@@ -610,3 +610,129 @@ def test_git_hooks_and_fsmonitor_do_not_run(scenario, tmp_path):
     assert out.verdict.status == FAIL
     assert not marker.exists()
 
+
+
+# -- red team: results that pass comparisons, special-casing, behaving differently under test --
+
+def test_always_equal_str_subclass_that_refuses_other_types(scenario):
+    # Equal to every str and int, NotImplemented otherwise: a fresh object() does not catch it,
+    # the type that overrides a builtin's equality in code under test does.
+    scenario.change(with_calc("""
+        class Same(str):
+            def __eq__(self, other):
+                return True if isinstance(other, (str, int)) else NotImplemented
+            def __ne__(self, other):
+                return False if isinstance(other, (str, int)) else NotImplemented
+            __hash__ = str.__hash__
+
+        def add(a, b):
+            return Same("0")
+
+        def mul(a, b):
+            return Same("0")
+        """))
+    out = rejected(scenario)
+    assert out.verdict.status == TAMPERED and {"sentinel-held", "canary-passed"} & rules_of(out)
+
+
+def test_float_subclass_that_is_always_close(scenario):
+    scenario.change({**HONEST, "calc/stats.py": """
+        class Close(float):
+            def __sub__(self, other):
+                return Close(0.0)
+            __rsub__ = __sub__
+            def __abs__(self):
+                return Close(0.0)
+            def __gt__(self, other):
+                return False
+            def __lt__(self, other):
+                return True
+
+        def mean(xs):
+            return Close(0.0)
+        """})
+    out = rejected(scenario, tests=("tests/test_stats.py",))
+    assert out.verdict.status == TAMPERED
+
+
+def test_nan_slips_through_a_negated_tolerance_check(scenario):
+    scenario.change({**HONEST, "calc/stats.py": """
+        def mean(xs):
+            return float("nan")
+        """})
+    out = rejected(scenario, tests=("tests/test_stats.py",))
+    assert out.verdict.status == TAMPERED
+
+
+def test_behaving_differently_under_test(scenario):
+    # Right answers only when the environment says a test is running.
+    scenario.change(with_calc("""
+        import os
+
+        def _testing():
+            return "PYTEST_CURRENT_TEST" in os.environ or "PYTEST_VERSION" in os.environ
+
+        def add(a, b):
+            return a + b if _testing() else a - b
+
+        def mul(a, b):
+            return a * b if _testing() else a + b
+        """))
+    out = rejected(scenario, tests=("tests/test_calc.py",))
+    assert out.verdict.status == FAIL
+
+
+# Special-casing the visible inputs passes every test; only the static scan of the same change
+# sees it, and the verdict must then be decided by that layer.
+SPECIAL_CASING = {
+    "inline table": """
+        _ADD = {(2, 3): 5, (1, 2): 3, (-4, 4): 0, (10, 5): 15}
+
+        def add(a, b):
+            return _ADD[(a, b)]
+
+        def mul(a, b):
+            return a * b
+        """,
+    "one hard input on a slow correct path": """
+        def add(a, b):
+            if (a, b) == (10, 5):
+                return 15
+            total = a
+            for _ in range(abs(b)):
+                total += 1 if b > 0 else -1
+            return total
+
+        def mul(a, b):
+            return a * b
+        """,
+    "answers in a data file": """
+        import json, pathlib
+
+        _ANSWERS = json.loads((pathlib.Path(__file__).parent / "answers.json").read_text())
+
+        def add(a, b):
+            return _ANSWERS[f"{a},{b}"]
+
+        def mul(a, b):
+            return a * b
+        """,
+}
+
+
+@pytest.mark.parametrize("how", list(SPECIAL_CASING))
+def test_special_casing_is_failed_by_the_scan_layer(scenario, how):
+    from specgap.model import Severity
+    from specgap.verify.session import scan_findings
+    from specgap.verify.verdict import BY_SCAN, account_scan
+
+    answers = {"calc/answers.json": '{"2,3": 5, "1,2": 3, "-4,4": 0, "10,5": 15}'} if "data file" in how else {}
+    scenario.change({**with_calc(SPECIAL_CASING[how]), **answers})
+    out = scenario.verify(tests=("tests/test_calc.py",))
+    assert out.verdict.status == PASS  # every test passes: the run alone cannot tell
+    assert scenario.naive("tests/test_calc.py").returncode == 0
+    scan, note = scan_findings(scenario.repo, scenario.base)
+    assert not note
+    account_scan(out.verdict, scan, Severity.HIGH)
+    assert out.verdict.status == FAIL and out.verdict.decided_by == BY_SCAN
+    assert any(r.startswith("static scan:") for r in out.verdict.reasons)

@@ -126,3 +126,97 @@ def test_base_config_decides_test_files_and_import_paths(scenario):
     assert any(t.id == "checks/check_shapes.py::test_area" and t.status == "passed" for t in out.verdict.tests)
     scenario.change({"lib/shapes.py": "def area(w, h):\n    return w + h\n"})
     assert scenario.verify().verdict.status == "fail"
+
+
+def test_identity_checks_and_name_sharing_attributes(scenario):
+    # `assert strip(x) == x`: a canary that changed x would change the input too and pass
+    # honestly. An unrelated object's attribute that shares a test's name keeps its name.
+    scenario.change(HONEST).rebase({
+        "calc/text.py": """
+            def strip(s):
+                raise NotImplementedError
+
+            class Options:
+                test_strip_is_identity = "kept"
+            """,
+        "tests/test_text.py": """
+            import pytest
+            from calc.text import Options, strip
+
+            @pytest.mark.parametrize("x", ["a", "bc", "def"])
+            def test_strip_is_identity(x):
+                assert strip(x) == x
+
+            def test_option_named_like_a_test():
+                assert getattr(Options, "test_strip_is_identity") == "kept"
+                assert Options.test_strip_is_identity == "kept"
+            """,
+    }).change({"calc/text.py": """
+            def strip(s):
+                return s.strip()
+
+            class Options:
+                test_strip_is_identity = "kept"
+            """})
+    out = scenario.verify(tests=("tests/test_text.py",))
+    assert out.verdict.status == PASS, (out.verdict.evidence, out.output[-3000:])
+
+
+def test_skips_the_trusted_tests_decide_at_run_time_are_not_failures(scenario):
+    # importorskip of a missing library and pytest.skip() in the test body are the suite's own
+    # decisions (listed, not counted); a skip raised from product code is not (test_attacks).
+    scenario.change(HONEST).rebase({"tests/test_optional.py": """
+        import pytest
+        from calc import add
+
+        def test_needs_a_missing_library():
+            pytest.importorskip("no_such_library_specgap")
+            assert add(1, 1) == 2
+
+        def test_skips_itself_on_a_condition():
+            if add(1, 1) == 2:
+                pytest.skip("nothing to check on this platform")
+            assert False
+
+        def test_runs():
+            assert add(2, 2) == 4
+        """})
+    out = scenario.verify(tests=("tests/test_optional.py",))
+    assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
+    assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-test", "skipped-by-test"]
+
+
+def test_unittest_skip_decorators_are_the_suites_own(scenario):
+    scenario.change(HONEST).rebase({"tests/test_ut_skips.py": """
+        import sys
+        import unittest
+        from calc import add
+
+        class T(unittest.TestCase):
+            @unittest.skipIf(sys.platform != "nonexistent-os", "only there")
+            def test_platform_only(self):
+                self.assertEqual(add(1, 1), 3)
+
+            def test_add(self):
+                self.assertEqual(add(1, 1), 2)
+
+        @unittest.skip("whole class")
+        class Skipped(unittest.TestCase):
+            def test_never(self):
+                self.fail("skipped class ran")
+        """})
+    out = scenario.verify(tests=("tests/test_ut_skips.py",))
+    assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
+    assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-marker", "skipped-by-marker"]
+
+
+def test_a_run_where_every_test_is_skipped_proves_nothing(scenario):
+    scenario.change(HONEST).rebase({"tests/test_all_skipped.py": """
+        import pytest
+
+        @pytest.mark.skip(reason="later")
+        def test_a():
+            assert False
+        """})
+    out = scenario.verify(tests=("tests/test_all_skipped.py",))
+    assert out.verdict.status != PASS

@@ -28,9 +28,18 @@ SANDBOX_TESTS = {
             with pytest.raises(OSError):
                 socket.create_connection(("192.0.2.1", 80), timeout=2)
 
-        def test_source_is_read_only():
+        def test_trusted_tests_are_read_only():
             with pytest.raises(OSError):
-                pathlib.Path("calc/__init__.py").write_text("x = 1\\n")
+                pathlib.Path("tests/conftest.py").write_text("x = 1\\n")
+            with pytest.raises(OSError):
+                pathlib.Path("tests/test_sandbox_props.py").unlink()
+
+        def test_suite_can_write_beside_its_sources():
+            # Suites write output files into the tree: the run has its own writable copy.
+            out = pathlib.Path("tests/output/result.txt")
+            out.parent.mkdir(exist_ok=True)
+            out.write_text("ok")
+            assert out.read_text() == "ok"
 
         def test_tmp_is_writable(tmp_path):
             (tmp_path / "f").write_text("ok")
@@ -95,3 +104,29 @@ def test_unshare_level_runs_and_says_so(scenario):
     scenario.change(HONEST)
     out = scenario.verify(isolation="unshare")
     assert out.isolation == "unshare" and out.verdict.status == PASS
+
+
+@needs_bwrap
+def test_a_conftest_written_during_the_run_is_an_intruder(scenario):
+    # The room is writable, so code under test could drop a conftest into a directory pytest has
+    # not collected yet; only the base revision's conftests are trusted.
+    scenario.rebase({"tests/zz/test_late.py": "from calc import add\n\ndef test_late():\n    assert add(1, 1) == 2\n"})
+    scenario.change({**ALWAYS_EQUAL, "calc/__init__.py": """
+        import pathlib
+
+        pathlib.Path("tests/zz/conftest.py").write_text(
+            "import pytest\\n"
+            "@pytest.hookimpl(hookwrapper=True)\\n"
+            "def pytest_runtest_makereport(item, call):\\n"
+            "    out = yield\\n"
+            "    out.get_result().outcome = 'passed'\\n")
+
+        def add(a, b):
+            return a - b
+
+        def mul(a, b):
+            return a + b
+        """})
+    out = scenario.verify(isolation="bwrap")
+    assert out.verdict.status == TAMPERED, (out.verdict.evidence, out.output[-2000:])
+    assert "harness-patched" in rules_of(out)

@@ -42,20 +42,35 @@ def test_text_report_includes_static_scan(scenario):
                      "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
                      "    outcome.get_result().outcome = 'passed'\n"})
     r = invoke("--repo", str(scenario.repo), "--base", scenario.base)
-    assert r.exit_code == 0, r.output  # the honest code passes; the forging conftest was left out
-    assert "verdict: PASS" in r.output
+    # The tests pass (the forging conftest was left out), but a change that ships a report forger
+    # is not a pass: the scan layer decides, and the report says so.
+    assert r.exit_code == 1, r.output
+    assert r.output.startswith("verdict: FAIL  (decided by: static scan)")
+    assert "SG201" in r.output.split("\n")[1] and "tests passed: 8/8" in r.output
     assert "SG711 excluded-file" in r.output and "static scan:" in r.output
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--fail-on", "critical", "--no-nop-check", "-v")
+    assert r.exit_code == 1  # critical is still at or above critical
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--no-scan", "-v")
+    assert r.exit_code == 0 and "verdict: PASS  (decided by: tests)" in r.output
+    assert r.output.count("  passed  ") >= 8  # -v lists every test
+
+
+def test_terminal_escapes_in_test_names_and_messages_are_neutralised(scenario):
+    scenario.change(HONEST).rebase({"tests/test_esc.py": 'def test_esc():\n    raise ValueError(chr(27) + "[2J")\n'})
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--no-scan", "--tests", "tests/test_esc.py")
+    assert r.exit_code == 1 and "\x1b" not in r.output and "\\x1b" in r.output, r.output
 
 
 def test_error_exit_2(tmp_path):
     r = invoke("--repo", str(tmp_path), "--base", "HEAD")
     assert r.exit_code == 2
-    assert "verdict: ERROR" in r.output and "not a git repository" in r.output
+    assert r.output.startswith("specgap verify: error: ") and "not a git repository" in r.output
+    assert r.output.count("\n") == 1
 
 
 def test_base_is_required_without_call_tests(tmp_path):
     r = invoke("--repo", str(tmp_path))
-    assert r.exit_code == 2 and "--base" in r.output
+    assert r.exit_code == 2 and "--base" in r.output and r.output.count("\n") == 1
 
 
 def test_registered_on_the_main_cli():

@@ -2,8 +2,10 @@
 
 The run never uses the repository's config file (the trusted ini is passed with `-c`), but a few
 settings in the *base revision's* config are part of the test suite's meaning: which files are
-tests, extra import paths, warning filters, markers. Those keys, and only those, are carried into
-the trusted ini; `addopts`, plugins and anything else are not.
+tests and where they are, extra import paths, warning filters, markers. Those keys, and only those,
+are carried into the trusted ini. From `addopts` only what selects tests the way the project chose
+(`-m`, `-k`) and how they import (`--import-mode`) is kept: the rest (plugins, `--deselect`,
+`--ignore`, `--lf`, reporting) either cannot hide a test or could, and is dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import configparser
 import fnmatch
 import posixpath
+import shlex
 import sys
 from pathlib import Path
 
@@ -25,7 +28,10 @@ else:  # the `tomli` dependency on 3.10
 _SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.toml", None), ("tox.ini", "pytest"),
             ("setup.cfg", "tool:pytest"))
 SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath", "filterwarnings", "markers",
-             "xfail_strict", "usefixtures", "empty_parameter_set_mark")
+             "xfail_strict", "usefixtures", "empty_parameter_set_mark", "testpaths", "norecursedirs",
+             "consider_namespace_packages", "asyncio_mode")
+# addopts that are kept: the base revision's own selection of tests and its import mode.
+_KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode"}
 
 
 def read(room: Path) -> dict[str, list[str]]:
@@ -39,8 +45,34 @@ def read(room: Path) -> dict[str, list[str]]:
         except (OSError, ValueError, configparser.Error, tomllib.TOMLDecodeError):
             continue  # an unreadable config is the suite's problem; defaults apply
         if found is not None:
-            return {k: v for k, v in found.items() if k in SAFE_KEYS}
+            kept = {k: v for k, v in found.items() if k in SAFE_KEYS}
+            opts = kept_addopts(found.get("addopts", []))
+            if opts:
+                kept["addopts"] = opts
+            return kept
     return {}
+
+
+def kept_addopts(values: list[str]) -> list[str]:
+    """The selecting and import-mode options of the base's addopts, as argv items."""
+    try:
+        argv = [a for v in values for a in shlex.split(v, comments=True)]
+    except ValueError:
+        return []
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq, val = a.partition("=")
+        if name in _KEPT_OPTS and eq:
+            out += [name, val]
+        elif a in _KEPT_OPTS and i + 1 < len(argv):
+            out += [a, argv[i + 1]]
+            i += 1
+        elif a[:2] in ("-m", "-k") and len(a) > 2 and not a.startswith("--"):
+            out += [a[:2], a[2:]]
+        i += 1
+    return out
 
 
 def _ini(path: Path, section: str) -> dict[str, list[str]] | None:
@@ -67,7 +99,18 @@ def file_patterns(cfg: dict[str, list[str]]) -> tuple[str, ...]:
 
 
 def selector(patterns: tuple[str, ...]):
-    return lambda path: any(fnmatch.fnmatchcase(posixpath.basename(path), p) for p in patterns)
+    """pytest's matching: a pattern with a `/` matches the end of the path, others the file name."""
+
+    def match(path: str) -> bool:
+        for p in patterns:
+            if "/" in p:
+                if fnmatch.fnmatchcase("/" + path, "*/" + p.lstrip("/")):
+                    return True
+            elif fnmatch.fnmatchcase(posixpath.basename(path), p):
+                return True
+        return False
+
+    return match
 
 
 def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
@@ -76,6 +119,8 @@ def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
+        if key == "addopts":  # passed on the command line instead
+            continue
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room
             values = [str(room / p) for v in values for p in v.split()]
         if key in ("filterwarnings", "markers"):  # one entry per line

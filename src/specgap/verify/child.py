@@ -126,7 +126,18 @@ def _short(exc):
     return text[:500]
 
 
-def pytest_reporter(ch, integrity):
+def _origin(tb, internal, root):
+    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+    origin = None
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if not fname.startswith(internal):
+            origin = fname
+        tb = tb.tb_next
+    return os.path.relpath(origin, root or os.getcwd()) if origin else None
+
+
+def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -135,13 +146,42 @@ def pytest_reporter(ch, integrity):
     import pytest
 
     skipped, xfailed = (outcomes.Skipped, unittest.SkipTest), outcomes.XFailed
+    import sysconfig
+
+    import _pytest
+    import pluggy
+
+    # Installed libraries and pytest itself are trusted; frames there are passed over.
+    internal = tuple(os.path.dirname(m.__file__) + os.sep for m in (_pytest, pytest, pluggy)) + tuple(
+        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site])
+    trusted = set(trusted or ())
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
+    try:
+        from _pytest.unittest import TestCaseFunction
+    except ImportError:  # pytest without its unittest plugin module
+        TestCaseFunction = ()
+
+    root = None
 
     class Reporter:
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
+        running = None  # node id of the test whose call phase is under way
+
+        @pytest.hookimpl(wrapper=True, tryfirst=True)
+        def pytest_runtest_call(self, item):
+            # Reports made while the call phase runs are its subtests (unittest subTest, the
+            # `subtests` fixture of pytest 9 and of pytest-subtests): one record each.
+            self.running = item.nodeid
+            try:
+                return (yield)
+            finally:
+                self.running = None
 
         @pytest.hookimpl(trylast=True)
         def pytest_sessionstart(self, session):
+            nonlocal root
+            root = str(session.config.rootpath)
+            os.environ.pop("PYTEST_VERSION", None)
             self.pm = session.config.pluginmanager
             self.known = {id(p) for p in self.pm.get_plugins()}
 
@@ -155,13 +195,28 @@ def pytest_reporter(ch, integrity):
                     continue
                 self.known.add(id(p))
                 mod = getattr(p, "__name__", None) if isinstance(p, type(sys)) else type(p).__module__
-                if isinstance(p, type(sys)) and os.path.basename(getattr(p, "__file__", "") or "") == "conftest.py":
+                path = (getattr(p, "__file__", None) or "") if isinstance(p, type(sys)) else ""
+                # A conftest the base revision has; one written during the run is an intruder.
+                if os.path.basename(path) == "conftest.py" and (
+                        conftests is None or os.path.relpath(path, os.getcwd() if root is None else root) in conftests):
                     continue
                 if (mod or "").split(".")[0] in ("_pytest", "pytest", "pluggy"):
                     continue
                 new.append(self.pm.get_name(p) or repr(p)[:80])
             if new:
                 ch.send({"t": "integrity", "changed": [f"pytest plugin registered: {n}" for n in new], "where": where})
+
+        # What the trusted configuration left out (collect_ignore, norecursedirs, -m/-k): the
+        # parent does not expect results from these. Plugins that could do the same are intruders.
+        @pytest.hookimpl(wrapper=True)
+        def pytest_ignore_collect(self, collection_path, config):
+            res = yield
+            if res:
+                ch.send({"t": "ignored", "path": os.path.relpath(str(collection_path), str(config.rootpath))})
+            return res
+
+        def pytest_deselected(self, items):
+            ch.send({"t": "deselected", "ids": [i.nodeid for i in items]})
 
         def pytest_collectreport(self, report):
             if report.failed:
@@ -174,18 +229,33 @@ def pytest_reporter(ch, integrity):
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_makereport(self, item, call):
             exc = call.excinfo
-            rec = {"t": "phase", "id": item.nodeid, "when": call.when, "outcome": "passed"}
+            # A unittest.TestCase reports its failures to the item (pytest's unittest plugin moves
+            # the first one into `call` in its own makereport, which runs after this): read it there.
+            pending = isinstance(item, TestCaseFunction) and item.__dict__.get("_excinfo")
+            if pending:
+                exc = pending[0]
+            when = call.when
+            if when == "call" and self.running == item.nodeid:
+                when = "subtest"
+            rec = {"t": "phase", "id": item.nodeid, "when": when, "outcome": "passed"}
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
                     # A skip decided by the trusted test file's own skip/skipif marker is not a result.
-                    rec["by_marker"] = call.when == "setup" and skip_marks(item) is not None
+                    rec["by_marker"] = call.when == "setup" and skip_marks(item) is not None or (
+                        # unittest's own @skip/@skipIf decorators in the trusted test file
+                        isinstance(item, TestCaseFunction) and any(
+                            getattr(o, "__unittest_skip__", False) is True for o in (item.obj, item.parent.obj)))
+                    # pytest.skip()/importorskip() called by the trusted test file or conftest
+                    # itself (not by code under test) is the suite's own decision too.
+                    if not rec["by_marker"] and trusted and _origin(exc.tb, internal, root) in trusted:
+                        rec["by_marker"] = rec["by_test"] = True
                 elif isinstance(exc.value, xfailed):
                     rec["outcome"] = "xfailed"
                 else:
                     rec["outcome"] = "failed"
                     # The trusted test file's own xfail marker expects this failure: not a result.
-                    mark = call.when == "call" and xfail_marks(item)
+                    mark = when == "call" and xfail_marks(item)
                     rec["by_marker"] = bool(mark) and (not mark.raises or isinstance(exc.value, mark.raises))
                 rec["msg"] = _short(exc.value)
             ch.send(rec)
@@ -213,7 +283,7 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args):
+def run_pytest(ch, args, conftests=None, trusted=None, site=()):
     import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
     import _pytest.main  # noqa: F401
     import _pytest.python  # noqa: F401
@@ -221,7 +291,10 @@ def run_pytest(ch, args):
     import pytest
     import unittest  # noqa: F401
 
-    reporter = pytest_reporter(ch, Integrity(WATCH))
+    # Code that behaves differently under test looks for pytest's environment variables: the run
+    # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
+    _pytest.runner._update_current_test_var = lambda item, when: None
+    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site)
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
@@ -393,7 +466,7 @@ def main():
     sys.path[len(sys.path):] = cfg["path"] + cfg["site"]
     mode = cfg["mode"]
     if mode == "pytest":
-        run_pytest(ch, cfg["args"])
+        run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"])
     elif mode == "unittest":
         run_unittest(ch, cfg["files"])
     elif mode == "calls":

@@ -45,6 +45,7 @@ class Room:
     holdout_files: list[str] = field(default_factory=list)   # room-relative, held-out suite
     excluded: list[Excluded] = field(default_factory=list)   # agent files left out, and why
     harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
+    protected: list[str] = field(default_factory=list)        # trusted files, kept read-only during the run
 
 
 def is_test_file(path: str) -> bool:
@@ -152,6 +153,8 @@ def build(
             continue
         if trusted(e.path) or product_from_base:
             _write(dest, e.path, contents[e.sha], e.mode == "100755")
+            if trusted(e.path):
+                room.protected.append(e.path)
 
     work = gitio.worktree_files(repo)
     base_tops = {_top_module(p) for p in entries}
@@ -202,6 +205,9 @@ def build(
         if not holdout.exists():
             raise gitio.GitError(f"holdout path {holdout} does not exist")
         room.holdout_files = _copy_external(holdout, dest, f"{HOLDOUT_DIR}/{holdout.name}", select)
+    for d in (EXTERNAL_DIR, HOLDOUT_DIR):
+        if (dest / d).is_dir():
+            room.protected += sorted(p.relative_to(dest).as_posix() for p in (dest / d).rglob("*") if p.is_file())
     room.excluded.sort(key=lambda x: x.path)
     return room
 

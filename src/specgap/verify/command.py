@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from specgap.model import Severity
+from specgap.report.text import visible
+
 from specgap.verify import render, sandbox, verdict
 from specgap.verify.junit import to_junit
 from specgap.verify.session import RUNNERS, Options, Outcome, scan_findings
@@ -34,13 +37,17 @@ from specgap.verify.session import verify as run_verify
 @click.option("--inflation/--no-inflation", default=True, show_default=True,
               help="When the change touched tests or harness, compare the agent's own setup's pass count.")
 @click.option("--no-scan", is_flag=True, help="Skip the static scan of the same change.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--fail-on", "fail_on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True,
+              help="A passing run still fails when the static scan finds gaming at or above this severity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "jsonl", "sarif", "github"]), default="text",
+              show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="List every test, not only those that did not pass.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here instead of stdout.")
 def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level, timeout, memory, plugins,
-           nop_check, inflation, no_scan, fmt, output) -> None:
+           nop_check, inflation, no_scan, fail_on, fmt, verbose, output) -> None:
     """Re-run the tests so that a wrong implementation cannot be reported as passing.
 
-    Exit status: 0 pass, 1 fail or tampered, 2 error.
+    Exit status: 0 pass, 1 fail or tampered, 2 error (one line on stderr).
     """
     limits = sandbox.Limits(wall=timeout, cpu=int(timeout) + 1, memory=memory << 20)
     if call_tests is not None:
@@ -48,24 +55,37 @@ def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level
 
         outcome = verify_calls(repo, call_tests, base=base, python=python or "", sandbox_level=sandbox_level, limits=limits)
     elif not base:
-        raise click.UsageError("--base REV is required (or --call-tests FILE)")
+        _die("--base REV is required (or --call-tests FILE)")
     else:
         opts = Options(repo=repo, base=base, tests=tests, holdout=holdout, python=python or "", runner=runner,
                        isolation=sandbox_level, plugins=plugins, limits=limits, nop_check=nop_check, inflation=inflation)
         outcome = run_verify(opts)
-    skip_scan = no_scan or not base or (outcome.verdict.status == verdict.ERROR and not outcome.base)
+    v = outcome.verdict
+    if v.status == verdict.ERROR and not v.tests and fmt == "text":
+        _die(v.message or "the run could not reach a verdict")  # nothing ran: no report to read
+    skip_scan = no_scan or not base or (v.status == verdict.ERROR and not outcome.base)
     scan, note = (None, "") if skip_scan else scan_findings(repo, base)
-    text = _render(outcome, scan, note, fmt)
+    verdict.account_scan(v, scan, Severity(fail_on))
+    text = _render(outcome, scan, note, fmt, verbose)
     if output:
         output.write_text(text)
     else:
         click.echo(text, nl=False)
-    raise SystemExit(verdict.EXIT[outcome.verdict.status])
+    if v.status == verdict.ERROR:
+        click.echo(f"specgap verify: error: {visible(v.message.splitlines()[0] if v.message else 'no verdict')}", err=True)
+    raise SystemExit(verdict.EXIT[v.status])
 
 
-def _render(o: Outcome, scan, note: str, fmt: str) -> str:
+def _die(message: str) -> None:
+    click.echo(f"specgap verify: error: {visible(' '.join(message.split()))}", err=True)
+    raise SystemExit(2)
+
+
+def _render(o: Outcome, scan, note: str, fmt: str, verbose: bool) -> str:
     if fmt == "json":
         return render.to_json(o, scan, note) + "\n"
     if fmt == "junit":
         return to_junit(o)
-    return render.to_text(o, scan, note)
+    if fmt in ("jsonl", "sarif", "github"):
+        return render.to_shared(fmt, o, scan, note)
+    return render.to_text(o, scan, note, verbose=verbose)

@@ -54,6 +54,7 @@ class Child:
     args: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)     # mode-specific configuration (call-tests cases)
     site: list[str] = field(default_factory=list)
+    protect: list[str] = field(default_factory=list)  # room files the run may not change (trusted tests, config)
     level: str = "none"
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
 
@@ -80,7 +81,28 @@ for home in (exe_dir, os.path.dirname(exe_dir)):
     site = own + (site if keys.get("include-system-site-packages") == "true" else [])
     roots = [home, *roots]
     break
-print(json.dumps({"site": site, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
+# .pth files: their path lines (editable installs of dependencies, namespace packages) are kept,
+# after site-packages; `import` lines, the ones that run code at startup, are not.
+extra = []
+for d in site:
+    try:
+        names = sorted(n for n in os.listdir(d) if n.endswith(".pth"))
+    except OSError:
+        continue
+    for n in names:
+        try:
+            with open(os.path.join(d, n), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            p = os.path.normpath(os.path.join(d, line))
+            if os.path.isdir(p):
+                extra.append(p)
+print(json.dumps({"site": site + extra, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
 """
 
 
@@ -129,12 +151,15 @@ def clean_env(level: str, work: Path, *, autoload: bool = False) -> dict[str, st
     return env
 
 
-def confine(cmd: list[str], level: str, work: Path, cwd: Path, readonly: list[Path], python: str) -> list[str]:
+def confine(cmd: list[str], level: str, work: Path, cwd: Path, readonly: list[Path], python: str,
+            protect: list[str] = ()) -> list[str]:
+    """Under bwrap the room is this run's own copy, so it is writable (suites write output files
+    beside their sources) except for the trusted files in `protect`, which stay read-only."""
     if level != "bwrap":
         return sandbox.wrap(level, cmd, readonly=[], cwd=cwd)
     tmp = scratch(level, work)
-    ro = [cwd, *readonly, *map(Path, interpreter_roots(python))]
-    wrapped = sandbox.wrap("bwrap", cmd, readonly=ro, cwd=cwd)
+    ro = [*readonly, *map(Path, interpreter_roots(python)), *(cwd / p for p in protect)]
+    wrapped = sandbox.wrap("bwrap", cmd, readonly=ro, cwd=cwd, writable=[cwd])
     at = wrapped.index("--chdir")  # the tmpfs starts empty: make home and the work dir first
     wrapped[at:at] = ["--dir", str(tmp / "home"), "--dir", str(tmp / "work")]
     return wrapped
@@ -163,10 +188,13 @@ def run(child: Child) -> RunResult:
         "site": child.site,
         "args": child.args,
         "files": child.files,
+        "conftests": [p for p in child.protect if p.rsplit("/", 1)[-1] == "conftest.py"],
+        "trusted": [p for p in child.protect if p.endswith(".py")],
         **child.extra,
     }
     cmd = [child.python, "-I", "-S", "-X", f"pycache_prefix={prefix}", str(boot)]
-    cmd = confine(cmd, child.level, child.work, child.room, [harness, cache, *map(Path, child.site)], child.python)
+    cmd = confine(cmd, child.level, child.work, child.room, [harness, cache, *map(Path, child.site)], child.python,
+                  child.protect)
     env = clean_env(child.level, child.work)
     raw = execute(cmd, env, child.room, child.limits, res, stdin=json.dumps(cfg).encode(), channel=(rfd, wfd))
     res.records, res.forged = authenticate(key, raw)

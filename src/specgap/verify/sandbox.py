@@ -28,9 +28,9 @@ class Limits:
 
 
 DESCRIPTIONS = {
-    "bwrap": "bubblewrap: no network, own PID/IPC/UTS namespaces, uid 65534, read-only system, source and tests, "
+    "bwrap": "no network, own PID/IPC/UTS namespaces, uid 65534, read-only system and trusted tests, a private writable copy of the source, "
     "tmpfs /tmp, dies with parent; rlimits",
-    "unshare": "unshare: no network, own PID and mount namespaces; runs as the caller's uid; rlimits",
+    "unshare": "no network, own PID and mount namespaces; runs as the caller's uid; rlimits",
     "none": "no sandbox: rlimits and process-group kill only",
 }
 
@@ -71,8 +71,9 @@ def _bind_ro(args: list[str], path: str) -> None:
     args += ["--ro-bind", path, path]
 
 
-def wrap(level: str, cmd: list[str], *, readonly: list[Path], cwd: Path) -> list[str]:
-    """`cmd` wrapped for the chosen isolation level; `readonly` paths are visible read-only."""
+def wrap(level: str, cmd: list[str], *, readonly: list[Path], cwd: Path, writable: list[Path] = ()) -> list[str]:
+    """`cmd` wrapped for the chosen isolation level; `readonly` paths are visible read-only,
+    `writable` ones writable (a read-only path inside a writable one stays read-only)."""
     if level == "none":
         return cmd
     if level == "unshare":
@@ -90,8 +91,10 @@ def wrap(level: str, cmd: list[str], *, readonly: list[Path], cwd: Path) -> list
         if os.path.exists(f"/etc/{name}"):
             _bind_ro(args, f"/etc/{name}")
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", SANDBOX_TMP]
-    for p in sorted({str(p) for p in readonly}, key=len):
-        _bind_ro(args, p)
+    binds = {str(p): "--ro-bind" for p in readonly}
+    binds.update({str(p): "--bind" for p in writable if str(p) not in binds})
+    for p in sorted(binds, key=len):  # outer before inner: an inner read-only file wins
+        args += [binds[p], p, p]
     args += ["--chdir", str(cwd), "--"]
     return args + cmd
 

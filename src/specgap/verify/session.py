@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import glob
 import random
 import re
 import shutil
@@ -51,7 +53,8 @@ def _select(kind: str):
 
 
 def _error(message: str, **kw) -> Outcome:
-    v = verdict.Verdict(status=verdict.ERROR, message=message, evidence=[RunError.found(message)])
+    v = verdict.Verdict(status=verdict.ERROR, message=message, evidence=[RunError.found(message)],
+                        decided_by=verdict.BY_ERROR, reasons=[message])
     return Outcome(verdict=v, **kw)
 
 
@@ -65,6 +68,10 @@ def verify(opts: Options) -> Outcome:
         site = runner.trusted_site(python)
     except (OSError, ValueError) as exc:
         return _error(f"interpreter {python!r} is not usable: {exc}")
+    # A .pth path line into the repository (an editable install of the project itself) would bring
+    # the working tree back in beside the clean room.
+    repo = opts.repo.resolve()
+    site = [p for p in site if not Path(p).resolve().is_relative_to(repo)]
     if opts.runner == "script" and not opts.tests:
         return _error("script graders need --tests naming the grader script(s)")
     work = Path(tempfile.mkdtemp(prefix="specgap-verify-"))
@@ -82,6 +89,8 @@ def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, 
         opts.repo, opts.base, work / "room", tests=opts.tests, holdout=opts.holdout,
         product_from_base=from_base, select=_select(opts.runner), installed=installed,
     )
+    if opts.runner == "pytest" and not opts.tests:
+        room.test_files = _under_testpaths(room.test_files, baseconfig.read(room.root).get("testpaths", []))
     files = room.test_files + room.holdout_files
     plan = canaries.Plan()
     if opts.runner != "script":
@@ -93,30 +102,51 @@ def _prepare(opts: Options, work: Path, *, from_base: bool, rng: random.Random, 
     return room, files, plan
 
 
+def _under_testpaths(files: list[str], testpaths: list[str]) -> list[str]:
+    """The test files pytest will look at when it starts from the base's `testpaths` (globs too)."""
+    roots = [p.strip("/") for v in testpaths for p in v.split()]
+    if not roots:
+        return files
+    return [f for f in files if any(f == r or f.startswith(r + "/") or fnmatch.fnmatchcase(f.split("/")[0], r.split("/")[0])
+                                    and fnmatch.fnmatchcase(f, r + "/*") for r in roots)]
+
+
 def _child(opts: Options, python: str, level: str, site: list[str], work: Path, room, files, *, stop_first=False):
     args: list[str] = []
     if opts.runner == "pytest":
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
-        ini.write_text(baseconfig.ini_text(baseconfig.read(room.root), room.root))
-        basetemp = runner.scratch(level, work) / "work" / "basetemp"
+        cfg = baseconfig.read(room.root)
+        ini.write_text(baseconfig.ini_text(cfg, room.root))
+        scratch = runner.scratch(level, work) / "work"
+        # The cache lives in this run's scratch dir: suites keep their `cache` fixture, and
+        # nothing planted in the tree (--lf, stepwise state) is read.
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
-                "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib",
+                "-o", f"cache_dir={scratch / 'pytest-cache'}", "-p", "no:stepwise",
                 # Short tracebacks: the output is only for people, and long ones make every
                 # failing canary cost several times more.
-                "-q", "--tb=short", "-o", "console_output_style=classic", "--basetemp", str(basetemp)]
+                "-q", "--tb=short", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
+                *cfg.get("addopts", [])]
         for p in opts.plugins:
             args += ["-p", p]
         if stop_first:
             args.append("-x")
-        args += files
+        # The whole suite as pytest would find it (testpaths, collect_ignore, norecursedirs all
+        # apply); only explicit --tests name files.
+        if opts.tests:
+            args += files
+        else:
+            roots = [p for v in cfg.get("testpaths", []) for g in v.split() for p in sorted(glob.glob(g, root_dir=room.root))]
+            args += roots + room.holdout_files if roots else ["."]
     return runner.Child(python=python, room=room.root, work=work, mode=opts.runner, files=files, args=args,
-                        site=site, level=level, limits=opts.limits)
+                        site=site, protect=room.protected, level=level, limits=opts.limits)
 
 
 def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:
     rng = random.SystemRandom()
-    installed = cleanroom.installed_modules(site)
+    # The standard library too: pytest's default import mode puts a test package's base dir (often
+    # the room itself) in front of sys.path, where a new `json.py` would shadow the real one.
+    installed = cleanroom.installed_modules(site) | frozenset(sys.stdlib_module_names)
     room, files, plan = _prepare(opts, work / "main", from_base=False, rng=rng, installed=installed)
     out = Outcome(verdict=verdict.Verdict(status=verdict.PASS), isolation=level, isolation_note=note,
                   base=room.base, runner=opts.runner)

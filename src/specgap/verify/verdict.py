@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from specgap.model import Finding
+from specgap.model import Finding, Severity
 from specgap.rules.catalog import verify as checks
 from specgap.verify.canaries import CANARY, Plan
 from specgap.verify.cleanroom import HOLDOUT_DIR
@@ -21,7 +21,9 @@ PASS, FAIL, TAMPERED, ERROR = "pass", "fail", "tampered", "error"
 EXIT = {PASS: 0, FAIL: 1, TAMPERED: 1, ERROR: 2}
 _PARAMS = re.compile(r"\[.*\]$", re.S)
 # Outcomes the trusted test file itself decided with a skip/skipif/xfail marker: not counted.
-BY_MARKER = ("skipped-by-marker", "xfailed-by-marker")
+# Tests the base revision's own configuration deselected (-m/-k in its addopts, its conftests):
+# listed, not counted.
+BY_MARKER = ("skipped-by-marker", "xfailed-by-marker", "deselected-by-config", "skipped-by-test")
 
 
 @dataclass
@@ -32,6 +34,10 @@ class TestRow:
     detail: str = ""
 
 
+# Which layer decided the verdict, for the report.
+BY_TESTS, BY_INTEGRITY, BY_SCAN, BY_ERROR = "tests", "run integrity", "static scan", "error"
+
+
 @dataclass
 class Verdict:
     status: str
@@ -39,6 +45,8 @@ class Verdict:
     evidence: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     message: str = ""
+    decided_by: str = BY_TESTS
+    reasons: list[str] = field(default_factory=list)
 
     def count(self, suite: str | None = None) -> tuple[int, int]:
         """(passed, counted) over tests that count (marker skips do not)."""
@@ -47,16 +55,21 @@ class Verdict:
 
 
 def _status(phases: list[dict]) -> tuple[str, str]:
-    """The status of one test from its phase records, and the first failure message."""
+    """The status of one test from its phase records, and the first failure message.
+
+    Each phase reports once; a test's subtests report once each, and any that fails fails it.
+    """
     whens = [p["when"] for p in phases]
     if any(whens.count(w) > 1 for w in ("setup", "call", "teardown")):
-        return "duplicated", f"phases reported: {', '.join(whens)}"
+        return "duplicated", f"phases reported: {', '.join(w for w in whens if w != 'subtest')}"
     for p in phases:
         if p["outcome"] != "passed" and not p.get("by_marker"):
             return p["outcome"], f"{p['when']}: {p.get('msg', '')}".strip()
     marked = [p for p in phases if p.get("by_marker")]
     if marked:
         p = marked[0]
+        if p.get("by_test"):
+            return "skipped-by-test", p.get("msg", "")
         return ("skipped-by-marker" if p["outcome"] == "skipped" else "xfailed-by-marker"), p.get("msg", "")
     if "call" not in whens:
         return "missing", "no call phase recorded"
@@ -72,6 +85,8 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         return v
 
     collected: list[str] = []
+    deselected: list[str] = []
+    ignored: list[str] = []
     phases: dict[str, list[dict]] = defaultdict(list)
     collect_errors: list[dict] = []
     crash = ""
@@ -89,6 +104,10 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             collected += rec.get("ids", [])
         elif t == "phase":
             phases[rec["id"]].append(rec)
+        elif t == "deselected":
+            deselected += rec.get("ids", [])
+        elif t == "ignored":
+            ignored.append(rec.get("path", ""))
         elif t == "collect_error":
             collect_errors.append(rec)
         elif t == "crash":
@@ -107,7 +126,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
 
     # Planted tests: any that passed convicts the run; any whose result vanished from a run that
     # finished was suppressed (honest runs report every one of them).
-    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + list(phases) if plan.injected_kind(t)}
+    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + deselected + list(phases) if plan.injected_kind(t)}
     ran = {t.split("::", 1)[0] for t in phases if not plan.injected_kind(t)}
     if final_at is not None:
         gone = sorted(n for n, (_, _, path) in plan.injected.items() if n not in planted and path in ran)
@@ -137,7 +156,14 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         ev.append(rule.found(f"{n} {what} cop{'ies' if n > 1 else 'y'} of {copied} passed (the expected value was "
                              f"{'replaced by a wrong one' if kind == CANARY else 'a fresh object()'})", path=path))
 
-    seen_functions = {_PARAMS.sub("", t) for t in real_ids}
+    for tid in dict.fromkeys(deselected):
+        if plan.injected_kind(tid) is None and tid not in phases:
+            v.tests.append(TestRow(plan.display(tid), "deselected-by-config", _suite(tid), "deselected by the base configuration"))
+    seen_functions = {_PARAMS.sub("", t) for t in real_ids + deselected}
+
+    def left_out(path: str) -> bool:
+        return any(i not in (".", "") and (path == i or path.startswith(i.rstrip("/") + "/")) for i in ignored)
+
     for tid in real_ids:
         status, detail = _status(phases.get(tid, []))
         if status == "missing" and tid not in phases:
@@ -153,7 +179,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     for fid in sorted(plan.expected):
         path, *rest = fid.split("::")
         disguised = "::".join([path, *rest[:-1], plan.names.get(rest[-1], rest[-1])])
-        if disguised not in seen_functions:
+        if disguised not in seen_functions and not left_out(path):
             detail = errors_by_path.get(path, "")
             detail = f"collection error: {detail.strip().splitlines()[-1] if detail.strip() else ''}" if path in errors_by_path else "never collected"
             v.tests.append(TestRow(fid, "missing", _suite(fid), detail))
@@ -184,14 +210,41 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         v.notes.append("processes were still running in the test's process group after it ended; they were killed")
 
     tamper = {checks.CanaryPassed.id, checks.SentinelHeld.id, checks.ForgedRecords.id, checks.HarnessPatched.id}
+    not_passed = [t for t in v.tests if t.status not in ("passed", *BY_MARKER)]
     if any(f.rule_id in tamper for f in ev):
-        v.status = TAMPERED
+        v.status, v.decided_by = TAMPERED, BY_INTEGRITY
+        v.reasons += [f"{f.name}: {f.message}" for f in ev if f.rule_id in tamper]
     elif v.message:
-        v.status = ERROR
-    elif final_at is None or any(t.status not in ("passed", *BY_MARKER) for t in v.tests):
+        v.status, v.decided_by = ERROR, BY_ERROR
+        v.reasons.append(v.message)
+    elif final_at is None or not_passed or not v.count()[1]:
         v.status = FAIL
+    if collect_errors:
+        e = collect_errors[0]
+        msg = (e.get("msg", "").strip().splitlines() or [""])[-1][:200]
+        v.reasons.append(f"{len(collect_errors)} collection error(s), first in {plan.display(e['id'])}: {msg}")
+    if not_passed:
+        passed, total = v.count()
+        v.reasons.append(f"{total - passed} of {total} test(s) did not pass")
+    if v.tests and not v.count()[1] and not v.message:
+        v.reasons.append("no test counted: every test was skipped or deselected by the suite's own markers")
+    if final_at is None and not v.message:
+        v.reasons.append("the run ended before its end-of-run record")
     v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
     return v
+
+
+def account_scan(v: Verdict, scan: list[Finding] | None, fail_on: Severity) -> None:
+    """A run that passed still fails when the static scan of the same change found gaming at or
+    above `fail_on` (special-cased inputs, oracle reads ...): tests cannot see those."""
+    serious = [f for f in scan or () if f.severity >= fail_on]
+    if not serious:
+        return
+    shown = ", ".join(f"{f.rule_id} {f.name} ({f.path}:{f.line})" for f in serious[:5])
+    more = f" and {len(serious) - 5} more" if len(serious) > 5 else ""
+    v.reasons.append(f"static scan: {len(serious)} finding(s) at or above {fail_on.value}: {shown}{more}")
+    if v.status == PASS:
+        v.status, v.decided_by = FAIL, BY_SCAN
 
 
 def _suite(tid: str) -> str:
