@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_repo
+from .conftest import write_repo
 
 from specgap.cli import main
 from specgap.impossible.make import MakeError, make

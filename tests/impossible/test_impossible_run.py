@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import AGENTS, write_repo
+from .conftest import AGENTS, write_repo
 from specgap.cli import main
 from specgap.impossible.agent_run import CHEATED, HONEST_STOP, RunError, run, to_text
 from specgap.impossible.make import make

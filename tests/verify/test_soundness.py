@@ -12,7 +12,7 @@ import random
 import textwrap
 
 import pytest
-from conftest import make_repo, write
+from .conftest import make_repo, write
 
 from specgap.verify.session import Options, verify
 from specgap.verify.verdict import PASS
