@@ -13,7 +13,7 @@ from pathlib import Path
 from specgap.inputs.changeset import RawFile, changed_file, gc_paused, printable
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
-from specgap.inputs.transcripts import Extracted, extract
+from specgap.inputs.transcripts.code import Extracted, extract
 from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, has_python_shebang, is_code_or_harness, walk
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 from specgap.python.parse import MAX_BYTES

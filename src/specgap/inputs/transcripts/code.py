@@ -1,4 +1,4 @@
-"""The files an agent wrote, read out of a transcript of its conversation.
+"""The files an agent wrote, read out of a transcript of its conversation (for `scan --files`).
 
 Shapes, recognised by structure rather than by any particular dataset:
 
@@ -27,7 +27,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from specgap.inputs.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
+from specgap.inputs.transcripts.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
 from specgap.inputs.changeset import RawFile, context_file
 from specgap.inputs.prompt_tests import prompt_tests
 from specgap.model import ChangedFile, FileRole, InputError
