@@ -37,7 +37,7 @@ def detect(head: bytes) -> str:
         first, _, rest = body.partition(b"\n")
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             return "json"  # a document over many lines (or broken JSON: the document reader says so)
         if claude_code.is_line(obj) or (isinstance(obj, dict) and obj.get("type") == "file-history-snapshot"):
             return "claude-code"
