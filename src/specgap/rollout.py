@@ -72,6 +72,16 @@ class Turn:
     actions: list[Action] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One write or edit of a file: where it happened, and the text it replaced (None: all of it)."""
+
+    turn: int
+    call_id: str | None
+    old: str | None
+    new: str
+
+
 @dataclass
 class RolloutFile:
     """A file as the rollout left it: the container is the rollout, the path is inside it.
@@ -88,7 +98,7 @@ class RolloutFile:
     final: str | None = None
     written: bool = False
     known: bool = True
-    edits: list[tuple[int, str | None, str]] = field(default_factory=list)  # (turn, old, new)
+    edits: list[Edit] = field(default_factory=list)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from specgap.rules.base import Rule
 
 _REGISTRY: dict[str, type[Rule]] = {}
 _FAMILIES = ("tests", "harness", "escapes", "solution", "leaks", "measurement", "suppressions")
+_ROLLOUT_FAMILIES = ("transcripts",)  # rules that read a rollout, not a changed file (SG11xx)
 _EXTRA = ("specgap.verify.checks", "specgap.monitor.checks")
 _loaded = False
 
@@ -39,7 +40,7 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for fam in _FAMILIES:
+    for fam in _FAMILIES + _ROLLOUT_FAMILIES:
         importlib.import_module(f"specgap.rules.{fam}")
     for mod in _EXTRA:
         try:
@@ -60,6 +61,11 @@ def scan_rules() -> list[type[Rule]]:
     return [r for r in all_rules() if r.__module__.split(".")[-1] in _FAMILIES]
 
 
+def rollout_rules() -> list[type[Rule]]:
+    """The rules `specgap transcripts` runs on each rollout, besides the scan rules on its files."""
+    return [r for r in all_rules() if getattr(r, "reads", "file") == "rollout"]
+
+
 def get_rule(key: str) -> type[Rule] | None:
     """A rule by id (`SG401`, case-insensitive) or name (`always-equal`)."""
     _load()
@@ -72,4 +78,4 @@ def get_rule(key: str) -> type[Rule] | None:
     return None
 
 
-__all__ = ["Rule", "register", "all_rules", "scan_rules", "get_rule"]
+__all__ = ["Rule", "register", "all_rules", "scan_rules", "rollout_rules", "get_rule"]

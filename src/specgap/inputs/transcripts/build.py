@@ -15,7 +15,7 @@ from specgap.inputs.prompt_tests import prompt_tests
 from specgap.inputs.transcripts import shell
 from specgap.inputs.transcripts.agent_code import _THINKING, PATH_KEYS, _shell_writes, code_in
 from specgap.inputs.changeset import RawFile
-from specgap.rollout import AGENT, SYSTEM, TOOL, USER, Action, ActionKind, Rollout, RolloutFile, Turn
+from specgap.rollout import AGENT, SYSTEM, TOOL, USER, Action, ActionKind, Edit, Rollout, RolloutFile, Turn
 
 _ROLES = {"assistant": AGENT, "model": AGENT, "gpt": AGENT, "ai": AGENT, "agent": AGENT, "bot": AGENT,
           "user": USER, "human": USER, "system": SYSTEM, "developer": SYSTEM, "tool": TOOL,
@@ -141,11 +141,11 @@ class Builder:
         elif a.kind is ActionKind.WRITE and a.path is not None:
             f = self._file(a.path)
             f.final, f.written, f.known = a.new or "", True, True
-            f.edits.append((turn.index, None, a.new or ""))
+            f.edits.append(Edit(turn.index, a.call_id, None, a.new or ""))
         elif a.kind is ActionKind.EDIT and a.path is not None:
             f = self._file(a.path)
             f.written = True
-            f.edits.append((turn.index, a.old, a.new or ""))
+            f.edits.append(Edit(turn.index, a.call_id, a.old, a.new or ""))
             if a.new is None:  # deleted by a patch
                 f.final = None
             elif a.old is not None and f.known and f.final is not None and a.old in f.final:
@@ -154,12 +154,12 @@ class Builder:
                 # the transcript never showed the text this edit changed: from here on only the
                 # pieces the agent wrote are known
                 f.known = False
-                f.final = "\n".join(new for _, _, new in f.edits if new)
+                f.final = "\n".join(e.new for e in f.edits if e.new)
         elif a.kind is ActionKind.SHELL and a.command:
             for path, body in _shell_writes(a.command):
                 f = self._file(path)
                 f.final, f.written, f.known = body, True, True
-                f.edits.append((turn.index, None, body))
+                f.edits.append(Edit(turn.index, a.call_id, None, body))
             # `cat tests/test_x.py`: what came back is the file, as read
             if a.output and len(a.commands) == 1 and a.commands[0].program == "cat" and len(a.commands[0].argv) == 2:
                 self._apply(turn, Action(ActionKind.READ, "cat", path=a.commands[0].argv[1], output=a.output))
