@@ -24,7 +24,7 @@ from specgap.model import Severity
 # Checked in this order in each directory; the first that configures specgap wins.
 CONFIG_NAMES = (".specgap.toml", "specgap.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail-on")
-_SELECTOR = re.compile(r"^SG\d{0,3}$")
+_SELECTOR = re.compile(r"^SG\d{0,4}$")  # SG11xx: the transcript family
 
 
 class ConfigError(Exception):

@@ -97,7 +97,7 @@ def _jsonl(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
         except (ValueError, RecursionError) as exc:
             yield RolloutError(source, n, f"line {n} is not valid JSON: {exc}")
             continue
-        yield _guarded(lambda: record_rollout(record, source, n), source, n)
+        yield guarded(lambda: record_rollout(record, source, n), source, n)
 
 
 def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
@@ -116,12 +116,12 @@ def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]
         return
     if isinstance(obj, list) and chat.messages_of(obj) is None and openhands.events_of(obj) is None:
         for i, record in enumerate(obj):  # a list of records, one rollout each
-            yield _guarded(lambda: record_rollout(record, source, i), source, i)
+            yield guarded(lambda: record_rollout(record, source, i), source, i)
         return
-    yield _guarded(lambda: record_rollout(obj, source, 0), source, 0)
+    yield guarded(lambda: record_rollout(obj, source, 0), source, 0)
 
 
-def _guarded(make: Callable[[], Rollout | RolloutError], source: str, index: int) -> Rollout | RolloutError:
+def guarded(make: Callable[[], Rollout | RolloutError], source: str, index: int) -> Rollout | RolloutError:
     """A record that breaks a reader is that record's error, not the batch's end."""
     try:
         return make()
@@ -136,7 +136,7 @@ def _markdown(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]
     if len(data) > MAX_DOCUMENT_BYTES:
         yield RolloutError(source, None, "text larger than 256 MB; not read")
         return
-    yield _guarded(lambda: markdown.rollout(data.decode("utf-8", "replace").replace("\r\n", "\n"), source), source, 0)
+    yield guarded(lambda: markdown.rollout(data.decode("utf-8", "replace").replace("\r\n", "\n"), source), source, 0)
 
 
 def _parquet(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
