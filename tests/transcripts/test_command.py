@@ -128,8 +128,11 @@ def test_select_and_ignore() -> None:
     assert set(report["by_rule"]) == {"SG1102", "SG103"}
     report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--ignore", "SG1").output)
     assert report["by_rule"] == {}
-    report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--select", "SG11").output)
+    report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--select", "SG1102").output)
     assert set(report["by_rule"]) == {"SG1102"}
+    # a whole id names only itself: SG110 (a scan rule) is not a prefix of SG1101-SG1109
+    report = json.loads(invoke(str(DESTROYS), "--format", "json", "--exit-zero", "--ignore", "SG110").output)
+    assert set(report["by_rule"]) == {"SG1101"}
 
 
 def test_summary_by_model_and_step_and_top_reward(tmp_path: Path) -> None:
