@@ -257,3 +257,13 @@ def test_rollouts_pickle() -> None:
 
     r = one(FORMATS / "codex_rollout.jsonl")
     assert pickle.loads(pickle.dumps(r)) == r
+
+
+def test_output_records_without_messages(tmp_path: Path) -> None:
+    # a record holding the task, the agent's reasoning and its code under their own keys
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"trajectory": {"task": "Sort the list.", "cot_traces": ["Use sorted()."],
+                                               "code_outputs": ["def solve(xs):\n    return sorted(xs)\n"]}}))
+    r = one(path)
+    assert [t.role for t in r.turns] == ["user", "assistant"] and r.turns[1].reasoning == "Use sorted()."
+    assert r.files["solution.py"].final == "def solve(xs):\n    return sorted(xs)\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Iterator
 
-from specgap.inputs.transcripts import chat, inspect_log, openhands, swe_agent
+from specgap.inputs.transcripts import chat, code, inspect_log, openhands, swe_agent
+from specgap.inputs.transcripts.build import Builder, take_metadata
 from specgap.rollout import Rollout, RolloutError
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -32,9 +33,41 @@ def record_rollout(record: Any, source: str, index: int) -> Rollout | RolloutErr
     if isinstance(record, dict) and isinstance(record.get("messages"), list) and "epoch" in record and "scores" in record:
         return inspect_log.sample_rollout(record, {}, source, index)
     if chat.is_record(record):
-        r = chat.rollout(record, rid, source, index)
-        return r
+        return chat.rollout(record, rid, source, index)
+    turns = code._record_turns(record)
+    if turns:  # other output records (`code_outputs`, `completion` beside a `task` ...), as scan --files reads them
+        return _loose(record, turns, rid, source, index)
     return RolloutError(source, index, "not a recognisable rollout (no chat messages, events or trajectory)")
+
+
+_REASONING_KEYS = ("cot_traces", "cot", "reasoning", "thoughts", "thinking", "chain_of_thought")
+_SIDES = {"agent": "assistant", "prompt": "user", "other": "tool"}
+
+
+def _reasoning(record: Any, depth: int = 0) -> str:
+    if not isinstance(record, dict) or depth > 2:
+        return ""
+    for k in _REASONING_KEYS:
+        v = record.get(k)
+        if isinstance(v, str):
+            return v
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            return "\n".join(v)
+    return next((r for v in record.values() if (r := _reasoning(v, depth + 1))), "")
+
+
+def _loose(record: Any, turns: list[code.Turn], rid: str, source: str, index: int) -> Rollout:
+    r = Rollout(id=rid, source=source, index=index, format="record")
+    if isinstance(record, dict):
+        take_metadata(r, record)
+    b = Builder(r)
+    thought = _reasoning(record)
+    for t in turns:
+        turn = b.turn(_SIDES[t.side], t.text, reasoning=thought if t.side == "agent" else "")
+        thought = "" if t.side == "agent" else thought
+        for args in t.tools:
+            b.call(turn, "tool", args)
+    return b.finish()
 
 
 def jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[int, bytes | RolloutError]]:
