@@ -80,6 +80,7 @@ class Edit:
     call_id: str | None
     old: str | None
     new: str
+    after: str | None = None   # the whole file after this edit, when the transcript lets us know it
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from specgap import engine
 from specgap.inputs.changeset import RawFile, build, context_file
-from specgap.model import Confidence, Finding, InputError
+from specgap.model import Confidence, Finding
 from specgap.rollout import Rollout, RolloutFile
 from specgap.rules.base import Rule
 
@@ -61,20 +61,40 @@ def _raw(f: RolloutFile) -> RawFile:
                                                 frozenset(range(1, new.count("\n") + 2))))
 
 
-def _file_findings(rollout: Rollout, rules: list[type[Rule]], errors: list[str]) -> list[Finding]:
-    written = [f for f in rollout.files.values() if f.written]
-    if not written or not rules:
-        return []
-    input_errors: list[InputError] = []
-    changeset = build([_raw(f) for f in written], source_desc=f"rollout {rollout.id}", errors=input_errors)
-    context = [cf for i, (_, text) in enumerate(rollout.shown_tests)
-               for cf in [context_file(f"shown_tests_{i}.py", text, [])] if cf is not None]
+def _scan(raws: list[RawFile], context: list[Any], rules: list[type[Rule]], errors: list[str]) -> list[Finding]:
+    changeset = build(raws, errors=[])
     changeset.context_loader = lambda: context
     out = engine.evaluate(changeset, rules).findings
     errors.extend(f"{e.path}: {e.message}" for e in changeset.errors if e.path.startswith("<rule"))
+    return out
+
+
+def _file_findings(rollout: Rollout, rules: list[type[Rule]], errors: list[str]) -> list[Finding]:
+    """Scan rules on the final files, then on each earlier version an edit left (a test weakened,
+    run, and put back shows only there)."""
+    written = [f for f in rollout.files.values() if f.written]
+    if not written or not rules:
+        return []
+    context = [cf for i, (_, text) in enumerate(rollout.shown_tests)
+               for cf in [context_file(f"shown_tests_{i}.py", text, [])] if cf is not None]
     last = {f.path: f.edits[-1] for f in written if f.edits}
-    return [replace(f, rollout_id=rollout.id, turn=last[f.path].turn if f.path in last else None,
-                    call_id=last[f.path].call_id if f.path in last else None) for f in out]
+    found = [replace(f, rollout_id=rollout.id, turn=last[f.path].turn if f.path in last else None,
+                     call_id=last[f.path].call_id if f.path in last else None)
+             for f in _scan([_raw(f) for f in written], context, rules, errors)]
+    seen = {(f.rule_id, f.path, " ".join(f.evidence.split())) for f in found}
+    earlier = {f.path: [e for e in f.edits[:-1] if e.after is not None and e.after != f.final] for f in written}
+    for k in range(max((len(v) for v in earlier.values()), default=0)):
+        edits = {p: v[k] for p, v in earlier.items() if len(v) > k}
+        by_path = {f.path: f for f in written}
+        raws = [RawFile(p, by_path[p].first_read, e.after) for p, e in edits.items()]
+        for f in _scan(raws, context, rules, errors):
+            key = (f.rule_id, f.path, " ".join(f.evidence.split()))
+            if key not in seen:
+                seen.add(key)
+                e = edits[f.path]
+                found.append(replace(f, rollout_id=rollout.id, turn=e.turn, call_id=e.call_id,
+                                     message=f"{f.message} (in the version edit at turn {e.turn} left; a later edit undid it)"))
+    return found
 
 
 def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]], file_rules: Iterable[type[Rule]]) -> RolloutOutcome:

@@ -27,6 +27,7 @@ _EDITOR_COMMANDS = frozenset({"view", "create", "str_replace", "insert", "undo_e
 _PATCH_FILE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+)$")
 # `     1\tcode` (cat -n), `     1→code` (Claude Code's Read): the line numbers are not the file
 _NUMBERED = re.compile(r"^ *\d+(?:\t|→)", re.M)
+_RUNNER_MARKS = re.compile(r"^(?:>|E)\s+", re.M)  # pytest's `>       assert ...` and `E       assert ...`
 _VIEW_HEADER = re.compile(r"^Here's the result of running `cat -n` on [^\n]*:\n")
 _TEST_PATH = re.compile(r"(?:^|/)(?:tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
 
@@ -141,11 +142,10 @@ class Builder:
         elif a.kind is ActionKind.WRITE and a.path is not None:
             f = self._file(a.path)
             f.final, f.written, f.known = a.new or "", True, True
-            f.edits.append(Edit(turn.index, a.call_id, None, a.new or ""))
+            f.edits.append(Edit(turn.index, a.call_id, None, a.new or "", f.final))
         elif a.kind is ActionKind.EDIT and a.path is not None:
             f = self._file(a.path)
             f.written = True
-            f.edits.append(Edit(turn.index, a.call_id, a.old, a.new or ""))
             if a.new is None:  # deleted by a patch
                 f.final = None
             elif a.old is not None and f.known and f.final is not None and a.old in f.final:
@@ -154,12 +154,17 @@ class Builder:
                 # the transcript never showed the text this edit changed: from here on only the
                 # pieces the agent wrote are known
                 f.known = False
-                f.final = "\n".join(e.new for e in f.edits if e.new)
+                f.final = "\n".join([e.new for e in f.edits if e.new] + [a.new])
+            f.edits.append(Edit(turn.index, a.call_id, a.old, a.new or "", f.final if f.known else None))
         elif a.kind is ActionKind.SHELL and a.command:
             for path, body in _shell_writes(a.command):
                 f = self._file(path)
                 f.final, f.written, f.known = body, True, True
-                f.edits.append(Edit(turn.index, a.call_id, None, body))
+                f.edits.append(Edit(turn.index, a.call_id, None, body, body))
+            if a.output and "assert" in a.output:  # a failing test's source, as the runner printed it
+                shown = prompt_tests([_RUNNER_MARKS.sub("", a.output)])
+                if shown:
+                    self.rollout.shown_tests.append((turn.index, shown))
             # `cat tests/test_x.py`: what came back is the file, as read
             if a.output and len(a.commands) == 1 and a.commands[0].program == "cat" and len(a.commands[0].argv) == 2:
                 self._apply(turn, Action(ActionKind.READ, "cat", path=a.commands[0].argv[1], output=a.output))
