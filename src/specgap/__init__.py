@@ -3,6 +3,8 @@
     >>> import specgap
     >>> result = specgap.scan_repo(".", base="main")
     >>> [f.rule_id for f in result.findings], result.errors, result.summary["by_severity"]
+    >>> for rollout in specgap.read_rollouts("session.jsonl"):   # or a RolloutError, said why
+    ...     outcome = specgap.scan_rollout(rollout)
 
 Everything else is private and may change.
 """
@@ -12,11 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Finding", "ScanResult", "scan_diff", "scan_files", "scan_repo", "__version__"]
+__all__ = ["Finding", "ScanResult", "scan_diff", "scan_files", "scan_repo", "read_rollouts", "scan_rollout", "Rollout",
+           "__version__"]
 
 if TYPE_CHECKING:
     from specgap.engine import ScanResult, scan_diff, scan_files, scan_repo
+    from specgap.inputs.transcripts import read as read_rollouts
     from specgap.model import Finding
+    from specgap.rollout import Rollout
+    from specgap.run.evaluate import scan_rollout
 
 
 def __getattr__(name: str) -> Any:
@@ -26,6 +32,18 @@ def __getattr__(name: str) -> Any:
         from specgap.model import Finding
 
         return Finding
+    if name == "Rollout":
+        from specgap.rollout import Rollout
+
+        return Rollout
+    if name == "read_rollouts":
+        from specgap.inputs.transcripts import read
+
+        return read
+    if name == "scan_rollout":
+        from specgap.run.evaluate import scan_rollout
+
+        return scan_rollout
     if name in __all__:
         from specgap import engine
 

@@ -267,3 +267,13 @@ def test_output_records_without_messages(tmp_path: Path) -> None:
     r = one(path)
     assert [t.role for t in r.turns] == ["user", "assistant"] and r.turns[1].reasoning == "Use sorted()."
     assert r.files["solution.py"].final == "def solve(xs):\n    return sorted(xs)\n"
+
+
+def test_public_api() -> None:
+    import specgap
+
+    (r,) = specgap.read_rollouts(FORMATS / "anthropic_messages.json")
+    assert isinstance(r, specgap.Rollout)
+    out = specgap.scan_rollout(r)
+    assert [f.rule_id for f in out.findings] == ["SG1111"] and out.findings[0].rollout_id == r.id
+    assert specgap.scan_rollout(r, ignore=["SG1111"]).findings == []

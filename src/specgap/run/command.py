@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import IO, Any
 
@@ -104,6 +105,8 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
     except KeyboardInterrupt:
         click.echo("specgap: interrupted; results written so far are kept (use --resume)", err=True)
         sys.exit(130)
+    except BrokenProcessPool as exc:  # a worker killed (out of memory, a crash in a library)
+        _fail(f"a worker process died ({exc}); results written so far are kept (use --resume)")
     finally:
         if sink is not None:
             sink.close()

@@ -116,3 +116,11 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]], file
     fingerprinted.sort(key=lambda f: (f.turn if f.turn is not None else -1, f.rule_id, f.path))
     return RolloutOutcome(rollout.id, rollout.source, rollout.index, rollout.format, rollout.model, rollout.run,
                           rollout.step, rollout.task_id, rollout.reward, fingerprinted, errors)
+
+
+def scan_rollout(rollout: Rollout, *, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RolloutOutcome:
+    """Every transcript rule and every scan rule on one rollout (the public entry point)."""
+    from specgap.rules import rollout_rules, scan_rules
+
+    return evaluate_rollout(rollout, engine.select_rules(rollout_rules(), select, ignore),
+                            engine.select_rules(scan_rules(), select, ignore))
