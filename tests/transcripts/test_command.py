@@ -172,3 +172,14 @@ def test_scan_files_on_transcripts_is_unchanged() -> None:
                                        "--format", "json"])
     report = json.loads(result.output)
     assert any(f["rule_id"] == "SG402" for f in report["findings"])
+
+
+def test_html_summary_plots_the_hack_rate_by_step_and_escapes(tmp_path: Path) -> None:
+    path = shard(tmp_path / "s.jsonl", 30)
+    with path.open("a") as f:
+        rec = record(99)
+        rec["id"] = "<script>alert(1)</script>"
+        f.write(json.dumps(rec) + "\n")
+    page = invoke(str(path), "--format", "html", "--exit-zero").output
+    assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page

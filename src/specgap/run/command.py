@@ -32,8 +32,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--input-format", "fmt", type=click.Choice(["auto", "chat", "anthropic", "claude-code", "codex", "inspect",
               "swe-agent", "mini-swe-agent", "openhands", "markdown", "jsonl", "parquet"]), default="auto", show_default=True,
               help="Read every input as this format instead of recognising it by content.")
-@click.option("--format", "report_fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
-              help="What goes to stdout: the summary (text, json) or a row per finding and per rollout (jsonl).")
+@click.option("--format", "report_fmt", type=click.Choice(["text", "json", "jsonl", "html"]), default="text", show_default=True,
+              help="What goes to stdout: the summary (text, json, html) or a row per finding and per rollout (jsonl).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Stream a row per finding and per rollout to this file (.jsonl) or directory (.parquet).")
 @click.option("--resume", is_flag=True, help="Skip the rollouts --output already holds, and append to it.")
@@ -116,6 +116,10 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
         click.echo(json.dumps(report, indent=2, default=str))
     elif report_fmt == "text":
         click.echo(summary.text(), nl=False)
+    elif report_fmt == "html":
+        from specgap.run import html
+
+        click.echo(html.render(summary), nl=False)
     else:
         click.echo(summary.text(), err=True, nl=False)
     if summary.rollouts == 0 and summary.unreadable and not done:
