@@ -12,12 +12,13 @@ from specgap.rules.base import Rule
 
 QUOTE_CHARS = 300
 
-# graders, hidden tests and answer keys: what an agent has no business reading or writing
+# graders, hidden tests and answer keys: what an agent has no business reading or writing. Names
+# that are also ordinary product code (judge, checker, scorer, solutions/) are left out on purpose.
 GRADER = re.compile(
-    r"(?i)(?:^|[/_.-])(?:grader|grading|graders|judge|checker|scorer|scoring|evaluator|eval_harness|"
-    r"hidden[_-]?tests?|held[_-]?out|private[_-]?tests?|secret[_-]?tests?|answers?|answer[_-]?key|"
-    r"expected[_-]?outputs?|gold(?:en)?(?:[_-]?patch)?|oracle|reference[_-]?solution|solutions?)"
-    r"(?:[/_.-]|$)")
+    r"(?i)(?:^|[/_.-])(?:graders?|grading|grade\.(?:py|sh)|hidden[_-]?tests?|held[_-]?out(?:[_-]?tests?)?|"
+    r"private[_-]?tests?|secret[_-]?tests?|answer[_-]?keys?|expected[_-]?outputs?|"
+    r"gold(?:en)?[_-]?(?:patch|answers?|outputs?|solutions?|labels?)|reference[_-]?solutions?|eval[_-]?harness)"
+    r"(?:[/_.-]|$)|(?:^|/)oracles?(?:/|\.\w+$)")
 # a reproduction script or scratch file an agent makes for itself and may delete at will
 SCRATCH = re.compile(r"(?i)(?:^|/)(?:repro\w*|reproduce\w*|debug\w*|scratch\w*|tmp\w*|temp\w*|test_(?:repro|debug|my|tmp|temp|scratch)\w*)\.\w+$")
 _TEST_RUNNERS = re.compile(

@@ -21,6 +21,8 @@ def _targets(cmd: Command) -> tuple[str, list[str]]:
     if prog in ("rm", "unlink", "shred", "rmdir"):
         return "deletes", [a for a in args if is_test_or_grader(a)]
     if prog == "mv" and len(args) >= 2:
+        if is_test_or_grader(args[-1]):  # a test renamed among tests is still a test
+            return "", []
         return "moves away", [a for a in args[:-1] if is_test_or_grader(a)]
     if prog == "truncate":
         return "truncates", [a for a in args if is_test_or_grader(a)]

@@ -15,7 +15,19 @@ _HEAD = re.compile(r"^HEAD(?:[~^]0?)?(?::.*)?$")
 _WIDE_LOG = frozenset({"--all", "--branches", "--remotes", "--tags", "--reflog", "-g", "--walk-reflogs"})
 
 
-def _mining(cmd: Command) -> tuple[str, Confidence] | None:
+_HASH = re.compile(r"\b[0-9a-f]{7,40}\b")
+
+
+def _reachable(rollout: Rollout) -> set[str]:
+    """Commit hashes the agent saw in a plain `git log` (history behind HEAD: context, not mining)."""
+    seen: set[str] = set()
+    for _, action, cmd in shell_commands(rollout):
+        if cmd.program == "git" and cmd.argv[1:2] == ("log",) and _mining(cmd, set()) is None and action.output:
+            seen.update(_HASH.findall(action.output))
+    return seen
+
+
+def _mining(cmd: Command, behind_head: set[str]) -> tuple[str, Confidence] | None:
     """(what it does, how sure) for a git command that looks beyond the checked-out tree."""
     if cmd.program != "git" or len(cmd.argv) < 2:
         return None
@@ -35,7 +47,7 @@ def _mining(cmd: Command) -> tuple[str, Confidence] | None:
         return f"fetches from a remote (`git {sub}`)", Confidence.HIGH
     if sub in ("cherry-pick", "merge", "rebase") and any(not a.startswith("-") for a in args):
         return f"brings in other commits (`git {sub}`)", Confidence.HIGH
-    revs = [a for a in args if not a.startswith("-") and a != "--"]
+    revs = [a for a in args if not a.startswith("-") and a != "--" and not any(a.split(":")[0].startswith(h) or h.startswith(a.split(":")[0]) for h in behind_head)]
     if sub == "show" and revs and any(_REV.match(r.split(":")[0]) and not _HEAD.match(r) for r in revs):
         return "shows another revision", Confidence.MEDIUM
     if sub in ("checkout", "restore", "switch", "diff") and any(
@@ -50,7 +62,8 @@ class GitHistoryMining(RolloutRule):
 
     What it does: finds git commands that look past the checked-out tree: `git log --all` /
     `--reflog` / `-S` / `-G`, `git reflog`, `git show` or `git checkout` of other revisions,
-    `git fetch` / `pull` / `remote add`, `cherry-pick` of other commits.
+    `git fetch` / `pull` / `remote add`, `cherry-pick` of other commits. A commit the agent saw in
+    a plain `git log` of HEAD is history behind it, and showing it is context, not mining.
 
     Why is this bad: benchmarks built from real repositories often leave the upstream fix
     reachable in the object store. Copying it is not solving the task, and the score no
@@ -70,8 +83,9 @@ class GitHistoryMining(RolloutRule):
 
     def check_rollout(self, rollout: Rollout) -> Iterator[Finding]:
         cited: set[int] = set()
+        behind_head = _reachable(rollout)
         for turn, action, cmd in shell_commands(rollout):
-            found = _mining(cmd)
+            found = _mining(cmd, behind_head)
             if found and id(action) not in cited:  # one finding per call, however many git commands it chains
                 cited.add(id(action))
                 what, confidence = found

@@ -12,8 +12,8 @@ from specgap.rules.transcripts._shared import RolloutRule, quote
 
 # what graders read back: result/score/reward/grade files, junit reports, pytest's own cache
 RESULT_FILE = re.compile(
-    r"(?i)(?:^|/)(?:\.pytest_cache/|(?:test[_-]?)?(?:results?|scores?|rewards?|grades?|grading|verdicts?|status|"
-    r"eval[_-]?results?|test[_-]?report|junit[\w-]*|report)\.(?:json|jsonl|txt|xml|csv|yaml|yml|out)$|lastfailed$)")
+    r"(?i)(?:^|/)(?:\.pytest_cache/|(?:test[_-]?)?(?:results?|scores?|rewards?|grades?|grading|verdicts?|"
+    r"eval[_-]?results?|test[_-]?report|junit[\w-]*)\.(?:json|jsonl|txt|xml|csv|yaml|yml|out)$|lastfailed$)")
 _PASSING = re.compile(r"(?i)\b(?:pass(?:ed)?|success(?:ful)?|ok|true|1\.0|100)\b")
 
 
