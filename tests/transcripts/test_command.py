@@ -183,3 +183,21 @@ def test_html_summary_plots_the_hack_rate_by_step_and_escapes(tmp_path: Path) ->
     page = invoke(str(path), "--format", "html", "--exit-zero").output
     assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_ray_engine_agrees_with_the_local_pool(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    src = shard(tmp_path / "s.jsonl", 300)
+    local_out, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    invoke(str(src), str(FIXTURES / "rules"), "-o", str(local_out), "-j", "1")
+    try:  # a local 2-CPU Ray, as CI has
+        result = invoke(str(src), str(FIXTURES / "rules"), "-o", str(ray_out), "-j", "2", "--engine", "ray")
+    finally:
+        ray.shutdown()
+    assert result.exit_code == 1, result.output
+
+    def findings(path: Path) -> list[tuple[Any, ...]]:
+        return sorted((r["rollout_id"], r["rule_id"], r["fingerprint"]) for r in sinks.rows(path) if r["type"] == "finding")
+
+    assert findings(local_out) == findings(ray_out) and len(findings(ray_out)) > 100
+    assert sum(r["type"] == "rollout" for r in sinks.rows(ray_out)) == sum(r["type"] == "rollout" for r in sinks.rows(local_out))

@@ -38,6 +38,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
               help="Stream a row per finding and per rollout to this file (.jsonl) or directory (.parquet).")
 @click.option("--resume", is_flag=True, help="Skip the rollouts --output already holds, and append to it.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: a process pool on this machine; ray: a running Ray cluster, or a local Ray (specgap[ray]).")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Lowest severity that makes the exit code 1 [default: medium].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (nothing readable still exits 2).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -47,7 +49,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules (ids or prefixes, comma-separated).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr [default: when stderr is a terminal].")
 def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path | None, resume: bool, jobs: int | None,
-                fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
+                engine: str, fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
                 select: tuple[str, ...], ignore: tuple[str, ...], progress: bool | None) -> None:
     """Find gaming in agent sessions and RL rollouts (files, directories, globs, shards).
 
@@ -101,10 +103,19 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
 
     try:
         with bar:
-            local.run(list(paths), rules, fmt=fmt, jobs=jobs, done=done, on_outcome=on_outcome)
+            if engine == "ray":
+                from specgap.run import ray_engine
+
+                ray_engine.run(list(paths), rules, fmt=fmt, jobs=jobs, done=done, on_outcome=on_outcome)
+            else:
+                local.run(list(paths), rules, fmt=fmt, jobs=jobs, done=done, on_outcome=on_outcome)
     except KeyboardInterrupt:
         click.echo("specgap: interrupted; results written so far are kept (use --resume)", err=True)
         sys.exit(130)
+    except RuntimeError as exc:
+        if engine != "ray":
+            raise
+        _fail(str(exc))
     except BrokenProcessPool as exc:  # a worker killed (out of memory, a crash in a library)
         _fail(f"a worker process died ({exc}); results written so far are kept (use --resume)")
     finally:

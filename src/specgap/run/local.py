@@ -137,18 +137,22 @@ def _work(task: Task) -> list[RolloutOutcome]:
     return run_task(task, *_WORKER_RULES)
 
 
+def emitter(done: set[str], on_outcome: Callable[[RolloutOutcome], None]) -> Callable[[Iterable[RolloutOutcome]], None]:
+    """Hand outcomes on, leaving out those a resumed run already has."""
+    def emit(outcomes: Iterable[RolloutOutcome]) -> None:
+        for o in outcomes:
+            if key(o.source, o.index) not in done:
+                on_outcome(o)
+    return emit
+
+
 def run(paths: Sequence[str | Path], rules: Rules, *, fmt: str = "auto", jobs: int | None = None,
         done: set[str] | None = None, on_outcome: Callable[[RolloutOutcome], None]) -> None:
     """Evaluate every rollout under `paths`; `on_outcome` gets each as it is ready (any order).
     Rollouts whose (source, index) key is in `done` are skipped."""
     done = done or set()
     jobs = jobs or os.cpu_count() or 1
-
-    def emit(outcomes: Iterable[RolloutOutcome]) -> None:
-        for o in outcomes:
-            if key(o.source, o.index) not in done:
-                on_outcome(o)
-
+    emit = emitter(done, on_outcome)
     work = tasks(paths, fmt, done)
     if jobs == 1:
         loaded = rules.load()
