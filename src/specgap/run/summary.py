@@ -74,9 +74,13 @@ class Summary:
 
     def text(self) -> str:
         d = self.to_dict()
+        from specgap.rules import rollout_rules
+
+        of_rollout = {r.id for r in rollout_rules()}.__contains__
         lines = []
         for f in self.shown:
-            where = f"turn {f.turn}" + (f" call {f.call_id}" if f.call_id else "") + (f" {f.path}" if not f.rule_id.startswith("SG11") else "")
+            # a transcript rule's finding is about the rollout; a scan rule's names the file it read
+            where = f"turn {f.turn}" + (f" call {f.call_id}" if f.call_id else "") + ("" if of_rollout(f.rule_id) else f" {f.path}")
             lines.append(visible(f"{f.rollout_id}: {where}: {f.rule_id} {f.name} [{f.severity.value}/{f.confidence.value}] {f.message}"))
             lines += ["    > " + visible(ln) for ln in f.evidence.splitlines()[:6]]
         if self.findings > len(self.shown):
