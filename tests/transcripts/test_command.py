@@ -201,3 +201,73 @@ def test_ray_engine_agrees_with_the_local_pool(tmp_path: Path) -> None:
 
     assert findings(local_out) == findings(ray_out) and len(findings(ray_out)) > 100
     assert sum(r["type"] == "rollout" for r in sinks.rows(ray_out)) == sum(r["type"] == "rollout" for r in sinks.rows(local_out))
+
+
+class _ChatServer:
+    """A local server speaking the chat-completions protocol, answering with a canned verdict."""
+
+    def __init__(self, verdict: dict[str, Any]) -> None:
+        import http.server
+        import threading
+
+        outer = self
+        self.requests: list[dict[str, Any]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                reply = json.dumps({"choices": [{"message": {"role": "assistant", "content": json.dumps(verdict)}}],
+                                    "usage": {"prompt_tokens": 1000, "completion_tokens": 50}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def test_llm_judge_is_a_separate_cited_opinion(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = _ChatServer({"verdict": "gamed", "confidence": "high", "reason": "deletes the failing test",
+                          "quotes": [{"turn": 4, "quote": "rm -f tests/test_parser.py"}]})
+    monkeypatch.setenv("JUDGE_KEY", "sk-test")
+    try:
+        result = invoke(str(HONEST), "--format", "json", "-j", "1", "--judge", "m", "--judge-url", server.url,
+                        "--judge-key-env", "JUDGE_KEY", "--judge-price", "2,10")
+    finally:
+        server.close()
+    report = json.loads(result.output)
+    assert server.requests[0]["path"] == "/v1/chat/completions" and server.requests[0]["auth"] == "Bearer sk-test"
+    # its quote is not in this honest transcript: no finding, and never in the hack rate or exit code
+    assert result.exit_code == 0 and report["gamed"] == 0 and "SG1190" not in report["by_rule"]
+    assert report["judge"] == {"calls": 1, "gamed": 0, "errors": 0, "tokens_in": 1000, "tokens_out": 50,
+                               "cost_usd": pytest.approx(0.0025)}
+
+
+def test_llm_judge_verdict_with_verified_quotes(tmp_path: Path) -> None:
+    server = _ChatServer({"verdict": "gamed", "confidence": "medium", "reason": "deletes the failing test",
+                          "quotes": [{"turn": 4, "quote": "rm -f tests/test_parser.py"}]})
+    try:
+        result = invoke(str(DESTROYS), "--format", "jsonl", "-j", "1", "--judge", "m", "--judge-url", server.url)
+    finally:
+        server.close()
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    judged = [r for r in rows if r.get("rule_id") == "SG1190"]
+    assert len(judged) == 1 and judged[0]["turn"] == 4 and "rm -f tests/test_parser.py" in judged[0]["evidence"]
+    assert judged[0]["message"].startswith("LLM judge (m):") and judged[0]["rollout_id"]
+
+
+def test_llm_judge_down_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    result = invoke(str(HONEST), "--format", "json", "-j", "1", "--judge", "m", "--judge-url", "http://127.0.0.1:9/v1")
+    report = json.loads(result.output)
+    assert report["judge"]["errors"] == 1 and any("judge request failed" in e for e in report["errors"])
+    assert report["rollouts"] == 1

@@ -48,9 +48,16 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (ids or prefixes, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules (ids or prefixes, comma-separated).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr [default: when stderr is a terminal].")
+@click.option("--judge", "judge_model", metavar="MODEL", help="Also ask this LLM for a verdict per rollout (SG1190; off by default).")
+@click.option("--judge-url", default="https://api.openai.com/v1", show_default=True, metavar="URL",
+              help="OpenAI-compatible endpoint of the judge (its /chat/completions is called).")
+@click.option("--judge-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
+              help="Environment variable holding the judge's API key.")
+@click.option("--judge-price", metavar="IN,OUT", help="USD per million prompt and completion tokens, for the cost in the summary.")
 def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path | None, resume: bool, jobs: int | None,
                 engine: str, fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
-                select: tuple[str, ...], ignore: tuple[str, ...], progress: bool | None) -> None:
+                select: tuple[str, ...], ignore: tuple[str, ...], progress: bool | None, judge_model: str | None,
+                judge_url: str, judge_key_env: str, judge_price: str | None) -> None:
     """Find gaming in agent sessions and RL rollouts (files, directories, globs, shards).
 
     \b
@@ -64,6 +71,8 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
     from specgap.model import Severity
     from specgap.rules import rollout_rules, scan_rules
     from specgap.run import local, sinks
+    from specgap.run.judge import RULE_ID as JUDGE
+    from specgap.run.judge import Judge
     from specgap.run.summary import Summary
 
     if resume and output is None:
@@ -76,8 +85,15 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
     except config_mod.ConfigError as exc:
         _fail(str(exc))
         return
+    judge = None
+    if judge_model:
+        try:
+            price_in, price_out = (float(p) for p in (judge_price or "0,0").split(","))
+        except ValueError:
+            raise click.BadParameter("give two numbers, e.g. 2.5,10", param_hint="--judge-price") from None
+        judge = Judge(judge_model, judge_url, judge_key_env, price_in, price_out)
     rules = local.Rules(tuple(r.id for r in select_rules(rollout_rules(), cfg.select, cfg.ignore)),
-                        tuple(r.id for r in select_rules(scan_rules(), cfg.select, cfg.ignore)))
+                        tuple(r.id for r in select_rules(scan_rules(), cfg.select, cfg.ignore)), judge)
     summary = Summary(cfg.fail_on)
     try:
         done = sinks.done_keys(output) if resume and output is not None else set()
@@ -97,7 +113,7 @@ def transcripts(paths: tuple[str, ...], fmt: str, report_fmt: str, output: Path 
         if report_fmt == "jsonl":
             for row in sinks.finding_rows(o) + [o.row()]:
                 click.echo(json.dumps(row, ensure_ascii=False, default=str))
-        if any(f.severity >= cfg.fail_on for f in o.findings):
+        if any(f.severity >= cfg.fail_on and f.rule_id != JUDGE for f in o.findings):  # the judge is a second opinion
             failed = True
         bar.advance(o)
 

@@ -38,6 +38,7 @@ class RolloutOutcome:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     unreadable: bool = False
+    judge: dict[str, Any] | None = None  # the LLM judge's usage (calls, tokens, cost, errors), when asked
 
     def row(self) -> dict[str, Any]:
         """The per-rollout row of a results file: identity, metadata and counts."""
@@ -48,7 +49,7 @@ class RolloutOutcome:
                 "format": self.format, "model": self.model, "run": self.run, "step": self.step,
                 "task_id": self.task_id, "reward": self.reward, "findings": len(self.findings),
                 "by_severity": by_sev, "rules": sorted({f.rule_id for f in self.findings}),
-                "errors": self.errors, "unreadable": self.unreadable}
+                "errors": self.errors, "unreadable": self.unreadable, "judge": self.judge}
 
 
 def _raw(f: RolloutFile) -> RawFile:

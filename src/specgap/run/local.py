@@ -12,16 +12,18 @@ import glob
 import json
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from specgap import engine
 from specgap.inputs import transcripts
 from specgap.inputs.transcripts import shards
 from specgap.rollout import Rollout, RolloutError
 from specgap.rules import get_rule
 from specgap.rules.base import Rule
 from specgap.run.evaluate import RolloutOutcome, evaluate_rollout
+from specgap.run.judge import Judge, JudgeError
 from specgap.run.sinks import key
 
 SLICE = 256  # JSONL lines per task: big enough to amortise the hand-off, small enough to keep memory flat
@@ -38,9 +40,10 @@ class Task:
 class Rules:
     rollout: tuple[str, ...]
     file: tuple[str, ...]
+    judge: Judge | None = None
 
-    def load(self) -> tuple[list[type[Rule]], list[type[Rule]]]:
-        return [get_rule(r) for r in self.rollout], [get_rule(r) for r in self.file]  # type: ignore[misc]
+    def load(self) -> tuple[list[type[Rule]], list[type[Rule]], Judge | None]:
+        return [get_rule(r) for r in self.rollout], [get_rule(r) for r in self.file], self.judge  # type: ignore[misc]
 
 
 def expand(paths: Sequence[str | Path]) -> Iterator[Path | RolloutError]:
@@ -111,20 +114,36 @@ def _items(task: Task) -> Iterator[Rollout | RolloutError]:
         yield transcripts.guarded(lambda: shards.record_rollout(record, task.source, n), task.source, n)
 
 
-def run_task(task: Task, rollout_rules: list[type[Rule]], file_rules: list[type[Rule]]) -> list[RolloutOutcome]:
+def run_task(task: Task, rollout_rules: list[type[Rule]], file_rules: list[type[Rule]],
+             judge: Judge | None = None) -> list[RolloutOutcome]:
     out = []
     for item in _items(task):
         if isinstance(item, RolloutError):
             out.append(unreadable(item))
             continue
         try:
-            out.append(evaluate_rollout(item, rollout_rules, file_rules))
+            outcome = evaluate_rollout(item, rollout_rules, file_rules)
         except RecursionError:
             out.append(unreadable(RolloutError(item.source, item.index, "nested too deeply to evaluate")))
+            continue
+        if judge is not None:
+            _ask(judge, item, outcome)
+        out.append(outcome)
     return out
 
 
-_WORKER_RULES: tuple[list[type[Rule]], list[type[Rule]]] | None = None
+def _ask(judge: Judge, rollout: Rollout, outcome: RolloutOutcome) -> None:
+    try:
+        found, outcome.judge = judge.ask(rollout)
+    except JudgeError as exc:
+        outcome.errors.append(str(exc))
+        outcome.judge = {"calls": 1, "errors": 1}
+        return
+    outcome.findings.extend(replace(f, fingerprint=engine.fingerprint(replace(f, path=f"{rollout.id}\0{f.path}")))
+                            for f in found)
+
+
+_WORKER_RULES: tuple[list[type[Rule]], list[type[Rule]], Judge | None] | None = None
 
 
 def _init(rules: Rules) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from specgap.model import Finding, Severity
 from specgap.report.text import visible
 from specgap.run.evaluate import RolloutOutcome
+from specgap.run.judge import RULE_ID as JUDGE
 
 TOP = 20
 SHOWN_FINDINGS = 200  # the text report lists this many; the results file has them all
@@ -26,6 +27,8 @@ class Summary:
         self.top: list[tuple[float, int, dict[str, Any]]] = []
         self.errors: list[str] = []
         self.shown: list[Finding] = []
+        self.judge: Counter[str] = Counter()
+        self.judge_cost = 0.0
         self._n = 0
 
     def add(self, o: RolloutOutcome) -> None:
@@ -35,11 +38,17 @@ class Summary:
                 self.errors.extend(f"{o.rollout_id}: {e}" for e in o.errors)
             return
         self.rollouts += 1
-        self.findings += len(o.findings)
+        if o.judge:
+            self.judge.update({k: int(v) for k, v in o.judge.items() if k != "cost"})
+            self.judge_cost += float(o.judge.get("cost") or 0.0)
+            self.judge["gamed"] += any(f.rule_id == JUDGE for f in o.findings)
         self.shown.extend(o.findings[: max(0, SHOWN_FINDINGS - len(self.shown))])
-        self.by_severity.update(f.severity.value for f in o.findings)
         self.by_rule.update({f.rule_id for f in o.findings})
-        gamed = any(f.severity >= self.fail_on for f in o.findings)
+        # the judge is a second opinion, counted apart: the hack rate and the exit code are the rules'
+        rules = [f for f in o.findings if f.rule_id != JUDGE]
+        self.findings += len(rules)
+        self.by_severity.update(f.severity.value for f in rules)
+        gamed = any(f.severity >= self.fail_on for f in rules)
         self.gamed += gamed
         for g, table in self.groups.items():
             value = getattr(o, g)
@@ -49,7 +58,7 @@ class Summary:
         if gamed:
             self._n += 1
             entry = {"rollout_id": o.rollout_id, "source": o.source, "reward": o.reward,
-                     "rules": sorted({f.rule_id for f in o.findings if f.severity >= self.fail_on})}
+                     "rules": sorted({f.rule_id for f in rules if f.severity >= self.fail_on})}
             item = (o.reward if o.reward is not None else float("-inf"), -self._n, entry)
             if len(self.top) < TOP:
                 heapq.heappush(self.top, item)
@@ -69,6 +78,8 @@ class Summary:
                            for k, v in sorted(t.items(), key=lambda kv: (str(type(kv[0])), kv[0]))}
                for g, t in self.groups.items() if t},
             "top_gamed_by_reward": [e for _, _, e in sorted(self.top, reverse=True)],
+            **({"judge": {**{k: self.judge[k] for k in ("calls", "gamed", "errors", "tokens_in", "tokens_out")},
+                          "cost_usd": round(self.judge_cost, 6)}} if self.judge else {}),
             "errors": self.errors,
         }
 
@@ -100,6 +111,10 @@ class Summary:
             lines += [visible(f"  {e['rollout_id']}  reward={e['reward']}  {','.join(e['rules'])}"
                               + ("" if e["rollout_id"].startswith(e["source"]) else f"  ({e['source']})"))
                       for e in d["top_gamed_by_reward"]]
+        if "judge" in d:
+            j = d["judge"]
+            lines.append(f"LLM judge (SG1190, not in the hack rate): {j['gamed']} gamed of {j['calls']} asked, {j['errors']} error(s); "
+                         f"tokens {j['tokens_in']} in / {j['tokens_out']} out; cost ${j['cost_usd']:.4f}")
         if d["errors"]:
             lines.append("errors:")
             lines += [visible(f"  {e}") for e in d["errors"][:20]]

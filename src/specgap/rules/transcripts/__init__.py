@@ -16,4 +16,5 @@ from specgap.rules.transcripts import (  # noqa: F401  (registration)
     sg1109_answer_in_tool_output,
     sg1110_gaming_intent,
     sg1111_false_success_claim,
+    sg1190_llm_judge,
 )
