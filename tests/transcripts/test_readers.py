@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest

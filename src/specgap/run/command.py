@@ -10,7 +10,7 @@ import json
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 

@@ -111,7 +111,7 @@ def _items(task: Task) -> Iterator[Rollout | RolloutError]:
         except (ValueError, RecursionError) as exc:
             yield RolloutError(task.source, n, f"line {n} is not valid JSON: {exc}")
             continue
-        yield transcripts.guarded(lambda: shards.record_rollout(record, task.source, n), task.source, n)
+        yield transcripts.guarded(shards.record_rollout, record, task.source, n)
 
 
 def run_task(task: Task, rollout_rules: list[type[Rule]], file_rules: list[type[Rule]],

@@ -97,7 +97,7 @@ def _jsonl(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
         except (ValueError, RecursionError) as exc:
             yield RolloutError(source, n, f"line {n} is not valid JSON: {exc}")
             continue
-        yield guarded(lambda: record_rollout(record, source, n), source, n)
+        yield guarded(record_rollout, record, source, n)
 
 
 def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
@@ -116,15 +116,16 @@ def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]
         return
     if isinstance(obj, list) and chat.messages_of(obj) is None and openhands.events_of(obj) is None:
         for i, record in enumerate(obj):  # a list of records, one rollout each
-            yield guarded(lambda: record_rollout(record, source, i), source, i)
+            yield guarded(record_rollout, record, source, i)
         return
-    yield guarded(lambda: record_rollout(obj, source, 0), source, 0)
+    yield guarded(record_rollout, obj, source, 0)
 
 
-def guarded(make: Callable[[], Rollout | RolloutError], source: str, index: int) -> Rollout | RolloutError:
-    """A record that breaks a reader is that record's error, not the batch's end."""
+def guarded(make: Callable[[Any, str, int], Rollout | RolloutError], record: Any, source: str,
+            index: int) -> Rollout | RolloutError:
+    """`make(record, source, index)`; a record that breaks a reader is that record's error, not the batch's end."""
     try:
-        return make()
+        return make(record, source, index)
     except RecursionError:
         return RolloutError(source, index, "nested too deeply to read")
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
@@ -136,7 +137,7 @@ def _markdown(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]
     if len(data) > MAX_DOCUMENT_BYTES:
         yield RolloutError(source, None, "text larger than 256 MB; not read")
         return
-    yield guarded(lambda: markdown.rollout(data.decode("utf-8", "replace").replace("\r\n", "\n"), source), source, 0)
+    yield guarded(markdown.rollout, data.decode("utf-8", "replace").replace("\r\n", "\n"), source, 0)
 
 
 def _parquet(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specgap.inputs.transcripts.build import Builder, _text_of
+from specgap.inputs.transcripts.build import Builder, text_of
 from specgap.rollout import Turn
 
 
@@ -43,7 +43,7 @@ def add_blocks(b: Builder, role: str, content: list[Any], message_id: str | None
     for call in calls:
         b.call(turn, str(call.get("name", "")), call.get("input"), call.get("id"))
     for res in results:
-        text = _text_of(res.get("content"))
+        text = text_of(res.get("content"))
         b.output(res.get("tool_use_id"), text, 1 if res.get("is_error") else None)
         if turn.text == "":
             turn.text = text

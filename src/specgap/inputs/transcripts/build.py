@@ -13,7 +13,7 @@ from typing import Any
 
 from specgap.inputs.prompt_tests import prompt_tests
 from specgap.inputs.transcripts import shell
-from specgap.inputs.transcripts.agent_code import _THINKING, PATH_KEYS, _shell_writes, code_in
+from specgap.inputs.transcripts.agent_code import THINKING, PATH_KEYS, shell_writes, code_in
 from specgap.inputs.changeset import RawFile
 from specgap.rollout import AGENT, SYSTEM, TOOL, USER, Action, ActionKind, Edit, Rollout, RolloutFile, Turn
 
@@ -57,10 +57,10 @@ def _unnumbered(text: str) -> str:
 
 def split_thinking(text: str) -> tuple[str, str]:
     """(answer, reasoning): `<think>` sections are the model thinking, not what it said."""
-    thoughts = [m.group(0) for m in _THINKING.finditer(text)]
+    thoughts = [m.group(0) for m in THINKING.finditer(text)]
     if not thoughts:
         return text, ""
-    return _THINKING.sub("", text), "\n".join(re.sub(r"^<\w+>|</\w+>$", "", t) for t in thoughts)
+    return THINKING.sub("", text), "\n".join(re.sub(r"^<\w+>|</\w+>$", "", t) for t in thoughts)
 
 
 class Builder:
@@ -94,7 +94,7 @@ class Builder:
         if action is None:
             pending = [a for _, a in self.rollout.actions() if a.output is None]
             action = pending[-1] if pending and not call_id else None
-        body = text if isinstance(text, str) else _text_of(text)
+        body = text if isinstance(text, str) else text_of(text)
         if action is not None:
             action.output = body
             if exit_code is not None:
@@ -157,7 +157,7 @@ class Builder:
                 f.final = "\n".join([e.new for e in f.edits if e.new] + [a.new])
             f.edits.append(Edit(turn.index, a.call_id, a.old, a.new or "", f.final if f.known else None))
         elif a.kind is ActionKind.SHELL and a.command:
-            for path, body in _shell_writes(a.command):
+            for path, body in shell_writes(a.command):
                 f = self._file(path)
                 f.final, f.written, f.known = body, True, True
                 f.edits.append(Edit(turn.index, a.call_id, None, body, body))
@@ -170,17 +170,17 @@ class Builder:
                 self._apply(turn, Action(ActionKind.READ, "cat", path=a.commands[0].argv[1], output=a.output))
 
 
-def _text_of(value: Any) -> str:
+def text_of(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "\n".join(_text_of(v) for v in value)
+        return "\n".join(text_of(v) for v in value)
     if isinstance(value, dict):
         for key in ("text", "content", "output", "stdout", "result"):
             if key in value:
-                return _text_of(value[key])
+                return text_of(value[key])
         return json.dumps(value)
     return str(value)
 
@@ -320,7 +320,7 @@ def take_metadata(rollout: Rollout, record: dict[str, Any]) -> None:
                 continue
             value = next((scope[k] for k in keys if k in scope and scope[k] is not None), None)
             if field_name == "reward":
-                value = _number(value)
+                value = number(value)
             elif field_name == "step":
                 value = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             elif value is not None and not isinstance(value, (str, int)):
@@ -329,7 +329,7 @@ def take_metadata(rollout: Rollout, record: dict[str, Any]) -> None:
                 setattr(rollout, field_name, value if field_name in ("reward", "step") else str(value))
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
@@ -337,10 +337,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, dict):  # {"value": 1.0} (Inspect scores), {"reward": ...}
         for key in ("value", "reward", "score"):
             if key in value:
-                return _number(value[key])
-        return next((n for n in map(_number, value.values()) if n is not None), None)
+                return number(value[key])
+        return next((n for n in map(number, value.values()) if n is not None), None)
     if isinstance(value, list) and value:
-        return _number(value[-1])
+        return number(value[-1])
     if isinstance(value, str):
         try:
             return float(value)

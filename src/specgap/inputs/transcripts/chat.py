@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from specgap.inputs.transcripts import anthropic
-from specgap.inputs.transcripts.build import Builder, _text_of, role_of, take_metadata
+from specgap.inputs.transcripts.build import Builder, text_of, role_of, take_metadata
 from specgap.rollout import Rollout
 
 MESSAGE_KEYS = ("messages", "conversation", "conversations", "chat", "dialog", "history", "turns", "transcript")
@@ -51,7 +51,7 @@ def add_message(b: Builder, m: dict[str, Any]) -> None:
     if anthropic.is_blocks(content):
         anthropic.add_blocks(b, role, content, message_id)
         return
-    text, thoughts = _content(content)
+    text, thoughts = content_text(content)
     reasoning = m.get("reasoning_content") or m.get("reasoning") or ""
     turn = b.turn(role, text, reasoning="\n".join(x for x in (str(reasoning or ""), thoughts) if x),
                   message_id=message_id)
@@ -72,7 +72,7 @@ def add_message(b: Builder, m: dict[str, Any]) -> None:
         b.output(m.get("tool_call_id"), text, 1 if error else None)
 
 
-def _content(content: Any) -> tuple[str, str]:
+def content_text(content: Any) -> tuple[str, str]:
     """(text, reasoning) of OpenAI or Inspect content: a string or a list of typed parts."""
     if isinstance(content, list):
         texts, thoughts = [], []
@@ -80,9 +80,9 @@ def _content(content: Any) -> tuple[str, str]:
             if isinstance(part, dict) and part.get("type") == "reasoning":
                 thoughts.append(str(part.get("reasoning") or part.get("summary") or ""))
             else:
-                texts.append(_text_of(part) if not isinstance(part, dict) or part.get("type") in (None, "text", "output_text", "input_text") else "")
+                texts.append(text_of(part) if not isinstance(part, dict) or part.get("type") in (None, "text", "output_text", "input_text") else "")
         return "\n\n".join(t for t in texts if t), "\n".join(thoughts)
-    return _text_of(content), ""
+    return text_of(content), ""
 
 
 def rollout(record: Any, rid: str, source: str, index: int, fmt: str = "chat") -> Rollout:
@@ -99,5 +99,5 @@ def rollout(record: Any, rid: str, source: str, index: int, fmt: str = "chat") -
         prompt = next(record[k] for k in PROMPT_KEYS if isinstance(record.get(k), str))
         b.turn("user", prompt)
         answer = next(record[k] for k in ANSWER_KEYS if isinstance(record.get(k), (str, list)))
-        b.turn("assistant", _text_of(answer))
+        b.turn("assistant", text_of(answer))
     return b.finish()

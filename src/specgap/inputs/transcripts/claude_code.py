@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from specgap.inputs.transcripts import anthropic
-from specgap.inputs.transcripts.build import Builder, _text_of
+from specgap.inputs.transcripts.build import Builder, text_of
 from specgap.rollout import Rollout
 
 
@@ -41,5 +41,5 @@ def rollout(lines: Iterable[dict[str, Any]], source: str) -> Rollout:
         if isinstance(content, list):
             anthropic.add_blocks(b, role, content, obj.get("uuid"))
         else:
-            b.turn(role, _text_of(content), message_id=obj.get("uuid"))
+            b.turn(role, text_of(content), message_id=obj.get("uuid"))
     return b.finish()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from specgap.inputs.transcripts.build import Builder, _text_of
+from specgap.inputs.transcripts.build import Builder, text_of
 from specgap.rollout import Rollout, Turn
 
 ITEM_TYPES = frozenset({"message", "reasoning", "function_call", "function_call_output", "custom_tool_call",
@@ -62,7 +62,7 @@ def _item(b: Builder, item: dict[str, Any], last: Turn | None) -> Turn | None:
     kind = item.get("type")
     if kind == "message":
         parts = item.get("content")
-        text = "\n\n".join(p.get("text", "") for p in parts if isinstance(p, dict)) if isinstance(parts, list) else _text_of(parts)
+        text = "\n\n".join(p.get("text", "") for p in parts if isinstance(p, dict)) if isinstance(parts, list) else text_of(parts)
         return b.turn(str(item.get("role") or "user"), text, message_id=item.get("id"))
     if kind == "reasoning":
         summary = item.get("summary") or []
@@ -95,5 +95,5 @@ def _output(raw: Any) -> tuple[str, int | None]:
         if isinstance(obj, dict) and "output" in obj:
             meta = obj.get("metadata") or {}
             code = meta.get("exit_code") if isinstance(meta, dict) else None
-            return _text_of(obj["output"]), code if isinstance(code, int) else None
-    return _text_of(raw), None
+            return text_of(obj["output"]), code if isinstance(code, int) else None
+    return text_of(raw), None

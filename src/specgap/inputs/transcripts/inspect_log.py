@@ -21,7 +21,7 @@ import zipfile
 from typing import Any, BinaryIO, Iterator
 
 from specgap.inputs.transcripts import chat
-from specgap.inputs.transcripts.build import _number
+from specgap.inputs.transcripts.build import number
 from specgap.rollout import Rollout, RolloutError
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -61,7 +61,7 @@ def sample_rollout(sample: dict[str, Any], spec: dict[str, Any], source: str, in
     r.run = spec.get("run_id") or r.run
     scores = sample.get("scores")
     if isinstance(scores, dict) and scores:
-        r.reward = next((n for n in (_number(s) for s in scores.values()) if n is not None), r.reward)
+        r.reward = next((n for n in (number(s) for s in scores.values()) if n is not None), r.reward)
     return r
 
 

@@ -5,16 +5,16 @@ agent's answer (the usual single-turn RL rollout saved as text)."""
 from __future__ import annotations
 
 from specgap.inputs.transcripts.build import Builder
-from specgap.inputs.transcripts.code import _markdown_turns
+from specgap.inputs.transcripts.code import markdown_turns
 from specgap.rollout import Rollout
 
 _SIDES = {"agent": "assistant", "prompt": "user"}
 
 
-def rollout(text: str, source: str) -> Rollout:
-    r = Rollout(id=source, source=source, format="markdown")
+def rollout(text: str, source: str, index: int = 0) -> Rollout:
+    r = Rollout(id=source, source=source, index=index, format="markdown")
     b = Builder(r)
-    turns = _markdown_turns(text, explicit=True) or []
+    turns = markdown_turns(text, explicit=True) or []
     for t in turns:
         if t.side == "other" and not t.text.strip():
             continue

@@ -34,7 +34,7 @@ def record_rollout(record: Any, source: str, index: int) -> Rollout | RolloutErr
         return inspect_log.sample_rollout(record, {}, source, index)
     if chat.is_record(record):
         return chat.rollout(record, rid, source, index)
-    turns = code._record_turns(record)
+    turns = code.record_turns(record)
     if turns:  # other output records (`code_outputs`, `completion` beside a `task` ...), as scan --files reads them
         return _loose(record, turns, rid, source, index)
     return RolloutError(source, index, "not a recognisable rollout (no chat messages, events or trajectory)")

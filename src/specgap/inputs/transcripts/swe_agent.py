@@ -66,7 +66,7 @@ def traj_rollout(obj: dict[str, Any], source: str, index: int = 0) -> Rollout:
     b = Builder(r, root="/testbed")
     for m in obj.get("history") or []:  # the prompt: system and first user messages, before any step
         if isinstance(m, dict) and role_of(m.get("role")) in ("system", "user") and m.get("message_type") not in ("observation",):
-            b.turn(role_of(m.get("role")), chat._content(m.get("content"))[0])
+            b.turn(role_of(m.get("role")), chat.content_text(m.get("content"))[0])
             continue
         break
     for step in obj["trajectory"]:
@@ -95,7 +95,7 @@ def mini_rollout(obj: dict[str, Any], source: str, index: int = 0) -> Rollout:
     for m in obj["messages"]:
         if not isinstance(m, dict):
             continue
-        content = chat._content(m.get("content"))[0]
+        content = chat.content_text(m.get("content"))[0]
         role = role_of(m.get("role"))
         if role == "user" and _RETURNCODE.search(content):
             code = _RETURNCODE.search(content)
