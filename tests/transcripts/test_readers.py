@@ -274,3 +274,15 @@ def test_public_api() -> None:
     out = specgap.scan_rollout(r)
     assert [f.rule_id for f in out.findings] == ["SG1111"] and out.findings[0].rollout_id == r.id
     assert specgap.scan_rollout(r, ignore=["SG1111"]).findings == []
+
+
+def test_codex_apply_patch_through_the_shell_tool() -> None:
+    from specgap.inputs.transcripts.build import Builder
+
+    b = Builder(Rollout("x", "x"))
+    turn = b.turn("assistant")
+    patch = ("*** Begin Patch\n*** Add File: tests/test_new.py\n+def test_x():\n+    assert True\n"
+             "*** Update File: calc.py\n@@\n-    return a - b\n+    return a + b\n*** End Patch")
+    actions = b.call(turn, "shell", json.dumps({"command": ["apply_patch", patch]}), "call_1")
+    assert [(a.kind.value, a.path) for a in actions] == [("write", "tests/test_new.py"), ("edit", "calc.py"), ("shell", None)]
+    assert actions[1].old == "    return a - b" and actions[1].new == "    return a + b"
