@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import json
+import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -178,7 +179,9 @@ def run(paths: Sequence[str | Path], rules: Rules, *, fmt: str = "auto", jobs: i
         for t in work:
             emit([unreadable(t)] if isinstance(t, RolloutError) else run_task(t, *loaded))
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(rules,)) as pool:
+    # fresh workers ("spawn"): forking while the progress bar's thread holds a lock can deadlock
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(rules,),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: set[Future[list[RolloutOutcome]]] = set()
         for t in work:
             if isinstance(t, RolloutError):
