@@ -4,7 +4,7 @@
     >>> result = specgap.scan_repo(".", base="main")
     >>> [f.rule_id for f in result.findings], result.errors, result.summary["by_severity"]
     >>> for rollout in specgap.read_rollouts("session.jsonl"):   # or a RolloutError, said why
-    ...     outcome = specgap.scan_rollout(rollout)
+    ...     outcome = specgap.evaluate_rollout(rollout)
 
 Everything else is private and may change.
 """
@@ -14,15 +14,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Finding", "ScanResult", "scan_diff", "scan_files", "scan_repo", "read_rollouts", "scan_rollout", "Rollout",
-           "__version__"]
+__all__ = ["Finding", "ScanResult", "scan_code", "scan_diff", "scan_files", "scan_repo", "scan_rollout",
+           "Rollout", "read_rollouts", "evaluate_rollout", "__version__"]
+_API = ("scan_code", "scan_rollout")
 
 if TYPE_CHECKING:
     from specgap.engine import ScanResult, scan_diff, scan_files, scan_repo
     from specgap.inputs.transcripts import read as read_rollouts
+    from specgap.integrations.api import scan_code, scan_rollout
     from specgap.model import Finding
     from specgap.rollout import Rollout
-    from specgap.run.evaluate import scan_rollout
+    from specgap.run.evaluate import evaluate_rollout
 
 
 def __getattr__(name: str) -> Any:
@@ -32,18 +34,22 @@ def __getattr__(name: str) -> Any:
         from specgap.model import Finding
 
         return Finding
+    if name in _API:  # per-sample calls for RL reward functions
+        from specgap.integrations import api
+
+        return getattr(api, name)
     if name == "Rollout":
         from specgap.rollout import Rollout
 
         return Rollout
-    if name == "read_rollouts":
+    if name == "read_rollouts":  # transcripts: every rollout in a file, in any format specgap reads
         from specgap.inputs.transcripts import read
 
         return read
-    if name == "scan_rollout":
-        from specgap.run.evaluate import scan_rollout
+    if name == "evaluate_rollout":  # every transcript and scan rule on one Rollout
+        from specgap.run.evaluate import evaluate_rollout
 
-        return scan_rollout
+        return evaluate_rollout
     if name in __all__:
         from specgap import engine
 

@@ -271,9 +271,9 @@ def test_public_api() -> None:
 
     (r,) = specgap.read_rollouts(FORMATS / "anthropic_messages.json")
     assert isinstance(r, specgap.Rollout)
-    out = specgap.scan_rollout(r)
+    out = specgap.evaluate_rollout(r)
     assert [f.rule_id for f in out.findings] == ["SG1111"] and out.findings[0].rollout_id == r.id
-    assert specgap.scan_rollout(r, ignore=["SG1111"]).findings == []
+    assert specgap.evaluate_rollout(r, ignore=["SG1111"]).findings == []
 
 
 def test_codex_apply_patch_through_the_shell_tool() -> None:

@@ -98,7 +98,19 @@ def _file_findings(rollout: Rollout, rules: list[type[Rule]], errors: list[str])
     return found
 
 
-def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]], file_rules: Iterable[type[Rule]]) -> RolloutOutcome:
+def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | None = None,
+                     file_rules: Iterable[type[Rule]] | None = None, *, select: Iterable[str] = (),
+                     ignore: Iterable[str] = ()) -> RolloutOutcome:
+    """Every finding on one rollout: the transcript rules and the scan rules on its files (by
+    default all of each, narrowed by `select`/`ignore` ids or prefixes as on the command line)."""
+    if rollout_rules is None or file_rules is None:
+        from specgap.rules import rollout_rules as all_rollout_rules
+        from specgap.rules import scan_rules
+
+        rollout_rules = all_rollout_rules() if rollout_rules is None else rollout_rules
+        file_rules = scan_rules() if file_rules is None else file_rules
+    rollout_rules = engine.select_rules(rollout_rules, select, ignore)
+    file_rules = engine.select_rules(file_rules, select, ignore)
     errors: list[str] = []
     findings: list[Finding] = []
     for rule_cls in rollout_rules:
@@ -118,10 +130,3 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]], file
     return RolloutOutcome(rollout.id, rollout.source, rollout.index, rollout.format, rollout.model, rollout.run,
                           rollout.step, rollout.task_id, rollout.reward, fingerprinted, errors)
 
-
-def scan_rollout(rollout: Rollout, *, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RolloutOutcome:
-    """Every transcript rule and every scan rule on one rollout (the public entry point)."""
-    from specgap.rules import rollout_rules, scan_rules
-
-    return evaluate_rollout(rollout, engine.select_rules(rollout_rules(), select, ignore),
-                            engine.select_rules(scan_rules(), select, ignore))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
 from specgap.inputs.transcripts import chat, claude_code, codex, inspect_log, markdown, openhands, shards
+from specgap.inputs.transcripts.code import Extracted, extract  # noqa: F401  (scan --files and the per-sample API)
 from specgap.inputs.transcripts.shards import record_rollout
 from specgap.rollout import Rollout, RolloutError
 
