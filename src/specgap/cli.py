@@ -212,7 +212,8 @@ def _add_optional_commands() -> None:
     # is missing (or fails to import) must not take the rest of the CLI down with it.
     import importlib
 
-    for name, where in (("verify", "verify"), ("monitor", "monitor"), ("transcripts", "run")):
+    for name, where in (("verify", "verify"), ("monitor", "monitor"), ("impossible", "impossible"), ("probe", "probe"),
+                        ("transcripts", "run")):
         try:
             module = importlib.import_module(f"specgap.{where}.command")
             main.add_command(getattr(module, name))
