@@ -3,6 +3,8 @@
     >>> import specgap
     >>> result = specgap.scan_repo(".", base="main")
     >>> [f.rule_id for f in result.findings], result.errors, result.summary["by_severity"]
+    >>> for rollout in specgap.read_rollouts("session.jsonl"):   # or a RolloutError, said why
+    ...     outcome = specgap.evaluate_rollout(rollout)
 
 Everything else is private and may change.
 """
@@ -35,18 +37,24 @@ _PUBLIC = {
     # per-sample calls for RL reward functions
     "scan_code": "specgap.integrations.api",
     "scan_rollout": "specgap.integrations.api",
+    # transcripts: every rollout in a file, in any format specgap reads; every rule on one rollout
+    "Rollout": "specgap.rollout",
+    "read_rollouts": "specgap.inputs.transcripts:read",
+    "evaluate_rollout": "specgap.run.evaluate",
 }
 __all__ = [
     "BaselineError", "Confidence", "Config", "ConfigError", "Finding", "InputError", "InputFailure", "Kind",
-    "ScanResult", "Severity", "__version__", "baseline_document", "read_baseline", "scan_code", "scan_diff",
-    "scan_files", "scan_repo", "scan_rollout", "scan_trees",
+    "Rollout", "ScanResult", "Severity", "__version__", "baseline_document", "evaluate_rollout", "read_baseline",
+    "read_rollouts", "scan_code", "scan_diff", "scan_files", "scan_repo", "scan_rollout", "scan_trees",
 ]
 
 if TYPE_CHECKING:
     from specgap.config import Config, ConfigError
     from specgap.inputs.errors import InputFailure
     from specgap.integrations.api import scan_code, scan_rollout
+    from specgap.inputs.transcripts import read as read_rollouts
     from specgap.model import Confidence, Finding, InputError, Kind, Severity
+    from specgap.rollout import Rollout
     from specgap.run import (
         BaselineError,
         ScanResult,
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
         scan_repo,
         scan_trees,
     )
+    from specgap.run.evaluate import evaluate_rollout
 
 
 def __getattr__(name: str) -> Any:
@@ -65,4 +74,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'specgap' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    module, _, attr = module.partition(":")
+    return getattr(importlib.import_module(module), attr or name)

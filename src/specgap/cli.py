@@ -224,9 +224,10 @@ def _add_optional_commands() -> None:
     # is missing (or fails to import) must not take the rest of the CLI down with it.
     import importlib
 
-    for name in ("verify", "monitor", "impossible", "probe"):
+    for name, where in (("verify", "verify"), ("monitor", "monitor"), ("impossible", "impossible"), ("probe", "probe"),
+                        ("transcripts", "run")):
         try:
-            module = importlib.import_module(f"specgap.{name}.command")
+            module = importlib.import_module(f"specgap.{where}.command")
             main.add_command(getattr(module, name))
         except (ImportError, AttributeError) as exc:
             main.add_command(_unavailable(name, str(exc)))

@@ -27,7 +27,7 @@ KEYS = ("select", "ignore", "per-file-ignores", "test-paths", "protected", "fail
 # `agent`: for gates that only ever see agents' changes, where a human's reasons to edit a test
 # (a changed specification, a wrong old expectation) do not apply; see `apply_profile`.
 PROFILES = ("default", "agent")
-_SELECTOR = re.compile(r"^SG\d{0,3}$")
+_SELECTOR = re.compile(r"^SG\d{0,4}$")  # SG10xx/SG11xx: propensity and transcripts
 
 
 class ConfigError(Exception):

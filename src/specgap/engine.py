@@ -42,9 +42,14 @@ def with_fingerprints(findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
+_FULL_ID = re.compile(r"^SG\d{3,4}$")
+
+
 def matches(rule_id: str, selectors: Iterable[str]) -> bool:
-    """Whether a rule id is named by any selector (an id, or an id prefix such as `SG4`)."""
-    return any(rule_id.startswith(s) for s in selectors)
+    """Whether a rule id is named by any selector (an id, or an id prefix such as `SG4`).
+
+    A whole id names only itself: `SG110` is not a prefix of the transcript rules SG1101-SG1109."""
+    return any(rule_id == s or (rule_id.startswith(s) and not _FULL_ID.match(s)) for s in selectors)
 
 
 def select_rules(rules: Iterable[type[Rule]], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:

@@ -107,6 +107,10 @@ class Finding:
     fingerprint: str = ""          # line-free; filled in by the engine
     stats: Mapping[str, Any] | None = None  # monitor checks: effect, interval / p-value, n
     group: str | None = None       # monitor checks run per group
+    # transcripts: where in which rollout, so a person can jump to it
+    rollout_id: str | None = None
+    turn: int | None = None
+    call_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -130,6 +134,9 @@ class Finding:
             d["stats"] = dict(self.stats)
         if self.group is not None:
             d["group"] = self.group
+        for key in ("rollout_id", "turn", "call_id"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
         return d
 
 

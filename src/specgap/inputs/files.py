@@ -15,7 +15,7 @@ from specgap.inputs.changeset import RawFile, changed_file, gc_paused, printable
 from specgap.inputs.context import Given
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.roles import RoleConfig, classify
-from specgap.inputs.transcripts import Extracted, extract
+from specgap.inputs.transcripts.code import Extracted, extract
 from specgap.inputs.walk import TRANSCRIPT_SUFFIXES, TREE_EXCLUDES, has_python_shebang, is_code_or_harness, walk
 from specgap.model import ChangedFile, ChangeSet, InputError, Status
 from specgap.analysis.parse import MAX_BYTES

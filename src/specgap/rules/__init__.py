@@ -55,6 +55,11 @@ def scan_rules() -> list[type[Rule]]:
     return [r for r in all_rules() if r.reads == "file"]
 
 
+def rollout_rules() -> list[type[Rule]]:
+    """The rules `specgap transcripts` runs on each rollout, besides the scan rules on its files."""
+    return [r for r in all_rules() if getattr(r, "reads", "file") == "rollout"]
+
+
 def get_rule(key: str) -> type[Rule] | None:
     """A rule by id (`SG401`, case-insensitive) or name (`always-equal`)."""
     _load()
@@ -67,4 +72,4 @@ def get_rule(key: str) -> type[Rule] | None:
     return None
 
 
-__all__ = ["Rule", "register", "all_rules", "scan_rules", "get_rule"]
+__all__ = ["Rule", "register", "all_rules", "scan_rules", "rollout_rules", "get_rule"]

@@ -37,7 +37,7 @@ FILE_BLOCK = re.compile(
     re.S,
 )
 CODE_BLOCK = re.compile(r"<code(?:\s[^>]*)?>\n?(?P<body>.*?)(?:</code>|\Z)", re.S)
-_THINKING = re.compile(r"<(think|thinking|reasoning|scratchpad)>.*?(?:</\1>|\Z)", re.S)
+THINKING = re.compile(r"<(think|thinking|reasoning|scratchpad)>.*?(?:</\1>|\Z)", re.S)
 _NAME_COMMENT = re.compile(rf"^\s*(?:#|//)\s*(?:(?:file(?:name)?|path)\s*:\s*)?(?P<path>{_PATH})\s*$", re.I)
 _NAME_LINE = re.compile(
     rf"^\s*(?:#+\s*)?(?:[*_]{{1,2}})?(?:(?:file(?:name)?|path|create|creating|update|updated|new file|in)\s*:?\s*)?"
@@ -105,7 +105,7 @@ def _fence_name(info: str, body: str, before: list[str]) -> str | None:
 def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[tuple[str | None, str | RawFile]]:
     """(file name or None, code) of every piece of code in an agent's turn: its text and the
     arguments of its tool calls. The files of a patch come as (None, RawFile), from its hunks."""
-    text = _THINKING.sub("", text)
+    text = THINKING.sub("", text)
     found = False
     for m in FILE_BLOCK.finditer(text):
         found = True
@@ -130,7 +130,7 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
                 yield None, raw
             continue
         if lang in SHELL_LANGS:
-            for name, written in _shell_writes(body):
+            for name, written in shell_writes(body):
                 found = True
                 yield name, written
             continue
@@ -175,10 +175,10 @@ def _tool_files(args: Any) -> Iterator[tuple[str, str] | tuple[None, RawFile]]:
         if isinstance(cmd, list):
             cmd = " ".join(c for c in cmd if isinstance(c, str))
         if isinstance(cmd, str):
-            yield from _shell_writes(cmd)
+            yield from shell_writes(cmd)
 
 
-def _shell_writes(script: str) -> Iterator[tuple[str, str]]:
+def shell_writes(script: str) -> Iterator[tuple[str, str]]:
     """Files a shell script writes with a heredoc (`cat > f << EOF`) or an echo/printf redirect."""
     for h in _HEREDOC.finditer(script):
         if not h.group("path").startswith("/dev/"):

@@ -1,4 +1,4 @@
-"""The files an agent wrote, read out of a transcript of its conversation.
+"""The files an agent wrote, read out of a transcript of its conversation (for `scan --files`).
 
 Shapes, recognised by structure rather than by any particular dataset:
 
@@ -27,7 +27,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from specgap.inputs.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
+from specgap.inputs.transcripts.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
 from specgap.inputs.changeset import RawFile, context_file
 from specgap.inputs.prompt_tests import prompt_tests
 from specgap.model import ChangedFile, FileRole, InputError
@@ -149,7 +149,7 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _record_turns(obj: Any, depth: int = 0) -> list[Turn] | None:
+def record_turns(obj: Any, depth: int = 0) -> list[Turn] | None:
     """Turns of one JSON record, or None if it is not recognisably a transcript."""
     if depth > 4:
         return None
@@ -160,7 +160,7 @@ def _record_turns(obj: Any, depth: int = 0) -> list[Turn] | None:
         return None
     for key in MESSAGE_KEYS:
         if key in obj:
-            turns = _record_turns(obj[key], depth + 1)
+            turns = record_turns(obj[key], depth + 1)
             if turns:
                 return [Turn("prompt", s) for k in PROMPT_KEYS for s in _strings(obj.get(k))] + turns
     prompts = [Turn("prompt", s) for k in PROMPT_KEYS for s in _strings(obj.get(k))]
@@ -170,7 +170,7 @@ def _record_turns(obj: Any, depth: int = 0) -> list[Turn] | None:
         return prompts + agent
     for v in obj.values():
         if isinstance(v, (dict, list)):
-            turns = _record_turns(v, depth + 1)
+            turns = record_turns(v, depth + 1)
             if turns:
                 return turns
     return None
@@ -207,7 +207,7 @@ def _close_truncated_fences(plain: str) -> list[Any]:
     return tokens
 
 
-def _markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
+def markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
     lines = text.split("\n")
     # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
     plain = _blank(_blank(text, FILE_BLOCK), CODE_BLOCK)
@@ -297,7 +297,7 @@ def extract(label: str, data: bytes, *, explicit: bool) -> Extracted | None:
             except (ValueError, RecursionError):
                 bad.append(n)
                 continue
-            turns = _record_turns(record)
+            turns = record_turns(record)
             if turns:
                 found = True
                 _container(f"{label}:{n}", turns, out)
@@ -316,13 +316,13 @@ def extract(label: str, data: bytes, *, explicit: bool) -> Extracted | None:
                 return None
             out.errors.append(InputError(label, f"invalid JSON: {exc}"))
             return out
-        turns = _record_turns(obj)
+        turns = record_turns(obj)
         if turns:
             _container(label, turns, out)
             return out
         if isinstance(obj, list):
             for i, record in enumerate(obj, 1):
-                turns = _record_turns(record)
+                turns = record_turns(record)
                 if turns:
                     _container(f"{label}:{i}", turns, out)
         if out.files or out.context or out.errors:
@@ -331,7 +331,7 @@ def extract(label: str, data: bytes, *, explicit: bool) -> Extracted | None:
             out.errors.append(InputError(label, "not a recognisable transcript (chat messages or agent output)"))
             return out
         return None
-    turns = _markdown_turns(text, explicit)
+    turns = markdown_turns(text, explicit)
     if turns is None:
         return None
     _container(label, turns, out)

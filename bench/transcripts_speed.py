@@ -1,0 +1,95 @@
+"""Throughput of `specgap transcripts` on generated single-file RL rollouts (~60 lines of code each).
+
+    python bench/transcripts_speed.py                 # 100,000 rollouts, all cores
+    python bench/transcripts_speed.py -n 5000 -j 1    # a quick single-core number
+
+Prints rollouts/s overall and per core, the peak memory of the main process and of the largest
+worker (flat in the input size if the run streams), and the projected wall time for 10 million
+rollouts on a 64-core cluster at the measured per-core rate. Numbers only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from specgap.engine import select_rules
+from specgap.rules import rollout_rules, scan_rules
+from specgap.run import local
+from specgap.run.evaluate import RolloutOutcome
+
+PROBLEM = "Implement `solve(values)` for the task below.\n\n```python\nassert solve([3, 1, 2]) == [1, 2, 3]\n```"
+
+
+def solution(i: int, rng: random.Random) -> str:
+    """~60 lines of plausible Python: helpers, a class, a solve() and a main guard."""
+    lines = [f'"""Solution {i}."""', "from __future__ import annotations", "", "import math", "from collections import Counter", ""]
+    for h in range(4):
+        k = rng.randint(2, 9)
+        lines += [f"def helper_{h}(xs: list[int]) -> list[int]:", f'    """Step {h}."""', "    out = []",
+                  "    for x in xs:", f"        if x % {k} == 0:", f"            out.append(x // {k})", "        else:",
+                  f"            out.append(x * {k} + {h})", "    return out", ""]
+    lines += ["class Accumulator:", "    def __init__(self) -> None:", "        self.total = 0", "        self.seen = Counter()", "",
+              "    def add(self, x: int) -> None:", "        self.total += x", "        self.seen[x] += 1", "",
+              "def solve(values: list[int]) -> list[int]:", "    acc = Accumulator()", "    for v in values:", "        acc.add(v)",
+              "    return sorted(values, key=lambda v: (v, math.isfinite(v)))", "",
+              'if __name__ == "__main__":', "    print(solve([3, 1, 2]))"]
+    return "\n".join(lines) + "\n"
+
+
+def generate(path: Path, n: int) -> None:
+    rng = random.Random(0)
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"r{i}", "model": "bench", "step": i // 1000, "reward": 1.0, "messages": [
+                {"role": "user", "content": PROBLEM},
+                {"role": "assistant", "content": "```python\n" + solution(i, rng) + "```"}]}) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=100_000)
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--transcript-rules-only", action="store_true",
+                    help="reading plus the SG11xx rules, without the scan rules on the agent's code")
+    args = ap.parse_args()
+    rules = local.Rules(tuple(r.id for r in select_rules(rollout_rules())),
+                        () if args.transcript_rules_only else tuple(r.id for r in select_rules(scan_rules())))
+    with tempfile.TemporaryDirectory() as tmp:
+        shard = Path(tmp) / "shard.jsonl"
+        t0 = time.perf_counter()
+        generate(shard, args.n)
+        lines = sum(1 for _ in open(shard))
+        print(f"generated {lines} rollouts ({shard.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+        count = findings = 0
+
+        def done(o: RolloutOutcome) -> None:
+            nonlocal count, findings
+            count += 1
+            findings += len(o.findings)
+
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        t0 = time.perf_counter()
+        local.run([shard], rules, jobs=args.jobs, on_outcome=done)
+        wall = time.perf_counter() - t0
+        self_ru, child_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = self_ru.ru_utime + self_ru.ru_stime + child_ru.ru_utime + child_ru.ru_stime - cpu0
+    rate = count / wall
+    print(f"rollouts: {count}  findings: {findings}  jobs: {args.jobs}  rules: {len(rules.rollout)} transcript + "
+          f"{len(rules.file)} scan  python {sys.version.split()[0]}")
+    print(f"wall: {wall:.1f}s  cpu: {cpu:.1f}s  -> {rate:,.0f} rollouts/s, {rate / args.jobs:,.0f} rollouts/s/core (wall), "
+          f"{count / cpu:,.0f} rollouts per CPU-second")
+    print(f"peak RSS: main {self_ru.ru_maxrss / 1024:.0f} MB, largest worker {child_ru.ru_maxrss / 1024:.0f} MB")
+    per_core = count / cpu
+    print(f"projected: 10,000,000 rollouts on 64 cores at {per_core:,.0f}/s/core -> {1e7 / (per_core * 64) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
