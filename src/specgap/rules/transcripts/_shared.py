@@ -81,6 +81,7 @@ def quote(text: str, needle: str = "") -> str:
 class RolloutRule(Rule):
     """A rule that reads a whole rollout (what the agent did and said), not a changed file."""
 
+    family: ClassVar[str] = "transcripts"
     reads: ClassVar[str] = "rollout"
 
     def check_rollout(self, rollout: Rollout) -> Iterable[Finding]:
