@@ -36,13 +36,14 @@ def step_series(df: "pl.DataFrame", proxy: str, truth: str, max_points: int = MA
 
     per = (df.lazy().drop_nulls([proxy, truth, STEP])
            .group_by(STEP).agg(pl.col(proxy).mean().alias("p"), pl.col(truth).mean().alias("t"),
-                               pl.len().alias("n"), pl.col(ROW).min().alias("row"))
+                               pl.len().alias("n"), pl.col(ROW).min().alias("row"),
+                               pl.col(ROW).max().alias("row_end"))
            .sort(STEP).collect())
     if per.height > max_points:
         per = (per.with_columns((pl.int_range(pl.len()) * max_points // pl.len()).alias("bin"))
                .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
                                     (pl.col("t") * pl.col("n")).sum() / pl.col("n").sum(),
-                                    pl.col("n").sum(), pl.col("row").min())
+                                    pl.col("n").sum(), pl.col("row").min(), pl.col("row_end").max())
                .sort(STEP).drop("bin"))
     return per
 
@@ -82,6 +83,14 @@ def _onset(x: np.ndarray, gap: np.ndarray) -> float | None:
     before = np.polyfit(x[:bk], gap[:bk], 1)[0] if bk >= 2 else 0.0
     after = np.polyfit(x[bk:], gap[bk:], 1)[0] if len(gap) - bk >= 2 else 0.0
     return float(x[bk]) if after > before and after > 0 else None
+
+
+def _rows_from(ser: "pl.DataFrame", step: float) -> tuple[int, int] | None:
+    """The first and last row of the steps from `step` on (`ser` from `step_series`)."""
+    import polars as pl
+
+    r = ser.filter(pl.col(STEP) >= step)
+    return (int(r.get_column("row").min()), int(r.get_column("row_end").max())) if r.height else None
 
 
 def _z(v: np.ndarray) -> np.ndarray:
@@ -137,7 +146,8 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
          "truth_gain_ci": [gain_t - 1.96 * se_t, gain_t + 1.96 * se_t], "p_truth_not_up": p_flat,
          "p_proxy_gains_more": p_more,
          "onset_step": onset, "n": int(ser.get_column("n").sum()), "n_steps": ser.height},
-        line=first if onset is not None else int(rows[0])))
+        rows=_rows_from(ser, onset if onset is not None else float(x[0])),
+        step=onset if onset is not None else float(x[0])))
     if rule_id == "SG801":
         out.plots.append(Plot("divergence", f"{proxy} vs {truth}", {
             "step": x.tolist(), "proxy": p.tolist(), "truth": t.tolist(), "proxy_name": proxy,
@@ -179,7 +189,7 @@ def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, tr
          "p_concave": q.p_concave, "p_truth_down_after": t_after.p_down, "p_proxy_up_after": p_after.p_up,
          "truth_slope_after_ci": [t_after.low, t_after.high], "n_steps": len(x),
          "n": int(ser.get_column("n").sum())},
-        line=int(peak_step)))
+        rows=_rows_from(ser, peak_step), step=peak_step))
     return out
 
 
@@ -237,7 +247,7 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
          "truth": truth, "r_windows": r.tolist(), "r_corrected_windows": rc.tolist(),
          "n_windows": nn.astype(int).tolist(), "z_slope": slope, "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se],
          "n": int(nn.sum())},
-        line=int(w.get_column("row").to_list()[0])))
+        rows=(int(d.get_column(ROW).min()), int(d.get_column(ROW).max())), step=float(s0[0])))
     return out
 
 
@@ -293,5 +303,5 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
         {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(len(hits), tested)),
          "sessions": tested, "diverging": [s for s, *_ in hits[:20]], "proxy": proxy, "truth": truth,
          "n": int(df.height)},
-        line=int(hits[0][3]) if hits else 0))
+        rows=(int(hits[0][3]), int(hits[0][3])) if hits else None))
     return out

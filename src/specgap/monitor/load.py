@@ -119,7 +119,8 @@ def _short(exc: Exception) -> str:
 
 def numeric_columns(spec: Spec) -> list[str]:
     """Columns read as numbers (everything but text, group, session and step)."""
-    text_like = {spec.text, spec.reference, spec.pair_text_a, spec.pair_text_b, spec.group, spec.session, spec.step}
+    text_like = {spec.text, spec.reference, spec.pair_text_a, spec.pair_text_b, spec.group, spec.session, spec.step,
+                 spec.model, spec.prompt, spec.pair_model_a, spec.pair_model_b}
     return [c for c in spec.columns() if c not in text_like]
 
 

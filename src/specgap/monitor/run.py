@@ -3,6 +3,7 @@ adjust all p-values together (Holm), and turn the significant hypotheses into fi
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,14 +39,21 @@ def check_spec(spec: Spec) -> None:
     """Usage errors: options that only make sense in pairs or with another option."""
     pairs = [("self_rating", "independent", "--self", "--independent"), ("pred", "label", "--pred", "--label"),
              ("pair_length_a", "pair_length_b", "--pair-length-a", "--pair-length-b"),
-             ("pair_text_a", "pair_text_b", "--pair-text-a", "--pair-text-b")]
+             ("pair_text_a", "pair_text_b", "--pair-text-a", "--pair-text-b"),
+             ("pair_model_a", "pair_model_b", "--pair-model-a", "--pair-model-b")]
     for a, b, na, nb in pairs:
         if (getattr(spec, a) is None) != (getattr(spec, b) is None):
             raise SpecError(f"{na} and {nb} go together")
     if spec.length and spec.text and spec.length == spec.text:
         raise SpecError("--length and --text name the same column")
-    if (spec.truth or spec.length or spec.session or spec.pair_length_a or spec.pair_text_a) and not spec.proxy:
-        raise SpecError("--truth, --length, --session and pairwise options need --proxy")
+    if (spec.truth or spec.length or spec.session or spec.pair_length_a or spec.pair_text_a or spec.model
+            or spec.prompt) and not spec.proxy:
+        raise SpecError("--truth, --length, --session, --model, --prompt and pairwise options need --proxy")
+    if spec.pair_model_a and not (spec.pair_length_a or spec.pair_text_a):
+        raise SpecError("--pair-model-a/--pair-model-b need the pair's lengths or texts (--pair-length-a/b or "
+                        "--pair-text-a/b)")
+    if spec.model and not (spec.length or spec.text):
+        raise SpecError("--model needs --length or --text (pointwise length bias); for pairs use --pair-model-a/b")
     if spec.text and not (spec.proxy or spec.self_rating):
         raise SpecError("--text needs --proxy (length, style, degenerate text) or --self (what drives inflation)")
     if not any([spec.proxy and (spec.truth or spec.length or spec.text or spec.pair_length_a or spec.pair_text_a),
@@ -76,12 +84,14 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
                 calls.append(("SG804", partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
-                                               spec.group if group is None else None, spec.step is not None)))
+                                               spec.group if group is None else None, spec.step is not None,
+                                               spec.model, spec.prompt)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
             for truth in spec.truth or [None]:
-                calls.append(("SG804", partial(length.pairwise, df, proxy, truth, la, lb, group)))
+                calls.append(("SG804", partial(length.pairwise, df, proxy, truth, la, lb, group, spec.pair_model_a,
+                                               spec.pair_model_b, spec.prompt)))
         if spec.text:
             calls.append(("SG808", partial(textgame.degenerate_text, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
@@ -142,20 +152,53 @@ def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
     adj = holm(ps)
     for h, p, pa in zip(hyps, ps, adj):
         fired = pa < alpha
-        report.checks.append(_clean({"rule_id": h.rule_id, "group": label(h.group), "fired": fired,
-                                     "p_value": p, "p_adjusted": pa, "severity": h.severity, "message": h.message,
-                                     "effect": h.stats.get("effect"), "n": h.stats.get("n")}))
+        rule = MONITOR_RULES[h.rule_id]
+        report.checks.append(_clean({"rule_id": h.rule_id, "name": rule.name, "group": label(h.group),
+                                     "fired": fired, "p_value": p, "p_adjusted": pa, "severity": h.severity,
+                                     "tested": _subject(h), "message": h.message, "effect": h.stats.get("effect"),
+                                     "effect_unit": h.stats.get("effect_unit"), "n": h.stats.get("n"),
+                                     "reason": None if fired else _why_not(h, p, pa, alpha, len(hyps))}))
         if not fired:
             continue
-        rule = MONITOR_RULES[h.rule_id]
-        st = {**_clean(h.stats), "p_value": p, "p_adjusted": pa, "alpha": alpha, "tests_in_run": len(hyps)}
+        st = {**_clean(h.stats), "p_value": p, "p_adjusted": pa, "alpha": alpha, "tests_in_run": len(hyps),
+              "rows": list(h.rows) if h.rows else None, "step": h.step}
+        confidence = Confidence.HIGH if pa < alpha / 10 else Confidence.MEDIUM
+        if h.max_confidence is not None:
+            confidence = min(confidence, Confidence(h.max_confidence), key=list(Confidence).index)
+        where = h.where()
         report.findings.append(Finding(
-            rule_id=rule.id, name=rule.name, kind=rule.kind, severity=Severity(h.severity),
-            confidence=Confidence.HIGH if pa < alpha / 10 else Confidence.MEDIUM,
-            path=path, line=max(int(h.line), 0), end_line=max(int(h.line), 0),
-            message=h.message + ("" if h.group is None else f" (group {h.group})"),
-            evidence=h.evidence, stats=st, group=h.group))
-    report.findings.sort(key=lambda f: (-list(Severity).index(f.severity), f.stats["p_adjusted"], f.rule_id))
+            rule_id=rule.id, name=rule.name, kind=rule.kind, severity=Severity(h.severity), confidence=confidence,
+            path=path, line=0, end_line=0,   # a log has rows and steps, not lines: they are in the message
+            message=h.message + ("" if h.group is None else f" (group {h.group})") + (f" [{where}]" if where else ""),
+            evidence=h.evidence, stats=st, group=h.group, fingerprint=fingerprint(h)))
+    report.findings.sort(key=lambda f: (-list(Severity).index(f.severity), f.stats["p_adjusted"], f.rule_id,
+                                        f.group or ""))
+
+
+_SUBJECT_KEYS = ("proxy", "truth", "feature", "pred", "label", "self", "independent")
+
+
+def _subject(h: Hypothesis) -> str:
+    """What a check compared, in column names: `judge_score vs human_score`."""
+    cols = [str(h.stats[k]) for k in _SUBJECT_KEYS if h.stats.get(k)]
+    return " vs ".join(cols) if cols else h.rule_id
+
+
+def fingerprint(h: Hypothesis) -> str:
+    """Line-free identity: the check, the group and the columns it compared; not the log's name or its
+    numbers, which change from run to run while the problem stays the same."""
+    key = "\0".join([h.rule_id, label(h.group), *(f"{k}={h.stats.get(k)}" for k in _SUBJECT_KEYS)])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _why_not(h: Hypothesis, p: float, pa: float, alpha: float, m: int) -> str:
+    """Why a check did not fire, in terms of its test: the effect it saw and the bar it missed."""
+    eff = h.stats.get("effect")
+    seen = f"effect {eff:+.3g} ({h.stats.get('effect_unit', '')})" if isinstance(eff, (int, float)) and \
+        math.isfinite(eff) else "no effect estimate"
+    if p >= alpha:
+        return f"not significant: {seen}, p={p:.2g} >= alpha={alpha}"
+    return f"not significant after Holm's correction for {m} tests: {seen}, p={p:.2g}, adjusted p={pa:.2g} >= {alpha}"
 
 
 def _clean(v: Any) -> Any:
