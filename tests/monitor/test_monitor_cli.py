@@ -219,3 +219,26 @@ def test_nan_and_infinite_metrics_are_ignored_and_counted(invoke):
     assert any("reward_model: 2 value(s) were not finite" in n["message"] for n in rep["summary"]["notes"])
     assert fired(rep, "SG801")
     json.dumps(rep, allow_nan=False)
+
+
+@pytest.mark.parametrize("body,line,what", [
+    ('step,reward_model,gold_reward\n1,0.5,0.4\n2,0.6,0.3\n3,"0.7,0.2\n4,0.8,0.1\n', 4, "not closed"),
+    ('step,reward_model,gold_reward\n1,0.5,0.4\n2,"x"y,0.3\n', 3, "doubled"),
+])
+def test_malformed_csv_names_the_line_in_one_whole_sentence(invoke, tmp_path, body, line, what):
+    p = tmp_path / "bad.csv"
+    p.write_text(body)
+    code, _, out = invoke(p, *DIV)
+    assert code == 2 and f"line {line}:" in out and what in out and "Traceback" not in out
+    msg = out.strip().splitlines()
+    assert len(msg) == 1 and msg[0].count('"') % 2 == 0 and msg[0].count("`") % 2 == 0
+
+
+def test_json_array_of_records_is_read(invoke, tmp_path):
+    df = synth.arena_run(9, bias=0.0, n=400)
+    p = tmp_path / "annotations.json"
+    p.write_text(json.dumps(df.with_columns((2 - pl.col("judge_prefers_a")).alias("preference")).to_dicts(), indent=1))
+    code, rep, _ = invoke(p, "--proxy", "preference", "--pair-length-a", "len_a", "--pair-length-b", "len_b",
+                          "--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt")
+    assert code in (0, 1) and rep["summary"]["rows"] == df.height
+    assert [c["rule_id"] for c in rep["summary"]["checks"]] == ["SG804"]

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
 from specgap.monitor.checks import MONITOR_RULES
-from specgap.monitor.load import Log, LogError, count_non_numeric, open_log
+from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
@@ -119,7 +119,7 @@ def run(paths: list[str], spec: Spec) -> Report:
         df = log.frame.collect()
         bad = count_non_numeric(log, spec)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise LogError(f"{log.label}: cannot read: {str(exc).strip().splitlines()[0][:300]}") from None
+        raise read_error(log, exc) from None
     if df.height == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=df.height)
