@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,9 +145,11 @@ def test_globs_read_several_files(invoke, tmp_path):
     assert rep["summary"]["rows"] == 3 * 50 * 10
 
 
-def test_text_output_names_findings_and_notes(invoke):
+def test_text_output_names_findings_steps_and_rows(invoke):
     code, _, out = invoke(synth.training_run(15, 1.0), *DIV, fmt="text")
-    assert code == 1 and "SG801 proxy-truth-divergence" in out and "finding(s)" in out
+    assert code == 1 and "SG801 proxy-truth-divergence" in out and "findings" in out
+    assert re.search(r"\[step \d+, rows [\d,]+-[\d,]+\]", out)
+    assert "log.csv:" not in out    # a step or row is never shown as a line of the file
 
 
 def test_version_labels_as_steps(invoke):

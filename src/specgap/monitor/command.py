@@ -3,6 +3,7 @@ inside the command, since `specgap scan` loads this module too."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -41,7 +42,8 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--audit", type=click.Path(dir_okay=False), help="Write the audit queue here (.csv, else JSONL).")
 @click.option("--audit-size", type=int, help="Rows in the audit queue. Default 50.")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [tool.specgap.monitor].")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github", "html"]), default="text",
+              show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | None, **opts: object) -> None:
     """Does a proxy metric still track its goal? Reads CSV, JSONL or Parquet logs (files or globs).
@@ -65,13 +67,18 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
             write(report.audit, spec.audit)
         except OSError as exc:
             _fail(f"{spec.audit}: cannot write the audit queue: {exc}")
-    if fmt == "json":
-        from specgap.monitor.output import to_json as render
-    elif fmt == "html":
+    from specgap import report as shared
+
+    if fmt == "html":
         from specgap.monitor.html import render
+
+        text = render(report)
     else:
-        from specgap.monitor.output import to_text as render
-    text = render(report)
+        from specgap.monitor.output import render as render_as
+
+        text = render_as(report, fmt, color=fmt == "text" and output is None and _color(sys.stdout))
+    if fmt in shared.ERRORS_ON_STDERR and report.errors:
+        click.echo(shared.render_errors(report.errors, color=_color(sys.stderr)), err=True, nl=False)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -80,6 +87,10 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
     else:
         click.echo(text, nl=False)
     sys.exit(1 if report.failing(Severity(spec.fail_on)) else 0)
+
+
+def _color(stream: object) -> bool:
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _discovered() -> Spec:

@@ -191,11 +191,28 @@ def fingerprint(h: Hypothesis) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+# the parts of an intersection-union test: the one with the largest p-value is why a check did not fire
+_PARTS = {
+    "p_proxy_up": "the proxy did not trend up",
+    "p_truth_not_up": "the truth gained more than a small effect",
+    "p_proxy_gains_more": "the proxy did not gain more than the truth",
+    "p_concave": "the truth has no significant peak inside the run",
+    "p_truth_down_after": "the truth did not fall after its peak",
+    "p_proxy_up_after": "the proxy did not keep rising after the truth's peak",
+    "p_judge_pays_more_than_truth": "the judge pays no more for length than the truth does",
+}
+
+
 def _why_not(h: Hypothesis, p: float, pa: float, alpha: float, m: int) -> str:
     """Why a check did not fire, in terms of its test: the effect it saw and the bar it missed."""
     eff = h.stats.get("effect")
     seen = f"effect {eff:+.3g} ({h.stats.get('effect_unit', '')})" if isinstance(eff, (int, float)) and \
         math.isfinite(eff) else "no effect estimate"
+    parts = {k: h.stats[k] for k in _PARTS if isinstance(h.stats.get(k), (int, float))}
+    if parts:
+        k = max(parts, key=parts.get)
+        if parts[k] >= alpha:
+            return f"not significant: {_PARTS[k]} (p={parts[k]:.2g} >= alpha={alpha}); {seen}"
     if p >= alpha:
         return f"not significant: {seen}, p={p:.2g} >= alpha={alpha}"
     return f"not significant after Holm's correction for {m} tests: {seen}, p={p:.2g}, adjusted p={pa:.2g} >= {alpha}"
