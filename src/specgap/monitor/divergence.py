@@ -247,7 +247,7 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
          "truth": truth, "r_windows": r.tolist(), "r_corrected_windows": rc.tolist(),
          "n_windows": nn.astype(int).tolist(), "z_slope": slope, "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se],
          "n": int(nn.sum())},
-        rows=(int(d.get_column(ROW).min()), int(d.get_column(ROW).max())), step=float(s0[0])))
+        rows=(int(d.get_column(ROW).min()), int(d.get_column(ROW).max()))))
     return out
 
 
