@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats as st
 
-from specgap.monitor import stats
+from specgap.monitor import aggregate, stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 
@@ -30,15 +30,12 @@ MARGIN_D = 0.2         # "the truth did not improve": gain below Cohen's small e
 MIN_WINDOW_ROWS = 10   # rows a window needs for a correlation
 
 
-def step_series(df: "pl.DataFrame", proxy: str, truth: str, max_points: int = MAX_POINTS) -> "pl.DataFrame":
-    """Per-step means of proxy and truth (rows with either missing dropped), binned to MAX_POINTS."""
+def step_series(m: "pl.DataFrame", max_points: int = MAX_POINTS) -> "pl.DataFrame":
+    """Per-step means of proxy (`p`) and truth (`t`) from moments over [proxy, truth], binned to `max_points`."""
     import polars as pl
 
-    per = (df.lazy().drop_nulls([proxy, truth, STEP])
-           .group_by(STEP).agg(pl.col(proxy).mean().alias("p"), pl.col(truth).mean().alias("t"),
-                               pl.len().alias("n"), pl.col(ROW).min().alias("row"),
-                               pl.col(ROW).max().alias("row_end"))
-           .sort(STEP).collect())
+    per = m.select(STEP, (pl.col("s0") / pl.col("n")).alias("p"), (pl.col("s1") / pl.col("n")).alias("t"),
+                   "n", "row", "row_end").sort(STEP)
     if per.height > max_points:
         per = (per.with_columns((pl.int_range(pl.len()) * max_points // pl.len()).alias("bin"))
                .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
@@ -61,11 +58,6 @@ def _gain_test(x: np.ndarray, y: np.ndarray, margin: float) -> tuple[float, floa
     se = math.sqrt(s2 / sxx) * span if sxx > 0 else float("inf")
     p = float(st.t.cdf((gain - margin) / se, max(n - 2, 1))) if se > 0 else float(gain < margin)
     return gain, se, p
-
-
-def _row_sd(df: "pl.DataFrame", col: str) -> float:
-    sd = df.get_column(col).drop_nulls().std()
-    return float(sd) if sd is not None and math.isfinite(sd) else 0.0
 
 
 def _onset(x: np.ndarray, gap: np.ndarray) -> float | None:
@@ -103,11 +95,13 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
-def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = "SG801",
+def divergence(m: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = "SG801",
                margin_sd: float | None = None) -> Outcome:
-    """SG801: proxy trending up while the truth gains less than a small effect (or falls)."""
+    """SG801: proxy trending up while the truth gains less than a small effect (or falls).
+
+    `m`: per-step moments over [proxy, truth] (`aggregate.moments`)."""
     out = Outcome()
-    ser = step_series(df, proxy, truth, MAX_POINTS if rule_id == "SG801" else SESSION_POINTS)
+    ser = step_series(m, MAX_POINTS if rule_id == "SG801" else SESSION_POINTS)
     if ser.height < MIN_STEPS:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: {ser.height} step(s) with both values; "
                                               f"a trend needs at least {MIN_STEPS}"))
@@ -115,8 +109,8 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
     x = ser.get_column(STEP).to_numpy().astype(float)
     p = ser.get_column("p").to_numpy()
     t = ser.get_column("t").to_numpy()
-    sd_t = margin_sd if margin_sd is not None else _row_sd(df, truth)
-    sd_p = _row_sd(df, proxy)
+    sd_t = margin_sd if margin_sd is not None else aggregate.total(m, 1)[2]
+    sd_p = aggregate.total(m, 0)[2]
     if sd_t == 0 or sd_p == 0:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: a metric does not vary; nothing to compare"))
         return out
@@ -193,38 +187,46 @@ def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, tr
     return out
 
 
-def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
+def decoupling(m: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
     """SG803: the correlation between proxy and truth falls over the run (Fisher-z trend across windows).
 
-    A window where the truth barely varies (a plateau late in training) has a low correlation even
-    when the proxy tracks the truth as well as ever, so each window's correlation is corrected for
-    the restricted range of the truth (Thorndike's case II) before the trend test; the variance of
-    each Fisher z is taken by the delta method and inflated for serially correlated rows (Bartlett).
+    Windows are runs of consecutive steps with about equal row counts; each window's correlation
+    follows from the per-step moments `m` over [proxy, truth]. A window where the truth barely varies
+    (a plateau late in training) has a low correlation even when the proxy tracks the truth as well as
+    ever, so each correlation is corrected for the restricted range of the truth (Thorndike's case II)
+    before the trend test; the variance of each Fisher z is taken by the delta method and inflated for
+    serially correlated rows (Bartlett).
     """
     import polars as pl
 
     out = Outcome()
-    d = df.lazy().drop_nulls([proxy, truth, STEP]).sort(STEP, ROW).collect()
-    n = d.height
+    m = m.sort(STEP)
+    n = int(m.get_column("n").sum())
     k = min(windows, n // MIN_WINDOW_ROWS)
-    if k < 3:
-        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
-                                              f"3 windows of {MIN_WINDOW_ROWS} rows"))
+    if k < 3 or m.height < 3:
+        out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: {n} rows in {m.height} step(s); a correlation "
+                                              f"trend needs 3 windows of {MIN_WINDOW_ROWS} rows"))
         return out
-    d = d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
-    w = (d.group_by("w").agg(pl.corr(proxy, truth).alias("r"), pl.len().alias("n"), pl.col(truth).std().alias("sd"),
-                             pl.col(STEP).min().alias("s0"), pl.col(STEP).max().alias("s1"),
-                             pl.col(ROW).min().alias("row"))
-         .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan() & (pl.col("sd") > 0)))
+    mid = pl.col("n").cum_sum() - pl.col("n") / 2   # a step belongs to the window its middle row falls in
+    m = m.with_columns((mid * k // n).cast(pl.Int64).alias("w"))
+    w = (m.group_by("w").agg(pl.col("n", "s0", "s1", "q0", "q1", "x0_1").sum(), pl.col(STEP).min().alias("s_0"),
+                             pl.col(STEP).max().alias("s_1"), pl.col("row").min())
+         .sort("w").with_columns(
+             (pl.col("q0") - pl.col("s0") ** 2 / pl.col("n")).alias("vp"),
+             (pl.col("q1") - pl.col("s1") ** 2 / pl.col("n")).alias("vt"),
+             (pl.col("x0_1") - pl.col("s0") * pl.col("s1") / pl.col("n")).alias("cpt"))
+         .with_columns((pl.col("cpt") / (pl.col("vp") * pl.col("vt")).sqrt()).alias("r"),
+                       (pl.col("vt") / (pl.col("n") - 1)).sqrt().alias("sd"))
+         .filter((pl.col("n") >= MIN_WINDOW_ROWS) & (pl.col("vp") > 0) & (pl.col("vt") > 0)))
     if w.height < 3:
         out.notes.append(Note("SG803", group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
         return out
     r = np.clip(w.get_column("r").to_numpy(), -0.999, 0.999)
     nn = w.get_column("n").to_numpy().astype(float)
-    kk = float(d.get_column(truth).std()) / w.get_column("sd").to_numpy()   # range restriction ratio S/s
+    kk = aggregate.total(m, 1)[2] / w.get_column("sd").to_numpy()   # range restriction ratio S/s
     denom = np.sqrt(1 - r * r + r * r * kk * kk)
     rc = np.clip(r * kk / denom, -0.999, 0.999)
-    var_r = (1 - r * r) ** 2 / (nn - 1) * _bartlett(d, proxy, truth)
+    var_r = (1 - r * r) ** 2 / (nn - 1) * _bartlett(m)
     var_z = var_r * (kk / denom**3) ** 2 / (1 - rc * rc) ** 2
     z = np.arctanh(rc)
     wt = 1 / var_z
@@ -235,8 +237,8 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
     se = 1 / math.sqrt(sxx)
     p_value = float(st.norm.cdf(slope / se))
     drop = float(rc[0] - rc[-1])
-    s0 = w.get_column("s0").to_list()
-    s1 = w.get_column("s1").to_list()
+    s0 = w.get_column("s_0").to_list()
+    s1 = w.get_column("s_1").to_list()
     out.hypotheses.append(Hypothesis(
         "SG803", group, p_value, stats.r_severity(drop) if drop > 0 else "low",
         f"the correlation between {proxy} and {truth} collapses over the run",
@@ -247,17 +249,29 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
          "truth": truth, "r_windows": r.tolist(), "r_corrected_windows": rc.tolist(),
          "n_windows": nn.astype(int).tolist(), "z_slope": slope, "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se],
          "n": int(nn.sum())},
-        rows=(int(d.get_column(ROW).min()), int(d.get_column(ROW).max()))))
+        rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out
 
 
-def _bartlett(d: "pl.DataFrame", proxy: str, truth: str) -> float:
-    """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1))."""
+def _bartlett(m: "pl.DataFrame") -> float:
+    """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1)).
+
+    The lag-1 autocorrelation of each metric's row deviations from its window mean, rows in step order,
+    from the per-step moments: consecutive rows of one step share the step's mean, and the last row of a
+    step meets the first of the next, so the lag-1 products are (n_s - 1) (m_s - m_w)^2 within steps and
+    (m_s - m_w)(m_s+1 - m_w) across step boundaries (in expectation, rows of a step exchangeable).
+    """
     import polars as pl
 
-    dev = d.select([(pl.col(c) - pl.col(c).mean().over("w")).alias(c) for c in (proxy, truth)])
-    a, b = (dev.get_column(c).to_numpy() for c in (proxy, truth))
-    r1 = [float(np.corrcoef(v[:-1], v[1:])[0, 1]) if v.std() > 0 else 0.0 for v in (a, b)]
+    r1 = []
+    for i in (0, 1):
+        d = m.with_columns((pl.col(f"s{i}") / pl.col("n")).alias("mean"))
+        d = d.with_columns(((pl.col(f"s{i}").sum() / pl.col("n").sum()).over("w")).alias("mw"))
+        d = d.with_columns((pl.col("mean") - pl.col("mw")).alias("dev"))
+        lag = d.select(((pl.col("n") - 1) * pl.col("dev") ** 2).sum()
+                       + (pl.col("dev") * pl.col("dev").shift(-1).over("w")).sum()).item()
+        ss = d.select((pl.col(f"q{i}") - 2 * pl.col("mw") * pl.col(f"s{i}") + pl.col("n") * pl.col("mw") ** 2).sum()).item()
+        r1.append(float(lag) / float(ss) if ss and ss > 0 else 0.0)
     rho = r1[0] * r1[1]
     return (1 + rho) / (1 - rho) if math.isfinite(rho) and 0 < rho < 0.95 else 1.0
 
@@ -273,7 +287,7 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
     import polars as pl
 
     out = Outcome()
-    sd_t = _row_sd(df, truth)
+    sd_t = float(df.get_column(truth).drop_nulls().std() or 0.0)
     pvals: list[tuple[str, float, float, int]] = []
     tested = 0
     for (sid,), part in df.drop_nulls([proxy, truth]).group_by(session, maintain_order=True):
@@ -282,7 +296,8 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
             continue
         # inside a session, each row is one step of the episode
         part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
-        o = divergence(part, proxy, truth, group, rule_id="SG809", margin_sd=sd_t)
+        o = divergence(aggregate.moments(part.lazy(), [proxy, truth]).collect(), proxy, truth, group,
+                       rule_id="SG809", margin_sd=sd_t)
         if o.hypotheses:
             h = o.hypotheses[0]
             tested += 1

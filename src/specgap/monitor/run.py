@@ -71,14 +71,15 @@ def check_spec(spec: Spec) -> None:
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     import polars as pl
 
-    from specgap.monitor import classifier, divergence, length, selfeval, textgame
+    from specgap.monitor import aggregate, classifier, divergence, length, selfeval, textgame
 
     calls: list[tuple[str, Callable[[], Outcome]]] = []
     for proxy in spec.proxy:
         for truth in spec.truth:
             if spec.step:
-                calls.append(("SG801", partial(divergence.divergence, df, proxy, truth, group)))
-                calls.append(("SG803", partial(divergence.decoupling, df, proxy, truth, group)))
+                m = aggregate.moments(df.lazy(), [proxy, truth]).collect()
+                calls.append(("SG801", partial(divergence.divergence, m, proxy, truth, group)))
+                calls.append(("SG803", partial(divergence.decoupling, m, proxy, truth, group)))
             if spec.session:
                 calls.append(("SG809", partial(divergence.in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
