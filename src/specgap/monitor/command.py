@@ -42,10 +42,14 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--audit", type=click.Path(dir_okay=False), help="Write the audit queue here (.csv, else JSONL).")
 @click.option("--audit-size", type=int, help="Rows in the audit queue. Default 50.")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [tool.specgap.monitor].")
+@click.option("--engine", type=click.Choice(["polars", "ray"]), default="polars", show_default=True,
+              help="Where the per-step aggregates of the step checks are computed: polars on this machine "
+                   "(streaming), or Ray Data, one shard per file (pip install 'specgap[ray]').")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github", "html"]), default="text",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | None, **opts: object) -> None:
+def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | None, engine: str,
+            **opts: object) -> None:
     """Does a proxy metric still track its goal? Reads CSV, JSONL or Parquet logs (files or globs).
 
     Exit 1 when a check fires at or above --fail-on, 0 otherwise, 2 on usage or input errors.
@@ -55,7 +59,7 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
         spec = base.merged(opts)
         from specgap.monitor.run import run
 
-        report = run(list(logs), spec)
+        report = run(list(logs), spec, engine)
     except (SpecError, LogError) as exc:
         _fail(str(exc))
     from specgap.model import Severity

@@ -34,8 +34,10 @@ def step_series(m: "pl.DataFrame", max_points: int = MAX_POINTS) -> "pl.DataFram
     """Per-step means of proxy (`p`) and truth (`t`) from moments over [proxy, truth], binned to `max_points`."""
     import polars as pl
 
-    per = m.select(STEP, (pl.col("s0") / pl.col("n")).alias("p"), (pl.col("s1") / pl.col("n")).alias("t"),
-                   "n", "row", "row_end").sort(STEP)
+    # 12 significant digits: sums added in another order (shards, groups) differ in the last bits, and
+    # rank tests must not see ties broken by that noise
+    per = m.select(STEP, (pl.col("s0") / pl.col("n")).round_sig_figs(12).alias("p"),
+                   (pl.col("s1") / pl.col("n")).round_sig_figs(12).alias("t"), "n", "row", "row_end").sort(STEP)
     if per.height > max_points:
         per = (per.with_columns((pl.int_range(pl.len()) * max_points // pl.len()).alias("bin"))
                .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,10 +38,21 @@ class Log:
     notes: list[str] = field(default_factory=list)
 
 
+def is_url(path: str) -> bool:
+    """`s3://`, `gs://`, `az://`, `https://`, `file://` ...: read by polars' own (cloud) readers."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", path) is not None
+
+
 def expand(paths: list[str]) -> list[str]:
-    """Files named or matched by globs, in order, without repeats; an unmatched name is an error."""
+    """Files named or matched by globs, in order, without repeats; an unmatched name is an error.
+
+    URLs are passed on as they are: polars expands their globs and reads them (credentials from the
+    environment, as its cloud readers do), and a URL that matches nothing fails when read."""
     out: list[str] = []
     for p in paths:
+        if is_url(p):
+            out += [p] if p not in out else []
+            continue
         hits = sorted(glob.glob(p, recursive=True)) if glob.has_magic(p) else [p]
         hits = [h for h in hits if Path(h).is_file()]
         if not hits:
@@ -187,8 +199,10 @@ def numeric_columns(spec: Spec) -> list[str]:
     return [c for c in spec.columns() if c not in text_like]
 
 
-def open_log(paths: list[str], spec: Spec) -> Log:
-    """A lazy frame over every file, with the spec's columns checked and metric columns cast."""
+def open_log(paths: list[str], spec: Spec, row_offset: int = 0) -> Log:
+    """A lazy frame over every file, with the spec's columns checked and metric columns cast.
+
+    Rows are numbered from `row_offset + 1` (a shard of a larger log starts where the one before ends)."""
     import polars as pl
 
     files = expand(paths)
@@ -205,7 +219,7 @@ def open_log(paths: list[str], spec: Spec) -> Log:
     strs = [c for c in needed if c not in nums and c != spec.step]
     lf = lf.with_columns(
         [_as_float(c, schema[c]) for c in nums] + [pl.col(c).cast(pl.Utf8, strict=False) for c in strs]
-    ).with_row_index(ROW, offset=1)
+    ).with_row_index(ROW, offset=row_offset + 1)
     lf = lf.with_columns(_step_expr(lf, spec.step))
     label = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more)"
     return Log(frame=lf, raw=raw, label=label, files=files, notes=notes)
@@ -243,7 +257,7 @@ def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
     return pl.when(as_num.is_not_null().all()).then(as_num).otherwise(first_seen).alias(STEP)
 
 
-def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
+def count_non_numeric(log: Log, spec: Spec, streaming: bool = False) -> dict[str, int]:
     """Per metric column, how many present values were not finite numbers (made missing by the cast)."""
     import polars as pl
 
@@ -254,5 +268,5 @@ def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
         return {}
     row = log.raw.select(
         [(pl.col(c).is_not_null() & _as_float(c, schema[c]).is_null()).sum().alias(c) for c in nums]
-    ).collect().row(0, named=True)
+    ).collect(**({"engine": "streaming"} if streaming else {})).row(0, named=True)
     return {c: int(n) for c, n in row.items() if n}

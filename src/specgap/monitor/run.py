@@ -17,6 +17,8 @@ from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
 
 MAX_GROUPS = 50
+LARGE_ROWS = 2_000_000   # above this, step-only runs stream per-step moments instead of loading the rows
+ENGINES = ("polars", "ray")
 
 
 @dataclass
@@ -110,12 +112,34 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     return out
 
 
-def run(paths: list[str], spec: Spec) -> Report:
-    """Raises SpecError / LogError for unusable input; everything else ends up in the report."""
+def steps_only(spec: Spec) -> bool:
+    """Only the step checks (SG801-SG803) asked for: they run on per-step moments, never on the rows."""
+    return bool(spec.step and spec.proxy and spec.truth) and not any(
+        [spec.length, spec.text, spec.self_rating, spec.pred, spec.session, spec.pair_length_a, spec.pair_text_a,
+         spec.model, spec.prompt, spec.audit])
+
+
+def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
+    """Raises SpecError / LogError for unusable input; everything else ends up in the report.
+
+    Logs of more than LARGE_ROWS rows that only ask for the step checks, and every `--engine ray` run,
+    go through per-step moments streamed from the files: memory stays flat in the number of rows."""
     import polars as pl
 
     check_spec(spec)
+    if engine not in ENGINES:
+        raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
+    if engine == "ray" and not steps_only(spec):
+        raise SpecError("--engine ray runs the step checks (SG801-SG803: --step, --proxy, --truth, --group); "
+                        "the other checks read rows: run them with --engine polars")
     log: Log = open_log(paths, spec)
+    if engine == "ray" or steps_only(spec):
+        try:
+            rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise read_error(log, exc) from None
+        if engine == "ray" or rows > LARGE_ROWS:
+            return _run_on_moments(log, spec, engine, rows)
     try:
         df = log.frame.collect()
         bad = count_non_numeric(log, spec)
@@ -143,6 +167,55 @@ def run(paths: list[str], spec: Spec) -> Report:
         from specgap.monitor import audit
 
         report.audit = audit.queue(df, spec, spec.audit_size)
+    return report
+
+
+def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
+    """The step checks on per-step moments: streamed by polars, or summed from Ray shards."""
+    import polars as pl
+
+    from specgap.monitor import aggregate, divergence
+
+    if rows == 0:
+        raise LogError(f"{log.label}: no rows")
+    report = Report(source=log.label, spec=spec, rows=rows)
+    by = [spec.group] if spec.group else []
+    if engine == "ray":
+        from specgap.monitor import shards
+
+        if not log.frame.collect_schema()[spec.step or ""].is_numeric() and \
+                not log.frame.collect_schema()[spec.step or ""].is_temporal():
+            raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
+    try:
+        bad = count_non_numeric(log, spec, streaming=True)
+        report.notes += [Note("input", None, n) for n in log.notes]
+        report.notes += [Note("input", None, f"{c}: {k} value(s) were not finite numbers and were ignored")
+                         for c, k in bad.items()]
+        outcome = Outcome()
+        for proxy in spec.proxy:
+            for truth in spec.truth:
+                cols = [proxy, truth]
+                if engine == "ray":
+                    m = shards.moments(log.files, spec, cols, by)
+                else:
+                    m = aggregate.combine(aggregate.moments(log.frame, cols, by).collect(engine="streaming"), by)
+                parts = [(None, aggregate.combine(m) if by else m)]
+                groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
+                if len(groups) > MAX_GROUPS:
+                    report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
+                                                            f"run only up to {MAX_GROUPS} groups, so only overall"))
+                elif len(groups) > 1:
+                    parts += [(str(g), m.filter(pl.col(spec.group) == g).drop(spec.group)) for g in groups]
+                for g, mg in parts:
+                    outcome.extend(divergence.divergence(mg, proxy, truth, g))
+                    outcome.extend(divergence.decoupling(mg, proxy, truth, g))
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    report.notes += outcome.notes
+    report.plots = outcome.plots
+    report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
+                                            "no audit queue (it needs the rows: use --audit on a sample)"))
+    _decide(report, outcome.hypotheses, log.label)
     return report
 
 
