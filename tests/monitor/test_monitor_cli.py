@@ -185,6 +185,8 @@ def test_monitor_rules_have_documentation_pages():
     ("length_biased_judge.parquet", ("--proxy", "judge_score", "--truth", "human_score", "--text", "output"), {"SG804"}),
     ("pairwise_judge.csv", ("--proxy", "judge_prefers_a", "--truth", "human_prefers_a", "--pair-length-a", "len_a",
                             "--pair-length-b", "len_b"), {"SG804"}),
+    ("arena_judge.csv", ("--proxy", "judge_prefers_a", "--pair-length-a", "len_a", "--pair-length-b", "len_b",
+                         "--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt"), {"SG804"}),
     ("self_eval.csv", ("--self", "self_score", "--independent", "independent_score"), {"SG805"}),
     ("summaries.jsonl", ("--proxy", "rouge1", "--text", "output"), {"SG808"}),
     ("agent_sessions.csv", ("--step", "turn", "--session", "session", "--proxy", "visible_tests", "--truth",
@@ -245,3 +247,27 @@ def test_json_array_of_records_is_read(invoke, tmp_path):
                           "--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt")
     assert code in (0, 1) and rep["summary"]["rows"] == df.height
     assert [c["rule_id"] for c in rep["summary"]["checks"]] == ["SG804"]
+
+
+def test_readme_monitor_examples_run_on_shipped_files(tmp_path, monkeypatch):
+    """Every `specgap monitor` line of the README's monitor section, as written, on the bundled logs."""
+    import shlex
+    import shutil
+
+    from click.testing import CliRunner
+
+    from specgap.cli import main
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## monitor", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = block.replace("\\\n", " ").splitlines()
+    cmds = [shlex.split(line.split("#", 1)[0] if " # " in line else line) for line in lines
+            if line.strip().startswith("specgap monitor")]
+    assert len(cmds) >= 9
+    work = tmp_path / "logs"
+    shutil.copytree(EXAMPLES, work)
+    monkeypatch.chdir(work)
+    for cmd in cmds:
+        res = CliRunner().invoke(main, cmd[1:], catch_exceptions=False)
+        assert res.exit_code in (0, 1), (cmd, res.output[-500:])
+    assert (work / "report.html").is_file() and (work / "audit.csv").is_file()

@@ -234,7 +234,9 @@ def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr"
     extra = f"; {fit.ranking.describe('win rates')}" if fit.ranking else ""
     out.hypotheses.append(Hypothesis(
         "SG804", group, p1, severity,
-        f"the judge ({proxy}) prefers the longer output" + (f" beyond what {truth} prefers" if truth else ""),
+        f"the judge ({proxy}) prefers the longer output" + (f" beyond what {truth} prefers" if truth else
+                                                            " of the same model and prompt" if controls != "no controls"
+                                                            else ""),
         f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}, "
         f"{controls}){truth_note}; chose the longer output {p_longer:.0%}; win rate of A {fit.win_rate:.1%} vs "
         f"{fit.lc_win_rate:.1%} length-controlled{extra}" + (f". Caveat: {caveat}" if caveat else ""),
