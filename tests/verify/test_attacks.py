@@ -7,6 +7,7 @@ returns `fail` or `tampered`. Where the evidence is specific, the test names the
 from __future__ import annotations
 
 import os
+import py_compile
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
@@ -365,7 +366,12 @@ def test_ini_deselects_the_failing_tests(scenario):
 
 # -- row 12: bytecode poisoning ------------------------------------------------------------------------
 
-def test_planted_bytecode_with_matching_header(scenario):
+# pytest 9 keys its cache of rewritten test modules on a hash of the source, so a stale test pyc no
+# longer fools it; pytest 8 keys it on mtime and size, as CPython does for every other module.
+PYTEST_HASHES_REWRITTEN_TESTS = pytest.version_tuple >= (9,)
+
+
+def test_planted_test_bytecode_with_matching_header(scenario):
     scenario.change({**HONEST, **WRONG})
     test = scenario.repo / "tests" / "test_calc.py"
     original = test.read_text()
@@ -379,7 +385,26 @@ def test_planted_bytecode_with_matching_header(scenario):
     assert scenario.naive().returncode == 0  # compiles the weakened tests into tests/__pycache__
     st = test.stat()
     test.write_text(original)
-    os.utime(test, ns=(st.st_atime_ns, st.st_mtime_ns))  # header matches: the stale pyc is used
+    os.utime(test, ns=(st.st_atime_ns, st.st_mtime_ns))  # header matches: a timestamp check uses the stale pyc
+    naive = scenario.naive()
+    assert (naive.returncode != 0) == PYTEST_HASHES_REWRITTEN_TESTS, naive.stdout[-2000:]
+    out = scenario.verify()
+    assert out.verdict.status == FAIL
+    assert sum(t.status == "failed" for t in out.verdict.tests) >= 5
+
+
+def test_planted_product_bytecode_with_matching_header(scenario):
+    """CPython's own timestamp pycs: the honest code's bytecode planted under the wrong source."""
+    scenario.change({**HONEST, **WRONG})
+    module = scenario.repo / "calc" / "__init__.py"
+    wrong = module.read_text()
+    honest = textwrap.dedent(HONEST["calc/__init__.py"]).lstrip("\n")
+    assert len(honest) <= len(wrong)
+    module.write_text(honest.ljust(len(wrong)))  # same size: the pyc header's size field matches
+    py_compile.compile(str(module), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    st = module.stat()
+    module.write_text(wrong)
+    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
     out = rejected(scenario)
     assert out.verdict.status == FAIL
     assert sum(t.status == "failed" for t in out.verdict.tests) >= 5

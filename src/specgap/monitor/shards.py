@@ -48,8 +48,8 @@ def moments(files: list[str], spec: Spec, cols: list[str], by: list[str]) -> "pl
         lf = open_log([item["path"]], spec, row_offset=int(item["offset"])).frame
         return aggregate.moments(lf, cols, by).collect(engine="streaming").to_dicts()
 
-    ds = ray.data.from_items([{"path": f, "offset": o} for f, o in zip(files, starts)],
-                             override_num_blocks=len(files))
+    # one block per file (from_items makes up to one block per item)
+    ds = ray.data.from_items([{"path": f, "offset": o} for f, o in zip(files, starts)])
     rows = ds.flat_map(shard).take_all()
     if not rows:
         raise LogError(f"{files[0]}: no rows with {', '.join(cols)} and a step")

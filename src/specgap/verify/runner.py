@@ -58,14 +58,45 @@ class Child:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
 
 
+# Run with `-I -S`: no .pth file runs. `-S` also skips the step that makes a virtualenv's
+# interpreter a venv (site.venv), so the venv is found here the same way: pyvenv.cfg beside the
+# executable or one level up, its site-packages by the 'venv' scheme, the base's only when the venv
+# includes system site-packages.
+_LAYOUT = """
+import json, os, sys, sysconfig
+def pair(paths):
+    return [paths["purelib"], paths["platlib"]]
+site, roots = pair(sysconfig.get_paths()), [sys.prefix, sys.base_prefix]
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+for home in (exe_dir, os.path.dirname(exe_dir)):
+    cfg = os.path.join(home, "pyvenv.cfg")
+    if not os.path.isfile(cfg):
+        continue
+    with open(cfg, encoding="utf-8", errors="replace") as fh:
+        keys = dict(line.split("=", 1) for line in fh if "=" in line)
+    keys = {k.strip().lower(): v.strip().lower() for k, v in keys.items()}
+    scheme = "venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix"
+    own = pair(sysconfig.get_paths(scheme, vars={"base": home, "platbase": home}))
+    site = own + (site if keys.get("include-system-site-packages") == "true" else [])
+    roots = [home, *roots]
+    break
+print(json.dumps({"site": site, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
+"""
+
+
 @functools.cache
-def trusted_site(python: str) -> list[str]:
-    """The interpreter's own site-packages, asked without running any .pth file (`-I -S`)."""
-    code = "import json, sysconfig; p = sysconfig.get_paths(); print(json.dumps([p['purelib'], p['platlib']]))"
-    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
+def _layout(python: str) -> dict[str, list[str]]:
+    out = subprocess.run([python, "-I", "-S", "-c", _LAYOUT], capture_output=True, text=True, timeout=60,
+                         env={"PATH": os.defpath})
     if out.returncode != 0:
         raise OSError(f"{python} could not be started: {out.stderr.strip()[-300:]}")
-    return [p for p in dict.fromkeys(json.loads(out.stdout)) if os.path.isdir(p)]
+    return json.loads(out.stdout)
+
+
+def trusted_site(python: str) -> list[str]:
+    """The interpreter's own site-packages (its virtualenv's, if it is one), found without running
+    any .pth file."""
+    return [p for p in dict.fromkeys(_layout(python)["site"]) if os.path.isdir(p)]
 
 
 @functools.cache
@@ -75,12 +106,9 @@ def stdlib_dir(python: str) -> str:
     return out.stdout.strip() or "/nonexistent"
 
 
-@functools.cache
 def interpreter_roots(python: str) -> list[str]:
-    code = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.executable]))"
-    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
-    prefix, base, exe = json.loads(out.stdout)
-    return [p for p in dict.fromkeys([prefix, base, os.path.dirname(os.path.realpath(exe))]) if not p.startswith("/usr")]
+    """Directories the interpreter needs inside the sandbox: its venv, its base install, its binary's."""
+    return [p for p in dict.fromkeys(_layout(python)["roots"]) if not p.startswith("/usr")]
 
 
 def scratch(level: str, work: Path) -> Path:
