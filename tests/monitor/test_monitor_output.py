@@ -75,3 +75,11 @@ def test_groups_come_in_a_stable_order(invoke):
     _, r2, _ = invoke(pl.concat([b, a]), *DIV, "--group", "model")
     assert [c["group"] for c in r1["summary"]["checks"]] == [c["group"] for c in r2["summary"]["checks"]]
     assert fired(r1, "SG801", "alpha") and fired(r1, "SG801", "zeta")
+
+
+def test_error_messages_quoting_the_log_are_escaped(invoke, tmp_path):
+    p = tmp_path / "evil.csv"
+    p.write_text("step,reward_model,\x1b]0;owned\x07gold\n1,0.5,0.5\n")
+    code, _, out = invoke(p, *DIV)
+    assert code == 2 and "missing column(s) gold_reward" in out
+    assert "\x1b" not in out and "\\x1b]0;owned" in out

@@ -103,5 +103,8 @@ def _discovered() -> Spec:
 
 
 def _fail(msg: str) -> None:
-    click.echo(f"specgap monitor: {msg}", err=True)
+    from specgap.report.text import visible
+
+    # messages quote the log (column names, cells): never let its bytes drive the terminal
+    click.echo(f"specgap monitor: {visible(msg)}", err=True)
     sys.exit(2)

@@ -259,15 +259,15 @@ def _controls(models: int, prompts: int, truth: str | None) -> str:
 
 
 def _grade(r_eff: float, positive: bool, truth: str | None, controlled: int) -> tuple[str, str | None, str]:
-    """Severity, confidence cap and caveat. Truth controls quality: full confidence. Model and prompt
-    terms control quality that varies between them: medium at most. Neither: an association, low."""
+    """Severity (from the effect), confidence cap and caveat. Truth controls quality: full confidence.
+    Model and prompt terms control quality that varies between them: medium at most. Neither: low."""
     severity = stats.r_severity(r_eff) if positive else "low"
     if truth:
         return severity, None, ""
     if controlled:
         return severity, "medium", lc.CAVEAT
-    return "low", "low", ("no truth, model or prompt column: better answers may simply be longer; give --truth, "
-                          "or --pair-model-a/--pair-model-b and --prompt")
+    return severity, "low", ("no truth, model or prompt column, so better answers that are also longer would "
+                             "look the same; give --truth, or the models (--pair-model-a/-b or --model) and --prompt")
 
 
 def _rows(d: "pl.DataFrame") -> tuple[int, int]:
