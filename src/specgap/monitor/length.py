@@ -96,6 +96,10 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     # within-step deviations lose one degree of freedom per step
     rp, p2, ci = stats.partial_corr(r, n - n_steps + 1 if within else n, 0, 1)
     p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
+    # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
+    # correlation: the proxy must also go with length more than the truth itself does
+    p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n - n_steps + 1 if within else n)
+    p1 = max(p1, p_more)
     beta = _ols(d, cols[0], cols[1:])
     lc = _length_controlled(d, proxy, beta[1], group_col) if group_col else None
     share = _gain_share(d, proxy, beta[1]) if by_step else None
@@ -110,6 +114,7 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         f"length{extra}",
         {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "n": n, "proxy": proxy,
          "truth": truth, "within_step": within, "per_doubling": beta[1] * math.log(2), "r_proxy_length": r[0, 1],
+         "p_judge_pays_more_than_truth": p_more,
          "r_truth_length": r[1, 2], "gain_share_from_length": share, "length_controlled": lc},
         rows=_rows(d)))
     out.plots.append(_length_plot(d, proxy, truth, group))
