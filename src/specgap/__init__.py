@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Finding", "ScanResult", "scan_diff", "scan_files", "scan_repo", "__version__"]
+__all__ = ["Finding", "ScanResult", "scan_code", "scan_diff", "scan_files", "scan_repo", "scan_rollout", "__version__"]
+_API = ("scan_code", "scan_rollout")
 
 if TYPE_CHECKING:
     from specgap.engine import ScanResult, scan_diff, scan_files, scan_repo
+    from specgap.integrations.api import scan_code, scan_rollout
     from specgap.model import Finding
 
 
@@ -26,6 +28,10 @@ def __getattr__(name: str) -> Any:
         from specgap.model import Finding
 
         return Finding
+    if name in _API:  # per-sample calls for RL reward functions
+        from specgap.integrations import api
+
+        return getattr(api, name)
     if name in __all__:
         from specgap import engine
 

@@ -45,6 +45,7 @@ def _color(out: IO[str] | None) -> bool:
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The git repository to scan (default: the current directory); with --diff, the tree after the change, so rules see whole files.")
 @click.option("--base", metavar="REV", help="Scan everything changed since REV (committed or not), not just the uncommitted change.")
+@click.option("--staged", is_flag=True, help="Scan only the staged change (HEAD vs the index), as a pre-commit hook sees it.")
 @click.option("--diff", "diff_file", type=click.File("rb"), metavar="FILE", help="Scan a unified diff ('-' for stdin).")
 @click.option("--files", "files_mode", is_flag=True, help="Scan PATHS (files, directories, transcripts) as written by the agent.")
 @click.option("--trees", nargs=2, type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="BEFORE AFTER",
@@ -64,7 +65,7 @@ def _color(out: IO[str] | None) -> bool:
               help="Leave out findings whose fingerprint is in this file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings' fingerprints in this file (and exit 0).")
-def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files_mode: bool,
+def scan(repo: Path | None, base: str | None, staged: bool, diff_file: IO[bytes] | None, files_mode: bool,
          trees: tuple[Path, Path] | None, paths: tuple[Path, ...], fmt: str, output: Path | None,
          fail_on: str | None, exit_zero: bool, config_file: Path | None, isolated: bool,
          select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
@@ -74,6 +75,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     \b
     specgap scan                          uncommitted and untracked changes vs HEAD
     specgap scan --base main              everything since main
+    specgap scan --staged                 what `git commit` would record now
     specgap scan --diff change.patch      a unified diff (add --repo DIR for whole files)
     specgap scan --files out/ log.jsonl   files or transcripts, every line as written by the agent
     specgap scan --trees before/ after/   two directory trees
@@ -83,7 +85,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
     from specgap.inputs import InputFailure
     from specgap.model import Severity
 
-    modes = [name for name, on in (("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
+    modes = [name for name, on in (("--staged", staged), ("--diff", diff_file), ("--files", files_mode), ("--trees", trees)) if on]
     if len(modes) > 1:
         raise click.UsageError(f"choose one input: {' or '.join(modes)}")
     mode = modes[0] if modes else "git"
@@ -91,10 +93,10 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         raise click.UsageError("paths are scanned only with --files (e.g. `specgap scan --files src/`)")
     if mode == "--files" and not paths:
         raise click.UsageError("--files needs at least one path")
-    if base and mode != "git":
+    if base and mode != "git":  # --staged is always against HEAD
         raise click.UsageError("--base applies to a git scan, not to " + mode)
-    if repo and mode not in ("git", "--diff"):
-        raise click.UsageError("--repo applies to a git scan or --diff, not to " + mode)
+    if repo and mode not in ("git", "--staged", "--diff"):
+        raise click.UsageError("--repo applies to a git scan, --staged or --diff, not to " + mode)
 
     try:
         # bytes: the diff reader reports undecodable text per file instead of failing the whole diff
@@ -103,7 +105,7 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
                   else engine.files_writes(paths) if mode == "--files" else {})
         cfg = config_mod.resolve(
             config_file=config_file, isolated=isolated,
-            git=(repo or Path.cwd(), base) if mode == "git" else None,
+            git=(repo or Path.cwd(), base) if mode in ("git", "--staged") else None,
             start=repo if mode == "--diff" else trees[0] if trees else None,
             **writes,
         )
@@ -115,6 +117,10 @@ def scan(repo: Path | None, base: str | None, diff_file: IO[bytes] | None, files
         known = frozenset() if write_baseline or baseline is None else engine.read_baseline(baseline)
         if mode == "git":
             result = engine.scan_repo(repo or Path.cwd(), base, config=cfg, baseline=known)
+        elif mode == "--staged":
+            from specgap.inputs import load_staged
+
+            result = engine.scan(load_staged(repo or Path.cwd(), roles=cfg.roles()), cfg, baseline=known)
         elif mode == "--diff":
             result = engine.scan_diff(text, repo=repo, config=cfg, baseline=known)
         elif mode == "--files":
@@ -206,12 +212,16 @@ def _add_optional_commands() -> None:
     # is missing (or fails to import) must not take the rest of the CLI down with it.
     import importlib
 
-    for name in ("verify", "monitor"):
+    for name in ("verify", "monitor", "impossible", "probe"):
         try:
             module = importlib.import_module(f"specgap.{name}.command")
             main.add_command(getattr(module, name))
         except (ImportError, AttributeError) as exc:
             main.add_command(_unavailable(name, str(exc)))
+    from specgap.integrations import command as integrations  # install, hook: agent integrations
+
+    main.add_command(integrations.install)
+    main.add_command(integrations.hook)
 
 
 _add_optional_commands()

@@ -7,8 +7,8 @@ including transcripts found among them (`load_files`), and two trees compared (`
 from specgap.inputs.diff import load_diff
 from specgap.inputs.errors import InputFailure
 from specgap.inputs.files import load_files
-from specgap.inputs.git import load_git, read_at
+from specgap.inputs.git import load_git, load_staged, read_at
 from specgap.inputs.roles import RoleConfig
 from specgap.inputs.trees import load_trees
 
-__all__ = ["InputFailure", "RoleConfig", "load_diff", "load_files", "load_git", "load_trees", "read_at"]
+__all__ = ["InputFailure", "RoleConfig", "load_diff", "load_files", "load_git", "load_staged", "load_trees", "read_at"]

@@ -216,9 +216,17 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
     changed_old = [p for p in base_tree if p in after or p in gone]
     blobs = cat_blobs(root, sorted({base_tree[p] for p in changed_old}))
     before_by_path = {p: blobs.get(base_tree[p], b"") for p in changed_old}
+    cs = build(_raws(before_by_path, after), roles=roles, source_desc=desc, errors=errors)
+    cs.files.extend(huge)
+    changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
+    cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
+    return cs
 
-    deleted = {p: d for p, d in before_by_path.items() if p not in after}
-    added = {p: d for p, d in after.items() if p not in base_tree}
+
+def _raws(before: dict[str, bytes], after: dict[str, bytes]) -> list[RawFile]:
+    """The changed files, with deleted/added pairs of the same content read as renames."""
+    deleted = {p: d for p, d in before.items() if p not in after}
+    added = {p: d for p, d in after.items() if p not in before}
     renames = {new: old for old, new in pair_renames(deleted, added)}
     renamed_from = set(renames.values())
     raws = []
@@ -228,11 +236,39 @@ def load_git(repo: str | Path, base: str | None = None, roles: RoleConfig | None
         if rel in renames:
             raws.append(RawFile(rel, deleted[renames[rel]], after[rel], old_path=renames[rel]))
         else:
-            raws.append(RawFile(rel, before_by_path.get(rel), after.get(rel)))
-    cs = build(raws, roles=roles, source_desc=desc, errors=errors)
-    cs.files.extend(huge)
-    changed = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
-    cs.context_loader = lambda: repo_tests(root, listed, changed, roles, cs.errors)
+            raws.append(RawFile(rel, before.get(rel), after.get(rel)))
+    return raws
+
+
+def _index(root: Path) -> dict[str, str]:
+    """path -> object id of every file staged in the index (submodules left out)."""
+    entries: dict[str, str] = {}
+    for rec in git(root, "ls-files", "-s", "-z").stdout.split(b"\0"):
+        if not rec:
+            continue
+        meta, _, path = rec.partition(b"\t")
+        mode, oid, _stage = meta.decode().split()
+        if mode != "160000":
+            # a conflicted path has stages 1-3; the last listed (theirs) stands for it
+            entries[path.decode("utf-8", "surrogateescape")] = oid
+    return entries
+
+
+@gc_paused
+def load_staged(repo: str | Path, roles: RoleConfig | None = None) -> ChangeSet:
+    """The staged change: HEAD against the index, i.e. what `git commit` would record now
+    (unstaged edits and untracked files are left out, as a pre-commit hook needs)."""
+    root = toplevel(repo)
+    commit = _resolve(root, "HEAD")
+    base_tree, index = _tree(root, commit), _index(root)
+    changed = sorted(p for p in set(base_tree) | set(index) if base_tree.get(p) != index.get(p))
+    blobs = cat_blobs(root, sorted({t[p] for t in (base_tree, index) for p in changed if p in t}))
+    before = {p: blobs.get(base_tree[p], b"") for p in changed if p in base_tree}
+    after = {p: blobs.get(index[p], b"") for p in changed if p in index}
+    desc = "git HEAD..index" if commit else "git (no commits)..index"
+    cs = build(_raws(before, after), roles=roles, source_desc=desc)
+    touched = {cf.path for cf in cs.files} | {cf.old_path for cf in cs.files if cf.old_path}
+    cs.context_loader = lambda: repo_tests(root, sorted(index), touched, roles, cs.errors)
     return cs
 
 

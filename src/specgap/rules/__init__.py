@@ -14,7 +14,7 @@ from typing import TypeVar
 from specgap.rules.base import Rule
 
 _REGISTRY: dict[str, type[Rule]] = {}
-_FAMILIES = ("tests", "harness", "escapes", "solution", "leaks", "measurement", "suppressions")
+_FAMILIES = ("tests", "harness", "escapes", "solution", "leaks", "measurement", "suppressions", "guard_removed")
 _EXTRA = ("specgap.verify.checks", "specgap.monitor.checks")
 _loaded = False
 
