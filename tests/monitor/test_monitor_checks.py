@@ -38,7 +38,12 @@ def test_overoptimized_run_reports_divergence_peak_and_onset(invoke):
     before = means.filter(pl.col("step") <= p_step)["gold_reward"].tail(10).mean()
     end = means["gold_reward"].tail(10).mean()
     assert end < before
-    assert peak["line"] == int(p_step)
+    # the finding points at the step and at rows of the log, never at a "line" that is really a step
+    assert peak["line"] == 0 and peak["stats"]["step"] == p_step
+    first, last = peak["stats"]["rows"]
+    steps = df["step"].to_list()
+    assert steps[first - 1] >= p_step > steps[first - 2] and last == df.height
+    assert f"step {int(p_step)}, rows {first:,}-{last:,}" in peak["message"]
     assert s["onset_step"] is not None and df["step"].min() < s["onset_step"] < df["step"].max()
     assert fired(rep, "SG803")
 
@@ -180,7 +185,7 @@ def test_groups_run_per_group_and_overall(invoke):
     groups = {c["group"] for c in rep["summary"]["checks"]}
     assert groups == {"overall", "honest", "gamed"}
     assert fired(rep, "SG801", "gamed") and not fired(rep, "SG801", "honest")
-    assert all(f["message"].endswith("(group gamed)") for f in rep["findings"] if f.get("group") == "gamed")
+    assert all("(group gamed)" in f["message"] for f in rep["findings"] if f.get("group") == "gamed")
 
 
 def test_pairwise_reads_alpacaeval_style_1_2_coding_and_text_columns(invoke):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,9 +145,11 @@ def test_globs_read_several_files(invoke, tmp_path):
     assert rep["summary"]["rows"] == 3 * 50 * 10
 
 
-def test_text_output_names_findings_and_notes(invoke):
+def test_text_output_names_findings_steps_and_rows(invoke):
     code, _, out = invoke(synth.training_run(15, 1.0), *DIV, fmt="text")
-    assert code == 1 and "SG801 proxy-truth-divergence" in out and "finding(s)" in out
+    assert code == 1 and "SG801 proxy-truth-divergence" in out and "findings" in out
+    assert re.search(r"\[step \d+, rows [\d,]+-[\d,]+\]", out)
+    assert "log.csv:" not in out    # a step or row is never shown as a line of the file
 
 
 def test_version_labels_as_steps(invoke):
@@ -182,6 +185,8 @@ def test_monitor_rules_have_documentation_pages():
     ("length_biased_judge.parquet", ("--proxy", "judge_score", "--truth", "human_score", "--text", "output"), {"SG804"}),
     ("pairwise_judge.csv", ("--proxy", "judge_prefers_a", "--truth", "human_prefers_a", "--pair-length-a", "len_a",
                             "--pair-length-b", "len_b"), {"SG804"}),
+    ("arena_judge.csv", ("--proxy", "judge_prefers_a", "--pair-length-a", "len_a", "--pair-length-b", "len_b",
+                         "--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt"), {"SG804"}),
     ("self_eval.csv", ("--self", "self_score", "--independent", "independent_score"), {"SG805"}),
     ("summaries.jsonl", ("--proxy", "rouge1", "--text", "output"), {"SG808"}),
     ("agent_sessions.csv", ("--step", "turn", "--session", "session", "--proxy", "visible_tests", "--truth",
@@ -219,3 +224,50 @@ def test_nan_and_infinite_metrics_are_ignored_and_counted(invoke):
     assert any("reward_model: 2 value(s) were not finite" in n["message"] for n in rep["summary"]["notes"])
     assert fired(rep, "SG801")
     json.dumps(rep, allow_nan=False)
+
+
+@pytest.mark.parametrize("body,line,what", [
+    ('step,reward_model,gold_reward\n1,0.5,0.4\n2,0.6,0.3\n3,"0.7,0.2\n4,0.8,0.1\n', 4, "not closed"),
+    ('step,reward_model,gold_reward\n1,0.5,0.4\n2,"x"y,0.3\n', 3, "doubled"),
+])
+def test_malformed_csv_names_the_line_in_one_whole_sentence(invoke, tmp_path, body, line, what):
+    p = tmp_path / "bad.csv"
+    p.write_text(body)
+    code, _, out = invoke(p, *DIV)
+    assert code == 2 and f"line {line}:" in out and what in out and "Traceback" not in out
+    msg = out.strip().splitlines()
+    assert len(msg) == 1 and msg[0].count('"') % 2 == 0 and msg[0].count("`") % 2 == 0
+
+
+def test_json_array_of_records_is_read(invoke, tmp_path):
+    df = synth.arena_run(9, bias=0.0, n=400)
+    p = tmp_path / "annotations.json"
+    p.write_text(json.dumps(df.with_columns((2 - pl.col("judge_prefers_a")).alias("preference")).to_dicts(), indent=1))
+    code, rep, _ = invoke(p, "--proxy", "preference", "--pair-length-a", "len_a", "--pair-length-b", "len_b",
+                          "--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt")
+    assert code in (0, 1) and rep["summary"]["rows"] == df.height
+    assert [c["rule_id"] for c in rep["summary"]["checks"]] == ["SG804"]
+
+
+def test_readme_monitor_examples_run_on_shipped_files(tmp_path, monkeypatch):
+    """Every `specgap monitor` line of the README's monitor section, as written, on the bundled logs."""
+    import shlex
+    import shutil
+
+    from click.testing import CliRunner
+
+    from specgap.cli import main
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## monitor", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = block.replace("\\\n", " ").splitlines()
+    cmds = [shlex.split(line.split("#", 1)[0] if " # " in line else line) for line in lines
+            if line.strip().startswith("specgap monitor")]
+    assert len(cmds) >= 9
+    work = tmp_path / "logs"
+    shutil.copytree(EXAMPLES, work)
+    monkeypatch.chdir(work)
+    for cmd in cmds:
+        res = CliRunner().invoke(main, cmd[1:], catch_exceptions=False)
+        assert res.exit_code in (0, 1), (cmd, res.output[-500:])
+    assert (work / "report.html").is_file() and (work / "audit.csv").is_file()

@@ -37,7 +37,7 @@ def page(tmp_path_factory) -> Path:
 def test_html_is_self_contained_with_plots(page):
     html = page.read_text()
     assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
-    assert html.count("data:image/png;base64,") >= 4
+    assert html.count("data:image/svg+xml;base64,") >= 4
     assert "http://" not in html and "https://" not in html and "<script" not in html
     assert "SG801" in html and "Audit first" in html
 

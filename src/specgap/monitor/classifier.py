@@ -39,6 +39,10 @@ def _counts(d: "pl.DataFrame", pred: str, label: str) -> "pl.DataFrame":
                     (~p & y).sum().alias("fn"), (~p & ~y).sum().alias("tn"))
 
 
+def _span(rows: "pl.Series") -> tuple[int, int] | None:
+    return (int(rows.min()), int(rows.max())) if len(rows) else None
+
+
 def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_step: bool) -> Outcome:
     import polars as pl
 
@@ -57,7 +61,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
     assert fr is not None and br is not None  # n > 0
     h = stats.cohen_h(fr, br)
     windows = _windows(d, pred, label) if has_step else []
-    base = {"n": n, "tp": tp, "fp": fp, "fn": fn, "tn": tn, **r,
+    base = {"pred": pred, "label": label, "n": n, "tp": tp, "fp": fp, "fn": fn, "tn": tn, **r,
             "flag_rate_ci": list(stats.wilson(tp + fp, n)), "base_rate_ci": list(stats.wilson(tp + fn, n)),
             "effect": h, "effect_unit": "Cohen's h, flag rate vs base rate", "windows": windows}
     disc = fp + fn
@@ -80,7 +84,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
         FlagsEverything.id, group, p_over, "high" if extreme_over else stats.d_severity(h) if h > 0 else "low", msg_over,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; precision {fmt(prec)}, recall {fmt(rec)}, specificity "
         f"{fmt(spec_)}; {fp} false positives vs {fn} false negatives (McNemar {stats.fmt_p(p_over)}, n={n})",
-        {**base, "flags_all_since_step": since}, line=int(first_fp[0]) if len(first_fp) else 0))
+        {**base, "flags_all_since_step": since}, rows=_span(first_fp), step=since))
     since_under = _since(windows, "recall", lambda v: v <= 0.05)
     extreme_under = fr <= 0.05 * br or (rec is not None and rec <= 0.05) or since_under is not None
     when_under = f" since step {since_under:g}" if since_under is not None else ""
@@ -90,7 +94,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
         PassesEverything.id, group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; recall {fmt(rec)}, specificity {fmt(spec_)}; "
         f"{fn} false negatives vs {fp} false positives (McNemar {stats.fmt_p(p_under)}, n={n})",
-        {**base, "passes_all_since_step": since_under}, line=int(first_fn[0]) if len(first_fn) else 0))
+        {**base, "passes_all_since_step": since_under}, rows=_span(first_fn), step=since_under))
     if windows:
         out.plots.append(Plot("flags", f"{pred} vs {label}", {"windows": windows, "pred_name": pred,
                                                               "label_name": label}, group))

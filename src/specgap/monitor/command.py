@@ -3,6 +3,7 @@ inside the command, since `specgap scan` loads this module too."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,10 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--pred", help="Classifier flag column (1 = flagged).")
 @click.option("--label", help="True label column (1 = should be flagged).")
 @click.option("--session", help="Session or episode id: divergence inside each session.")
+@click.option("--model", help="Model column: length bias measured within each model (length-controlled means).")
+@click.option("--prompt", help="Prompt or instruction column: length bias measured within each prompt.")
+@click.option("--pair-model-a", help="Pairwise: model that wrote output A (length-controlled win rates).")
+@click.option("--pair-model-b", help="Pairwise: model that wrote output B.")
 @click.option("--pair-length-a", help="Pairwise: length of output A.")
 @click.option("--pair-length-b", help="Pairwise: length of output B.")
 @click.option("--pair-text-a", help="Pairwise: text of output A.")
@@ -37,9 +42,14 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--audit", type=click.Path(dir_okay=False), help="Write the audit queue here (.csv, else JSONL).")
 @click.option("--audit-size", type=int, help="Rows in the audit queue. Default 50.")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [tool.specgap.monitor].")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["polars", "ray"]), default="polars", show_default=True,
+              help="Where the per-step aggregates of the step checks are computed: polars on this machine "
+                   "(streaming), or Ray Data, one shard per file (pip install 'specgap[ray]').")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github", "html"]), default="text",
+              show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | None, **opts: object) -> None:
+def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | None, engine: str,
+            **opts: object) -> None:
     """Does a proxy metric still track its goal? Reads CSV, JSONL or Parquet logs (files or globs).
 
     Exit 1 when a check fires at or above --fail-on, 0 otherwise, 2 on usage or input errors.
@@ -49,7 +59,7 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
         spec = base.merged(opts)
         from specgap.monitor.run import run
 
-        report = run(list(logs), spec)
+        report = run(list(logs), spec, engine)
     except (SpecError, LogError) as exc:
         _fail(str(exc))
     from specgap.model import Severity
@@ -61,13 +71,18 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
             write(report.audit, spec.audit)
         except OSError as exc:
             _fail(f"{spec.audit}: cannot write the audit queue: {exc}")
-    if fmt == "json":
-        from specgap.monitor.output import to_json as render
-    elif fmt == "html":
+    from specgap import report as shared
+
+    if fmt == "html":
         from specgap.monitor.html import render
+
+        text = render(report)
     else:
-        from specgap.monitor.output import to_text as render
-    text = render(report)
+        from specgap.monitor.output import render as render_as
+
+        text = render_as(report, fmt, color=fmt == "text" and output is None and _color(sys.stdout))
+    if fmt in shared.ERRORS_ON_STDERR and report.errors:
+        click.echo(shared.render_errors(report.errors, color=_color(sys.stderr)), err=True, nl=False)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -78,11 +93,18 @@ def monitor(logs: tuple[str, ...], config: str | None, fmt: str, output: str | N
     sys.exit(1 if report.failing(Severity(spec.fail_on)) else 0)
 
 
+def _color(stream: object) -> bool:
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
+
+
 def _discovered() -> Spec:
     path = find_config(Path.cwd())
     return load_config(path) if path else Spec()
 
 
 def _fail(msg: str) -> None:
-    click.echo(f"specgap monitor: {msg}", err=True)
+    from specgap.report.text import visible
+
+    # messages quote the log (column names, cells): never let its bytes drive the terminal
+    click.echo(f"specgap monitor: {visible(msg)}", err=True)
     sys.exit(2)

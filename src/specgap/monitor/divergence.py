@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats as st
 
-from specgap.monitor import stats
+from specgap.monitor import aggregate, stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import Decoupling, InSessionDivergence, OverOptimization, ProxyTruthDivergence
@@ -31,19 +31,19 @@ MARGIN_D = 0.2         # "the truth did not improve": gain below Cohen's small e
 MIN_WINDOW_ROWS = 10   # rows a window needs for a correlation
 
 
-def step_series(df: "pl.DataFrame", proxy: str, truth: str, max_points: int = MAX_POINTS) -> "pl.DataFrame":
-    """Per-step means of proxy and truth (rows with either missing dropped), binned to MAX_POINTS."""
+def step_series(m: "pl.DataFrame", max_points: int = MAX_POINTS) -> "pl.DataFrame":
+    """Per-step means of proxy (`p`) and truth (`t`) from moments over [proxy, truth], binned to `max_points`."""
     import polars as pl
 
-    per = (df.lazy().drop_nulls([proxy, truth, STEP])
-           .group_by(STEP).agg(pl.col(proxy).mean().alias("p"), pl.col(truth).mean().alias("t"),
-                               pl.len().alias("n"), pl.col(ROW).min().alias("row"))
-           .sort(STEP).collect())
+    # 12 significant digits: sums added in another order (shards, groups) differ in the last bits, and
+    # rank tests must not see ties broken by that noise
+    per = m.select(STEP, (pl.col("s0") / pl.col("n")).round_sig_figs(12).alias("p"),
+                   (pl.col("s1") / pl.col("n")).round_sig_figs(12).alias("t"), "n", "row", "row_end").sort(STEP)
     if per.height > max_points:
         per = (per.with_columns((pl.int_range(pl.len()) * max_points // pl.len()).alias("bin"))
                .group_by("bin").agg(pl.col(STEP).mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
                                     (pl.col("t") * pl.col("n")).sum() / pl.col("n").sum(),
-                                    pl.col("n").sum(), pl.col("row").min())
+                                    pl.col("n").sum(), pl.col("row").min(), pl.col("row_end").max())
                .sort(STEP).drop("bin"))
     return per
 
@@ -63,11 +63,6 @@ def _gain_test(x: np.ndarray, y: np.ndarray, margin: float) -> tuple[float, floa
     return gain, se, p
 
 
-def _row_sd(df: "pl.DataFrame", col: str) -> float:
-    sd = df.get_column(col).drop_nulls().std()
-    return float(sd) if sd is not None and math.isfinite(sd) else 0.0
-
-
 def _onset(x: np.ndarray, gap: np.ndarray) -> float | None:
     """Step where the proxy-minus-truth gap starts to climb: one break of a continuous piecewise-linear fit."""
     import ruptures as rpt
@@ -85,6 +80,14 @@ def _onset(x: np.ndarray, gap: np.ndarray) -> float | None:
     return float(x[bk]) if after > before and after > 0 else None
 
 
+def _rows_from(ser: "pl.DataFrame", step: float) -> tuple[int, int] | None:
+    """The first and last row of the steps from `step` on (`ser` from `step_series`)."""
+    import polars as pl
+
+    r = ser.filter(pl.col(STEP) >= step)
+    return (int(r.get_column("row").min()), int(r.get_column("row_end").max())) if r.height else None
+
+
 def _z(v: np.ndarray) -> np.ndarray:
     sd = v.std()
     return (v - v.mean()) / sd if sd > 0 else v * 0
@@ -95,11 +98,13 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
-def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = ProxyTruthDivergence.id,
+def divergence(m: "pl.DataFrame", proxy: str, truth: str, group: str | None, rule_id: str = ProxyTruthDivergence.id,
                margin_sd: float | None = None) -> Outcome:
-    """SG801: proxy trending up while the truth gains less than a small effect (or falls)."""
+    """SG801: proxy trending up while the truth gains less than a small effect (or falls).
+
+    `m`: per-step moments over [proxy, truth] (`aggregate.moments`)."""
     out = Outcome()
-    ser = step_series(df, proxy, truth, MAX_POINTS if rule_id == ProxyTruthDivergence.id else SESSION_POINTS)
+    ser = step_series(m, MAX_POINTS if rule_id == ProxyTruthDivergence.id else SESSION_POINTS)
     if ser.height < MIN_STEPS:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: {ser.height} step(s) with both values; "
                                               f"a trend needs at least {MIN_STEPS}"))
@@ -107,8 +112,8 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
     x = ser.get_column(STEP).to_numpy().astype(float)
     p = ser.get_column("p").to_numpy()
     t = ser.get_column("t").to_numpy()
-    sd_t = margin_sd if margin_sd is not None else _row_sd(df, truth)
-    sd_p = _row_sd(df, proxy)
+    sd_t = margin_sd if margin_sd is not None else aggregate.total(m, 1)[2]
+    sd_p = aggregate.total(m, 0)[2]
     if sd_t == 0 or sd_p == 0:
         out.notes.append(Note(rule_id, group, f"{proxy} vs {truth}: a metric does not vary; nothing to compare"))
         return out
@@ -122,8 +127,6 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
     # are not a divergence (ignoring their positive noise covariance makes this conservative)
     p_more = float(st.norm.sf(effect / math.hypot(se_p / sd_p, se_t / sd_t)))
     p_value = max(tp.p_up, p_flat, p_more)
-    rows = ser.get_column("row").to_list()
-    first = int(onset) if onset is not None else int(x[0])
     where = f"steps {_num(x[0])}-{_num(x[-1])}"
     evidence = (f"{proxy} {gain_p:+.3g} (Theil-Sen slope {tp.slope:.3g}/step, {stats.fmt_p(tp.p_up)}) while "
                 f"{truth} {gain_t:+.3g} (< {MARGIN_D} SD: {stats.fmt_p(p_flat)}) over {where}"
@@ -138,7 +141,8 @@ def divergence(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, ru
          "truth_gain_ci": [gain_t - 1.96 * se_t, gain_t + 1.96 * se_t], "p_truth_not_up": p_flat,
          "p_proxy_gains_more": p_more,
          "onset_step": onset, "n": int(ser.get_column("n").sum()), "n_steps": ser.height},
-        line=first if onset is not None else int(rows[0])))
+        rows=_rows_from(ser, onset if onset is not None else float(x[0])),
+        step=onset if onset is not None else float(x[0])))
     if rule_id == ProxyTruthDivergence.id:
         out.plots.append(Plot("divergence", f"{proxy} vs {truth}", {
             "step": x.tolist(), "proxy": p.tolist(), "truth": t.tolist(), "proxy_name": proxy,
@@ -180,42 +184,50 @@ def overoptimization(x: np.ndarray, p: np.ndarray, t: np.ndarray, proxy: str, tr
          "p_concave": q.p_concave, "p_truth_down_after": t_after.p_down, "p_proxy_up_after": p_after.p_up,
          "truth_slope_after_ci": [t_after.low, t_after.high], "n_steps": len(x),
          "n": int(ser.get_column("n").sum())},
-        line=int(peak_step)))
+        rows=_rows_from(ser, peak_step), step=peak_step))
     return out
 
 
-def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
+def decoupling(m: "pl.DataFrame", proxy: str, truth: str, group: str | None, windows: int = 10) -> Outcome:
     """SG803: the correlation between proxy and truth falls over the run (Fisher-z trend across windows).
 
-    A window where the truth barely varies (a plateau late in training) has a low correlation even
-    when the proxy tracks the truth as well as ever, so each window's correlation is corrected for
-    the restricted range of the truth (Thorndike's case II) before the trend test; the variance of
-    each Fisher z is taken by the delta method and inflated for serially correlated rows (Bartlett).
+    Windows are runs of consecutive steps with about equal row counts; each window's correlation
+    follows from the per-step moments `m` over [proxy, truth]. A window where the truth barely varies
+    (a plateau late in training) has a low correlation even when the proxy tracks the truth as well as
+    ever, so each correlation is corrected for the restricted range of the truth (Thorndike's case II)
+    before the trend test; the variance of each Fisher z is taken by the delta method and inflated for
+    serially correlated rows (Bartlett).
     """
     import polars as pl
 
     out = Outcome()
-    d = df.lazy().drop_nulls([proxy, truth, STEP]).sort(STEP, ROW).collect()
-    n = d.height
+    m = m.sort(STEP)
+    n = int(m.get_column("n").sum())
     k = min(windows, n // MIN_WINDOW_ROWS)
-    if k < 3:
-        out.notes.append(Note(Decoupling.id, group, f"{proxy} vs {truth}: {n} rows; a correlation trend needs "
-                                              f"3 windows of {MIN_WINDOW_ROWS} rows"))
+    if k < 3 or m.height < 3:
+        out.notes.append(Note(Decoupling.id, group, f"{proxy} vs {truth}: {n} rows in {m.height} step(s); a correlation "
+                                              f"trend needs 3 windows of {MIN_WINDOW_ROWS} rows"))
         return out
-    d = d.with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("w"))
-    w = (d.group_by("w").agg(pl.corr(proxy, truth).alias("r"), pl.len().alias("n"), pl.col(truth).std().alias("sd"),
-                             pl.col(STEP).min().alias("s0"), pl.col(STEP).max().alias("s1"),
-                             pl.col(ROW).min().alias("row"))
-         .sort("w").drop_nulls("r").filter(pl.col("r").is_not_nan() & (pl.col("sd") > 0)))
+    mid = pl.col("n").cum_sum() - pl.col("n") / 2   # a step belongs to the window its middle row falls in
+    m = m.with_columns((mid * k // n).cast(pl.Int64).alias("w"))
+    w = (m.group_by("w").agg(pl.col("n", "s0", "s1", "q0", "q1", "x0_1").sum(), pl.col(STEP).min().alias("s_0"),
+                             pl.col(STEP).max().alias("s_1"), pl.col("row").min())
+         .sort("w").with_columns(
+             (pl.col("q0") - pl.col("s0") ** 2 / pl.col("n")).alias("vp"),
+             (pl.col("q1") - pl.col("s1") ** 2 / pl.col("n")).alias("vt"),
+             (pl.col("x0_1") - pl.col("s0") * pl.col("s1") / pl.col("n")).alias("cpt"))
+         .with_columns((pl.col("cpt") / (pl.col("vp") * pl.col("vt")).sqrt()).alias("r"),
+                       (pl.col("vt") / (pl.col("n") - 1)).sqrt().alias("sd"))
+         .filter((pl.col("n") >= MIN_WINDOW_ROWS) & (pl.col("vp") > 0) & (pl.col("vt") > 0)))
     if w.height < 3:
         out.notes.append(Note(Decoupling.id, group, f"{proxy} vs {truth}: too few windows where both metrics vary"))
         return out
     r = np.clip(w.get_column("r").to_numpy(), -0.999, 0.999)
     nn = w.get_column("n").to_numpy().astype(float)
-    kk = float(d.get_column(truth).std()) / w.get_column("sd").to_numpy()   # range restriction ratio S/s
+    kk = aggregate.total(m, 1)[2] / w.get_column("sd").to_numpy()   # range restriction ratio S/s
     denom = np.sqrt(1 - r * r + r * r * kk * kk)
     rc = np.clip(r * kk / denom, -0.999, 0.999)
-    var_r = (1 - r * r) ** 2 / (nn - 1) * _bartlett(d, proxy, truth)
+    var_r = (1 - r * r) ** 2 / (nn - 1) * _bartlett(m)
     var_z = var_r * (kk / denom**3) ** 2 / (1 - rc * rc) ** 2
     z = np.arctanh(rc)
     wt = 1 / var_z
@@ -226,8 +238,8 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
     se = 1 / math.sqrt(sxx)
     p_value = float(st.norm.cdf(slope / se))
     drop = float(rc[0] - rc[-1])
-    s0 = w.get_column("s0").to_list()
-    s1 = w.get_column("s1").to_list()
+    s0 = w.get_column("s_0").to_list()
+    s1 = w.get_column("s_1").to_list()
     out.hypotheses.append(Hypothesis(
         Decoupling.id, group, p_value, stats.r_severity(drop) if drop > 0 else "low",
         f"the correlation between {proxy} and {truth} collapses over the run",
@@ -238,17 +250,29 @@ def decoupling(df: "pl.DataFrame", proxy: str, truth: str, group: str | None, wi
          "truth": truth, "r_windows": r.tolist(), "r_corrected_windows": rc.tolist(),
          "n_windows": nn.astype(int).tolist(), "z_slope": slope, "z_slope_ci": [slope - 1.96 * se, slope + 1.96 * se],
          "n": int(nn.sum())},
-        line=int(w.get_column("row").to_list()[0])))
+        rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out
 
 
-def _bartlett(d: "pl.DataFrame", proxy: str, truth: str) -> float:
-    """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1))."""
+def _bartlett(m: "pl.DataFrame") -> float:
+    """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1)).
+
+    The lag-1 autocorrelation of each metric's row deviations from its window mean, rows in step order,
+    from the per-step moments: consecutive rows of one step share the step's mean, and the last row of a
+    step meets the first of the next, so the lag-1 products are (n_s - 1) (m_s - m_w)^2 within steps and
+    (m_s - m_w)(m_s+1 - m_w) across step boundaries (in expectation, rows of a step exchangeable).
+    """
     import polars as pl
 
-    dev = d.select([(pl.col(c) - pl.col(c).mean().over("w")).alias(c) for c in (proxy, truth)])
-    a, b = (dev.get_column(c).to_numpy() for c in (proxy, truth))
-    r1 = [float(np.corrcoef(v[:-1], v[1:])[0, 1]) if v.std() > 0 else 0.0 for v in (a, b)]
+    r1 = []
+    for i in (0, 1):
+        d = m.with_columns((pl.col(f"s{i}") / pl.col("n")).alias("mean"))
+        d = d.with_columns(((pl.col(f"s{i}").sum() / pl.col("n").sum()).over("w")).alias("mw"))
+        d = d.with_columns((pl.col("mean") - pl.col("mw")).alias("dev"))
+        lag = d.select(((pl.col("n") - 1) * pl.col("dev") ** 2).sum()
+                       + (pl.col("dev") * pl.col("dev").shift(-1).over("w")).sum()).item()
+        ss = d.select((pl.col(f"q{i}") - 2 * pl.col("mw") * pl.col(f"s{i}") + pl.col("n") * pl.col("mw") ** 2).sum()).item()
+        r1.append(float(lag) / float(ss) if ss and ss > 0 else 0.0)
     rho = r1[0] * r1[1]
     return (1 + rho) / (1 - rho) if math.isfinite(rho) and 0 < rho < 0.95 else 1.0
 
@@ -264,7 +288,7 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
     import polars as pl
 
     out = Outcome()
-    sd_t = _row_sd(df, truth)
+    sd_t = float(df.get_column(truth).drop_nulls().std() or 0.0)
     pvals: list[tuple[str, float, float, int]] = []
     tested = 0
     for (sid,), part in df.drop_nulls([proxy, truth]).group_by(session, maintain_order=True):
@@ -273,7 +297,8 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
             continue
         # inside a session, each row is one step of the episode
         part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
-        o = divergence(part, proxy, truth, group, rule_id=InSessionDivergence.id, margin_sd=sd_t)
+        o = divergence(aggregate.moments(part.lazy(), [proxy, truth]).collect(), proxy, truth, group,
+                       rule_id=InSessionDivergence.id, margin_sd=sd_t)
         if o.hypotheses:
             h = o.hypotheses[0]
             tested += 1
@@ -294,5 +319,5 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
         {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(len(hits), tested)),
          "sessions": tested, "diverging": [s for s, *_ in hits[:20]], "proxy": proxy, "truth": truth,
          "n": int(df.height)},
-        line=int(hits[0][3]) if hits else 0))
+        rows=(int(hits[0][3]), int(hits[0][3])) if hits else None))
     return out

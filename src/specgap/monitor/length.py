@@ -15,9 +15,9 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize
 from scipy import stats as st
 
+from specgap.monitor import length_control as lc
 from specgap.monitor import stats
 from specgap.monitor.load import ROW, STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
@@ -59,7 +59,8 @@ def _corr_matrix(d: "pl.DataFrame", cols: list[str]) -> np.ndarray:
 
 
 def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | None, text: str | None,
-              group: str | None, group_col: str | None, by_step: bool = False) -> Outcome:
+              group: str | None, group_col: str | None, by_step: bool = False, model: str | None = None,
+              prompt: str | None = None) -> Outcome:
     """`by_step`: compare outputs of the same step only (within-step deviations), so that length and
     proxy both drifting over training is not mistaken for the proxy paying for length."""
     import polars as pl
@@ -78,10 +79,15 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     if n < MIN_ROWS:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
         return out
+    if model or prompt:
+        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group))
+        if truth and text:
+            out.extend(_style(d, proxy, truth, text, group))
+        return out
     if truth is None:
         r = d.select(pl.corr(proxy, LOGLEN)).item()
-        out.notes.append(Note(LengthBias.id, group, f"{proxy} correlates with log length (r={r:.2f}, n={n}), but without "
-                                              "--truth length cannot be told apart from quality"))
+        out.notes.append(Note(LengthBias.id, group, f"{proxy} correlates with log length (r={r:.2f}, n={n}); without "
+                                              "--truth, give --model and --prompt to separate length from quality"))
         return out
     cols = ["__w0", "__w1", "__w2"] if within else [proxy, LOGLEN, truth]
     r = _corr_matrix(d, cols)
@@ -91,6 +97,10 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     # within-step deviations lose one degree of freedom per step
     rp, p2, ci = stats.partial_corr(r, n - n_steps + 1 if within else n, 0, 1)
     p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
+    # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
+    # correlation: the proxy must also go with length more than the truth itself does
+    p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n - n_steps + 1 if within else n)
+    p1 = max(p1, p_more)
     beta = _ols(d, cols[0], cols[1:])
     lc = _length_controlled(d, proxy, beta[1], group_col) if group_col else None
     share = _gain_share(d, proxy, beta[1]) if by_step else None
@@ -105,12 +115,10 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         f"length{extra}",
         {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "n": n, "proxy": proxy,
          "truth": truth, "within_step": within, "per_doubling": beta[1] * math.log(2), "r_proxy_length": r[0, 1],
+         "p_judge_pays_more_than_truth": p_more,
          "r_truth_length": r[1, 2], "gain_share_from_length": share, "length_controlled": lc},
-        line=int(d.sort(LOGLEN, descending=True).get_column(ROW)[0])))
-    sample = d.sample(min(n, 1500), seed=0)
-    out.plots.append(Plot("length", f"{proxy} vs length", {
-        "length": sample.get_column("__len").to_list(), "proxy": sample.get_column(proxy).to_list(),
-        "proxy_name": proxy, "r_partial": rp}, group))
+        rows=_rows(d)))
+    out.plots.append(_length_plot(d, proxy, truth, group))
     if text:
         out.extend(_style(d, proxy, truth, text, group))
     return out
@@ -172,23 +180,8 @@ def _style(d: "pl.DataFrame", proxy: str, truth: str, text: str, group: str | No
             f"{stats.fmt_p(p2)}, n={feats.height}",
             {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "feature": name,
              "n": feats.height, "proxy": proxy, "truth": truth},
-            line=int(feats.sort(col, descending=True).get_column(ROW)[0])))
+            rows=_rows(feats)))
     return out
-
-
-def _logit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic regression (y may be fractional, e.g. ties as 0.5): coefficients and standard errors."""
-
-    def nll(b: np.ndarray) -> tuple[float, np.ndarray]:
-        z = X @ b
-        ll = y * z - np.logaddexp(0, z)
-        return -float(ll.sum()), -(X.T @ (y - 1 / (1 + np.exp(-z))))
-
-    res = optimize.minimize(nll, np.zeros(X.shape[1]), jac=True, method="BFGS")
-    p = 1 / (1 + np.exp(-(X @ res.x)))
-    info = (X * (p * (1 - p))[:, None]).T @ X
-    se = np.sqrt(np.clip(np.diag(np.linalg.pinv(info)), 0, None))
-    return res.x, se
 
 
 def _as_choice(v: np.ndarray) -> tuple[np.ndarray, str | None]:
@@ -200,7 +193,8 @@ def _as_choice(v: np.ndarray) -> tuple[np.ndarray, str | None]:
 
 
 def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr", len_b: "pl.Expr",
-             group: str | None) -> Outcome:
+             group: str | None, model_a: str | None = None, model_b: str | None = None,
+             prompt: str | None = None) -> Outcome:
     import polars as pl
 
     out = Outcome()
@@ -218,37 +212,119 @@ def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr"
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: a pairwise choice must be 1 (A), 0 (B) or 0.5 (tie)"))
         return out
     dl = np.log1p(d.get_column("__la").to_numpy()) - np.log1p(d.get_column("__lb").to_numpy())
-    cols = [np.ones(n), dl]
-    if truth:
-        yt, _ = _as_choice(d.get_column(truth).to_numpy().astype(float))
-        cols.append(yt - 0.5)
-    X = np.column_stack(cols)
-    beta, se = _logit(X, y)
-    z = beta[1] / se[1] if se[1] > 0 else 0.0
+    yt = _as_choice(d.get_column(truth).to_numpy().astype(float))[0] if truth else None
+    fit = lc.pairwise(d, y, dl, yt, model_a, model_b, prompt)
+    if not fit.converged:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: the length model did not converge; estimates are approximate"))
+    z = fit.beta_len / fit.se_len if fit.se_len > 0 else 0.0
     p1 = float(st.norm.sf(z))
+    truth_note, truth_stats = "", {}
+    if yt is not None:
+        # the truth itself may prefer longer answers (they can be better): the judge must pay more than it
+        # does, not only more than zero. A truth choice is a noisy copy of quality, so as a covariate alone
+        # it would leave part of quality's link to length in the judge's length term.
+        tf = lc.pairwise(d, yt, dl, None, model_a, model_b, prompt)
+        p_more = float(st.norm.sf((fit.beta_len - tf.beta_len) / math.hypot(fit.se_len, tf.se_len)))
+        p1 = max(p1, p_more)
+        truth_note = f"; {truth} itself: x{math.exp(tf.beta_len * math.log(2)):.2f} per doubling"
+        truth_stats = {"truth_log_odds_per_log_ratio": tf.beta_len, "p_judge_pays_more_than_truth": p_more}
     longer = np.sign(dl) != 0
     chose_longer = np.where(dl[longer] > 0, y[longer], 1 - y[longer])
     p_longer = float(chose_longer.mean()) if longer.any() else float("nan")
-    X0 = X.copy()
-    X0[:, 1] = 0
-    lc = float((1 / (1 + np.exp(-(X0 @ beta)))).mean())
-    raw = float(y.mean())
-    odds = math.exp(beta[1] * math.log(2))
-    if not truth:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: the judge chose the longer output {p_longer:.0%} of the "
-                                              f"time (n={n}; win rate {raw:.1%}, length-controlled {lc:.1%}); "
-                                              "without --truth this cannot be told apart from quality"))
-        return out
+    odds = math.exp(fit.beta_len * math.log(2))
     # effect as a correlation-sized number: the log odds ratio per doubling mapped to r (Chinn 2000)
-    r_eff = (beta[1] * math.log(2)) * math.sqrt(3) / math.pi
+    r_eff = (fit.beta_len * math.log(2)) * math.sqrt(3) / math.pi
     r_eff = r_eff / math.sqrt(1 + r_eff * r_eff)
+    controls = _controls(fit.n_models, fit.n_prompts, truth)
+    severity, confidence, caveat = _grade(r_eff, fit.beta_len > 0, truth, fit.n_models or fit.n_prompts)
+    extra = f"; {fit.ranking.describe('win rates')}" if fit.ranking else ""
     out.hypotheses.append(Hypothesis(
-        LengthBias.id, group, p1, stats.r_severity(r_eff) if beta[1] > 0 else "low",
-        f"the judge ({proxy}) prefers the longer output beyond what {truth} prefers",
-        f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}); "
-        f"chose the longer output {p_longer:.0%}; win rate {raw:.1%} vs {lc:.1%} length-controlled",
+        LengthBias.id, group, p1, severity,
+        f"the judge ({proxy}) prefers the longer output" + (f" beyond what {truth} prefers" if truth else
+                                                            " of the same model and prompt" if controls != "no controls"
+                                                            else ""),
+        f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}, "
+        f"{controls}){truth_note}; chose the longer output {p_longer:.0%}; win rate of A {fit.win_rate:.1%} vs "
+        f"{fit.lc_win_rate:.1%} length-controlled{extra}" + (f". Caveat: {caveat}" if caveat else ""),
         {"effect": r_eff, "effect_unit": "length log-odds as a correlation", "odds_ratio_per_doubling": odds,
-         "log_odds_ci": [beta[1] - 1.96 * se[1], beta[1] + 1.96 * se[1]], "n": n, "proxy": proxy, "truth": truth,
-         "p_prefer_longer": p_longer, "win_rate": raw, "length_controlled_win_rate": lc},
-        line=int(d.get_column(ROW)[0])))
+         "log_odds_per_log_ratio": fit.beta_len,
+         "log_odds_ci": [fit.beta_len - 1.96 * fit.se_len, fit.beta_len + 1.96 * fit.se_len], "n": n,
+         "proxy": proxy, "truth": truth, "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts,
+         "p_prefer_longer": p_longer, "win_rate": fit.win_rate, "length_controlled_win_rate": fit.lc_win_rate,
+         **truth_stats, **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
+        rows=_rows(d), max_confidence=confidence))
+    out.plots.append(Plot("pairwise", f"{proxy}: win rate of A by length ratio",
+                          {**fit.bins, "proxy_name": proxy}, group))
     return out
+
+
+def _controls(models: int, prompts: int, truth: str | None) -> str:
+    parts = ([f"{models} model terms"] if models else []) + ([f"{prompts} prompt terms"] if prompts else []) \
+        + ([f"{truth}"] if truth else [])
+    return "controlled for " + ", ".join(parts) if parts else "no controls"
+
+
+def _grade(r_eff: float, positive: bool, truth: str | None, controlled: int) -> tuple[str, str | None, str]:
+    """Severity (from the effect), confidence cap and caveat. Truth controls quality: full confidence.
+    Model and prompt terms control quality that varies between them: medium at most. Neither: low."""
+    severity = stats.r_severity(r_eff) if positive else "low"
+    if truth:
+        return severity, None, ""
+    if controlled:
+        return severity, "medium", lc.CAVEAT
+    return severity, "low", ("no truth, model or prompt column, so better answers that are also longer would "
+                             "look the same; give --truth, or the models (--pair-model-a/-b or --model) and --prompt")
+
+
+def _rows(d: "pl.DataFrame") -> tuple[int, int]:
+    r = d.get_column(ROW)
+    return int(r.min()), int(r.max())
+
+
+def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, model: str | None,
+                          prompt: str | None, group: str | None) -> Outcome:
+    out = Outcome()
+    y = d.get_column(proxy).to_numpy().astype(float)
+    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), d.get_column(truth).to_numpy() if truth else None,
+                       model, prompt)
+    if fit is None:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: length does not vary within model and prompt; nothing to test"))
+        return out
+    p1 = float(st.t.sf(fit.t, fit.dof))
+    truth_note, truth_stats = "", {}
+    if truth:
+        # as for pairs: the judge's length slope must exceed the truth's own, each in its SDs
+        tv = d.get_column(truth).to_numpy().astype(float)
+        tf = lc.pointwise(d, tv, d.get_column(LOGLEN).to_numpy(), None, model, prompt)
+        if tf is not None and y.std() > 0 and tv.std() > 0:
+            diff = fit.beta_len / y.std() - tf.beta_len / tv.std()
+            p_more = float(st.norm.sf(diff / math.hypot(fit.se_len / y.std(), tf.se_len / tv.std())))
+            p1 = max(p1, p_more)
+            truth_note = f"; {truth} itself {tf.beta_len * math.log(2):+.3g} per doubling"
+            truth_stats = {"truth_per_doubling": tf.beta_len * math.log(2), "p_judge_pays_more_than_truth": p_more}
+    controls = _controls(fit.n_models, fit.n_prompts, truth)
+    severity, confidence, caveat = _grade(fit.r_partial, fit.beta_len > 0, truth, 1)
+    extra = f"; {fit.ranking.describe('means')}" if fit.ranking else ""
+    ci = (fit.beta_len - 1.96 * fit.se_len, fit.beta_len + 1.96 * fit.se_len)
+    out.hypotheses.append(Hypothesis(
+        LengthBias.id, group, p1, severity,
+        f"{proxy} pays for length" + (f" beyond what {truth} pays" if truth else " within model and prompt"),
+        f"+{fit.beta_len * math.log(2):.3g} {proxy} per doubling of length [{ci[0] * math.log(2):.3g}, "
+        f"{ci[1] * math.log(2):.3g}] ({controls}; partial r={fit.r_partial:.2f}, {stats.fmt_p(p1)}, "
+        f"n={d.height}){truth_note}{extra}" + (f". Caveat: {caveat}" if caveat else ""),
+        {"effect": fit.r_partial, "effect_unit": "partial correlation", "per_doubling": fit.beta_len * math.log(2),
+         "per_doubling_ci": [c * math.log(2) for c in ci], "n": d.height, "proxy": proxy, "truth": truth,
+         "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts, **truth_stats,
+         **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
+        rows=_rows(d), max_confidence=confidence))
+    out.plots.append(_length_plot(d, proxy, truth, group))
+    return out
+
+
+def _length_plot(d: "pl.DataFrame", proxy: str, truth: str | None, group: str | None) -> Plot:
+    sample = d.sample(min(d.height, 1500), seed=0)
+    data = {"length": sample.get_column("__len").to_list(), "proxy": sample.get_column(proxy).to_list(),
+            "proxy_name": proxy}
+    if truth:
+        data |= {"truth": sample.get_column(truth).to_list(), "truth_name": truth}
+    return Plot("length", f"{proxy} vs length", data, group)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,10 +38,21 @@ class Log:
     notes: list[str] = field(default_factory=list)
 
 
+def is_url(path: str) -> bool:
+    """`s3://`, `gs://`, `az://`, `https://`, `file://` ...: read by polars' own (cloud) readers."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", path) is not None
+
+
 def expand(paths: list[str]) -> list[str]:
-    """Files named or matched by globs, in order, without repeats; an unmatched name is an error."""
+    """Files named or matched by globs, in order, without repeats; an unmatched name is an error.
+
+    URLs are passed on as they are: polars expands their globs and reads them (credentials from the
+    environment, as its cloud readers do), and a URL that matches nothing fails when read."""
     out: list[str] = []
     for p in paths:
+        if is_url(p):
+            out += [p] if p not in out else []
+            continue
         hits = sorted(glob.glob(p, recursive=True)) if glob.has_magic(p) else [p]
         hits = [h for h in hits if Path(h).is_file()]
         if not hits:
@@ -55,6 +67,8 @@ def _scan_one(path: str, needed: list[str], notes: list[str]) -> "pl.LazyFrame":
     fmt = _FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
         raise LogError(f"{path}: unknown log format (expected .csv, .tsv, .jsonl, .ndjson, .json or .parquet)")
+    if fmt == "ndjson" and _starts_with_bracket(path):
+        return _read_json_array(path, needed)
     try:
         if fmt in {"csv", "tsv"}:
             # read as text and cast later: a stray "n/a" must not make a whole column unreadable
@@ -76,10 +90,30 @@ def _scan_one(path: str, needed: list[str], notes: list[str]) -> "pl.LazyFrame":
     return lf.select(needed)
 
 
+def _starts_with_bracket(path: str) -> bool:
+    """A .json file holding one array of records (as evaluation tools often write) rather than JSON lines."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"[")
+
+
+def _read_json_array(path: str, needed: list[str]) -> "pl.LazyFrame":
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            data = json.load(fh)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LogError(f"{path}: cannot read as a JSON array: {exc}") from None
+    records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+    if not records:
+        raise LogError(f"{path}: a JSON array with no objects")
+    return _records_frame(path, [{c: r.get(c) for c in needed} for r in records], needed)
+
+
 def _read_ndjson_leniently(path: str, needed: list[str], notes: list[str]) -> "pl.LazyFrame":
     """Fallback for JSONL with malformed lines: parse line by line and skip what does not parse."""
-    import polars as pl
-
     rows, bad = [], 0
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -99,6 +133,15 @@ def _read_ndjson_leniently(path: str, needed: list[str], notes: list[str]) -> "p
         raise LogError(f"{path}: cannot read: {exc}") from None
     if not rows:
         raise LogError(f"{path}: no readable JSON object lines ({bad} malformed)")
+    lf = _records_frame(path, rows, needed)
+    if bad:
+        notes.append(f"{path}: skipped {bad} malformed line(s)")
+    return lf
+
+
+def _records_frame(path: str, rows: list[dict], needed: list[str]) -> "pl.LazyFrame":
+    import polars as pl
+
     present = {c for r in rows for c in r if r[c] is not None}
     missing = [c for c in needed if c not in present]
     if missing:
@@ -106,10 +149,42 @@ def _read_ndjson_leniently(path: str, needed: list[str], notes: list[str]) -> "p
     # stringify so mixed types in one column (3 and "3.0" and "bad") survive to the lenient cast
     data = {c: [None if r[c] is None else (r[c] if isinstance(r[c], str) else json.dumps(r[c]))
                 for r in rows] for c in needed}
-    lf = pl.DataFrame(data, schema={c: pl.Utf8 for c in needed}).lazy()
-    if bad:
-        notes.append(f"{path}: skipped {bad} malformed line(s)")
-    return lf
+    return pl.DataFrame(data, schema={c: pl.Utf8 for c in needed}).lazy()
+
+
+def read_error(log: Log, exc: Exception) -> LogError:
+    """A failed read as one clear line: for CSV, the file and line where the text stops being CSV."""
+    for path in log.files:
+        fmt = _FORMATS.get(Path(path).suffix.lower())
+        if fmt in {"csv", "tsv"}:
+            where = _csv_problem(path, "\t" if fmt == "tsv" else ",")
+            if where:
+                return LogError(f"{path}: malformed {fmt.upper()}: {where}")
+    return LogError(f"{log.label}: cannot read: {' '.join(str(exc).split())[:300]}")
+
+
+def _csv_problem(path: str, sep: str) -> str | None:
+    """The first record Python's strict CSV reader rejects, by the line it starts on."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=sep, strict=True)
+            start = 1
+            try:
+                for _ in reader:
+                    start = reader.line_num + 1
+            except csv.Error as err:
+                if "unexpected end of data" in str(err) or reader.line_num > start:
+                    return (f"line {start}: a quoted field opens here and is not closed "
+                            f"(it runs to the end of the file, line {reader.line_num})")
+                if "expected after" in str(err):
+                    return (f"line {start}: text follows the closing quote of a field (a quote inside a field must be "
+                            "doubled, and the whole field quoted)")
+                return f"line {start}: {' '.join(str(err).split())}"
+    except OSError:
+        return None
+    return None
 
 
 def _short(exc: Exception) -> str:
@@ -119,12 +194,15 @@ def _short(exc: Exception) -> str:
 
 def numeric_columns(spec: Spec) -> list[str]:
     """Columns read as numbers (everything but text, group, session and step)."""
-    text_like = {spec.text, spec.reference, spec.pair_text_a, spec.pair_text_b, spec.group, spec.session, spec.step}
+    text_like = {spec.text, spec.reference, spec.pair_text_a, spec.pair_text_b, spec.group, spec.session, spec.step,
+                 spec.model, spec.prompt, spec.pair_model_a, spec.pair_model_b}
     return [c for c in spec.columns() if c not in text_like]
 
 
-def open_log(paths: list[str], spec: Spec) -> Log:
-    """A lazy frame over every file, with the spec's columns checked and metric columns cast."""
+def open_log(paths: list[str], spec: Spec, row_offset: int = 0) -> Log:
+    """A lazy frame over every file, with the spec's columns checked and metric columns cast.
+
+    Rows are numbered from `row_offset + 1` (a shard of a larger log starts where the one before ends)."""
     import polars as pl
 
     files = expand(paths)
@@ -141,7 +219,7 @@ def open_log(paths: list[str], spec: Spec) -> Log:
     strs = [c for c in needed if c not in nums and c != spec.step]
     lf = lf.with_columns(
         [_as_float(c, schema[c]) for c in nums] + [pl.col(c).cast(pl.Utf8, strict=False) for c in strs]
-    ).with_row_index(ROW, offset=1)
+    ).with_row_index(ROW, offset=row_offset + 1)
     lf = lf.with_columns(_step_expr(lf, spec.step))
     label = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} more)"
     return Log(frame=lf, raw=raw, label=label, files=files, notes=notes)
@@ -179,7 +257,7 @@ def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
     return pl.when(as_num.is_not_null().all()).then(as_num).otherwise(first_seen).alias(STEP)
 
 
-def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
+def count_non_numeric(log: Log, spec: Spec, streaming: bool = False) -> dict[str, int]:
     """Per metric column, how many present values were not finite numbers (made missing by the cast)."""
     import polars as pl
 
@@ -190,5 +268,5 @@ def count_non_numeric(log: Log, spec: Spec) -> dict[str, int]:
         return {}
     row = log.raw.select(
         [(pl.col(c).is_not_null() & _as_float(c, schema[c]).is_null()).sum().alias(c) for c in nums]
-    ).collect().row(0, named=True)
+    ).collect(**({"engine": "streaming"} if streaming else {})).row(0, named=True)
     return {c: int(n) for c, n in row.items() if n}

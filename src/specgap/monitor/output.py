@@ -1,18 +1,25 @@
-"""Text and JSON output of a monitor run (the scan's JSON envelope: version, findings, summary, errors).
+"""A monitor run's report through the shared report layer: text, json, jsonl, sarif and github as scan
+writes them (one envelope, one severity type), plus what only a statistical run has in text: the
+checks that did not fire and why, and the notes. HTML is monitor's own (`specgap.monitor.html`).
 
-The monitor writes its own small formatters because its summary carries per-check statistics and
-notes that the scan's report formatters have no place for.
+Logs are untrusted: group names, column names and text samples reach the terminal only through
+`visible`, which shows control characters as escapes.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Any
 
-from specgap import __version__
-from specgap.model import Severity
+from specgap import report as out
+from specgap.model import Finding, Severity
 from specgap.monitor.result import label
 from specgap.monitor.run import Report
+from specgap.report.text import visible
+
+FORMATS = out.FORMATS
+# the stats a person reads in text; every statistic is in json, jsonl and sarif
+_TEXT_STATS = ("effect", "effect_unit", "ci", "n", "p_value", "p_adjusted")
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -31,37 +38,41 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
-def to_json(report: Report) -> str:
-    return json.dumps({
-        "version": __version__,
-        "findings": [f.to_dict() for f in report.findings],
-        "summary": summary(report),
-        "errors": [e.to_dict() for e in report.errors],
-    }, indent=2, default=str)
+def render(report: Report, fmt: str, *, color: bool = False) -> str:
+    """The report in `fmt` (one of FORMATS)."""
+    s = summary(report)
+    if fmt != "text":
+        return out.render(fmt, report.findings, report.errors, s, color=color)
+    head = (f"specgap monitor: {visible(report.source)} ({report.rows:,} rows, {len(report.checks)} tests, "
+            f"Holm-adjusted at alpha={report.spec.alpha})\n\n")
+    body = out.render("text", [_for_text(f) for f in report.findings], [], s, color=color)
+    tail = _tail(report)
+    return head + body + ("\n" + tail if tail else "")
 
 
-def to_text(report: Report) -> str:
-    lines = [f"specgap monitor: {report.source} ({report.rows:,} rows, {len(report.checks)} tests, "
-             f"Holm-adjusted at alpha={report.spec.alpha})", ""]
-    for f in report.findings:
-        p = f.stats["p_adjusted"] if f.stats else None
-        lines.append(f"{f.rule_id} {f.name} [{f.severity}] {f.path}:{f.line}"
-                     + (f" group={f.group}" if f.group else "") + (f" (adjusted p={p:.2g})" if p is not None else ""))
-        lines.append(f"  {f.message}")
-        lines.append(f"  {f.evidence}")
-        lines.append("")
+def _for_text(f: Finding) -> Finding:
+    st = dict(f.stats or {})
+    keep = {k: st[k] for k in _TEXT_STATS if st.get(k) is not None}
+    for k in ("effect", "p_value", "p_adjusted"):
+        if isinstance(keep.get(k), float):
+            keep[k] = float(f"{keep[k]:.3g}")
+    if isinstance(keep.get("ci"), list):
+        keep["ci"] = [float(f"{v:.3g}") if isinstance(v, float) else v for v in keep["ci"]]
+    return replace(f, stats=keep)
+
+
+def _tail(report: Report) -> str:
+    """Checks that did not fire, with the reason each did not, and the notes (checks that could not run)."""
+    lines: list[str] = []
     if not report.findings:
         lines += ["No check fired: no evidence that a proxy has come apart from its goal.", ""]
     clear = [c for c in report.checks if not c["fired"]]
     if clear:
         lines.append("Checks that did not fire:")
-        lines += [f"  {c['rule_id']} {c['group']}: adjusted p={c['p_adjusted']:.2g}, n={c['n']}: {c['message']}"
-                  for c in clear]
+        lines += [f"  {c['rule_id']} {c['name']} [{c['group']}] on {c['tested']}: {c['reason']}" for c in clear]
         lines.append("")
     if report.notes:
-        lines.append("Cannot conclude / notes:")
-        lines += [f"  {n.rule_id} {label(n.group)}: {n.message}" for n in report.notes]
+        lines.append("Checks that could not conclude, and input notes:")
+        lines += [f"  {n.rule_id} [{label(n.group)}]: {n.message}" for n in report.notes]
         lines.append("")
-    s = {k: v for k, v in summary(report)["by_severity"].items() if v}
-    lines.append(f"{len(report.findings)} finding(s)" + (f": {', '.join(f'{v} {k}' for k, v in s.items())}" if s else ""))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + ("\n" if lines else "")

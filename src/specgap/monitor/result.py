@@ -19,7 +19,17 @@ class Hypothesis:
     message: str
     evidence: str
     stats: dict[str, Any]    # effect, interval, n, ... (p-values are added by the run)
-    line: int = 0            # first step / row concerned
+    rows: tuple[int, int] | None = None   # first and last row concerned (1-based, across the files)
+    step: float | None = None             # the step where it starts (onset, peak, first window)
+    max_confidence: str | None = None     # a cap, when the design leaves a confound open (stated in the evidence)
+
+    def where(self) -> str:
+        """`step 390, rows 3,901-12,000`: a location in the log, never a line number."""
+        parts = [] if self.step is None else [f"step {_num(self.step)}"]
+        if self.rows:
+            a, b = self.rows
+            parts.append(f"row {a:,}" if a == b else f"rows {a:,}-{b:,}")
+        return ", ".join(parts)
 
 
 @dataclass
@@ -49,6 +59,10 @@ class Outcome:
         self.hypotheses += other.hypotheses
         self.notes += other.notes
         self.plots += other.plots
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
 def label(group: str | None) -> str:

@@ -3,20 +3,31 @@ adjust all p-values together (Holm), and turn the significant hypotheses into fi
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
-from specgap.rules.catalog.monitor import MONITOR_RULES
-from specgap.monitor.load import Log, LogError, count_non_numeric, open_log
+from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
-from specgap.rules.catalog.monitor import Decoupling, DegenerateText, FlagsEverything, InSessionDivergence, LengthBias, ProxyTruthDivergence, SelfEvaluationInflation
+from specgap.rules.catalog.monitor import (
+    Decoupling,
+    DegenerateText,
+    FlagsEverything,
+    InSessionDivergence,
+    LengthBias,
+    MONITOR_RULES,
+    ProxyTruthDivergence,
+    SelfEvaluationInflation,
+)
 
 MAX_GROUPS = 50
+LARGE_ROWS = 2_000_000   # above this, step-only runs stream per-step moments instead of loading the rows
+ENGINES = ("polars", "ray")
 
 
 @dataclass
@@ -39,14 +50,21 @@ def check_spec(spec: Spec) -> None:
     """Usage errors: options that only make sense in pairs or with another option."""
     pairs = [("self_rating", "independent", "--self", "--independent"), ("pred", "label", "--pred", "--label"),
              ("pair_length_a", "pair_length_b", "--pair-length-a", "--pair-length-b"),
-             ("pair_text_a", "pair_text_b", "--pair-text-a", "--pair-text-b")]
+             ("pair_text_a", "pair_text_b", "--pair-text-a", "--pair-text-b"),
+             ("pair_model_a", "pair_model_b", "--pair-model-a", "--pair-model-b")]
     for a, b, na, nb in pairs:
         if (getattr(spec, a) is None) != (getattr(spec, b) is None):
             raise SpecError(f"{na} and {nb} go together")
     if spec.length and spec.text and spec.length == spec.text:
         raise SpecError("--length and --text name the same column")
-    if (spec.truth or spec.length or spec.session or spec.pair_length_a or spec.pair_text_a) and not spec.proxy:
-        raise SpecError("--truth, --length, --session and pairwise options need --proxy")
+    if (spec.truth or spec.length or spec.session or spec.pair_length_a or spec.pair_text_a or spec.model
+            or spec.prompt) and not spec.proxy:
+        raise SpecError("--truth, --length, --session, --model, --prompt and pairwise options need --proxy")
+    if spec.pair_model_a and not (spec.pair_length_a or spec.pair_text_a):
+        raise SpecError("--pair-model-a/--pair-model-b need the pair's lengths or texts (--pair-length-a/b or "
+                        "--pair-text-a/b)")
+    if spec.model and not (spec.length or spec.text):
+        raise SpecError("--model needs --length or --text (pointwise length bias); for pairs use --pair-model-a/b")
     if spec.text and not (spec.proxy or spec.self_rating):
         raise SpecError("--text needs --proxy (length, style, degenerate text) or --self (what drives inflation)")
     if not any([spec.proxy and (spec.truth or spec.length or spec.text or spec.pair_length_a or spec.pair_text_a),
@@ -64,25 +82,28 @@ def check_spec(spec: Spec) -> None:
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     import polars as pl
 
-    from specgap.monitor import classifier, divergence, length, selfeval, textgame
+    from specgap.monitor import aggregate, classifier, divergence, length, selfeval, textgame
 
     calls: list[tuple[str, Callable[[], Outcome]]] = []
     for proxy in spec.proxy:
         for truth in spec.truth:
             if spec.step:
-                calls.append((ProxyTruthDivergence.id, partial(divergence.divergence, df, proxy, truth, group)))
-                calls.append((Decoupling.id, partial(divergence.decoupling, df, proxy, truth, group)))
+                m = aggregate.moments(df.lazy(), [proxy, truth]).collect()
+                calls.append((ProxyTruthDivergence.id, partial(divergence.divergence, m, proxy, truth, group)))
+                calls.append((Decoupling.id, partial(divergence.decoupling, m, proxy, truth, group)))
             if spec.session:
                 calls.append((InSessionDivergence.id, partial(divergence.in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
-                                               spec.group if group is None else None, spec.step is not None)))
+                                               spec.group if group is None else None, spec.step is not None,
+                                               spec.model, spec.prompt)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
             for truth in spec.truth or [None]:
-                calls.append((LengthBias.id, partial(length.pairwise, df, proxy, truth, la, lb, group)))
+                calls.append((LengthBias.id, partial(length.pairwise, df, proxy, truth, la, lb, group, spec.pair_model_a,
+                                               spec.pair_model_b, spec.prompt)))
         if spec.text:
             calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
@@ -100,17 +121,39 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     return out
 
 
-def run(paths: list[str], spec: Spec) -> Report:
-    """Raises SpecError / LogError for unusable input; everything else ends up in the report."""
+def steps_only(spec: Spec) -> bool:
+    """Only the step checks (SG801-SG803) asked for: they run on per-step moments, never on the rows."""
+    return bool(spec.step and spec.proxy and spec.truth) and not any(
+        [spec.length, spec.text, spec.self_rating, spec.pred, spec.session, spec.pair_length_a, spec.pair_text_a,
+         spec.model, spec.prompt, spec.audit])
+
+
+def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
+    """Raises SpecError / LogError for unusable input; everything else ends up in the report.
+
+    Logs of more than LARGE_ROWS rows that only ask for the step checks, and every `--engine ray` run,
+    go through per-step moments streamed from the files: memory stays flat in the number of rows."""
     import polars as pl
 
     check_spec(spec)
+    if engine not in ENGINES:
+        raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
+    if engine == "ray" and not steps_only(spec):
+        raise SpecError("--engine ray runs the step checks (SG801-SG803: --step, --proxy, --truth, --group); "
+                        "the other checks read rows: run them with --engine polars")
     log: Log = open_log(paths, spec)
+    if engine == "ray" or steps_only(spec):
+        try:
+            rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise read_error(log, exc) from None
+        if engine == "ray" or rows > LARGE_ROWS:
+            return _run_on_moments(log, spec, engine, rows)
     try:
         df = log.frame.collect()
         bad = count_non_numeric(log, spec)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise LogError(f"{log.label}: cannot read: {str(exc).strip().splitlines()[0][:300]}") from None
+        raise read_error(log, exc) from None
     if df.height == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=df.height)
@@ -136,6 +179,55 @@ def run(paths: list[str], spec: Spec) -> Report:
     return report
 
 
+def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
+    """The step checks on per-step moments: streamed by polars, or summed from Ray shards."""
+    import polars as pl
+
+    from specgap.monitor import aggregate, divergence
+
+    if rows == 0:
+        raise LogError(f"{log.label}: no rows")
+    report = Report(source=log.label, spec=spec, rows=rows)
+    by = [spec.group] if spec.group else []
+    if engine == "ray":
+        from specgap.monitor import shards
+
+        if not log.frame.collect_schema()[spec.step or ""].is_numeric() and \
+                not log.frame.collect_schema()[spec.step or ""].is_temporal():
+            raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
+    try:
+        bad = count_non_numeric(log, spec, streaming=True)
+        report.notes += [Note("input", None, n) for n in log.notes]
+        report.notes += [Note("input", None, f"{c}: {k} value(s) were not finite numbers and were ignored")
+                         for c, k in bad.items()]
+        outcome = Outcome()
+        for proxy in spec.proxy:
+            for truth in spec.truth:
+                cols = [proxy, truth]
+                if engine == "ray":
+                    m = shards.moments(log.files, spec, cols, by)
+                else:
+                    m = aggregate.combine(aggregate.moments(log.frame, cols, by).collect(engine="streaming"), by)
+                parts = [(None, aggregate.combine(m) if by else m)]
+                groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
+                if len(groups) > MAX_GROUPS:
+                    report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
+                                                            f"run only up to {MAX_GROUPS} groups, so only overall"))
+                elif len(groups) > 1:
+                    parts += [(str(g), m.filter(pl.col(spec.group) == g).drop(spec.group)) for g in groups]
+                for g, mg in parts:
+                    outcome.extend(divergence.divergence(mg, proxy, truth, g))
+                    outcome.extend(divergence.decoupling(mg, proxy, truth, g))
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    report.notes += outcome.notes
+    report.plots = outcome.plots
+    report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
+                                            "no audit queue (it needs the rows: use --audit on a sample)"))
+    _decide(report, outcome.hypotheses, log.label)
+    return report
+
+
 def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
     """Holm across every hypothesis of the run: the run's false-alarm rate stays at alpha."""
     alpha = report.spec.alpha
@@ -143,20 +235,70 @@ def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
     adj = holm(ps)
     for h, p, pa in zip(hyps, ps, adj):
         fired = pa < alpha
-        report.checks.append(_clean({"rule_id": h.rule_id, "group": label(h.group), "fired": fired,
-                                     "p_value": p, "p_adjusted": pa, "severity": h.severity, "message": h.message,
-                                     "effect": h.stats.get("effect"), "n": h.stats.get("n")}))
+        rule = MONITOR_RULES[h.rule_id]
+        report.checks.append(_clean({"rule_id": h.rule_id, "name": rule.name, "group": label(h.group),
+                                     "fired": fired, "p_value": p, "p_adjusted": pa, "severity": h.severity,
+                                     "tested": _subject(h), "message": h.message, "effect": h.stats.get("effect"),
+                                     "effect_unit": h.stats.get("effect_unit"), "n": h.stats.get("n"),
+                                     "reason": None if fired else _why_not(h, p, pa, alpha, len(hyps))}))
         if not fired:
             continue
-        rule = MONITOR_RULES[h.rule_id]
-        st = {**_clean(h.stats), "p_value": p, "p_adjusted": pa, "alpha": alpha, "tests_in_run": len(hyps)}
+        st = {**_clean(h.stats), "p_value": p, "p_adjusted": pa, "alpha": alpha, "tests_in_run": len(hyps),
+              "rows": list(h.rows) if h.rows else None, "step": h.step}
+        confidence = Confidence.HIGH if pa < alpha / 10 else Confidence.MEDIUM
+        if h.max_confidence is not None:
+            confidence = min(confidence, Confidence(h.max_confidence), key=list(Confidence).index)
+        where = h.where()
         report.findings.append(Finding(
-            rule_id=rule.id, name=rule.name, kind=rule.kind, severity=Severity(h.severity),
-            confidence=Confidence.HIGH if pa < alpha / 10 else Confidence.MEDIUM,
-            path=path, line=max(int(h.line), 0), end_line=max(int(h.line), 0),
-            message=h.message + ("" if h.group is None else f" (group {h.group})"),
-            evidence=h.evidence, stats=st, group=h.group))
-    report.findings.sort(key=lambda f: (-list(Severity).index(f.severity), f.stats["p_adjusted"], f.rule_id))
+            rule_id=rule.id, name=rule.name, kind=rule.kind, severity=Severity(h.severity), confidence=confidence,
+            path=path, line=0, end_line=0,   # a log has rows and steps, not lines: they are in the message
+            message=h.message + ("" if h.group is None else f" (group {h.group})") + (f" [{where}]" if where else ""),
+            evidence=h.evidence, stats=st, group=h.group, fingerprint=fingerprint(h)))
+    report.findings.sort(key=lambda f: (-list(Severity).index(f.severity), f.stats["p_adjusted"], f.rule_id,
+                                        f.group or ""))
+
+
+_SUBJECT_KEYS = ("proxy", "truth", "feature", "pred", "label", "self", "independent")
+
+
+def _subject(h: Hypothesis) -> str:
+    """What a check compared, in column names: `judge_score vs human_score`."""
+    cols = [str(h.stats[k]) for k in _SUBJECT_KEYS if h.stats.get(k)]
+    return " vs ".join(cols) if cols else h.rule_id
+
+
+def fingerprint(h: Hypothesis) -> str:
+    """Line-free identity: the check, the group and the columns it compared; not the log's name or its
+    numbers, which change from run to run while the problem stays the same."""
+    key = "\0".join([h.rule_id, label(h.group), *(f"{k}={h.stats.get(k)}" for k in _SUBJECT_KEYS)])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+# the parts of an intersection-union test: the one with the largest p-value is why a check did not fire
+_PARTS = {
+    "p_proxy_up": "the proxy did not trend up",
+    "p_truth_not_up": "the truth gained more than a small effect",
+    "p_proxy_gains_more": "the proxy did not gain more than the truth",
+    "p_concave": "the truth has no significant peak inside the run",
+    "p_truth_down_after": "the truth did not fall after its peak",
+    "p_proxy_up_after": "the proxy did not keep rising after the truth's peak",
+    "p_judge_pays_more_than_truth": "the judge pays no more for length than the truth does",
+}
+
+
+def _why_not(h: Hypothesis, p: float, pa: float, alpha: float, m: int) -> str:
+    """Why a check did not fire, in terms of its test: the effect it saw and the bar it missed."""
+    eff = h.stats.get("effect")
+    seen = f"effect {eff:+.3g} ({h.stats.get('effect_unit', '')})" if isinstance(eff, (int, float)) and \
+        math.isfinite(eff) else "no effect estimate"
+    parts = {k: h.stats[k] for k in _PARTS if isinstance(h.stats.get(k), (int, float))}
+    if parts:
+        k = max(parts, key=parts.get)
+        if parts[k] >= alpha:
+            return f"not significant: {_PARTS[k]} (p={parts[k]:.2g} >= alpha={alpha}); {seen}"
+    if p >= alpha:
+        return f"not significant: {seen}, p={p:.2g} >= alpha={alpha}"
+    return f"not significant after Holm's correction for {m} tests: {seen}, p={p:.2g}, adjusted p={pa:.2g} >= {alpha}"
 
 
 def _clean(v: Any) -> Any:

@@ -68,10 +68,10 @@ def self_inflation(df: "pl.DataFrame", self_col: str, indep: str, text: str | No
         f"self-ratings ({self_col}) exceed independent ratings ({indep}) of the same items",
         f"mean inflation {mean:+.3g} [{lo:.3g}, {hi:.3g}] ({effect:+.2f} SD), Wilcoxon {stats.fmt_p(p)}, n={n}; "
         f"weighted kappa {kappa:.2f}" + (f"; inflation goes with {drivers}" if drivers else ""),
-        {"effect": effect, "effect_unit": "mean inflation in SDs of the independent rating", "mean_inflation": mean,
+        {"effect": effect, "effect_unit": "mean inflation in SDs of the independent rating", "self": self_col, "independent": indep, "mean_inflation": mean,
          "ci": [lo, hi], "n": n, "kappa": kappa, "share_inflated": float((diff > 0).mean()),
          "predictors": predictors},
-        line=int(d.get_column(ROW)[int(np.argmax(diff))])))
+        rows=(int(d.get_column(ROW).min()), int(d.get_column(ROW).max()))))
     k = min(n, 1500)
     idx = np.random.default_rng(0).choice(n, k, replace=False)
     out.plots.append(Plot("self", f"{self_col} vs {indep}", {

@@ -33,6 +33,10 @@ class Spec:
     pred: str | None = None
     label: str | None = None
     session: str | None = None
+    model: str | None = None          # which model wrote the output (length bias within model)
+    prompt: str | None = None         # which prompt / instruction it answers (length bias within prompt)
+    pair_model_a: str | None = None
+    pair_model_b: str | None = None
     pair_length_a: str | None = None
     pair_length_b: str | None = None
     pair_text_a: str | None = None

@@ -100,6 +100,19 @@ def partial_corr(r: np.ndarray, n: int, i: int = 0, j: int = 1) -> tuple[float, 
     return rp, p, (math.tanh(z - 1.96 * se), math.tanh(z + 1.96 * se))
 
 
+def williams_p(r12: float, r13: float, r23: float, n: int) -> float:
+    """One-sided p-value that r12 > r13, two correlations sharing variable 1 (Williams's t, Steiger 1980)."""
+    if n <= 3:
+        return 1.0
+    det = 1 - r12 * r12 - r13 * r13 - r23 * r23 + 2 * r12 * r13 * r23
+    rbar = (r12 + r13) / 2
+    denom = 2 * (n - 1) / (n - 3) * det + rbar * rbar * (1 - r23) ** 3
+    if denom <= 0:
+        return 1.0
+    t = (r12 - r13) * math.sqrt((n - 1) * (1 + r23) / denom)
+    return float(stats.t.sf(t, n - 3))
+
+
 def wilson(k: int, n: int) -> tuple[float, float]:
     """95% Wilson interval of a proportion."""
     if n == 0:

@@ -199,3 +199,62 @@ def session_run(seed: int, strength: float = 0.0, sessions: int = 40, turns: int
         rows += [{"session": f"s{sid:03d}", "turn": t, "visible_tests": round(float(proxy[t]), 4),
                   "hidden_tests": round(float(truth[t]), 4)} for t in range(turns)]
     return pl.DataFrame(rows)
+
+
+def _judged_outputs(rng: np.random.Generator, models: int, prompts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model strengths, verbosities (better models write longer) and prompt length demands."""
+    strength = np.linspace(-1, 1, models)
+    verbosity = 0.6 * strength + rng.normal(0, 0.1, models)
+    demand = rng.normal(0, 0.5, prompts)        # some prompts call for long answers
+    return strength, verbosity, demand
+
+
+def arena_run(seed: int, bias: float = 0.0, quality_length: float = 0.0, n: int = 4000, models: int = 8,
+              prompts: int = 300) -> "pl.DataFrame":
+    """Pairwise judge log with models and prompts: `judge_prefers_a` (proxy), `human_prefers_a` (truth),
+    `model_a`, `model_b`, `prompt`, `len_a`, `len_b`. Half the comparisons are against a baseline model
+    (as in AlpacaEval), half between two random models.
+
+    Quality goes with length between models (better models write longer) and prompts call for long
+    or short answers, while an honest judge (`bias` 0) pays only for quality. `bias` adds that many
+    log-odds per unit of log length ratio to the judge. `quality_length` makes a longer answer from
+    the same model to the same prompt really better (the human and the judge both see it).
+    """
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    strength, verbosity, demand = _judged_outputs(rng, models, prompts)
+    base = models // 2
+    a = np.where(rng.random(n) < 0.5, base, rng.integers(0, models, n))
+    b = (a + rng.integers(1, models, n)) % models
+    p = rng.integers(0, prompts, n)
+    ea, eb = rng.normal(0, 0.4, n), rng.normal(0, 0.4, n)
+    lla, llb = 5 + demand[p] + verbosity[a] + ea, 5 + demand[p] + verbosity[b] + eb
+    qa = strength[a] + quality_length * ea + rng.normal(0, 0.5, n)
+    qb = strength[b] + quality_length * eb + rng.normal(0, 0.5, n)
+    human = (rng.random(n) < 1 / (1 + np.exp(-4 * (qa - qb)))).astype(float)
+    judge = (rng.random(n) < 1 / (1 + np.exp(-(3 * (qa - qb) + bias * (lla - llb))))).astype(float)
+    name = np.array([f"model-{i}" for i in range(models)])
+    return pl.DataFrame({"prompt": [f"p{i:04d}" for i in p], "model_a": name[a], "model_b": name[b],
+                         "len_a": np.round(np.exp(lla)).astype(int), "len_b": np.round(np.exp(llb)).astype(int),
+                         "judge_prefers_a": judge, "human_prefers_a": human})
+
+
+def scored_run(seed: int, bias: float = 0.0, quality_length: float = 0.0, n: int = 3000, models: int = 8,
+               prompts: int = 300) -> "pl.DataFrame":
+    """Pointwise judge log with models and prompts: `judge_score` (proxy), `human_score` (truth),
+    `model`, `prompt`, `length`. Same confounds as `arena_run`; some prompts also get higher scores."""
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    strength, verbosity, demand = _judged_outputs(rng, models, prompts)
+    easy = rng.normal(0, 0.5, prompts)
+    m, p = rng.integers(0, models, n), rng.integers(0, prompts, n)
+    e = rng.normal(0, 0.4, n)
+    ll = 5 + demand[p] + verbosity[m] + e
+    q = strength[m] + easy[p] + 0.8 * demand[p] + quality_length * e + rng.normal(0, 0.5, n)
+    human = q + rng.normal(0, 0.2, n)
+    judge = q + bias * (ll - ll.mean()) + rng.normal(0, 0.5, n)
+    return pl.DataFrame({"prompt": [f"p{i:04d}" for i in p], "model": [f"model-{i}" for i in m],
+                         "length": np.round(np.exp(ll)).astype(int), "judge_score": judge.round(4),
+                         "human_score": human.round(4)})

@@ -127,11 +127,11 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
         f"high {proxy} scores go to degenerate outputs" + (f" (beyond what {truth} explains)" if truth else ""),
         f"{share_top:.0%} of the top-quartile outputs by {proxy}{' beyond ' + truth if truth else ''} are degenerate vs {share_rest:.0%} of the rest "
         f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),
-        {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n,
+        {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n, "proxy": proxy,
          "sampled_from": df.height if sampled else None,
          "degenerate_top": a, "top": a + b, "degenerate_rest": c, "rest": c + e,
          "ci_top": list(stats.wilson(a, a + b)), "ci_rest": list(stats.wilson(c, c + e)), "examples": examples},
-        line=examples[0]["row"] if examples else 0))
+        rows=(min(x["row"] for x in examples), max(x["row"] for x in examples)) if examples else None))
     out.plots.append(Plot("text", f"{proxy}: degenerate outputs", {
         "score": score[:3000].tolist(), "degenerate": flags[:3000].tolist(),
         "distinct": d.get_column("distinct_ratio").fill_null(0).to_numpy()[:3000].tolist(), "proxy_name": proxy}, group))

@@ -106,14 +106,19 @@ class Decoupling(MonitorRule):
 class LengthBias(MonitorRule):
     """The proxy pays for length beyond what the ground truth pays.
 
-    What it does: for scores per output, the partial correlation of the proxy with log length
-    given the truth, the effect per doubling of length, a length-controlled score per group (the
-    proxy with the length effect regressed out) and the share of the proxy's gain over the run
-    that longer outputs account for. For pairwise judge preferences (A vs B), a logistic
-    regression of the judge's choice on the log length ratio and the truth's choice, with the win
-    rate predicted at equal lengths. Without a truth column it only notes the association, since
-    length may simply go with quality. If the truth is itself noisy, part of quality is left
-    uncontrolled, which can look like a small length effect.
+    What it does: with the model and the prompt of each output (`--model`, `--prompt`; for pairs
+    `--pair-model-a/-b`), it measures the length effect within a model and a prompt, so that a
+    better model writing longer answers, or a prompt calling for long answers, is not taken for
+    bias: for scores, a regression on log length with model and prompt fixed effects; for pairwise
+    verdicts, a logistic model of "A preferred" on the log length ratio with per-model strengths
+    and per-prompt terms (the length-controlled win rate of AlpacaEval). It reports the effect per
+    doubling of length, the win rates or mean scores per model predicted at equal lengths, and how
+    the ranking moves. Without a truth column the finding states its caveat (a longer answer from
+    the same model to the same prompt may really be better) and is at most medium confidence; with
+    `--truth` the judge must pay for length more than the truth itself does. With a truth column
+    and no model or prompt, the partial correlation of the proxy with log length given the truth
+    (within steps), a length-controlled score per group and the share of the gain over the run that
+    longer outputs account for. With neither, only the association is noted.
 
     Why is this bad: judges and reward models are known to prefer longer answers; a model optimized
     against them learns to pad. Leaderboard win rates then rank verbosity, not quality.

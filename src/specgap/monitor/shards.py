@@ -1,0 +1,56 @@
+"""Per-step moments on Ray Data, one shard per file: `specgap monitor --engine ray` (extra `specgap[ray]`).
+
+Each Ray task opens its shard with the same reader as one machine does (`load.open_log`, rows numbered
+from where the shard starts) and computes the same `aggregate.moments`; the parts are summed with
+`aggregate.combine`, and the checks run on the sum. Ray is started locally unless one is running
+(`ray.init(address=...)` beforehand, or RAY_ADDRESS, connects to a cluster).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from specgap.monitor import aggregate
+from specgap.monitor.load import LogError, open_log
+from specgap.monitor.spec import Spec, SpecError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise SpecError("--engine ray needs Ray: pip install 'specgap[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    return ray
+
+
+def row_counts(files: list[str], spec: Spec) -> list[int]:
+    """Rows per file, streamed: where each shard's row numbers start."""
+    import polars as pl
+
+    return [int(open_log([f], spec).frame.select(pl.len()).collect(engine="streaming").item()) for f in files]
+
+
+def moments(files: list[str], spec: Spec, cols: list[str], by: list[str]) -> "pl.DataFrame":
+    """The per-(group, step) moments of `cols` over every file, computed per file on Ray Data."""
+    import polars as pl
+
+    ray = _ray()
+    counts = row_counts(files, spec)
+    starts = [sum(counts[:i]) for i in range(len(files))]
+
+    def shard(item: dict[str, Any]) -> list[dict[str, Any]]:
+        lf = open_log([item["path"]], spec, row_offset=int(item["offset"])).frame
+        return aggregate.moments(lf, cols, by).collect(engine="streaming").to_dicts()
+
+    # one block per file (from_items makes up to one block per item)
+    ds = ray.data.from_items([{"path": f, "offset": o} for f, o in zip(files, starts)])
+    rows = ds.flat_map(shard).take_all()
+    if not rows:
+        raise LogError(f"{files[0]}: no rows with {', '.join(cols)} and a step")
+    return aggregate.combine(pl.DataFrame(rows), by)

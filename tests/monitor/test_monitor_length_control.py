@@ -1,0 +1,91 @@
+"""SG804 with model and prompt terms: length bias without human labels, on seeded judge logs whose length
+effect is known. Quality that goes with length between models or prompts must not be called bias."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from specgap.monitor import synth
+
+from .conftest import fired
+
+PAIR = ("--proxy", "judge_prefers_a", "--pair-length-a", "len_a", "--pair-length-b", "len_b")
+CONTROLS = ("--pair-model-a", "model_a", "--pair-model-b", "model_b", "--prompt", "prompt")
+POINT = ("--proxy", "judge_score", "--length", "length", "--model", "model", "--prompt", "prompt")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_better_models_writing_longer_is_not_bias(invoke, seed):
+    df = synth.arena_run(seed, bias=0.0)
+    # the confound is real: without model and prompt terms the judge seems to pay for length
+    _, naive, _ = invoke(df, *PAIR)
+    assert fired(naive, "SG804")
+    code, rep, _ = invoke(df, *PAIR, *CONTROLS)
+    assert code == 0 and rep["findings"] == []
+
+
+def test_pairwise_length_bias_without_truth_has_its_caveat(invoke):
+    df = synth.arena_run(3, bias=0.6)
+    _, rep, _ = invoke(df, *PAIR, *CONTROLS)
+    (f,) = fired(rep, "SG804")
+    s = f["stats"]
+    # the seeded judge adds 0.6 log-odds per unit of log length ratio; unseen per-answer quality shrinks a
+    # logistic coefficient towards 0, so the estimate lies between 0 and the seeded value
+    lo, hi = s["log_odds_ci"]
+    assert 0 < lo and s["log_odds_per_log_ratio"] < 0.6
+    _, stronger, _ = invoke(synth.arena_run(3, bias=1.2), *PAIR, *CONTROLS)
+    assert fired(stronger, "SG804")[0]["stats"]["log_odds_per_log_ratio"] > hi
+    assert s["odds_ratio_per_doubling"] == pytest.approx(math.exp(s["log_odds_per_log_ratio"] * math.log(2)))
+    assert f["confidence"] == "medium" and "Caveat" in f["evidence"] and s["caveat"]
+    assert s["models"] == df["model_a"].n_unique() and s["prompts"] == df["prompt"].n_unique()
+    # win rates per model, raw (observed) and at equal lengths, and how the ranking moves
+    raw, ctl = s["by_model_raw"], s["by_model_length_controlled"]
+    assert set(raw) == set(ctl) == set(df["model_a"]) | set(df["model_b"])
+    m = "model-7"
+    won = pl.concat([df.filter(pl.col("model_a") == m)["judge_prefers_a"],
+                     1 - df.filter(pl.col("model_b") == m)["judge_prefers_a"]])
+    assert raw[m] == pytest.approx(won.mean())
+    # the most verbose model gains most from length: controlling takes away more of its win rate
+    drop = {k: raw[k] - ctl[k] for k in raw}
+    assert max(drop, key=drop.get) == m
+    for move in s["rank_changes"]:
+        assert move["raw_rank"] != move["controlled_rank"]
+
+
+def test_pairwise_with_truth_is_full_confidence_and_spares_quality_that_grows_with_length(invoke):
+    args = (*PAIR, *CONTROLS, "--truth", "human_prefers_a")
+    _, rep, _ = invoke(synth.arena_run(4, bias=0.8), *args)
+    (f,) = fired(rep, "SG804")
+    assert f["confidence"] == "high" and "caveat" not in f["stats"]
+    # longer answers really better within model and prompt: the humans prefer them too, so no bias
+    code, honest, _ = invoke(synth.arena_run(5, bias=0.0, quality_length=0.8), *args)
+    assert code == 0 and honest["findings"] == []
+
+
+def test_pointwise_length_controlled_means(invoke):
+    df = synth.scored_run(6, bias=0.3)
+    _, rep, _ = invoke(df, *POINT)
+    (f,) = fired(rep, "SG804")
+    s = f["stats"]
+    lo, hi = s["per_doubling_ci"]
+    assert lo < 0.3 * math.log(2) < hi
+    assert f["confidence"] == "medium" and s["caveat"]
+    raw = df.group_by("model").agg(pl.col("judge_score").mean())
+    assert s["by_model_raw"] == pytest.approx(dict(raw.iter_rows()))
+    _, honest, _ = invoke(synth.scored_run(7, bias=0.0), *POINT)
+    assert honest["findings"] == []
+    _, grows, _ = invoke(synth.scored_run(8, bias=0.0, quality_length=0.8), *POINT, "--truth", "human_score")
+    assert grows["findings"] == []
+
+
+@pytest.mark.parametrize("seed", range(20, 23))
+def test_honest_judge_rarely_fires(invoke, seed):
+    """A false alarm rate near alpha on honest judges (a few seeds; bench/monitor_length_control.py runs more)."""
+    _, rep, _ = invoke(synth.arena_run(seed, bias=0.0, n=1500), *PAIR, *CONTROLS)
+    p = [c["p_value"] for c in rep["summary"]["checks"] if c["rule_id"] == "SG804"]
+    assert len(p) == 1 and np.isfinite(p[0])
+    assert rep["findings"] == []
