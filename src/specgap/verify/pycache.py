@@ -24,10 +24,23 @@ def location(python: str) -> Path:
     return base / "specgap" / "pycache" / tag
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(src, dst)
+
+
 def seed(cache: Path, prefix: Path) -> None:
-    """Start a fresh prefix as a copy of the trusted cache (nothing when there is none yet)."""
+    """Start a fresh prefix from the trusted cache (nothing when there is none yet).
+
+    Hard links, not copies: a copy of a large cache per run dominated the run time. This is only
+    used where the child runs as our own user without a read-only mount (no sandbox, unshare), so it
+    could already write to the cache directory itself; a link gives it nothing more. Python replaces
+    a pyc by renaming a new file over it, which leaves the cache's file untouched.
+    """
     if cache.is_dir():
-        shutil.copytree(cache, prefix, dirs_exist_ok=True)
+        shutil.copytree(cache, prefix, dirs_exist_ok=True, copy_function=_link_or_copy)
 
 
 def learn(python: str, cache: Path, imported: list[str], roots: list[str]) -> None:
