@@ -23,7 +23,8 @@ DIV = ("--step", "step", "--proxy", "reward_model", "--truth", "gold_reward")
 def test_json_envelope_and_finding_fields(invoke):
     code, rep, _ = invoke(synth.training_run(5, 1.0), *DIV)
     assert code == 1
-    assert set(rep) == {"version", "findings", "summary", "errors"}
+    assert set(rep) == {"tool", "version", "command", "findings", "summary", "errors"}  # the one envelope
+    assert rep["tool"] == "specgap" and rep["command"] == "monitor"
     f = rep["findings"][0]
     for key in ("rule_id", "name", "kind", "severity", "confidence", "path", "line", "message", "evidence", "stats"):
         assert key in f

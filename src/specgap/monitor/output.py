@@ -42,7 +42,7 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     """The report in `fmt` (one of FORMATS)."""
     s = summary(report)
     if fmt != "text":
-        return out.render(fmt, report.findings, report.errors, s, color=color)
+        return out.render(fmt, report.findings, report.errors, s, color=color, command="monitor")
     head = (f"specgap monitor: {visible(report.source)} ({report.rows:,} rows, {len(report.checks)} tests, "
             f"Holm-adjusted at alpha={report.spec.alpha})\n\n")
     body = out.render("text", [_for_text(f) for f in report.findings], [], s, color=color)

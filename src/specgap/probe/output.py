@@ -22,7 +22,7 @@ def findings(results: list[ProbeResult]):
 def to_json(results: list[ProbeResult], target: str) -> str:
     from specgap import report
 
-    doc = json.loads(report.render("json", findings(results), [], summary(results, target)))
+    doc = json.loads(report.render("json", findings(results), [], summary(results, target), command="probe"))
     doc["results"] = [r.to_dict() for r in results]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

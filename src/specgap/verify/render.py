@@ -45,7 +45,7 @@ def to_shared(fmt: str, o: Outcome, scan: list[Finding] | None, scan_note: str) 
     rides in the summary."""
     d = to_dict(o, scan, scan_note)
     summary = {k: d[k] for k in ("verdict", "decided_by", "reasons", "counts", "base", "runner", "isolation")}
-    return report.render(fmt, [*o.verdict.evidence, *(scan or [])], [], summary)
+    return report.render(fmt, [*o.verdict.evidence, *(scan or [])], [], summary, command="verify")
 
 
 def _row(status: str, tid: str, suite: str, detail: str, width: int) -> str:
