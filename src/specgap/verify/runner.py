@@ -102,12 +102,13 @@ for d in site:
             p = os.path.normpath(os.path.join(d, line))
             if os.path.isdir(p):
                 extra.append(p)
-print(json.dumps({"site": site + extra, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))]}))
+print(json.dumps({"site": site + extra, "roots": roots + [os.path.dirname(os.path.realpath(sys.executable))],
+                  "stdlib": sysconfig.get_paths()["stdlib"]}))
 """
 
 
 @functools.cache
-def _layout(python: str) -> dict[str, list[str]]:
+def _layout(python: str) -> dict:
     out = subprocess.run([python, "-I", "-S", "-c", _LAYOUT], capture_output=True, text=True, timeout=60,
                          env={"PATH": os.defpath})
     if out.returncode != 0:
@@ -121,11 +122,8 @@ def trusted_site(python: str) -> list[str]:
     return [p for p in dict.fromkeys(_layout(python)["site"]) if os.path.isdir(p)]
 
 
-@functools.cache
 def stdlib_dir(python: str) -> str:
-    code = "import sysconfig; print(sysconfig.get_paths()['stdlib'])"
-    out = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": os.defpath})
-    return out.stdout.strip() or "/nonexistent"
+    return _layout(python)["stdlib"]
 
 
 def interpreter_roots(python: str) -> list[str]:
