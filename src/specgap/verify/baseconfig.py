@@ -53,12 +53,8 @@ def read(room: Path) -> dict[str, list[str]]:
     return {}
 
 
-def kept_addopts(values: list[str]) -> list[str]:
-    """The selecting and import-mode options of the base's addopts, as argv items."""
-    try:
-        argv = [a for v in values for a in shlex.split(v, comments=True)]
-    except ValueError:
-        return []
+def kept_addopts(argv: list[str]) -> list[str]:
+    """The selecting and import-mode options of the base's addopts (argv items)."""
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -80,7 +76,10 @@ def _ini(path: Path, section: str) -> dict[str, list[str]] | None:
     cp.read(path, encoding="utf-8")
     if not cp.has_section(section):
         return None
-    return {k: [ln.strip() for ln in v.splitlines() if ln.strip()] for k, v in cp.items(section)}
+    found = {k: [ln.strip() for ln in v.splitlines() if ln.strip()] for k, v in cp.items(section)}
+    if "addopts" in found:
+        found["addopts"] = _split(" ".join(found["addopts"]))
+    return found
 
 
 def _toml(path: Path) -> dict[str, list[str]] | None:
@@ -88,7 +87,18 @@ def _toml(path: Path) -> dict[str, list[str]] | None:
     if not isinstance(tool, dict):
         return None
     opts = tool.get("ini_options", tool)
-    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in opts.items()}
+    found = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in opts.items()}
+    if isinstance(opts.get("addopts"), str):
+        found["addopts"] = _split(opts["addopts"])
+    # A TOML list is already argv, as pytest reads it: `["-m", "not slow"]` keeps "not slow" whole.
+    return found
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line, comments=True)
+    except ValueError:
+        return []
 
 
 def file_patterns(cfg: dict[str, list[str]]) -> tuple[str, ...]:
