@@ -130,3 +130,20 @@ def test_a_conftest_written_during_the_run_is_an_intruder(scenario):
     out = scenario.verify(isolation="bwrap")
     assert out.verdict.status == TAMPERED, (out.verdict.evidence, out.output[-2000:])
     assert "harness-patched" in rules_of(out)
+
+
+@pytest.mark.parametrize("level", [pytest.param("bwrap", marks=needs_bwrap), "none"])
+def test_the_runs_cpu_time_is_counted_at_every_isolation_level(scenario, level):
+    # bwrap never reaps its PID-namespace child, so the child's CPU time is not in our rusage: a
+    # run that burns CPU must still report it.
+    scenario.rebase({"tests/test_busy.py": """
+        import time
+
+        def test_busy():
+            start = time.process_time()
+            while time.process_time() - start < 0.5:
+                pass
+        """})
+    out = scenario.change(HONEST).verify(isolation=level)
+    assert out.verdict.status == PASS, out.output
+    assert out.timing["run_cpu"] >= 0.5

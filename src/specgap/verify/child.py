@@ -272,9 +272,14 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
 
 
 def _final(ch, exitstatus=0):
-    """The end-of-run record, listing the files imported (the parent caches the interpreter's own)."""
+    """The end-of-run record: the files imported (the parent caches the interpreter's own) and the
+    CPU seconds this process and its children used (cost accounting only, never evidence)."""
+    import resource
+
     files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
-    ch.send({"t": "final", "exitstatus": exitstatus, "imported": [f for f in files if isinstance(f, str)]})
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    ch.send({"t": "final", "exitstatus": exitstatus, "imported": [f for f in files if isinstance(f, str)],
+             "cpu": sum(u.ru_utime + u.ru_stime for u in used)})
 
 
 def _check(ch, integrity, where):

@@ -37,7 +37,7 @@ class RunResult:
     flooded: bool = False
     leftovers: bool = False                              # processes still alive in the group at the end
     wall: float = 0.0
-    cpu: float = 0.0
+    cpu: float = 0.0                                      # CPU seconds of the child and its children
     isolation: str = "none"
     spawn_error: str = ""
 
@@ -197,6 +197,10 @@ def run(child: Child) -> RunResult:
     raw = execute(cmd, env, child.room, child.limits, res, stdin=json.dumps(cfg).encode(), channel=(rfd, wfd))
     res.records, res.forged = authenticate(key, raw)
     final = next((r for r in res.records if r.get("t") == "final"), None)
+    if final is not None and child.level == "bwrap" and isinstance(final.get("cpu"), (int, float)):
+        # bwrap learns of its PID-namespace child's exit through a pipe and never reaps it, so the
+        # child's CPU time never reaches our rusage: the child's own count stands in (cost only).
+        res.cpu += max(0.0, float(final["cpu"]))
     if final is not None:
         pycache.learn(child.python, cache, final.get("imported", []), [stdlib_dir(child.python), *child.site])
     if child.level == "bwrap":

@@ -160,6 +160,7 @@ def _verify(opts: Options, python: str, level: str, note: str, site: list[str], 
     v = verdict.decide(plan, res)
     out.verdict, out.output = v, res.output
     out.timing["run"] = res.wall
+    out.timing["run_cpu"] = res.cpu
     v.evidence += [ExcludedFile.found(f"{e.path}: {e.reason}", path=e.path) for e in room.excluded]
 
     if opts.holdout is not None:
@@ -179,6 +180,7 @@ def _nop(opts: Options, python: str, level: str, site: list[str], work: Path, rn
     room, files, plan = _prepare(opts, work / "nop", from_base=True, rng=rng, installed=frozenset(), canaries_per_module=0)
     res = runner.run(_child(opts, python, level, site, work / "nop", room, files, stop_first=True))
     out.timing["do_nothing"] = res.wall
+    out.timing["do_nothing_cpu"] = res.cpu
     nv = verdict.decide(plan, res)
     if nv.status == verdict.PASS:
         out.verdict.evidence.append(DoNothingPasses.found(
