@@ -13,12 +13,18 @@ that plain pytest fails must not.
 Venvs, sdists and trees are cached in --cache (default /work/verify-bench-cache), so reruns only
 run the suites. The do-nothing check, inflation run and static scan are off: on an unchanged tree
 they answer other questions (the base passes, of course) and would only add runs.
+
+The machine may be shared, so beside wall time the table has CPU seconds (user + system, children
+included). Under bubblewrap the tests' own CPU time never reaches our rusage (bwrap does not reap
+its PID-namespace child); verify counts it inside the child and reports it in its JSON `timing`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,7 +47,8 @@ class Project:
 
 PROJECTS = (
     Project("attrs", "26.1.0", ("hypothesis", "pympler", "cloudpickle"), covers="hypothesis, parametrize, importlib mode in addopts"),
-    Project("packaging", "26.4", ("pretend", "hypothesis", "tomli_w"), covers="heavy parametrize, hypothesis"),
+    Project("packaging", "26.4", ("pretend", "hypothesis", "tomli_w"),
+            covers="heavy parametrize, hypothesis, -m 'not property' and -p no:... in list-form addopts"),
     Project("more-itertools", "11.2.1", (), covers="unittest, subTest"),
     Project("idna", "3.21", ("hypothesis",), covers="unittest, subTest, hypothesis"),
     Project("cachetools", "8.0.2", (), covers="unittest, subTest"),
@@ -51,7 +58,8 @@ PROJECTS = (
     Project("six", "1.17.0", (), covers="single test file, skipif"),
     Project("parse", "1.22.4", ("pytest-cov",), covers="doctests and --cov in addopts (dropped)"),
     Project("boltons", "26.2.0", (), covers="many small modules, skipif"),
-    Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz"), covers="xfail_strict, files written, hypothesis"),
+    Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz", "attrs"), covers="xfail_strict, files written, hypothesis"),
+    Project("referencing", "0.37.0", (), covers="subtests fixture (pytest 9's own, pytest-subtests on 8), a JSON test suite"),
     Project("pyrsistent", "0.20.0", ("hypothesis",), covers="hypothesis"),
 )
 PYTESTS = {"newest": "pytest", "8": "pytest>=8,<9"}
@@ -59,6 +67,18 @@ PYTESTS = {"newest": "pytest", "8": "pytest>=8,<9"}
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def timed(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run cmd; return it with its wall seconds and the CPU seconds (user + system) of it and every
+    descendant it waited for, which is what the run costs a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    out = sh(cmd, **kw)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return out, wall, cpu
 
 
 def tree_of(p: Project, cache: Path) -> Path:
@@ -90,11 +110,18 @@ def tree_of(p: Project, cache: Path) -> Path:
 def venv_of(p: Project, line: str, cache: Path, tree: Path) -> Path:
     venv = cache / "venvs" / f"{p.name}-{p.version}-pytest{line}"
     py = venv / "bin" / "python"
-    if (venv / ".ready").exists():
+    extra = ["pytest-subtests"] if line == "8" else []
+    wanted = " ".join([PYTESTS[line], *p.deps, *extra])
+    ready = venv / ".ready"
+    if ready.exists():
+        if ready.read_text() != wanted:  # test dependencies were added since the venv was built
+            got = sh([str(py), "-m", "pip", "install", "-q", PYTESTS[line], *p.deps, *extra])
+            if got.returncode:
+                raise RuntimeError(f"pip install {p.name} deps (pytest {line}): {got.stderr[-800:]}")
+            ready.write_text(wanted)
         return py
     shutil.rmtree(venv, ignore_errors=True)
     sh([sys.executable, "-m", "venv", str(venv)], check=True)
-    extra = ["pytest-subtests"] if line == "8" else []
     # Built from a copy: an in-tree build leaves build/ and *.egg-info behind in the repository.
     src = cache / "build" / tree.name
     shutil.rmtree(src, ignore_errors=True)
@@ -103,34 +130,37 @@ def venv_of(p: Project, line: str, cache: Path, tree: Path) -> Path:
     shutil.rmtree(src, ignore_errors=True)
     if got.returncode:
         raise RuntimeError(f"pip install {p.name} (pytest {line}): {got.stderr[-800:]}")
-    (venv / ".ready").touch()
+    ready.write_text(wanted)
     return py
 
 
-def plain(py: Path, tree: Path, work: Path) -> tuple[str, float, str]:
+def plain(py: Path, tree: Path, work: Path) -> tuple[str, float, float, str]:
     """Plain pytest in a fresh copy of the tree, as the project's CI would run it."""
     copy = work / "plain"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git"))
     env = {"PATH": f"{py.parent}:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"}
-    start = time.monotonic()
-    out = sh([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=copy, env=env, timeout=900)
-    wall = time.monotonic() - start
+    out, wall, cpu = timed([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=copy, env=env, timeout=900)
     verdict = {0: "pass", 1: "fail"}.get(out.returncode, f"rc{out.returncode}")
-    return verdict, wall, (out.stdout + out.stderr).strip().splitlines()[-1:][0] if (out.stdout + out.stderr).strip() else ""
+    tail = (out.stdout + out.stderr).strip().splitlines()
+    return verdict, wall, cpu, tail[-1] if tail else ""
 
 
-def verify(py: Path, tree: Path, p: Project, sandbox: str) -> tuple[str, float, str]:
+def verify(py: Path, tree: Path, p: Project, sandbox: str) -> tuple[str, float, float, dict]:
     cmd = [sys.executable, "-m", "specgap", "verify", "--repo", str(tree), "--base", "HEAD", "--python", str(py),
-           "--sandbox", sandbox, "--no-nop-check", "--no-inflation", "--no-scan", "--timeout", "900"]
+           "--sandbox", sandbox, "--no-nop-check", "--no-inflation", "--no-scan", "--timeout", "900", "--format", "json"]
     for plugin in p.plugins:
         cmd += ["--plugin", plugin]
-    start = time.monotonic()
-    out = sh(cmd, timeout=1200)
-    wall = time.monotonic() - start
-    first = out.stdout.splitlines()[0] if out.stdout else out.stderr.strip()[-200:]
-    verdict = first.split()[1].lower() if first.startswith("verdict:") else f"rc{out.returncode}"
-    return verdict, wall, out.stdout
+    out, wall, cpu = timed(cmd, timeout=1200)
+    try:
+        doc = json.loads(out.stdout)
+    except ValueError:
+        return f"rc{out.returncode}", wall, cpu, {"error": out.stderr.strip()[-500:]}
+    if doc.get("isolation", {}).get("level") == "bwrap":
+        # bwrap never reaps its PID-namespace child, so the tests' CPU time is missing from our
+        # rusage; verify counts it from inside the child and reports it.
+        cpu += sum(v for k, v in doc.get("timing", {}).items() if k.endswith("_cpu"))
+    return str(doc.get("verdict")), wall, cpu, doc
 
 
 def main() -> None:
@@ -144,14 +174,15 @@ def main() -> None:
     args = ap.parse_args()
     projects = [p for p in PROJECTS if not args.only or p.name in args.only.split(",")]
     lines = list(PYTESTS) if args.pytest == "both" else [args.pytest]
-    rows = []
+    rows: list[Row] = []
+    setup_errors: list[tuple[str, str, str]] = []
     for p in projects:
         for line in lines:
             try:
                 tree = tree_of(p, args.cache)
                 py = venv_of(p, line, args.cache, tree)
             except (RuntimeError, subprocess.CalledProcessError, StopIteration) as exc:
-                rows.append((p.name, line, "setup-error", "-", "-", "-", (str(exc) or type(exc).__name__).splitlines()[-1][:80]))
+                setup_errors.append((p.name, line, (str(exc) or type(exc).__name__).splitlines()[-1][:80]))
                 print(f"{p.name} pytest {line}: setup failed: {exc}", file=sys.stderr, flush=True)
                 continue
             if args.prepare:
@@ -159,27 +190,52 @@ def main() -> None:
                 continue
             work = args.cache / "work" / f"{p.name}-{line}"
             work.mkdir(parents=True, exist_ok=True)
-            pv, pw, tail = plain(py, tree, work)
-            vv, vw, report = verify(py, tree, p, args.sandbox)
+            pv, pw, pc, tail = plain(py, tree, work)
+            vv, vw, vc, report = verify(py, tree, p, args.sandbox)
             if args.reports:
                 args.reports.mkdir(parents=True, exist_ok=True)
-                (args.reports / f"{p.name}-pytest{line}.txt").write_text(report)
+                (args.reports / f"{p.name}-pytest{line}.json").write_text(json.dumps(report, indent=2))
             ok = (vv == "pass") if pv == "pass" else (vv != "pass")
-            rows.append((p.name, line, pv, vv, f"{pw:.1f}", f"{vw:.1f}", f"{vw / pw:.2f}x" + ("" if ok else "  WRONG")))
-            print(f"{p.name} pytest {line}: plain {pv} {pw:.1f}s ({tail[:70]}), verify {vv} {vw:.1f}s", file=sys.stderr, flush=True)
-    if args.prepare:
-        return
-    head = ("project", "pytest", "plain", "verify", "plain s", "verify s", "overhead")
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    for r in [head, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
-    timed = [r for r in rows if r[4] != "-"]
-    if timed:
-        plain_s, verify_s = sum(float(r[4]) for r in timed), sum(float(r[5]) for r in timed)
-        within = sum(float(r[5]) <= 1.3 * float(r[4]) + 5 for r in timed)
-        wrong = sum(r[6].endswith("WRONG") for r in timed)
-        print(f"\ntotal: plain {plain_s:.1f}s, verify {verify_s:.1f}s ({verify_s / plain_s:.2f}x); "
-              f"within 1.3x + 5 s: {within}/{len(timed)}; wrong verdicts: {wrong}/{len(timed)}")
+            rows.append(Row(p.name, line, pv, vv, pw, vw, pc, vc, ok))
+            print(f"{p.name} pytest {line}: plain {pv} {pw:.1f}s/{pc:.1f} cpu-s ({tail[:70]}), "
+                  f"verify {vv} {vw:.1f}s/{vc:.1f} cpu-s {report.get('reasons') or report.get('error') or ''}",
+                  file=sys.stderr, flush=True)
+    if not args.prepare:
+        print_table(rows, setup_errors)
+
+
+@dataclass(frozen=True)
+class Row:
+    project: str
+    line: str
+    plain: str
+    verify: str
+    plain_wall: float
+    verify_wall: float
+    plain_cpu: float
+    verify_cpu: float
+    correct: bool
+
+
+def print_table(rows: list[Row], setup_errors: list[tuple[str, str, str]]) -> None:
+    head = ("project", "pytest", "plain", "verify", "plain s", "verify s", "wall x", "plain cpu-s", "verify cpu-s", "cpu x", "")
+    cells = [head] + [
+        (r.project, r.line, r.plain, r.verify, f"{r.plain_wall:.1f}", f"{r.verify_wall:.1f}",
+         f"{r.verify_wall / r.plain_wall:.2f}x", f"{r.plain_cpu:.1f}", f"{r.verify_cpu:.1f}",
+         f"{r.verify_cpu / max(r.plain_cpu, 0.01):.2f}x", "" if r.correct else "WRONG")
+        for r in rows
+    ] + [(name, line, "setup-error", "-", "-", "-", "-", "-", "-", "-", why) for name, line, why in setup_errors]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
+    if rows:
+        pw, vw = sum(r.plain_wall for r in rows), sum(r.verify_wall for r in rows)
+        pc, vc = sum(r.plain_cpu for r in rows), sum(r.verify_cpu for r in rows)
+        within = sum(r.verify_wall <= 1.3 * r.plain_wall + 5 for r in rows)
+        within_cpu = sum(r.verify_cpu <= 1.3 * r.plain_cpu + 5 for r in rows)
+        print(f"\ntotal: plain {pw:.1f}s, verify {vw:.1f}s ({vw / pw:.2f}x); cpu plain {pc:.1f}s, verify {vc:.1f}s "
+              f"({vc / max(pc, 0.01):.2f}x); within 1.3x + 5 s: wall {within}/{len(rows)}, cpu {within_cpu}/{len(rows)}; "
+              f"wrong verdicts: {sum(not r.correct for r in rows)}/{len(rows)}")
 
 
 if __name__ == "__main__":
