@@ -156,7 +156,7 @@ def verify(py: Path, tree: Path, p: Project, sandbox: str) -> tuple[str, float, 
         doc = json.loads(out.stdout)
     except ValueError:
         return f"rc{out.returncode}", wall, cpu, {"error": out.stderr.strip()[-500:]}
-    if doc.get("isolation", {}).get("level") == "bwrap":
+    if doc.get("summary", {}).get("isolation", {}).get("level") == "bwrap":
         # bwrap never reaps its PID-namespace child, so the tests' CPU time is missing from our
         # rusage; verify counts it from inside the child and reports it.
         cpu += sum(v for k, v in doc.get("timing", {}).items() if k.endswith("_cpu"))
@@ -198,7 +198,7 @@ def main() -> None:
             ok = (vv == "pass") if pv == "pass" else (vv != "pass")
             rows.append(Row(p.name, line, pv, vv, pw, vw, pc, vc, ok))
             print(f"{p.name} pytest {line}: plain {pv} {pw:.1f}s/{pc:.1f} cpu-s ({tail[:70]}), "
-                  f"verify {vv} {vw:.1f}s/{vc:.1f} cpu-s {report.get('reasons') or report.get('error') or ''}",
+                  f"verify {vv} {vw:.1f}s/{vc:.1f} cpu-s {report.get('summary', {}).get('reasons') or report.get('error') or ''}",
                   file=sys.stderr, flush=True)
     if not args.prepare:
         print_table(rows, setup_errors)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 from .conftest import ALWAYS_EQUAL, HONEST
 
+from specgap.model import Severity
 from specgap.verify.command import verify
+
+# A change that ships a report forger: the run leaves it out (evidence) and the scan finds it.
+FORGER = {**HONEST, "conftest.py": "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\n"
+          "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
+          "    outcome.get_result().outcome = 'passed'\n"}
 
 
 def invoke(*args):
@@ -22,7 +29,7 @@ def test_pass_exit_0_json(scenario):
     data = json.loads(r.output)
     assert data["verdict"] == "pass"
     assert data["counts"]["passed"] == data["counts"]["total"] > 0
-    assert data["isolation"]["level"] == "none"
+    assert data["summary"]["isolation"]["level"] == "none"
     assert all(t["status"] == "passed" for t in data["tests"])
 
 
@@ -38,9 +45,7 @@ def test_tampered_exit_1_junit_with_scan(scenario, tmp_path):
 
 
 def test_text_report_includes_static_scan(scenario):
-    scenario.change({**HONEST, "conftest.py": "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\n"
-                     "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
-                     "    outcome.get_result().outcome = 'passed'\n"})
+    scenario.change(FORGER)
     r = invoke("--repo", str(scenario.repo), "--base", scenario.base)
     # The tests pass (the forging conftest was left out), but a change that ships a report forger
     # is not a pass: the scan layer decides, and the report says so.
@@ -59,6 +64,35 @@ def test_terminal_escapes_in_test_names_and_messages_are_neutralised(scenario):
     scenario.change(HONEST).rebase({"tests/test_esc.py": 'def test_esc():\n    raise ValueError(chr(27) + "[2J")\n'})
     r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--no-scan", "--tests", "tests/test_esc.py")
     assert r.exit_code == 1 and "\x1b" not in r.output and "\\x1b" in r.output, r.output
+
+
+def test_json_is_the_shared_envelope_with_verifys_fields(scenario):
+    scenario.change(FORGER)
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--format", "json")
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.output)
+    assert (doc["tool"], doc["command"], doc["errors"]) == ("specgap", "verify", [])
+    s = doc["summary"]
+    assert (s["verdict"], s["decided_by"], doc["verdict"]) == ("fail", "static scan", "fail")
+    assert s["reasons"] and "SG201" in s["reasons"][0] and s["counts"] == doc["counts"]
+    # One findings list: the run's evidence first, then the scan's findings, one severity type.
+    ids = [f["rule_id"] for f in doc["findings"]]
+    assert doc["evidence"] + doc["scan"]["findings"] == len(ids)
+    assert all(i.startswith("SG7") for i in ids[:doc["evidence"]]) and "SG711" in ids
+    assert "SG201" in ids[doc["evidence"]:]
+    assert {f["severity"] for f in doc["findings"]} <= {v.value for v in Severity}
+    assert doc["timing"]["run"] > 0 and "tests" in doc
+
+
+def test_text_findings_are_printed_as_every_command_prints_them(scenario):
+    scenario.change({**FORGER, "tests/test_\x1b[2Jx.py": "def test_x():\n    assert True\n"})
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base)
+    assert r.exit_code == 1, r.output
+    evidence, scan = r.output.split("\nevidence:\n")[1].split("\nstatic scan:\n")
+    assert re.search(r"SG711 excluded-file  \w+ x \w+  tampering", evidence), r.output
+    assert re.search(r"\d+  SG201 report-forged  critical x high  tampering", scan), r.output
+    # the agent's file name reaches the terminal only through the escape helper
+    assert "\x1b" not in r.output and "test_\\x1b[2Jx.py" in evidence
 
 
 def test_error_exit_2(tmp_path):

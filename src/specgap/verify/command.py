@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
 
 from specgap.model import Severity
-from specgap.report.text import visible
+from specgap.report import visible
 
 from specgap.verify import render, sandbox, verdict
 from specgap.verify.junit import to_junit
@@ -66,7 +68,8 @@ def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level
     skip_scan = no_scan or not base or (v.status == verdict.ERROR and not outcome.base)
     scan, note = (None, "") if skip_scan else scan_findings(repo, base)
     verdict.account_scan(v, scan, Severity(fail_on))
-    text = _render(outcome, scan, note, fmt, verbose)
+    color = fmt == "text" and output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    text = _render(outcome, scan, note, fmt, verbose, color)
     if output:
         output.write_text(text)
     else:
@@ -81,11 +84,11 @@ def _die(message: str) -> None:
     raise SystemExit(2)
 
 
-def _render(o: Outcome, scan, note: str, fmt: str, verbose: bool) -> str:
+def _render(o: Outcome, scan, note: str, fmt: str, verbose: bool, color: bool) -> str:
     if fmt == "json":
-        return render.to_json(o, scan, note) + "\n"
+        return render.to_json(o, scan, note)
     if fmt == "junit":
         return to_junit(o)
     if fmt in ("jsonl", "sarif", "github"):
         return render.to_shared(fmt, o, scan, note)
-    return render.to_text(o, scan, note, verbose=verbose)
+    return render.to_text(o, scan, note, verbose=verbose, color=color)
