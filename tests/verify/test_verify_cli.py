@@ -124,3 +124,16 @@ def test_rule_pages_are_registered():
         doc = rule.doc()
         for section in ("What it does", "Why is this bad", "Example", "Use instead"):
             assert section in doc, (name, section)
+
+
+def test_pytest_refusing_the_base_config_is_an_error_with_pytests_reason(scenario):
+    # The base's own marker expression is broken: pytest stops with a usage error, and the report
+    # says so instead of listing every test as "no result recorded".
+    scenario.rebase({"pytest.ini": "[pytest]\naddopts = -m 'not ('\n"})
+    scenario.change(HONEST)
+    assert scenario.naive().returncode == 4
+    r = invoke("--repo", str(scenario.repo), "--base", scenario.base, "--no-scan")
+    assert r.exit_code == 2, r.output
+    head = r.output.splitlines()
+    assert head[0].startswith("verdict: ERROR") and "usage error" in head[1] and "-m" in head[1], r.output
+    assert "specgap verify: error: pytest stopped with a usage error" in r.output

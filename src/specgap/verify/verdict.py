@@ -92,6 +92,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     crash = ""
     patched: list[tuple[str, str]] = []
     final_at = None
+    stopped = None
     late = 0
     for i, rec in enumerate(run.records):
         t = rec.get("t")
@@ -116,6 +117,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             patched += [(name, plan.display(rec.get("where", ""))) for name in rec.get("changed", [])]
         elif t == "final":
             final_at = i
+            stopped = _STOPPED.get(rec.get("exitstatus"))
     if run.forged:
         ev.append(checks.ForgedRecords.found(
             f"{len(run.forged)} line(s) on the result channel failed authentication", evidence="\n".join(run.forged[:5])))
@@ -203,6 +205,11 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         msg = "the suite flooded its output or result channel past the limit; the process group was killed"
         ev.append(checks.RunError.found(msg))
         v.message = msg
+    elif stopped:
+        # pytest itself gave up (the trusted config or command line is unusable, or pytest crashed):
+        # the tests cannot have decided anything, and its own message says why.
+        v.message = f"pytest stopped with {stopped}: {_pytest_error(run.output)}"
+        ev.append(checks.RunError.found(v.message, evidence=run.output[-2000:]))
     elif not v.tests:
         v.message = "no tests were found to run"
         ev.append(checks.RunError.found(v.message))
@@ -232,6 +239,16 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
         v.reasons.append("the run ended before its end-of-run record")
     v.tests.sort(key=lambda t: (t.suite != "visible", t.id))
     return v
+
+
+_STOPPED = {3: "an internal error", 4: "a usage error"}  # pytest.ExitCode.INTERNAL_ERROR, USAGE_ERROR
+
+
+def _pytest_error(output: str) -> str:
+    """pytest's own one-line account of why it stopped."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    said = [ln for ln in lines if ln.startswith(("ERROR:", "INTERNALERROR>", "E "))]
+    return (said or lines or ["no message"])[-1][:300]
 
 
 def account_scan(v: Verdict, scan: list[Finding] | None, fail_on: Severity) -> None:
