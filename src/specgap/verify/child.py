@@ -66,7 +66,12 @@ WATCH = {
 
 
 class Integrity:
-    """Identity (and code) of the functions in WATCH, taken before any code under test is imported."""
+    """Identity (and code) of the functions in WATCH, taken before any code under test is imported.
+
+    `changed` runs after every test, so each watched name is kept as its chain of namespace
+    lookups (module dict, class dict, ...) and checked by identity; a name reached by inheritance
+    is looked up again the slow way.
+    """
 
     def __init__(self, watch):
         self.reported = set()
@@ -78,9 +83,16 @@ class Integrity:
                 continue
             for dotted in attrs:
                 try:
-                    self.snap[f"{modname}.{dotted}"] = (mod, dotted, self._state(mod, dotted))
+                    state = self._state(mod, dotted)
                 except AttributeError:
-                    pass
+                    continue
+                self.snap[f"{modname}.{dotted}"] = (modname, mod, dotted, state, self._links(mod, dotted))
+        # Everything checkable by identity, flattened: the common case (nothing changed) is one pass.
+        fast = [v for v in self.snap.values() if v[4] is not None]
+        self.steps = tuple({(id(ns), n): (ns, n, o) for v in fast for ns, n, o in v[4][0]}.values())
+        self.codes = tuple({id(f): (f, c) for v in fast for f, c in v[4][1]}.values())
+        self.modules = tuple({v[0]: v[1] for v in self.snap.values()}.items())
+        self.slow = len(fast) < len(self.snap)
 
     @staticmethod
     def _state(mod, dotted):
@@ -96,6 +108,32 @@ class Integrity:
                 parts.append(inner)
         return tuple((id(p), id(getattr(p, "__code__", None)), getattr(p, "__code__", None)) for p in parts)
 
+    @staticmethod
+    def _links(mod, dotted):
+        """((namespace, name, object) for each step, (object, code) for each function), or None
+        when a step is inherited rather than in its owner's own namespace."""
+        steps, obj = [], mod
+        for part in dotted.split("."):
+            ns = getattr(obj, "__dict__", None)
+            if ns is None or part not in ns:
+                return None
+            steps.append((ns, part, ns[part]))
+            obj = ns[part]
+        parts = [obj] + [i for i in (getattr(obj, a, None) for a in ("__func__", "fget", "fset")) if i is not None]
+        return tuple(steps), tuple((p, getattr(p, "__code__", None)) for p in parts)
+
+    def _unchanged(self, missing, modules):
+        for ns, n, o in self.steps:
+            if ns.get(n, missing) is not o:
+                return False
+        for f, c in self.codes:
+            if getattr(f, "__code__", None) is not c:
+                return False
+        for name, mod in self.modules:
+            if modules.get(name) is not mod:
+                return False
+        return True
+
     def changed(self):
         out = []
         # A trace or profile function can jump over a failing line in any test frame.
@@ -104,15 +142,23 @@ class Integrity:
             if now is not self.hooks[key] and key not in self.reported:
                 self.reported.add(key)
                 out.append(key)
-        for key, (mod, dotted, state) in self.snap.items():
+        missing = object()
+        modules = sys.modules
+        if not self.slow and self._unchanged(missing, modules):
+            return out
+        for key, (modname, mod, dotted, state, links) in self.snap.items():
             if key in self.reported:
                 continue
-            modname = key[: -len(dotted) - 1]
-            try:
-                now = self._state(mod, dotted)
-            except Exception:
-                now = None
-            if now != state or sys.modules.get(modname) is not mod:
+            if links is not None:
+                steps, codes = links
+                same = (modules.get(modname) is mod and all(ns.get(n, missing) is o for ns, n, o in steps)
+                        and all(getattr(f, "__code__", None) is c for f, c in codes))
+            else:
+                try:
+                    same = self._state(mod, dotted) == state and modules.get(modname) is mod
+                except Exception:
+                    same = False
+            if not same:
                 self.reported.add(key)
                 out.append(key)
         return out
