@@ -159,3 +159,51 @@ def test_a_passing_canary_convicts_only_next_to_its_passing_original():
     # a wrong answer that happens to be a canary's value is a failure, not an accusation of tampering
     v = decide(plan, run("failed", "passed"))
     assert v.status == FAIL and not any(f.name == "canary-passed" for f in v.evidence)
+
+
+def test_the_childs_channel_batches_phase_records_and_sends_the_rest_at_once(monkeypatch):
+    import os
+
+    from specgap.verify import child
+
+    key = b"k" * 32
+    r, w = os.pipe()
+    writes = []
+    real = os.write
+    monkeypatch.setattr(child.os, "write", lambda fd, data: writes.append(len(data)) or real(fd, data))
+    ch = child.Channel(key, w)
+    ch.send({"t": "collected", "ids": ["t.py::a", "t.py::b"]})
+    assert len(writes) == 1  # what the parent expects goes out before any test runs
+    for tid in ("t.py::a", "t.py::b"):
+        for when in ("setup", "call", "teardown"):
+            ch.send({"t": "phase", "id": tid, "when": when, "outcome": "passed"})
+    assert len(writes) == 1  # six phase records, still in the batch
+    ch.send({"t": "final", "exitstatus": 0})
+    assert len(writes) == 2  # the final record takes the batch with it, in order
+    os.close(w)
+    raw = b""
+    while chunk := os.read(r, 1 << 16):
+        raw += chunk
+    os.close(r)
+    records, forged = authenticate(key, raw)
+    assert not forged and [x["t"] for x in records] == ["collected", *["phase"] * 6, "final"]
+
+
+def test_the_childs_channel_writes_a_batch_once_it_is_old_or_large(monkeypatch):
+    import os
+
+    from specgap.verify import child
+
+    r, w = os.pipe()
+    now = [0.0]
+    monkeypatch.setattr(child, "_clock", lambda: now[0])
+    ch = child.Channel(b"k" * 32, w)
+    ch.send({"t": "phase", "id": "t.py::a", "when": "setup", "outcome": "passed"})
+    assert ch._buf  # batched
+    now[0] += child.Channel.LAG * 2
+    ch.send({"t": "phase", "id": "t.py::a", "when": "call", "outcome": "passed"})
+    assert ch._buf == bytearray()  # the stale batch went out
+    ch.send({"t": "phase", "id": "t.py::big", "when": "call", "outcome": "failed", "msg": "x" * child.Channel.BATCH})
+    assert ch._buf == bytearray()
+    os.close(w)
+    os.close(r)
