@@ -123,9 +123,10 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
         # nothing planted in the tree (--lf, stepwise state) is read.
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
                 "-o", f"cache_dir={scratch / 'pytest-cache'}", "-p", "no:stepwise",
-                # Short tracebacks: the output is only for people, and long ones make every
-                # failing canary cost several times more.
-                "-q", "--tb=short", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
+                # Native tracebacks: the output is only for people, and pytest's own styles parse
+                # the whole test module again for every failure (each failing canary cost 0.1-0.3
+                # CPU-s in packaging's large parametrized modules).
+                "-q", "--tb=native", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
                 *cfg.get("addopts", [])]
         for p in opts.plugins:
             args += ["-p", p]
