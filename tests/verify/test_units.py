@@ -91,10 +91,16 @@ def test_cleanup_after_the_check_still_runs_in_a_canary():
     plan, out = rewrite("""
         STATE = []
 
-        def test_toggle():
+        def hold():
             STATE.append(1)
-            assert len(STATE) == 1
+
+        def release():
             STATE.clear()
+
+        def test_toggle():
+            hold()
+            assert len(STATE) == 1
+            release()
         """)
     namespace: dict = {}
     exec(compile(out["tests/test_m.py"], "test_m.py", "exec"), namespace)
@@ -106,6 +112,37 @@ def test_cleanup_after_the_check_still_runs_in_a_canary():
         assert namespace["STATE"] == []
     tree = ast.parse(out["tests/test_m.py"])
     assert any(isinstance(n, ast.Try) and n.finalbody for n in ast.walk(tree))
+
+
+def test_a_test_that_changes_module_state_gets_no_canary():
+    # dateutil's import-star test pops what it checks out of a module-level dict: a copy run
+    # before it would pop first, and the honest original would fail.
+    plan, out = rewrite("""
+        FOUND = {"easter": 1, "tz": 2}
+        CACHE = {}
+        COUNT = 0
+
+        def test_pops():
+            assert FOUND.pop("easter") == 1
+
+        def test_stores():
+            CACHE["k"] = 1
+            assert CACHE["k"] == 1
+
+        def test_counts():
+            global COUNT
+            COUNT += 1
+            assert COUNT == 1
+
+        def test_reads():
+            assert FOUND["tz"] == 2
+        """)
+    copied = {original for _, original, _ in plan.injected.values()}
+    assert copied == {"test_reads"}
+    namespace: dict = {}
+    exec(compile(out["tests/test_m.py"], "test_m.py", "exec"), namespace)
+    for name in plan.names.values():
+        namespace[name]()  # every original still passes, once
 
 
 def phase(tid, when, outcome="passed", **kw):

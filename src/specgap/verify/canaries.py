@@ -251,6 +251,37 @@ def _has_check(fn: ast.AST) -> bool:
     return _plain_decorators(fn) and _rewrite(copy.deepcopy(fn.body), _Wrong(CANARY, "right", lambda n: n, "s")) is not None
 
 
+# Methods that change the container they are called on.
+_MUTATORS = frozenset({"pop", "popitem", "append", "appendleft", "extend", "insert", "remove", "clear", "update",
+                       "setdefault", "add", "discard", "popleft"})
+
+
+def _module_vars(tree: ast.Module) -> set[str]:
+    """Names the module binds by assignment at its top level (its state; not imports or defs)."""
+    targets = [t for st in tree.body for t in (st.targets if isinstance(st, ast.Assign) else
+                                                [st.target] if isinstance(st, (ast.AnnAssign, ast.AugAssign)) else [])]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _changes_module_state(fn: ast.AST, module_vars: set[str]) -> bool:
+    """Whether the test changes module-level state (`FOUND.pop(k)`, `CACHE[k] = v`, `global`): its
+    canary copies would change what the original then sees, so it cannot be copied."""
+    def of_module(node: ast.expr) -> bool:
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            node = node.value
+        return isinstance(node, ast.Name) and node.id in module_vars
+
+    for n in ast.walk(fn):
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS and of_module(n.func.value):
+            return True
+        targets = n.targets if isinstance(n, (ast.Assign, ast.Delete)) else [n.target] if isinstance(n, ast.AugAssign) else []
+        if any(isinstance(t, (ast.Subscript, ast.Attribute)) and of_module(t) for t in targets):
+            return True
+    return False
+
+
 def _callees(fn: ast.AST) -> set[str]:
     """Names the test body calls (decorators are not the code under test)."""
     return {
@@ -442,7 +473,9 @@ def plan_and_rewrite(files: dict[str, str], rng: random.Random | None = None, pe
                     if module_on:
                         plan.expected.add(f"{path}::{c.name}::{fn.name}")
                     candidates.append((fn, c))
-        chosen = _choose([c for c in candidates if _has_check(c[0])], per_module, rng) if module_on else []
+        state = _module_vars(tree)
+        chosen = _choose([c for c in candidates if _has_check(c[0]) and not _changes_module_state(c[0], state)],
+                         per_module, rng) if module_on else []
         wrong, sentinel = "_" + secrets.token_hex(6), "_" + secrets.token_hex(6)
         inserts: list[tuple[int, str]] = []  # (after line, text)
         wrongify = _wrongifier(wrong, rng)
