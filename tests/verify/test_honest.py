@@ -220,3 +220,22 @@ def test_a_run_where_every_test_is_skipped_proves_nothing(scenario):
         """})
     out = scenario.verify(tests=("tests/test_all_skipped.py",))
     assert out.verdict.status != PASS
+
+
+def test_a_version_file_the_build_generates_is_used(scenario):
+    # hatch-vcs / setuptools-scm write the version file at build time and the project git-ignores
+    # it: the package imports it, so the run needs the working tree's copy (dateutil).
+    scenario.rebase({
+        ".gitignore": "calc/_version.py\n",
+        "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "calc/_version.py"\n',
+        "calc/about.py": "from calc._version import version\n",
+        "tests/test_about.py": "from calc.about import version\n\ndef test_version():\n    assert version == '1.2'\n",
+    })
+    scenario.change({**HONEST, "calc/_version.py": "version = '1.2'\n"})
+    assert scenario.naive().returncode == 0
+    out = scenario.verify()
+    assert out.verdict.status == PASS, out.output
+    # Any other git-ignored file stays out: it is not part of the change anyone can review.
+    scenario.change({"calc/about.py": "from calc._secret import version\n", "calc/_secret.py": "version = '1.2'\n",
+                     ".gitignore": "calc/_version.py\ncalc/_secret.py\n"})
+    assert scenario.verify().verdict.status == "fail"

@@ -101,6 +101,29 @@ def _split(line: str) -> list[str]:
         return []
 
 
+# Where build backends write the version file they generate from git (hatch-vcs, setuptools-scm).
+_VERSION_FILES = ((("hatch", "build", "hooks", "vcs"), "version-file"), (("setuptools_scm",), "version_file"),
+                  (("setuptools_scm",), "write_to"))
+
+
+def version_files(room: Path) -> list[str]:
+    """Files the base revision's build config says are generated at build time (and so ignored by
+    git, yet imported by the package): they come from the working tree as built."""
+    try:
+        tool = tomllib.loads((room / "pyproject.toml").read_text("utf-8")).get("tool", {})
+    except (OSError, ValueError, tomllib.TOMLDecodeError):
+        return []
+    out = []
+    for keys, name in _VERSION_FILES:
+        table = tool
+        for k in keys:
+            table = table.get(k, {}) if isinstance(table, dict) else {}
+        value = table.get(name) if isinstance(table, dict) else None
+        if isinstance(value, str) and value and not value.startswith("/") and ".." not in value.split("/"):
+            out.append(posixpath.normpath(value))
+    return out
+
+
 def file_patterns(cfg: dict[str, list[str]]) -> tuple[str, ...]:
     values = cfg.get("python_files")
     if not values:

@@ -157,6 +157,7 @@ def build(
                 room.protected.append(e.path)
 
     work = gitio.worktree_files(repo)
+    work += sorted(set(baseconfig.version_files(dest)) - set(work) - set(entries))  # generated, so git-ignored
     base_tops = {_top_module(p) for p in entries}
     present = set()
     for rel in work:
