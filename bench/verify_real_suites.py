@@ -64,7 +64,7 @@ PROJECTS = (
     # Its conftest marks tests with pytest-cov's `no_cover` under filterwarnings=error: the plugin must load.
     Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz", "attrs", "pytest-cov"), ("pytest_cov",),
             covers="xfail_strict, filterwarnings=error, a plugin's marker, files written, hypothesis"),
-    Project("referencing", "0.37.0", (), plugins8=("subtests",), covers="subtests fixture (pytest 9's own, pytest-subtests on 8), a JSON test suite"),
+    Project("referencing", "0.37.0", ("jsonschema",), plugins8=("subtests",), covers="subtests fixture (pytest 9's own, pytest-subtests on 8), a JSON test suite"),
     Project("pyrsistent", "0.20.0", ("hypothesis",), covers="hypothesis"),
 )
 PYTESTS = {"newest": "pytest", "8": "pytest>=8,<9"}
