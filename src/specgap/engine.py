@@ -9,12 +9,14 @@ Loading, config, baselines and pools live in `specgap.run`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from specgap.inputs.roles import matches_any
 from specgap.model import ChangedFile, ChangeSet, Finding, InputError
@@ -120,20 +122,59 @@ class RuleRun:
 
 def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
     """Run each rule over the unit, in order; a rule that crashes keeps what it found before the
-    crash and the others still run. (The one place the engine calls into the rules.)"""
-    containers = split_containers(unit)
-    runs = []
-    for rule_cls in rules:
-        rule = rule_cls()
-        found: list[Finding] = []
-        error = None
+    crash and the others still run. (The one place the engine calls into the rules.)
+
+    Rules that judge one file at a time run file by file, so each file's analysis is built and
+    read by all of them while it is fresh in memory.
+    """
+    with _input_frozen():
+        return _collect(split_containers(unit), list(rules))
+
+
+@contextmanager
+def _input_frozen() -> Iterator[None]:
+    """Keep the collector's full passes off the objects alive when evaluation starts.
+
+    A loaded tree scan holds millions of AST nodes; every full pass walked them all again, which
+    cost more than the rules themselves. They live through the whole evaluation anyway, so they
+    are moved out of the collector's view (`gc.freeze`) and back afterwards; garbage the rules make
+    is collected as usual. A caller that froze objects itself is left as it was.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleRun]:
+    instances = [r() for r in rules]
+    found: list[list[Finding]] = [[] for _ in rules]
+    errors: list[InputError | None] = [None] * len(rules)
+    local = [i for i, r in enumerate(rules) if file_local(r)]
+    for cs in containers:
+        for cf in cs.files:
+            if cf.binary:
+                continue
+            for i in local:
+                rule = instances[i]
+                if errors[i] is None and cf.role in rule.roles and rule._mentioned(cf):
+                    try:
+                        found[i].extend(rule.check_file(cf, cs))
+                    except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
+                        errors[i] = _crash(rule.id, exc)
+    for i, rule in enumerate(instances):
+        if i in local:
+            continue
         try:
             for cs in containers:
-                found.extend(rule.check(cs))
-        except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
-            error = _crash(rule.id, exc)
-        runs.append(RuleRun(rule.id, found, error))
-    return runs
+                found[i].extend(rule.check(cs))
+        except Exception as exc:
+            errors[i] = _crash(rule.id, exc)
+    return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
 
 
 def _crash(rule_id: str, exc: Exception) -> InputError:
