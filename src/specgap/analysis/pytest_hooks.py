@@ -12,15 +12,16 @@ import ast
 from typing import Iterator
 
 from specgap.analysis.context import local_nodes
+from specgap.analysis.context import context
 from specgap.analysis.names import dotted
-from specgap.analysis.stmts import statements
 from specgap.analysis.testfns import FuncDef
 
 
 def import_origins(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted origin for every import in the module (at any depth)."""
     out: dict[str, str] = {}
-    for node in statements(tree):
+    imports = context(tree).of(ast.Import, ast.ImportFrom)
+    for node in sorted(imports, key=lambda n: (n.lineno, n.col_offset)):  # a later import wins
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
