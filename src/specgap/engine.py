@@ -9,14 +9,12 @@ Loading, config, baselines and pools live in `specgap.run`.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 import traceback
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from specgap.inputs.roles import matches_any
 from specgap.model import ChangedFile, ChangeSet, Finding, InputError
@@ -127,27 +125,7 @@ def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
     Rules that judge one file at a time run file by file, so each file's analysis is built and
     read by all of them while it is fresh in memory.
     """
-    with _input_frozen():
-        return _collect(split_containers(unit), list(rules))
-
-
-@contextmanager
-def _input_frozen() -> Iterator[None]:
-    """Keep the collector's full passes off the objects alive when evaluation starts.
-
-    A loaded tree scan holds millions of AST nodes; every full pass walked them all again, which
-    cost more than the rules themselves. They live through the whole evaluation anyway, so they
-    are moved out of the collector's view (`gc.freeze`) and back afterwards; garbage the rules make
-    is collected as usual. A caller that froze objects itself is left as it was.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+    return _collect(split_containers(unit), list(rules))
 
 
 def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleRun]:
