@@ -68,3 +68,14 @@ def test_scopes_own_their_bodies_only() -> None:
     module_calls = {n.func.id for n in ctx.own_nodes(tree) if isinstance(n, ast.Call)}
     assert own_calls == {"h"} and module_calls == {"g"}
     assert {n.id for n in ctx.own_nodes(tree) if isinstance(n, ast.Name)} == {"d", "g"}
+
+
+@pytest.mark.parametrize("src", _sources(), ids=["syntax", "ast", "textwrap", "inspect"])
+def test_subtree_is_ast_walk_without_contexts_and_operators(src: str) -> None:
+    from specgap.analysis.context import subtree
+
+    tree = ast.parse(src)
+    for node in [tree, *tree.body]:
+        skip = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+        want = [n for n in ast.walk(node) if not isinstance(n, skip)]
+        assert sorted(map(id, subtree(node))) == sorted(map(id, want))

@@ -205,6 +205,24 @@ def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
                 push(v)
 
 
+def subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """`node` and every node below it (no expression contexts or operators), as `ast.walk` gives
+    them but in another order, and several times faster: identifier and constant fields are not
+    looked at."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        yield n
+        shape = _SHAPES.get(type(n)) or _shape(type(n))
+        for f in shape[0]:
+            v = getattr(n, f)
+            if type(v) is list:
+                stack.extend(c for c in v if c is not None)
+            elif v is not None:
+                push(v)
+
+
 # Kept on the tree itself: the context refers to every node, so a cache keyed weakly on the tree
 # would keep each tree alive forever; as an attribute it lives and dies with its tree.
 _ATTR = "_specgap_context"

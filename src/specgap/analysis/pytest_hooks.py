@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import local_nodes, subtree
 from specgap.analysis.context import context
 from specgap.analysis.names import dotted
 from specgap.analysis.testfns import FuncDef
@@ -81,7 +81,7 @@ def guards(fn: FuncDef) -> dict[int, list[ast.expr]]:
                 items = value if isinstance(value, list) else [value]
                 for v in items:
                     if isinstance(v, ast.expr):
-                        for n in ast.walk(v):
+                        for n in subtree(v):
                             out[id(n)] = conds
             inner = conds + [st.test] if isinstance(st, (ast.If, ast.While)) else conds
             for block in ("body", "orelse", "finalbody"):

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import context, local_nodes
+from specgap.analysis.context import context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -65,9 +65,9 @@ def _passes_failure_on(fn: tf.FuncDef, nodes: list[ast.AST]) -> bool:
     err = params[-1]
     for n in nodes:
         if isinstance(n, ast.Call) and tf.call_name(n) not in _ONLY_SHOWS:
-            if any(isinstance(x, ast.Name) and x.id == err for a in n.args for x in ast.walk(a)):
+            if any(isinstance(x, ast.Name) and x.id == err for a in n.args for x in subtree(a)):
                 return True
-        if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id == err for x in ast.walk(n.value)):
+        if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id == err for x in subtree(n.value)):
             return True
     return False
 

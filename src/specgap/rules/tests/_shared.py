@@ -7,6 +7,7 @@ import posixpath
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import statements
 from specgap.model import ChangedFile, ChangeSet, FileRole, SourceFile, Status
@@ -64,7 +65,7 @@ def _identifiers(node: ast.AST | None, *, api_only: bool = False) -> set[str]:
             for t in st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []:
                 if isinstance(t, ast.Name):
                     out.add(t.id)
-    for n in ast.walk(node):
+    for n in subtree(node):
         if isinstance(n, ast.Name):
             if not api_only:
                 out.add(n.id)
