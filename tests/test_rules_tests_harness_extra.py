@@ -404,3 +404,21 @@ def test_expected_value_change_is_not_explained_by_prose() -> None:
     readme = RawFile("README.md", "old\n", "new\n")
     found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), readme]), "SG106")
     assert [f.severity for f in found] == [Severity.MEDIUM]
+
+
+def test_sg215_severity_follows_how_much_of_the_gate_is_switched_off() -> None:
+    sg215 = [get_rule("SG215")]
+    before = '[tool.ruff.lint]\nignore = ["E501"]\n[tool.coverage.report]\nfail_under = 90\n[tool.mypy]\nstrict = true\n'
+    one_code = before.replace('["E501"]', '["E501", "B008"]')
+    found = scan([RawFile("pyproject.toml", before, one_code)], sg215)
+    assert [(f.severity, "B008" in f.message) for f in found] == [(Severity.LOW, True)]
+    lowered = before.replace("90", "75")
+    assert [f.severity for f in scan([RawFile("pyproject.toml", before, lowered)], sg215)] == [Severity.MEDIUM]
+    # tightened: more checks, a higher bar, strict still on
+    tighter = before.replace('["E501"]', "[]").replace("90", "95")
+    assert scan([RawFile("pyproject.toml", before, tighter)], sg215) == []
+    # a new project's config is its baseline, and a broken one is the loader's to report
+    assert scan([RawFile("pyproject.toml", None, lowered)], sg215) == []
+    assert scan([RawFile("pyproject.toml", before, "[tool.mypy\nstrict = ")], sg215) == []
+    assert scan([RawFile("mypy.ini", "[mypy]\nstrict = True\n", "[mypy]\nstrict = True\n[mypy-pkg.*]\nignore_errors = True\n")],
+                sg215)[0].severity == Severity.MEDIUM
