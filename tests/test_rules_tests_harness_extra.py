@@ -422,3 +422,15 @@ def test_sg215_severity_follows_how_much_of_the_gate_is_switched_off() -> None:
     assert scan([RawFile("pyproject.toml", before, "[tool.mypy\nstrict = ")], sg215) == []
     assert scan([RawFile("mypy.ini", "[mypy]\nstrict = True\n", "[mypy]\nstrict = True\n[mypy-pkg.*]\nignore_errors = True\n")],
                 sg215)[0].severity == Severity.MEDIUM
+
+
+def test_sg213_quiet_on_the_files_of_a_walked_tree_but_not_on_a_file_named_alone(tmp_path) -> None:
+    import specgap
+
+    (tmp_path / "pkg").mkdir()
+    f = tmp_path / "pkg" / "core.py"
+    f.write_text("import yaml  # type: ignore\n\n\ndef cover():  # pragma: no cover\n    return 1\n")
+    walked = specgap.scan_files([tmp_path / "pkg"], config=specgap.Config())
+    assert not [x for x in walked.findings if x.rule_id == "SG213"]
+    named = specgap.scan_files([f], config=specgap.Config())
+    assert [x.line for x in named.findings if x.rule_id == "SG213"] == [1, 4]

@@ -31,7 +31,8 @@ class LintSuppressionAdded(Rule):
 
     What it does: finds suppression comments on lines the change wrote: `# type: ignore`,
     `# noqa`, `# mypy: ignore-errors`, `# ruff: noqa`, `# pragma: no cover`. A suppression
-    already there before the change is not reported (only written lines are), nor is a line
+    already there before the change is not reported (only written lines are), nor are the files
+    of a directory scanned as a tree (`scan --files DIR`: nothing says what is new), nor is a line
     suppression that names its codes (`# type: ignore[attr-defined]`, `# noqa: E501`): that is
     the form a reviewer can check. Blanket ones (no codes, or a whole file) are reported.
 
@@ -61,6 +62,8 @@ class LintSuppressionAdded(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or not cf.is_python:
             return
+        if changeset.tree_scan and cf.added_lines is None and cf.origin is None:
+            return  # a file of a walked directory: nothing says the suppression is new
         try:
             tokens = list(tokenize.generate_tokens(io.StringIO(cf.after.text).readline))
         except (tokenize.TokenError, SyntaxError, IndentationError):
