@@ -434,3 +434,14 @@ def test_sg213_quiet_on_the_files_of_a_walked_tree_but_not_on_a_file_named_alone
     assert not [x for x in walked.findings if x.rule_id == "SG213"]
     named = specgap.scan_files([f], config=specgap.Config())
     assert [x.line for x in named.findings if x.rule_id == "SG213"] == [1, 4]
+
+
+def test_sg113_medium_only_when_nothing_explains_the_new_input() -> None:
+    import test_rules
+
+    raws = test_rules._load(FIXTURES / "SG113_assertion_subject_changed.py")
+    found = {f.line: f.severity for f in scan(raws, [get_rule("SG113")])}
+    # `== True` holds for many inputs: moving it to another one is a new case as often as not
+    assert found == {8: Severity.MEDIUM, 13: Severity.MEDIUM, 17: Severity.LOW, 22: Severity.MEDIUM}
+    product = RawFile("src/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n - 1\n")
+    assert {f.severity for f in scan(raws + [product], [get_rule("SG113")])} == {Severity.LOW}
