@@ -8,6 +8,9 @@ import re
 import tokenize
 from typing import Iterator
 
+from specgap.analysis import cases
+from specgap.analysis.flow import walk_block
+from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
@@ -44,6 +47,8 @@ _PATTERNS = (
      "derives the logic from the tests"),
     (re.compile(rf"\bfor\s+(?:(?:the|this|that|these|those)\s+)?(?:specific|particular)\s+(?:{_REF}|inputs?|cases?)\b", re.I),
      "special-cases specific inputs"),
+    (re.compile(rf"\b(?:for|on|with)\s+(?:the|these|those)\s+(?:provided|given|sample|visible|example|listed)\s+{_REF}", re.I),
+     "fits the code to the tests"),
     (re.compile(rf"\b(?:hard[- ]?cod\w*|special[- ]?cas\w*)\b[^.;!?]{{0,40}}?\b{_REF}", re.I),
      "hard-codes for the tests"),
 )
@@ -106,8 +111,25 @@ def _enclosing(tree: ast.Module, line: int) -> ast.AST:
     return tree
 
 
+def _pinned_answer(scope: ast.AST) -> ast.If | None:
+    """A branch in the scope that compares something with a literal and answers only with
+    constants (`if n == 4: print("! 0 0 1")`): what a comment about hard-coding refers to."""
+    for n in walk_block(scope.body if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else []):
+        if not (isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and isinstance(n.test.ops[0], ast.Eq)):
+            continue
+        key = cases.value(n.test.comparators[0])
+        if key is cases.NO or cases.specificity(key) == 0 or cases.is_word(key):
+            continue  # base cases and mode switches are not what a comment about hard-coding means
+        outs = [x.value if isinstance(x, ast.Return) else x.args[0] for x in walk_block(n.body)
+                if (isinstance(x, ast.Return) and x.value is not None)
+                or (isinstance(x, ast.Call) and dotted(x.func) == "print" and len(x.args) == 1)]
+        if outs and all(cases.value(o) is not cases.NO for o in outs):
+            return n
+    return None
+
+
 def _decides(stmt: ast.stmt) -> bool:
-    """A branch, answer or raise, or an assignment whose value is returned from a branch (`ans = 5`)."""
+    """A branch, answer or raise, or a `print` of the answer."""
     if isinstance(stmt, _DECISIONS):
         return True
     return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
@@ -124,7 +146,9 @@ class TestsCitedAsReason(Rule):
     expected output is wrong". Medium when the comment is attached to a decision (an `if`, a
     `return`, a `raise`, a `print` of the answer): that is a branch or answer fitted to the tests,
     often the only trace of a special case whose test is not in view (a solution file scanned on
-    its own). Low when it is attached to anything else (a tolerance "to pass existing tests").
+    its own), or when the function it is in answers a specific literal input with a constant
+    (`if n == 4: print("! 0 0 1")`, a special case the comment owns up to). Low when it is attached
+    to anything else (a tolerance "to pass existing tests").
     Comments about test machinery (the test runner, fixtures, test-only hooks: "used by the
     tests") are not reasons and are not reported.
 
@@ -184,6 +208,9 @@ class TestsCitedAsReason(Rule):
                 yield self.finding(cf, tok.start[0], f"comment {what} (\"{text[:80]}\") next to the "
                                    f"{type(stmt).__name__.lower() if not isinstance(stmt, ast.Expr) else 'print'} it explains",
                                    end_line=max(tok.start[0], stmt.lineno))
+            elif (branch := _pinned_answer(_enclosing(cf.after.tree, tok.start[0]))) is not None:
+                yield self.finding(cf, tok.start[0], f"comment {what} (\"{text[:80]}\") in a function that "
+                                   f"answers a literal input with a constant (line {branch.lineno})")
             else:
                 yield self.finding(cf, tok.start[0], f"comment {what} (\"{text[:80]}\")",
                                    severity=Severity.LOW, confidence=Confidence.LOW)
