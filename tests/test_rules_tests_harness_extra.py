@@ -422,6 +422,15 @@ def test_sg215_severity_follows_how_much_of_the_gate_is_switched_off() -> None:
     assert scan([RawFile("pyproject.toml", before, "[tool.mypy\nstrict = ")], sg215) == []
     assert scan([RawFile("mypy.ini", "[mypy]\nstrict = True\n", "[mypy]\nstrict = True\n[mypy-pkg.*]\nignore_errors = True\n")],
                 sg215)[0].severity == Severity.MEDIUM
+    # a family ignored project-wide is medium; with `select` growing in the same change it is a retune
+    family = before.replace('["E501"]', '["E501", "D"]')
+    assert [f.severity for f in scan([RawFile("pyproject.toml", before, family)], sg215)] == [Severity.MEDIUM]
+    retune = family.replace("[tool.ruff.lint]\n", '[tool.ruff.lint]\nselect = ["ALL"]\n')
+    retune_before = before.replace("[tool.ruff.lint]\n", '[tool.ruff.lint]\nselect = ["E", "F"]\n')
+    assert {f.severity for f in scan([RawFile("pyproject.toml", retune_before, retune)], sg215)} == {Severity.LOW}
+    # ruff configured for the first time in an existing pyproject.toml: its baseline
+    first = '[project]\nname = "x"\n'
+    assert scan([RawFile("pyproject.toml", first, first + '[tool.ruff.lint]\nignore = ["ALL"]\n')], sg215) == []
 
 
 def test_sg213_quiet_on_the_files_of_a_walked_tree_but_not_on_a_file_named_alone(tmp_path) -> None:

@@ -191,9 +191,11 @@ class GateConfigLoosened(Rule):
     ruff.toml, setup.cfg, tox.ini, .flake8, mypy.ini and .coveragerc. Medium: coverage's
     `fail_under` (or `--cov-fail-under`) lowered or removed; mypy's `ignore_errors` turned on for
     the project or a module; `strict` turned off; pyright's `typeCheckingMode` lowered; a whole
-    linter or rule family (`ALL`, `E`, `F`) ignored. Low: ruff or flake8 ignore lists growing by
-    single codes, per-file ignores added, `select` losing codes, a single mypy check turned off.
-    Only files that existed before are compared: a new project config is a baseline, not a change.
+    linter or rule family (`ALL`, `E`, `F`) ignored project-wide. Low: ruff or flake8 ignore lists
+    growing by single codes, per-file ignores added, `select` losing codes, a single mypy check
+    turned off, and families ignored while `select` grows in the same change (a retune). Only
+    tools configured before the change are compared: a new config file, or a tool's first
+    section in an existing one, is a baseline, not a loosening.
 
     Low for single codes because projects retune their linters all the time (a new ruff release
     adds rules; tests get `S101` for their asserts). What a reviewer should see is the config
@@ -230,9 +232,13 @@ class GateConfigLoosened(Rule):
             return
         before = _merged(settings(cf.path, cf.before.text) or [])
         now = _merged(after)
+        # a tool configured for the first time starts from its baseline, as a new file does
+        configured = {tool for tool, _key in before}
+        retuned = {k[0] for k, s in now.items() if k[1] == "select" and k in before
+                   and isinstance(s.value, frozenset) and s.value - before[k].value}  # type: ignore[operator]
         for k, s in now.items():
-            old = before.get(k)
-            yield from self._compare(cf, s, old)
+            if k[0] in configured:
+                yield from self._compare(cf, s, before.get(k), k[0] in retuned)
         for k, old in before.items():
             if k not in now and k[0] == "coverage":
                 yield self.finding(cf, 1, f"coverage threshold {old.value:g} ({old.name}) removed",
@@ -241,7 +247,7 @@ class GateConfigLoosened(Rule):
                 yield self.finding(cf, 1, f"mypy `{k[1]}` removed (was on)",
                                    severity=Severity.MEDIUM if k[1] == "strict" else Severity.LOW)
 
-    def _compare(self, cf: ChangedFile, s: _Setting, old: _Setting | None) -> Iterator[Finding]:
+    def _compare(self, cf: ChangedFile, s: _Setting, old: _Setting | None, retuned: bool) -> Iterator[Finding]:
         text = cf.after.text  # type: ignore[union-attr]
         line = key_line(text, s.section, s.name) if s.section else _line(text, s.name)
         if s.key in ("ignore", "per-file-ignores") and isinstance(s.value, frozenset):
@@ -250,7 +256,9 @@ class GateConfigLoosened(Rule):
                 if s.key == "per-file-ignores":
                     glob = added[0].rsplit(":", 1)[0]
                     line = _line(text, glob) if _line(text, glob) > 1 else line
-                blanket = [c for c in added if _blanket(c.rsplit(":", 1)[-1])]
+                # per-file ignores are scoped to the files they name; a `select` that grows in the
+                # same change is a retune, not a loosening
+                blanket = [c for c in added if _blanket(c)] if s.key == "ignore" and not retuned else []
                 yield self.finding(cf, line, f"{s.tool} {s.key} gains {', '.join(added[:8])}"
                                    + (" (a whole linter or rule family)" if blanket else ""),
                                    severity=Severity.MEDIUM if blanket else Severity.LOW,
