@@ -5,12 +5,10 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.tests._shared import _equalities, _literal, _pairs
-
-_PROSE = (".md", ".rst", ".txt", ".markdown")
+from specgap.rules.tests._shared import _equalities, _literal, _pairs, _product_edited
 
 
 def _retargeted(old: ast.AST, new: ast.AST) -> list[tuple[str, str]] | None:
@@ -68,7 +66,7 @@ class AssertionSubjectChanged(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or cf.after.tree is None or cf.before is None:
             return
-        explained = any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)
+        explained = _product_edited(changeset)
         for old, new in _pairs(cf):
             before = [(s, e, c) for s, e, c in _equalities(old.node) if _literal(e)]
             after = [(s, e, c) for s, e, c in _equalities(new.node) if _literal(e)]
