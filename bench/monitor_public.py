@@ -194,7 +194,7 @@ def analyse(title: str, df: pl.DataFrame, elo: dict[str, float], rew: tuple[dict
         p0 = order({m: k0[m.lower()] for m in pub})
         p1 = order({m: k1[m.lower()] for m in pub})
         o0, o1 = order({m: raw[m] for m in pub}), order({m: ctl[m] for m in pub})
-        moved = lambda a, b: ", ".join(f"{m} #{a[m]}->#{b[m]}" for m in pub if a[m] != b[m]) or "none"  # noqa: E731
+        moved = lambda a, b: ", ".join(f"{m} #{a[m]}->#{b[m]}" for m in pub if a[m] != b[m]) or "none"
         print(f"   publishers' length penalty (WB-Reward mix, K=500 vs none) among these {len(pub)} models: {moved(p0, p1)}")
         print(f"   ours (WB-Score, controlled vs raw) among the same models: {moved(o0, o1)}")
 
