@@ -72,9 +72,9 @@ def test_streamed_moments_agree_with_the_rows(shards, monkeypatch):
     assert any(f.rule_id == "SG801" and f.group == "gamed" for f in streamed.findings)
 
 
-@pytest.mark.parametrize("step", ["step", None])
-def test_every_aggregate_check_streamed_agrees_with_the_rows(mixed, monkeypatch, step):
-    spec = Spec(**{**MIXED.__dict__, "step": step})
+@pytest.mark.parametrize("step, reliability", [("step", None), (None, None), ("step", 0.8)])
+def test_every_aggregate_check_streamed_agrees_with_the_rows(mixed, monkeypatch, step, reliability):
+    spec = Spec(**{**MIXED.__dict__, "step": step, "truth_reliability": reliability})
     rows = run([str(mixed / "*.parquet")], spec)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
     streamed = run([str(mixed / "*.parquet")], spec)

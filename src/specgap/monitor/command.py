@@ -37,6 +37,10 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--pair-length-b", help="Pairwise: length of output B.")
 @click.option("--pair-text-a", help="Pairwise: text of output A.")
 @click.option("--pair-text-b", help="Pairwise: text of output B.")
+@click.option("--truth-reliability", type=float,
+              help="Share of the truth's variance that is quality (1 for an exact verifier; from inter-annotator "
+                   "agreement for human labels). Default: not assumed, and the length check then also requires "
+                   "the proxy to go with length more than the truth does.")
 @click.option("--alpha", type=float, help="Family-wise false-alarm rate per run (Holm). Default 0.01.")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Exit 1 at or above this severity. Default medium.")
 @click.option("--audit", type=click.Path(dir_okay=False), help="Write the audit queue here (.csv, else JSONL).")

@@ -68,9 +68,10 @@ def loglen(length: str | None, text: str | None) -> "pl.Expr":
 
 def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | None, text: str | None,
               group: str | None, group_col: str | None, by_step: bool = False, model: str | None = None,
-              prompt: str | None = None) -> Outcome:
+              prompt: str | None = None, reliability: float | None = None) -> Outcome:
     """`by_step`: compare outputs of the same step only (within-step deviations), so that length and
-    proxy both drifting over training is not mistaken for the proxy paying for length."""
+    proxy both drifting over training is not mistaken for the proxy paying for length. `reliability`:
+    see `on_moments`."""
     import polars as pl
 
     from specgap.monitor import aggregate
@@ -91,7 +92,7 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     cols = [proxy, LOGLEN] + ([truth] if truth else [])
     m = aggregate.moments(d.lazy(), cols, per_step=by_step).collect()
     mg = aggregate.moments(d.lazy(), cols, [group_col], per_step=False).collect() if group_col else None
-    res = on_moments(m, proxy, truth, group, by_step, mg)
+    res = on_moments(m, proxy, truth, group, by_step, mg, reliability)
     out.extend(res)
     if res.hypotheses:
         out.plots.append(_length_plot(d, proxy, truth, group))
@@ -101,9 +102,10 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
 
 
 def on_moments(m: "pl.DataFrame", proxy: str, truth: str | None, group: str | None, by_step: bool,
-               mg: "pl.DataFrame | None" = None) -> Outcome:
+               mg: "pl.DataFrame | None" = None, reliability: float | None = None) -> Outcome:
     """SG804 without model or prompt terms, from the moments of [proxy, log length(, truth)] (per step
-    when `by_step`; `mg`: the same per group, for length-controlled means by group)."""
+    when `by_step`; `mg`: the same per group, for length-controlled means by group). `reliability`: the
+    share of the truth's variance that is quality, when the user knows it (1 for an exact verifier)."""
     from specgap.monitor import aggregate
 
     out = Outcome()
@@ -125,13 +127,33 @@ def on_moments(m: "pl.DataFrame", proxy: str, truth: str | None, group: str | No
         return out
     # within-step deviations lose one degree of freedom per step
     n_eff = n - n_steps + 1 if within else n
-    rp, p2, ci = stats.partial_corr(r, n_eff, 0, 1)
-    p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
-    # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
-    # correlation: the proxy must also go with length more than the truth itself does
-    p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n_eff)
-    p1 = max(p1, p_more)
-    b_len = float(np.linalg.lstsq(c[1:, 1:], c[1:, 0], rcond=None)[0][0])   # OLS slope of proxy on log length
+    eiv = None
+    if reliability is not None and reliability < 1:
+        noise = (1 - reliability) * float(aggregate.scatter(m, 3)[2, 2]) / (n - 1)
+        eiv = stats.eiv_slope(c, n_eff - 1, noise)
+        if eiv is None:
+            out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
+                                                  "than it varies here; tested without the stated reliability"))
+            reliability = None
+    if eiv is not None:
+        # the truth's known noise taken out: the slope on length given quality, not given a noisy copy
+        b, cov, corrected = eiv
+        rp, _, ci = stats.partial_corr(aggregate.corr(corrected), n_eff, 0, 1)
+        t = float(b[0] / math.sqrt(cov[0, 0])) if cov[0, 0] > 0 else 0.0
+        p1 = float(st.t.sf(t, n_eff - 3))
+        p_more = None
+        b_len = float(b[0])
+    else:
+        rp, p2, ci = stats.partial_corr(r, n_eff, 0, 1)
+        p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
+        p_more = None
+        if reliability is None:
+            # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
+            # correlation: unless the user states how reliable the truth is, the proxy must also go with
+            # length more than the truth itself does (valid while the truth is no less reliable than the judge)
+            p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n_eff)
+            p1 = max(p1, p_more)
+        b_len = float(np.linalg.lstsq(c[1:, 1:], c[1:, 0], rcond=None)[0][0])   # OLS slope of proxy on log length
     lc = _length_controlled(mg, b_len) if mg is not None and mg.height > 1 else None
     share = _gain_share(m, b_len) if by_step else None
     extra = f"; length explains {share:.0%} of the {proxy} gain over the run" if share is not None else ""
@@ -141,11 +163,12 @@ def on_moments(m: "pl.DataFrame", proxy: str, truth: str | None, group: str | No
         LengthBias.id, group, p1, stats.r_severity(rp) if rp > 0 else "low",
         f"{proxy} pays for length beyond what {truth} pays",
         f"partial r({proxy}, log length | {truth}) = {rp:.2f} [{ci[0]:.2f}, {ci[1]:.2f}], {stats.fmt_p(p1)}, "
-        f"n={n}{' within steps' if within else ''}; +{b_len * math.log(2):.3g} {proxy} per doubling of "
-        f"length{extra}",
+        f"n={n}{' within steps' if within else ''}"
+        f"{f'; {truth} taken as {reliability:.0%} reliable' if reliability is not None else ''}; "
+        f"+{b_len * math.log(2):.3g} {proxy} per doubling of length{extra}",
         {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "n": n, "proxy": proxy,
          "truth": truth, "within_step": within, "per_doubling": b_len * math.log(2), "r_proxy_length": r[0, 1],
-         "p_judge_pays_more_than_truth": p_more,
+         "p_judge_pays_more_than_truth": p_more, "truth_reliability": reliability,
          "r_truth_length": r[1, 2], "gain_share_from_length": share, "length_controlled": lc},
         rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out

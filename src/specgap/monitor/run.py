@@ -71,6 +71,12 @@ def check_spec(spec: Spec) -> None:
                 spec.self_rating, spec.pred]):
         raise SpecError("nothing to check: give --proxy with --truth (and/or --length/--text), "
                         "--self with --independent, or --pred with --label")
+    if spec.truth_reliability is not None:
+        if not 0 < spec.truth_reliability <= 1:
+            raise SpecError("--truth-reliability must be above 0 and at most 1")
+        if not (spec.truth and (spec.length or spec.text)) or spec.model or spec.prompt:
+            raise SpecError("--truth-reliability applies to the length check with --truth and --length/--text "
+                            "(without --model/--prompt)")
     if not 0 < spec.alpha < 1:
         raise SpecError("--alpha must be between 0 and 1")
     try:
@@ -97,7 +103,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
                                                spec.group if group is None else None, spec.step is not None,
-                                               spec.model, spec.prompt)))
+                                               spec.model, spec.prompt, spec.truth_reliability)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
@@ -237,7 +243,8 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                     m = compute(partial(aggregate.moments, cols=cols), length.loglen(spec.length, None))
                     by_group = aggregate.combine(m, by, False) if by else None
                     for g, mg in per_group(m):
-                        outcome.extend(length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None))
+                        outcome.extend(length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
+                                                         spec.truth_reliability))
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
