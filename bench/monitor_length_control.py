@@ -44,7 +44,9 @@ SCENARIOS = {
                    "truth, reliability": lambda df: {**POINT, "truth": ["human_score"],
                                                      "truth_reliability": 1 - 0.04 / df["human_score"].var()},
                    "model+prompt": {**POINT, **POINT_CTL},
-                   "model+prompt+truth": {**POINT, **POINT_CTL, "truth": ["human_score"]}}),
+                   "model+prompt+truth": {**POINT, **POINT_CTL, "truth": ["human_score"]},
+                   "m+p+truth, reliability": lambda df: {**POINT, **POINT_CTL, "truth": ["human_score"],
+                                                         "truth_reliability": 1 - 0.04 / df["human_score"].var()}}),
 }
 
 

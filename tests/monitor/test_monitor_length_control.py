@@ -124,14 +124,33 @@ def test_stated_reliability_of_a_noisy_truth_corrects_for_its_noise(invoke, bias
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--truth-reliability", "0"), "above 0 and at most 1"),
-    (("--truth-reliability", "1.5"), "above 0 and at most 1"),
-    (("--truth-reliability", "0.9", "--model", "model"), "without --model/--prompt"),
+    ((*TRUTH, "--truth-reliability", "0"), "above 0 and at most 1"),
+    ((*TRUTH, "--truth-reliability", "1.5"), "above 0 and at most 1"),
+    # pairwise verdicts are fitted by a logistic model, which has no such correction
+    (("--proxy", "judge_score", "--truth", "human_score", "--pair-length-a", "length", "--pair-length-b",
+      "length", "--truth-reliability", "0.9"), "give --truth and --length or --text"),
 ])
 def test_truth_reliability_usage_errors(invoke, args, message):
     df = synth.scored_run(1, 0.0, n=300)
-    code, _, err = invoke(df, *TRUTH, *args)
+    code, _, err = invoke(df, *args)
     assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.1])
+def test_stated_reliability_with_model_and_prompt_terms(invoke, bias):
+    df = synth.scored_run(21, bias, quality_length=0.8, n=4000)
+    reliability = 1 - 0.2 ** 2 / df.get_column("human_score").var()
+    args = (*TRUTH, "--model", "model", "--prompt", "prompt")
+    _, default, _ = invoke(df, *args)
+    _, stated, _ = invoke(df, *args, "--truth-reliability", f"{reliability:.4f}")
+    if bias == 0:
+        assert not fired(default, "SG804") and not fired(stated, "SG804")
+    else:
+        # longer answers are really better here and the truth says so, noisily: the default's
+        # comparison with the truth's own slope misses the small bonus, the stated noise does not
+        assert not fired(default, "SG804")
+        (f,) = fired(stated, "SG804")
+        assert f["stats"]["truth_reliability"] == pytest.approx(reliability, abs=1e-4)
 
 
 def test_truth_reliability_from_config(invoke, tmp_path):

@@ -85,7 +85,7 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: {d.height} rows with a length; length bias needs {MIN_ROWS}"))
         return out
     if model or prompt:
-        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group))
+        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group, reliability))
         if truth and text:
             out.extend(_style(d, proxy, truth, text, group))
         return out
@@ -327,19 +327,28 @@ def _rows(d: "pl.DataFrame") -> tuple[int, int]:
 
 
 def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, model: str | None,
-                          prompt: str | None, group: str | None) -> Outcome:
+                          prompt: str | None, group: str | None, reliability: float | None = None) -> Outcome:
     out = Outcome()
     y = d.get_column(proxy).to_numpy().astype(float)
-    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), d.get_column(truth).to_numpy() if truth else None,
-                       model, prompt)
+    tv = d.get_column(truth).to_numpy().astype(float) if truth else None
+    noise = (1 - reliability) * float(tv.var(ddof=1)) if tv is not None and reliability is not None else None
+    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt, noise)
+    if fit is None and noise is not None:
+        out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
+                                              "than it varies within model and prompt; tested without it"))
+        reliability = None
+        fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt)
     if fit is None:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: length does not vary within model and prompt; nothing to test"))
         return out
     p1 = float(st.t.sf(fit.t, fit.dof))
     truth_note, truth_stats = "", {}
-    if truth:
+    if truth and reliability is not None:
+        truth_note = f"; {truth} taken as {reliability:.0%} reliable"
+        truth_stats = {"truth_reliability": reliability, "p_judge_pays_more_than_truth": None}
+    elif truth:
         # as for pairs: the judge's length slope must exceed the truth's own, each in its SDs
-        tv = d.get_column(truth).to_numpy().astype(float)
+        assert tv is not None
         tf = lc.pointwise(d, tv, d.get_column(LOGLEN).to_numpy(), None, model, prompt)
         if tf is not None and y.std() > 0 and tv.std() > 0:
             diff = fit.beta_len / y.std() - tf.beta_len / tv.std()

@@ -74,9 +74,9 @@ def check_spec(spec: Spec) -> None:
     if spec.truth_reliability is not None:
         if not 0 < spec.truth_reliability <= 1:
             raise SpecError("--truth-reliability must be above 0 and at most 1")
-        if not (spec.truth and (spec.length or spec.text)) or spec.model or spec.prompt:
-            raise SpecError("--truth-reliability applies to the length check with --truth and --length/--text "
-                            "(without --model/--prompt)")
+        if not (spec.truth and (spec.length or spec.text)):
+            raise SpecError("--truth-reliability applies to the pointwise length check: give --truth and "
+                            "--length or --text")
     if not 0 < spec.alpha < 1:
         raise SpecError("--alpha must be between 0 and 1")
     try:
