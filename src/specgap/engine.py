@@ -98,6 +98,7 @@ def split_containers(changeset: ChangeSet) -> list[ChangeSet]:
             errors=changeset.errors,  # shared: what a rule reports lands in the scan's errors
             source=changeset.source,
             context_loader=_ContainerContext(changeset, key),
+            tree_scan=changeset.tree_scan,
         )
         for key in keys
     ]

@@ -36,7 +36,8 @@ class LintSuppressionAdded(Rule):
 
     What it does: finds suppression comments on lines the change wrote: `# type: ignore`,
     `# noqa`, `# mypy: ignore-errors`, `# ruff: noqa`, `# pragma: no cover`. A suppression
-    already there before the change is not reported (only written lines are), nor is a line
+    already there before the change is not reported (only written lines are), nor are the files
+    of a directory scanned as a tree (`scan --files DIR`: nothing says what is new), nor is a line
     suppression that names its codes (`# type: ignore[attr-defined]`, `# noqa: E501`): that is
     the form a reviewer can check. Blanket ones (no codes, or a whole file) are reported.
 
@@ -66,6 +67,8 @@ class LintSuppressionAdded(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or not cf.is_python or cf.after.tree is None:
             return  # unparsable text is reported by the loader; comments cannot be told from strings
+        if changeset.tree_scan and cf.added_lines is None and cf.origin is None:
+            return  # a file of a walked directory: nothing says the suppression is new
         strings: _Strings | None = None
         for n, line in enumerate(cf.after.text.split("\n"), 1):
             if "#" not in line or not cf.touches(n) or not _CANDIDATE.search(line):

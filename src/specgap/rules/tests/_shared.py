@@ -209,3 +209,12 @@ def _equalities(fn: ast.AST) -> list[tuple[str, ast.AST, ast.AST]]:
 def _is_test_path(path: str) -> bool:
     base = posixpath.basename(path.rsplit("::", 1)[-1])
     return base.startswith("test_") and base.endswith(".py") or base.endswith("_test.py")
+
+
+_PROSE = (".md", ".rst", ".txt", ".markdown")
+
+
+def _product_edited(changeset: ChangeSet) -> bool:
+    """Whether the change edits any product file (code or data, not prose): a reason a test's
+    expectations may move on purpose."""
+    return any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)
