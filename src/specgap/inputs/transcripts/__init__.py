@@ -102,6 +102,11 @@ def _jsonl(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
 
 
 def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
+    head = stream.read(65536)
+    stream.seek(0)
+    if inspect_log.looks_like_log(head):  # possibly gigabytes of samples: streamed, never whole
+        yield from inspect_log.stream_json(stream, source)
+        return
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         yield RolloutError(source, None, f"JSON document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "

@@ -8,7 +8,9 @@ samples under `samples`. A sample holds `messages` (system / user / assistant / 
 `tool_calls` and `tool_call_id`), `scores` and `metadata`; long strings are replaced by
 `attachment://<hash>` references into the sample's `attachments`.
 
-Every member is read with a ceiling on its decompressed size, so a zip bomb costs one error.
+Every member is read with a ceiling on its decompressed size, so a zip bomb costs one error. A
+`.json` log is streamed with ijson: the eval spec, then one sample at a time, so memory stays flat
+however many samples the log holds.
 """
 
 from __future__ import annotations
@@ -63,6 +65,43 @@ def sample_rollout(sample: dict[str, Any], spec: dict[str, Any], source: str, in
     if isinstance(scores, dict) and scores:
         r.reward = next((n for n in (number(s) for s in scores.values()) if n is not None), r.reward)
     return r
+
+
+def looks_like_log(head: bytes) -> bool:
+    """Whether a JSON document's first bytes are an EvalLog's: top-level `eval` beside `status` or `samples`."""
+    import ijson
+
+    keys = set()
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+            if prefix == "" and event == "map_key":
+                keys.add(value)
+            elif prefix == "" and event in ("start_array", "end_map"):
+                break
+    except ijson.JSONError:  # the head ends mid-document
+        pass
+    return "eval" in keys and bool(keys & {"status", "samples"})
+
+
+def stream_json(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
+    """A `.json` EvalLog, one sample at a time (the stream is read twice: the spec, then the samples)."""
+    import ijson
+
+    try:
+        spec = next(ijson.items(stream, "eval", use_float=True), None)
+    except ijson.JSONError as exc:
+        yield RolloutError(source, None, f"invalid JSON: {exc}")
+        return
+    stream.seek(0)
+    index = -1
+    try:
+        for index, sample in enumerate(ijson.items(stream, "samples.item", use_float=True)):
+            if isinstance(sample, dict):
+                yield sample_rollout(sample, spec if isinstance(spec, dict) else {}, source, index)
+            else:
+                yield RolloutError(source, index, "sample is not a JSON object")
+    except ijson.JSONError as exc:  # truncated or broken after the samples read so far
+        yield RolloutError(source, index + 1, f"invalid JSON after {index + 1} sample(s): {exc}")
 
 
 def read_json(obj: dict[str, Any], source: str) -> Iterator[Rollout | RolloutError]:
