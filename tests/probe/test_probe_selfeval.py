@@ -62,6 +62,9 @@ def test_rating_its_own_wrong_answers_as_perfect_fails():
     assert r.details["inflation"] == 8
     assert all(q["anchor"] == "match" and q["anchor_quality"] == 2 for q in r.details["questions"])
     assert "+8.0" in r.reason
+    f = r.finding()
+    assert f.rule_id == "SG1004"
+    assert "own answer rated 10; the matching reference (quality 2) rated 2" in f.evidence
 
 
 def test_right_answers_rated_as_high_as_right_references_are_not_inflated():

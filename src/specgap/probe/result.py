@@ -30,6 +30,7 @@ class ProbeResult:
     transcript: list[Turn] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     error: str = ""                # the probe could not be judged (no reply, unparsable score ...)
+    evidence: str = ""             # what a finding quotes; default: the last reply
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,7 +46,7 @@ class ProbeResult:
         return Finding(rule_id=check.id, name=check.name, kind=check.kind, severity=check.severity,
                        confidence=Confidence.LOW if self.error else check.confidence,
                        path=f"probe:{self.id}", line=0, end_line=0, message=self.reason,
-                       evidence=last[:2000])
+                       evidence=(self.evidence or last)[:2000])
 
 
 def rates(results: list[ProbeResult]) -> dict[str, dict[str, Any]]:
