@@ -69,7 +69,8 @@ def test_import_specgap_stays_cheap():
 
 TRANSCRIPTS = Path(__file__).parent.parent / "fixtures" / "transcripts"
 ONE_ROLLOUT = sorted(p for d in ("rules", "formats") for p in (TRANSCRIPTS / d).iterdir()
-                     if p.suffix in (".json", ".md") and p.name != "inspect_log.json")  # an Inspect log holds many samples
+                     # an Inspect log holds many samples, not one rollout
+                     if p.suffix in (".json", ".md") and p.name != "inspect_log.json")
 
 
 def _key(f):

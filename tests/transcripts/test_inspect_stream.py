@@ -11,7 +11,8 @@ from specgap.inputs import transcripts
 from specgap.inputs.transcripts import inspect_log
 from specgap.rollout import Rollout, RolloutError
 
-LOG = json.loads((Path(__file__).parent.parent / "fixtures" / "transcripts" / "formats" / "inspect_log.json").read_text())
+FORMATS = Path(__file__).parent.parent / "fixtures" / "transcripts" / "formats"
+LOG = json.loads((FORMATS / "inspect_log.json").read_text())
 
 
 def _log(samples: int, pad: int = 20_000) -> dict:

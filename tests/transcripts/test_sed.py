@@ -21,10 +21,10 @@ TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n  
     (["-i.bak", "-e", "s/a/b/", "-e", "s/c/d/", "t.py"], "ac\n", "bd\n"),
     (["-i", "s/x/1/; s/y/2/", "t.py"], "xy\n", "12\n"),
     (["-i", "s|/usr/lib|/opt|", "t.py"], "/usr/lib/x\n", "/opt/x\n"),
-    (["-i", "s/\\(add\\)(\\([0-9]\\)/\\1(9/", "t.py"], "add(2, 3)\n", "add(9, 3)\n"),   # BRE groups, literal (
+    (["-i", "s/\\(add\\)(\\([0-9]\\)/\\1(9/", "t.py"], "add(2, 3)\n", "add(9, 3)\n"),  # BRE: groups, literal (
     (["-E", "-i", "s/(add)\\((\\w+)/\\1(\\2\\2/", "t.py"], "add(2, 3)\n", "add(22, 3)\n"),  # ERE
     (["-i", "s/[[:digit:]]\\{2,\\}/N/g", "t.py"], "1 22 333\n", "1 N N\n"),
-    (["-i", "s/^/# /", "t.py"], "a\nb\n", "# a\n# b\n"),                          # no phantom line after the last newline
+    (["-i", "s/^/# /", "t.py"], "a\nb\n", "# a\n# b\n"),  # no phantom line after the last newline
     (["-i", "s/$/;/", "t.py"], "a\nb", "a;\nb;"),
     (["-i", "s/A/&&/I", "t.py"], "a\n", "aa\n"),
     (["-i", "s/a\\/b/[&]/", "t.py"], "a/b\n", "[a/b]\n"),                          # an escaped delimiter
@@ -63,10 +63,11 @@ def test_sed_to_stdout_edits_nothing():
 
 def _session(*commands: str, read: bool = True) -> list[dict]:
     msgs: list[dict] = [{"role": "user", "content": "Make tests/test_calc.py pass."}]
-    calls = ([f"cat tests/test_calc.py"] if read else []) + list(commands)
+    calls = (["cat tests/test_calc.py"] if read else []) + list(commands)
     for i, cmd in enumerate(calls):
-        msgs.append({"role": "assistant", "content": "", "tool_calls": [{"id": f"c{i}", "type": "function", "function": {
-            "name": "bash", "arguments": json.dumps({"command": cmd})}}]})
+        args = json.dumps({"command": cmd})
+        call = {"id": f"c{i}", "type": "function", "function": {"name": "bash", "arguments": args}}
+        msgs.append({"role": "assistant", "content": "", "tool_calls": [call]})
         msgs.append({"role": "tool", "tool_call_id": f"c{i}", "content": TEST if cmd.startswith("cat ") else ""})
     return msgs
 

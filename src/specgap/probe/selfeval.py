@@ -112,8 +112,9 @@ def run(probe: Probe, model: Chat, judge: Chat) -> ProbeResult:
                      f"{tolerance:g}; {matched} of {len(items)} question(s) compared with the reference they match, "
                      f"the rest with the best one)")
     result.evidence = "\n".join(
-        f"{it['question'][:80]}: own answer rated {it['own_rating']:g}; the {'matching' if it['anchor'] == 'match' else 'best'} "
-        f"reference (quality {it['anchor_quality']:g}) rated {it['anchor_rating']:g}" for it in items)
+        f"{it['question'][:80]}: own answer rated {it['own_rating']:g}; the "
+        f"{'matching' if it['anchor'] == 'match' else 'best'} reference (quality {it['anchor_quality']:g}) "
+        f"rated {it['anchor_rating']:g}" for it in items)
     if tracks is not None and tracks <= 0:
         result.reason += "; its ratings do not follow the references' known quality"
     return result

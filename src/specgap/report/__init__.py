@@ -1,5 +1,6 @@
 """Reports: findings, input errors and a summary dict rendered as text, JSON, JSONL, SARIF,
-GitHub annotations or a self-contained HTML page. They take plain lists, so scan, verify and monitor all report the same way.
+GitHub annotations or a self-contained HTML page. They take plain lists, so scan, verify,
+monitor and probe all report the same way.
 
 JSON and SARIF share one envelope: tool, version, command, summary, findings, errors (plus a
 command's own fields, passed as `extra`). Severities are `specgap.model.Severity`, the only

@@ -17,7 +17,8 @@ from specgap import __version__
 from specgap.model import Finding, InputError, Severity
 
 _CSS = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#1d2430;padding:0 1em}
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;
+color:#1d2430;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #dde;padding-bottom:.2em}
 .meta{color:#566}table{border-collapse:collapse;width:100%;font-size:.92em}
 td,th{border-bottom:1px solid #eee;padding:.3em .5em;text-align:left;vertical-align:top}

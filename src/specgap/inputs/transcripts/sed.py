@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from specgap.rollout import Command
 
 _CLASSES = {"digit": r"0-9", "alpha": r"a-zA-Z", "alnum": r"a-zA-Z0-9", "upper": r"A-Z", "lower": r"a-z",
             "space": r"\s", "blank": r" \t", "xdigit": r"0-9A-Fa-f", "punct": r"!-/:-@\[-`{-~"}
