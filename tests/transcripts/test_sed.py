@@ -31,6 +31,7 @@ TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n  
     (["-i", "s/a^b$c/x/", "t.py"], "a^b$c\n", "x\n"),                              # BRE: ^ and $ mid-regex are literal
     (["-i", "", "s/a/b/", "t.py"], "a\n", "b\n"),                                  # BSD: -i ''
     (["--in-place=.orig", "--expression=s/a/b/", "t.py"], "a\n", "b\n"),
+    (["-i", "s/[&|~]/_/g", "t.py"], "a&b|c~d\n", "a_b_c_d\n"),                  # literal in a bracket
 ])
 def test_simple_forms_are_replayed_as_sed_does(argv, text, expected):
     assert sed.parse(("sed", *argv)).apply(text) == expected
@@ -50,6 +51,7 @@ def test_simple_forms_are_replayed_as_sed_does(argv, text, expected):
     (["-i", "s/a/b", "t.py"], "unterminated"),
     (["-i", "s/[\\n]/x/", "t.py"], "backslash in a bracket"),
     (["-i", "s/a/b/"], "no file"),
+    (["-i", "s/a/\\1/", "t.py"], "refers to group 1"),
 ])
 def test_other_forms_are_reported_not_guessed(argv, why):
     with pytest.raises(sed.NotReplayed, match=why):

@@ -182,7 +182,10 @@ def _substitution(regex: str, repl: str, flags: str, extended: bool) -> Substitu
         pattern = re.compile(_translate(regex, extended), re.I if ignore_case else 0)
     except re.error as exc:
         raise NotReplayed(f"regex {regex!r} could not be translated: {exc}") from exc
-    return Substitution(pattern, _replacement(repl), occurrence)
+    replace, groups = _replacement(repl)
+    if groups > pattern.groups:
+        raise NotReplayed(f"the replacement refers to group {groups}, the regex has {pattern.groups}")
+    return Substitution(pattern, replace, occurrence)
 
 
 def _translate(regex: str, extended: bool) -> str:
@@ -253,13 +256,16 @@ def _bracket(regex: str, start: int) -> tuple[int, str]:
         elif ch == "\\":
             raise NotReplayed("a backslash in a bracket expression is not replayed (GNU and POSIX disagree)")
         else:
-            body.append("\\" + ch if ch in "[]" or (ch == "^" and first) else ch)
+            # `&`, `~`, `|` and a second `-` are literal in POSIX but set operators to a future Python
+            literal = ch in "[]&~|" or (ch == "^" and first) or (ch == "-" and body[-1] == "-")
+            body.append("\\" + ch if literal else ch)
             i += 1
         first = False
     raise NotReplayed("unterminated bracket expression")
 
 
-def _replacement(repl: str) -> Callable[[re.Match[str]], str]:
+def _replacement(repl: str) -> tuple[Callable[[re.Match[str]], str], int]:
+    """The replacement as a function of the match, and the highest group it refers to."""
     parts: list[str | int] = []
     i = 0
     while i < len(repl):
@@ -284,4 +290,4 @@ def _replacement(repl: str) -> Callable[[re.Match[str]], str]:
     def replace(m: re.Match[str]) -> str:
         return "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
 
-    return replace
+    return replace, max((p for p in parts if isinstance(p, int)), default=0)
