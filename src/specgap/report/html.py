@@ -69,9 +69,9 @@ def _block(b: Block) -> str:
     if isinstance(b, Paragraph):
         return f"<p>{_e(b.text)}</p>"
     if isinstance(b, Table):
-        head = "".join(f"<th>{_e(h)}</th>" for h in b.head)
+        head = f"<tr>{''.join(f'<th>{_e(h)}</th>' for h in b.head)}</tr>" if any(b.head) else ""
         rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in b.rows)
-        return f"<table><tr>{head}</tr>{rows}</table>"
+        return f"<table>{head}{rows}</table>"
     status = f"<span class='{_e(b.status)}'>{_e(b.status.upper())}</span> " if b.status else ""
     inner = "".join(f"<pre><b>{_e(label)}</b>{': ' if label else ''}{_e(text)}</pre>" for label, text in b.texts)
     return f"<details><summary>{status}{_e(b.summary)}</summary>{inner}</details>"
