@@ -22,7 +22,7 @@ import struct
 import zipfile
 from typing import Any, BinaryIO, Iterator
 
-from specgap.inputs.transcripts import chat
+from specgap.inputs.transcripts import chat, jsonstream
 from specgap.inputs.transcripts.build import number
 from specgap.rollout import Rollout, RolloutError
 
@@ -83,25 +83,22 @@ def looks_like_log(head: bytes) -> bool:
     return "eval" in keys and bool(keys & {"status", "samples"})
 
 
-def stream_json(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
-    """A `.json` EvalLog, one sample at a time (the stream is read twice: the spec, then the samples)."""
-    import ijson
-
+def stream_json(stream: BinaryIO, source: str, spec: Any) -> Iterator[Rollout | RolloutError]:
+    """A `.json` EvalLog's samples, one at a time (`spec`: its `eval`, read first)."""
+    spec = spec if isinstance(spec, dict) else {}
+    index = 0
     try:
-        spec = next(ijson.items(stream, "eval", use_float=True), None)
-    except ijson.JSONError as exc:
-        yield RolloutError(source, None, f"invalid JSON: {exc}")
-        return
-    stream.seek(0)
-    index = -1
-    try:
-        for index, sample in enumerate(ijson.items(stream, "samples.item", use_float=True)):
+        for index, sample in enumerate(jsonstream.items(stream, "samples.item", _samples)):
             if isinstance(sample, dict):
-                yield sample_rollout(sample, spec if isinstance(spec, dict) else {}, source, index)
+                yield sample_rollout(sample, spec, source, index)
             else:
                 yield RolloutError(source, index, "sample is not a JSON object")
-    except ijson.JSONError as exc:  # truncated or broken after the samples read so far
-        yield RolloutError(source, index + 1, f"invalid JSON after {index + 1} sample(s): {exc}")
+    except jsonstream.StreamError as exc:  # truncated or corrupt after the samples read so far
+        yield RolloutError(source, None, str(exc))
+
+
+def _samples(doc: Any) -> list[Any]:
+    return doc.get("samples") or [] if isinstance(doc, dict) else []
 
 
 def read_json(obj: dict[str, Any], source: str) -> Iterator[Rollout | RolloutError]:
