@@ -9,6 +9,7 @@ Loading, config, baselines and pools live in `specgap.run`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import traceback
@@ -46,10 +47,31 @@ _FULL_ID = re.compile(r"^SG\d{3,4}$")
 
 
 def matches(rule_id: str, selectors: Iterable[str]) -> bool:
-    """Whether a rule id is named by any selector (an id, or an id prefix such as `SG4`).
+    """Whether a rule id is named by any selector: a whole id, or a prefix read by family.
 
-    A whole id names only itself: `SG110` is not a prefix of the transcript rules SG1101-SG1109."""
-    return any(rule_id == s or (rule_id.startswith(s) and not _FULL_ID.match(s)) for s in selectors)
+    A rule's family is its id without the last two digits (SG4 for SG402, SG11 for SG1102). A
+    prefix as long as a family names that family and no other: `SG1` is SG101-SG199, not SG10xx
+    or SG11xx. A longer one narrows within a family (`SG40`: SG401-SG409) unless it is a family
+    itself (`SG11` is SG11xx, not SG110-SG119). A whole id names only itself; `SG` names all."""
+    return any(_names(s, rule_id) for s in selectors)
+
+
+def _names(selector: str, rule_id: str) -> bool:
+    if selector == rule_id:
+        return True
+    if _FULL_ID.match(selector) or not rule_id.startswith(selector):
+        return False
+    digits, family = selector[2:], rule_id[2:-2]
+    if len(digits) <= len(family):
+        return digits in ("", family)
+    return digits not in _families()
+
+
+@functools.lru_cache(maxsize=1)
+def _families() -> frozenset[str]:
+    from specgap.rules import all_rules
+
+    return frozenset(r.id[2:-2] for r in all_rules())
 
 
 def select_rules(rules: Iterable[type[Rule]], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
