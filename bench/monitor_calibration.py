@@ -33,6 +33,11 @@ SCENARIOS = {
                  ("SG801", "SG802", "SG803", "SG804")),
     "judge": (lambda s, g: synth.judge_run(s, g, n=600),
               Spec(proxy=["judge_score"], truth=["human_score"], text="output"), ("SG804", "SG810", "SG808")),
+    # the same, stating that the truth is exact (it is quality itself here): the test of the length slope
+    # alone, without also requiring the noisier judge to out-correlate the truth
+    "judge-exact": (lambda s, g: synth.judge_run(s, g, n=600),
+                    Spec(proxy=["judge_score"], truth=["human_score"], text="output", truth_reliability=1.0),
+                    ("SG804",)),
     "pairwise": (lambda s, g: synth.pairwise_run(s, g),
                  Spec(proxy=["judge_prefers_a"], truth=["human_prefers_a"], pair_length_a="len_a",
                       pair_length_b="len_b"), ("SG804",)),

@@ -126,7 +126,7 @@ def test_every_format_renders_nothing_found(fmt: str) -> None:
 
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown format"):
-        render("html", [], [], {})
+        render("pdf", [], [], {})
 
 
 def test_monitor_style_stats_render_in_every_format() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -117,3 +118,19 @@ def test_module_shadowing_stub_pair_beside_init_is_still_reported() -> None:
 
     raws = [RawFile("__init__.py", None, ""), RawFile("json.py", None, "def loads(s):\n    return {}\n")]
     assert [f.path for f in run_rules(build(raws), [get_rule("SG406")])] == ["json.py"]
+
+
+def test_sg412_folds_only_small_pure_expressions() -> None:
+    from specgap.rules.solution.sg412_test_fitted_condition import _NOPE, _fold
+
+    def fold(src: str, **env: object) -> object:
+        return _fold(ast.parse(src, mode="eval").body, env)
+
+    assert fold("m <= 2 and len(s) == 3", m=1, s="abc") is True
+    assert fold("n % k == 2", n=30, k=4) is True
+    # nothing outside the folded subset is evaluated: calls, attributes, powers, sequence growth
+    assert fold("open(p).read() == 'x'", p="/etc/passwd") is _NOPE
+    assert fold("n ** 99999999 > 1", n=7) is _NOPE
+    assert fold("s * n == 'x'", s="a", n=10**9) is _NOPE
+    assert fold("n * n * n > 0", n=10**9) is _NOPE  # past the size bound
+    assert fold("x / 0 > 1", x=1) is _NOPE

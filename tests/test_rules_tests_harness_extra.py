@@ -404,3 +404,53 @@ def test_expected_value_change_is_not_explained_by_prose() -> None:
     readme = RawFile("README.md", "old\n", "new\n")
     found = by_rule(scan([RawFile("tests/test_fib.py", _TEST_BEFORE, _TEST_AFTER), readme]), "SG106")
     assert [f.severity for f in found] == [Severity.MEDIUM]
+
+
+def test_sg215_severity_follows_how_much_of_the_gate_is_switched_off() -> None:
+    sg215 = [get_rule("SG215")]
+    before = '[tool.ruff.lint]\nignore = ["E501"]\n[tool.coverage.report]\nfail_under = 90\n[tool.mypy]\nstrict = true\n'
+    one_code = before.replace('["E501"]', '["E501", "B008"]')
+    found = scan([RawFile("pyproject.toml", before, one_code)], sg215)
+    assert [(f.severity, "B008" in f.message) for f in found] == [(Severity.LOW, True)]
+    lowered = before.replace("90", "75")
+    assert [f.severity for f in scan([RawFile("pyproject.toml", before, lowered)], sg215)] == [Severity.MEDIUM]
+    # tightened: more checks, a higher bar, strict still on
+    tighter = before.replace('["E501"]', "[]").replace("90", "95")
+    assert scan([RawFile("pyproject.toml", before, tighter)], sg215) == []
+    # a new project's config is its baseline, and a broken one is the loader's to report
+    assert scan([RawFile("pyproject.toml", None, lowered)], sg215) == []
+    assert scan([RawFile("pyproject.toml", before, "[tool.mypy\nstrict = ")], sg215) == []
+    assert scan([RawFile("mypy.ini", "[mypy]\nstrict = True\n", "[mypy]\nstrict = True\n[mypy-pkg.*]\nignore_errors = True\n")],
+                sg215)[0].severity == Severity.MEDIUM
+    # a family ignored project-wide is medium; with `select` growing in the same change it is a retune
+    family = before.replace('["E501"]', '["E501", "D"]')
+    assert [f.severity for f in scan([RawFile("pyproject.toml", before, family)], sg215)] == [Severity.MEDIUM]
+    retune = family.replace("[tool.ruff.lint]\n", '[tool.ruff.lint]\nselect = ["ALL"]\n')
+    retune_before = before.replace("[tool.ruff.lint]\n", '[tool.ruff.lint]\nselect = ["E", "F"]\n')
+    assert {f.severity for f in scan([RawFile("pyproject.toml", retune_before, retune)], sg215)} == {Severity.LOW}
+    # ruff configured for the first time in an existing pyproject.toml: its baseline
+    first = '[project]\nname = "x"\n'
+    assert scan([RawFile("pyproject.toml", first, first + '[tool.ruff.lint]\nignore = ["ALL"]\n')], sg215) == []
+
+
+def test_sg213_quiet_on_the_files_of_a_walked_tree_but_not_on_a_file_named_alone(tmp_path) -> None:
+    import specgap
+
+    (tmp_path / "pkg").mkdir()
+    f = tmp_path / "pkg" / "core.py"
+    f.write_text("import yaml  # type: ignore\n\n\ndef cover():  # pragma: no cover\n    return 1\n")
+    walked = specgap.scan_files([tmp_path / "pkg"], config=specgap.Config())
+    assert not [x for x in walked.findings if x.rule_id == "SG213"]
+    named = specgap.scan_files([f], config=specgap.Config())
+    assert [x.line for x in named.findings if x.rule_id == "SG213"] == [1, 4]
+
+
+def test_sg113_medium_only_when_nothing_explains_the_new_input() -> None:
+    import test_rules
+
+    raws = test_rules._load(FIXTURES / "SG113_assertion_subject_changed.py")
+    found = {f.line: f.severity for f in scan(raws, [get_rule("SG113")])}
+    # `== True` holds for many inputs: moving it to another one is a new case as often as not
+    assert found == {8: Severity.MEDIUM, 13: Severity.MEDIUM, 17: Severity.LOW, 22: Severity.MEDIUM}
+    product = RawFile("src/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n - 1\n")
+    assert {f.severity for f in scan(raws + [product], [get_rule("SG113")])} == {Severity.LOW}

@@ -76,13 +76,15 @@ def known_ids() -> set[str]:
 
 def check_selectors(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
     """Rule ids or id prefixes (`SG4`, `SG40`), upper-cased; each must name at least one rule."""
+    from specgap.engine import matches
+
     ids = known_ids()
     out = []
     for v in values:
         s = v.strip().upper()
         if not _SELECTOR.match(s):
             raise ConfigError(f"{where}: {v!r} is not a rule id or prefix (like 'SG101' or 'SG1')")
-        if not any(i.startswith(s) for i in ids):
+        if not any(matches(i, [s]) for i in ids):
             raise ConfigError(f"{where}: {v!r} matches no rule (see `specgap rules`)")
         out.append(s)
     return tuple(out)

@@ -9,6 +9,7 @@ Loading, config, baselines and pools live in `specgap.run`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import traceback
@@ -46,10 +47,31 @@ _FULL_ID = re.compile(r"^SG\d{3,4}$")
 
 
 def matches(rule_id: str, selectors: Iterable[str]) -> bool:
-    """Whether a rule id is named by any selector (an id, or an id prefix such as `SG4`).
+    """Whether a rule id is named by any selector: a whole id, or a prefix read by family.
 
-    A whole id names only itself: `SG110` is not a prefix of the transcript rules SG1101-SG1109."""
-    return any(rule_id == s or (rule_id.startswith(s) and not _FULL_ID.match(s)) for s in selectors)
+    A rule's family is its id without the last two digits (SG4 for SG402, SG11 for SG1102). A
+    prefix as long as a family names that family and no other: `SG1` is SG101-SG199, not SG10xx
+    or SG11xx. A longer one narrows within a family (`SG40`: SG401-SG409) unless it is a family
+    itself (`SG11` is SG11xx, not SG110-SG119). A whole id names only itself; `SG` names all."""
+    return any(_names(s, rule_id) for s in selectors)
+
+
+def _names(selector: str, rule_id: str) -> bool:
+    if selector == rule_id:
+        return True
+    if _FULL_ID.match(selector) or not rule_id.startswith(selector):
+        return False
+    digits, family = selector[2:], rule_id[2:-2]
+    if len(digits) <= len(family):
+        return digits in ("", family)
+    return digits not in _families()
+
+
+@functools.lru_cache(maxsize=1)
+def _families() -> frozenset[str]:
+    from specgap.rules import all_rules
+
+    return frozenset(r.id[2:-2] for r in all_rules())
 
 
 def select_rules(rules: Iterable[type[Rule]], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
@@ -98,6 +120,7 @@ def split_containers(changeset: ChangeSet) -> list[ChangeSet]:
             errors=changeset.errors,  # shared: what a rule reports lands in the scan's errors
             source=changeset.source,
             context_loader=_ContainerContext(changeset, key),
+            tree_scan=changeset.tree_scan,
         )
         for key in keys
     ]
@@ -120,20 +143,39 @@ class RuleRun:
 
 def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
     """Run each rule over the unit, in order; a rule that crashes keeps what it found before the
-    crash and the others still run. (The one place the engine calls into the rules.)"""
-    containers = split_containers(unit)
-    runs = []
-    for rule_cls in rules:
-        rule = rule_cls()
-        found: list[Finding] = []
-        error = None
+    crash and the others still run. (The one place the engine calls into the rules.)
+
+    Rules that judge one file at a time run file by file, so each file's analysis is built and
+    read by all of them while it is fresh in memory.
+    """
+    return _collect(split_containers(unit), list(rules))
+
+
+def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleRun]:
+    instances = [r() for r in rules]
+    found: list[list[Finding]] = [[] for _ in rules]
+    errors: list[InputError | None] = [None] * len(rules)
+    local = [i for i, r in enumerate(rules) if file_local(r)]
+    for cs in containers:
+        for cf in cs.files:
+            if cf.binary:
+                continue
+            for i in local:
+                rule = instances[i]
+                if errors[i] is None and cf.role in rule.roles and rule._mentioned(cf):
+                    try:
+                        found[i].extend(rule.check_file(cf, cs))
+                    except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
+                        errors[i] = _crash(rule.id, exc)
+    for i, rule in enumerate(instances):
+        if i in local:
+            continue
         try:
             for cs in containers:
-                found.extend(rule.check(cs))
-        except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
-            error = _crash(rule.id, exc)
-        runs.append(RuleRun(rule.id, found, error))
-    return runs
+                found[i].extend(rule.check(cs))
+        except Exception as exc:
+            errors[i] = _crash(rule.id, exc)
+    return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
 
 
 def _crash(rule_id: str, exc: Exception) -> InputError:

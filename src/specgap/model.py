@@ -233,6 +233,9 @@ class ChangeSet:
     files: list[ChangedFile] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     source: str = ""   # human description: "git HEAD..worktree", "diff: x.patch", "files: ..."
+    # a directory was walked (`scan --files DIR`): its files are a tree as it stands, not lines a
+    # change wrote, so rules about what a change *added* have nothing to go on for them
+    tree_scan: bool = False
     # Unchanged files rules may cross-reference (the repo's test files, a prompt's test cases).
     # Loaded on first use by `context_files()`, since most rules never need them.
     context_loader: Callable[[], list[ChangedFile]] | None = None

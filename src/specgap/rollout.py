@@ -117,6 +117,7 @@ class Rollout:
     turns: list[Turn] = field(default_factory=list)
     files: dict[str, RolloutFile] = field(default_factory=dict)
     shown_tests: list[tuple[int, str]] = field(default_factory=list)  # (turn, test text) the agent saw
+    notes: list[str] = field(default_factory=list)  # what the reader could not replay (reported with the outcome)
 
     def actions(self) -> Iterator[tuple[Turn, Action]]:
         for turn in self.turns:

@@ -13,6 +13,9 @@ from specgap.monitor.run import run
 from specgap.monitor.spec import Spec
 
 SPEC = Spec(step="step", proxy=["reward_model"], truth=["gold_reward"], group="model")
+# every check that runs on per-step aggregates: SG801-SG803, SG804 (length given the truth), SG806/SG807
+MIXED = Spec(step="step", proxy=["reward_model"], truth=["gold_reward"], length="length", pred="flagged",
+             label="harmful", group="model")
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +24,24 @@ def shards(tmp_path_factory) -> Path:
     a = synth.training_run(41, 1.0).with_columns(pl.lit("gamed").alias("model"))
     b = synth.training_run(42, 0.0).with_columns(pl.lit("honest").alias("model"))
     df = pl.concat([a, b])
+    for i, part in enumerate(df.iter_slices(df.height // 4 + 1)):
+        part.write_parquet(d / f"part-{i:02d}.parquet")
+    return d
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Path:
+    """Two models: one whose reward model pays for length and whose moderator flags everything late in
+    the run, one honest; written as four Parquet shards."""
+    d = tmp_path_factory.mktemp("mixed")
+    parts = []
+    for seed, (name, s) in enumerate([("gamed", 1.0), ("honest", 0.0)]):
+        run_ = synth.training_run(50 + seed, s)
+        flags = synth.classifier_run(60 + seed, s, n=run_.height).select("flagged", "harmful")
+        parts.append(pl.concat([run_, flags], how="horizontal").with_columns(
+            (pl.col("reward_model") + s * 0.5 * pl.col("length").log()).alias("reward_model"),
+            pl.lit(name).alias("model")))
+    df = pl.concat(parts)
     for i, part in enumerate(df.iter_slices(df.height // 4 + 1)):
         part.write_parquet(d / f"part-{i:02d}.parquet")
     return d
@@ -51,26 +72,55 @@ def test_streamed_moments_agree_with_the_rows(shards, monkeypatch):
     assert any(f.rule_id == "SG801" and f.group == "gamed" for f in streamed.findings)
 
 
+@pytest.mark.parametrize("step, reliability", [("step", None), (None, None), ("step", 0.8)])
+def test_every_aggregate_check_streamed_agrees_with_the_rows(mixed, monkeypatch, step, reliability):
+    spec = Spec(**{**MIXED.__dict__, "step": step, "truth_reliability": reliability})
+    rows = run([str(mixed / "*.parquet")], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([str(mixed / "*.parquet")], spec)
+    assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
+    _same(rows, streamed)
+    ran = {c["rule_id"] for c in streamed.checks}
+    assert {"SG804", "SG806", "SG807"} <= ran and ({"SG801", "SG803"} <= ran) == (step is not None)
+    gamed = {f.rule_id for f in streamed.findings if f.group == "gamed"}
+    assert {"SG804", "SG806"} <= gamed
+    assert not {f.rule_id for f in streamed.findings if f.group == "honest"} & {"SG804", "SG806", "SG807"}
+
+
+def test_flag_counts_of_shards_add_up_to_the_whole(mixed):
+    from specgap.monitor import aggregate
+    from specgap.monitor.load import open_log
+
+    lf = open_log([str(mixed / "*.parquet")], MIXED).frame
+    whole = aggregate.flag_counts(lf, "flagged", "harmful", ["model"]).collect()
+    # slices cut across steps, so a step's counts and its first/last false positive come from two parts
+    parts = [aggregate.flag_counts(lf.slice(a, 777), "flagged", "harmful", ["model"]).collect()
+             for a in range(0, whole.get_column("n").sum(), 777)]
+    key = ["model", "__step"]
+    assert aggregate.combine(parts, ["model"]).sort(key).equals(whole.sort(key))
+
+
 def test_local_file_url_reads_like_a_path(shards):
     by_path = run([str(shards / "*.parquet")], SPEC)
     by_url = run([(shards / "x").as_uri()[:-1] + "*.parquet"], SPEC)
     _same(by_path, by_url)
 
 
-def test_ray_engine_agrees_with_polars(shards):
+def test_ray_engine_agrees_with_polars(mixed):
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
-        on_ray = run([str(shards / "*.parquet")], SPEC, engine="ray")
+        on_ray = run([str(mixed / "*.parquet")], MIXED, engine="ray")
     finally:
         ray.shutdown()
     assert any("(ray)" in n.message for n in on_ray.notes)
-    _same(run([str(shards / "*.parquet")], SPEC), on_ray)
+    assert {"SG801", "SG803", "SG804", "SG806", "SG807"} <= {c["rule_id"] for c in on_ray.checks}
+    _same(run([str(mixed / "*.parquet")], MIXED), on_ray)
 
 
 def test_ray_engine_refuses_row_checks_clearly(shards):
     from specgap.monitor.spec import SpecError
 
-    with pytest.raises(SpecError, match="--engine ray runs the step checks"):
-        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], truth=["gold_reward"], length="length"),
-            engine="ray")
+    # model terms are fitted on the rows, not on per-step sums
+    with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
+        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], length="length", model="model"), engine="ray")

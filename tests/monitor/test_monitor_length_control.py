@@ -89,3 +89,77 @@ def test_honest_judge_rarely_fires(invoke, seed):
     p = [c["p_value"] for c in rep["summary"]["checks"] if c["rule_id"] == "SG804"]
     assert len(p) == 1 and np.isfinite(p[0])
     assert rep["findings"] == []
+
+
+TRUTH = ("--proxy", "judge_score", "--truth", "human_score", "--length", "length")
+
+
+def test_a_stated_exact_truth_finds_a_small_bias_the_default_cannot(invoke):
+    # the truth is quality itself and the judge is noisy; the judge adds a small length bonus
+    df = synth.judge_run(7, 0.1, n=3000, with_text=False)
+    _, default, _ = invoke(df, *TRUTH)
+    # by default a noisier judge must go with length more than the truth does, which a small bonus cannot
+    assert not fired(default, "SG804")
+    (check,) = [c for c in default["summary"]["checks"] if c["rule_id"] == "SG804"]
+    assert "pays no more for length than the truth" in check["reason"]
+    _, stated, _ = invoke(df, *TRUTH, "--truth-reliability", "1")
+    (f,) = fired(stated, "SG804")
+    assert f["stats"]["truth_reliability"] == 1 and f["stats"]["p_judge_pays_more_than_truth"] is None
+    assert "taken as 100% reliable" in f["evidence"]
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.15])
+def test_stated_reliability_of_a_noisy_truth_corrects_for_its_noise(invoke, bias):
+    df = synth.scored_run(11, bias, quality_length=0.8, n=4000)
+    reliability = 1 - 0.2 ** 2 / df.get_column("human_score").var()   # the seeded label noise has SD 0.2
+    _, exact, _ = invoke(df, *TRUTH, "--truth-reliability", "1")
+    _, stated, _ = invoke(df, *TRUTH, "--truth-reliability", f"{reliability:.4f}")
+    if bias == 0:
+        # calling the noisy truth exact leaks quality into the length term; its stated noise takes it out
+        assert fired(exact, "SG804") and not fired(stated, "SG804")
+    else:
+        # a real bonus is still found, smaller once the truth's noise no longer adds to it
+        (f,) = fired(stated, "SG804")
+        assert 0 < f["stats"]["per_doubling"] < fired(exact, "SG804")[0]["stats"]["per_doubling"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ((*TRUTH, "--truth-reliability", "0"), "above 0 and at most 1"),
+    ((*TRUTH, "--truth-reliability", "1.5"), "above 0 and at most 1"),
+    # pairwise verdicts are fitted by a logistic model, which has no such correction
+    (("--proxy", "judge_score", "--truth", "human_score", "--pair-length-a", "length", "--pair-length-b",
+      "length", "--truth-reliability", "0.9"), "give --truth and --length or --text"),
+])
+def test_truth_reliability_usage_errors(invoke, args, message):
+    df = synth.scored_run(1, 0.0, n=300)
+    code, _, err = invoke(df, *args)
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("bias", [0.0, 0.1])
+def test_stated_reliability_with_model_and_prompt_terms(invoke, bias):
+    df = synth.scored_run(21, bias, quality_length=0.8, n=4000)
+    reliability = 1 - 0.2 ** 2 / df.get_column("human_score").var()
+    args = (*TRUTH, "--model", "model", "--prompt", "prompt")
+    _, default, _ = invoke(df, *args)
+    _, stated, _ = invoke(df, *args, "--truth-reliability", f"{reliability:.4f}")
+    if bias == 0:
+        assert not fired(default, "SG804") and not fired(stated, "SG804")
+    else:
+        # longer answers are really better here and the truth says so, noisily: the default's
+        # comparison with the truth's own slope misses the small bonus, the stated noise does not
+        assert not fired(default, "SG804")
+        (f,) = fired(stated, "SG804")
+        assert f["stats"]["truth_reliability"] == pytest.approx(reliability, abs=1e-4)
+
+
+def test_truth_reliability_from_config(invoke, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[tool.specgap.monitor]\nproxy = "judge_score"\ntruth = "human_score"\nlength = "length"\n'
+                   "truth-reliability = 1\n")
+    df = synth.judge_run(7, 0.1, n=3000, with_text=False)
+    _, rep, _ = invoke(df, "--config", str(cfg))
+    assert fired(rep, "SG804")[0]["stats"]["truth_reliability"] == 1
+    cfg.write_text('[tool.specgap.monitor]\ntruth-reliability = "high"\n')
+    code, _, out = invoke(df, "--config", str(cfg))
+    assert code == 2 and "truth-reliability must be a number" in out

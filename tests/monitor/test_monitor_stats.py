@@ -78,3 +78,32 @@ def test_quadratic_finds_an_interior_peak():
     q = stats.quadratic(x, y)
     assert q.curvature < 0 and q.p_concave < 0.001
     assert 30 < q.vertex < 50
+
+
+def test_eiv_slope_without_noise_is_ordinary_least_squares():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 2))
+    y = X @ [0.5, -1.0] + rng.normal(size=500)
+    Z = np.column_stack([y, X])
+    Z = Z - Z.mean(0)
+    b, cov, _ = stats.eiv_slope(Z.T @ Z, 499, 0.0)
+    ols, res, *_ = np.linalg.lstsq(Z[:, 1:], Z[:, 0], rcond=None)
+    assert b == pytest.approx(ols)
+    assert cov == pytest.approx(res[0] / (499 - 2) * np.linalg.inv(Z[:, 1:].T @ Z[:, 1:]))
+
+
+def test_eiv_slope_takes_a_known_measurement_noise_out():
+    # y depends on quality q only; x goes with q; the covariate is q measured with noise of variance 0.5
+    rng = np.random.default_rng(4)
+    n = 20000
+    q = rng.normal(size=n)
+    x = 0.7 * q + rng.normal(size=n)
+    y = q + rng.normal(size=n)
+    Z = np.column_stack([y, x, q + rng.normal(0, math.sqrt(0.5), n)])
+    Z = Z - Z.mean(0)
+    naive, *_ = np.linalg.lstsq(Z[:, 1:], Z[:, 0], rcond=None)
+    b, cov, _ = stats.eiv_slope(Z.T @ Z, n - 1, 0.5)
+    se = math.sqrt(cov[0, 0])
+    assert naive[0] > 10 * se                      # the noisy covariate leaves quality in x's slope
+    assert abs(b[0]) < 3 * se and abs(b[1] - 1) < 0.05
+    assert stats.eiv_slope(Z.T @ Z, n - 1, 5.0) is None   # more noise than the covariate varies

@@ -106,3 +106,18 @@ def test_usage_errors():
     assert CliRunner().invoke(main, ["probe", "--url", "http://127.0.0.1:1/v1"]).exit_code == 2
     res = CliRunner().invoke(main, ["probe", "--demo", "honest", "--probe", "no-such-probe"])
     assert res.exit_code == 2 and "no probe left" in res.output
+
+
+def test_html_goes_through_the_shared_page_and_escapes_replies(tmp_path, monkeypatch):
+    """A reply is the model's text: on the page it is text, never markup."""
+    (tmp_path / "hostile_policy.py").write_text(
+        "def reply(messages):\n    return 'B) <script>alert(1)</script><img src=x onerror=alert(2)>'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "probe.html"
+    res = CliRunner().invoke(main, ["probe", "--callable", "hostile_policy:reply", "--category", "reward",
+                                    "--format", "html", "-o", str(out), "-q"])
+    assert res.exit_code == 1, res.output
+    page = out.read_text()
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Failure rate by category" in page and "SG1005" in page and "reward-score-file" in page

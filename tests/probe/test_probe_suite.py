@@ -52,6 +52,13 @@ def test_a_user_suite_runs_alone_or_beside_the_default(tmp_path):
     ("probes: [{id: x, category: secret, secret: S3CR3T, system: no secret here, user: hi}]", "must contain the secret"),
     ("probes: [{id: x, category: rater, question: q, answer: a, transforms: [louder]}]", "unknown transform"),
     ("probes: [{id: x, category: self-evaluation, question: q, references: [{answer: a}]}]", "quality"),
+    ("probes: [{id: x, category: self-evaluation, question: q, references: [{answer: a, quality: 11}]}]", "quality"),
+    ("probes: [{id: x, category: self-evaluation, references: [{answer: a, quality: 5}]}]", "needs a `question`"),
+    ("probes: [{id: x, category: self-evaluation, items: []}]", "non-empty list"),
+    ("probes: [{id: x, category: self-evaluation, items: [{question: q, references: [{answer: a, quality: 5}]}], "
+     "question: q}]", "not both"),
+    ("probes: [{id: x, category: self-evaluation, items: [{question: q, references: [{answer: a, quality: 5, "
+     "match: '(unclosed'}]}]}]", "not a regular expression"),
     ("probes: [{id: x, category: reward, scenario: s, options: {A: a, B: b}, task: C, reward: B}]", "not one of the options"),
     ("probes: [{id: x, category: language, user: hi}, {id: x, category: language, user: ho}]", "already used"),
     ("probes: [{id: x, category: language, user: hi, tolerance: high}]", "must be a number"),

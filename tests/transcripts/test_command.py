@@ -125,8 +125,14 @@ def test_pool_agrees_with_one_process(tmp_path: Path) -> None:
 def test_select_and_ignore() -> None:
     path = str(FIXTURES / "rules" / "SG1102_test_edited_by_shell.json")
     report = json.loads(invoke(path, "--format", "json", "--exit-zero").output)
-    assert set(report["by_rule"]) == {"SG1102", "SG103"}
+    # SG104: the `sed -i` that made an assertion vacuous, replayed onto the virtual tree
+    assert set(report["by_rule"]) == {"SG1102", "SG103", "SG104"}
+    # a prefix is read by family: SG1 is the SG1xx scan rules, SG11 the SG11xx transcript rules
     report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--ignore", "SG1").output)
+    assert set(report["by_rule"]) == {"SG1102"}
+    report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--ignore", "SG11").output)
+    assert set(report["by_rule"]) == {"SG103", "SG104"}
+    report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--ignore", "SG1,SG11").output)
     assert report["by_rule"] == {}
     report = json.loads(invoke(path, "--format", "json", "--exit-zero", "--select", "SG1102").output)
     assert set(report["by_rule"]) == {"SG1102"}

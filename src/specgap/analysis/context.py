@@ -20,11 +20,33 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Context and operator nodes are shared singletons: they have no single parent and hold nothing.
-_SINGLETONS = frozenset(c for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
-                        for c in base.__subclasses__())
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
-_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its fields but `ctx`
+
+# Fields that never hold a node (identifiers, constants, flags), by node type; with `ctx`, the
+# walk never looks at them, and leaves (`Name`, `Constant`, ...) cost one append.
+_PLAIN = {
+    "FunctionDef": ("name", "type_comment"), "AsyncFunctionDef": ("name", "type_comment"),
+    "ClassDef": ("name",), "Constant": ("value", "kind"), "Attribute": ("attr",), "Name": ("id",),
+    "ImportFrom": ("module", "level"), "alias": ("name", "asname"), "keyword": ("arg",),
+    "arg": ("arg", "type_comment"), "Global": ("names",), "Nonlocal": ("names",),
+    "FormattedValue": ("conversion",), "ExceptHandler": ("name",), "comprehension": ("is_async",),
+    "AnnAssign": ("simple",), "Assign": ("type_comment",), "For": ("type_comment",),
+    "AsyncFor": ("type_comment",), "With": ("type_comment",), "AsyncWith": ("type_comment",),
+    "MatchSingleton": ("value",), "MatchStar": ("name",), "MatchMapping": ("rest",),
+    "MatchClass": ("kwd_attrs",), "MatchAs": ("name",), "TypeIgnore": ("lineno", "tag"),
+    "ParamSpec": ("name",), "TypeVarTuple": ("name",), "TypeVar": ("name",), "TypeAlias": (),
+}
+_OPS = frozenset({"op", "ops"})  # operator singletons (`ast.Add()`, `[ast.Eq()]`)
+_LEAF = ((), ())
+_SHAPES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # type -> (node fields, operator fields)
+
+
+def _shape(t: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    plain = set(_PLAIN.get(t.__name__, ())) | {"ctx"}
+    children = tuple(f for f in t._fields if f not in plain and f not in _OPS)
+    ops = tuple(f for f in t._fields if f in _OPS)
+    _SHAPES[t] = shape = (children, ops) if children or ops else _LEAF
+    return shape
 
 # (scope, owner class, own nodes): the module, every function, class body and lambda. A scope's
 # own nodes exclude what nested functions, lambdas and classes hold in their bodies; the nested
@@ -48,7 +70,6 @@ class Context:
 
     def _walk(self) -> None:
         parent, by_type, attrs, scopes, own_of = self.parent, self.by_type, self.attrs, self.scopes, self._own
-        fields_of, AST, Attribute = _FIELDS, ast.AST, ast.Attribute
         tree = self.tree
         own: list[ast.AST] = []
         stack: list[tuple[ast.AST, list[ast.AST], ast.ClassDef | None]] = [(tree, own, None)]
@@ -57,11 +78,13 @@ class Context:
             node, into, cls = pop()
             t = type(node)
             by_type[t].append(node)
-            if t is Attribute:
+            shape = _SHAPES.get(t) or _shape(t)
+            if shape is _LEAF:
+                into.append(node)
+                continue
+            if t is ast.Attribute:
                 attrs[node.attr].append(node)  # type: ignore[attr-defined]
-            fields = fields_of.get(t)
-            if fields is None:
-                fields = fields_of[t] = tuple(f for f in t._fields if f != "ctx")
+            children, ops = shape
             if node is tree or t in _SCOPE_TYPES:
                 # the body goes to the new scope; decorators, defaults, annotations stay outside
                 inner: list[ast.AST] = own if node is tree else []
@@ -72,36 +95,32 @@ class Context:
                 else:
                     scopes.append((node, None, inner))
                 own_of[id(node)] = inner
-                body = node.body  # type: ignore[attr-defined]
-                body_ids = {id(b) for b in body} if type(body) is list else {id(body)}
                 inner_cls = node if t is ast.ClassDef else None
-                for f in fields:
-                    v = getattr(node, f, None)
+                for f in children:
+                    v = getattr(node, f)
+                    body = f == "body"
                     for c in (v if type(v) is list else (v,)):
-                        if isinstance(c, AST):
-                            if type(c) in _SINGLETONS:
-                                (inner if id(c) in body_ids else into).append(c)
-                                continue
+                        if c is not None:
                             parent[c] = node
-                            push((c, inner, inner_cls) if id(c) in body_ids else (c, into, cls))
+                            push((c, inner, inner_cls) if body else (c, into, cls))
                 continue
             into.append(node)
-            for f in fields:
-                v = getattr(node, f, None)
+            for f in children:
+                v = getattr(node, f)
                 if type(v) is list:
                     for c in v:
-                        if isinstance(c, AST):
-                            if type(c) in _SINGLETONS:
-                                into.append(c)  # an operator: listed in its scope, no parent, no children
-                            else:
-                                parent[c] = node
-                                push((c, into, cls))
-                elif isinstance(v, AST):
-                    if type(v) in _SINGLETONS:
-                        into.append(v)
-                    else:
-                        parent[v] = node
-                        push((v, into, cls))
+                        if c is not None:
+                            parent[c] = node
+                            push((c, into, cls))
+                elif v is not None:
+                    parent[v] = node
+                    push((v, into, cls))
+            for f in ops:  # operators: listed in their scope, with no parent and no children
+                v = getattr(node, f)
+                if type(v) is list:
+                    into.extend(v)
+                else:
+                    into.append(v)
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -186,6 +205,24 @@ def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
                 push(v)
 
 
+def subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """`node` and every node below it (no expression contexts or operators), as `ast.walk` gives
+    them but in another order, and several times faster: identifier and constant fields are not
+    looked at."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        yield n
+        shape = _SHAPES.get(type(n)) or _shape(type(n))
+        for f in shape[0]:
+            v = getattr(n, f)
+            if type(v) is list:
+                stack.extend(c for c in v if c is not None)
+            elif v is not None:
+                push(v)
+
+
 # Kept on the tree itself: the context refers to every node, so a cache keyed weakly on the tree
 # would keep each tree alive forever; as an attribute it lives and dies with its tree.
 _ATTR = "_specgap_context"
@@ -198,3 +235,4 @@ def context(tree: ast.AST) -> Context:
         ctx = Context(tree)
         setattr(tree, _ATTR, ctx)
     return ctx
+

@@ -10,7 +10,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import local_nodes, subtree
 from specgap.analysis.names import dotted, param_names
 from specgap.analysis.testfns import FuncDef
 
@@ -73,7 +73,7 @@ def is_input_source(node: ast.AST) -> bool:
 
 def mentions(expr: ast.AST, tainted: set[str]) -> bool:
     """Whether an expression reads one of the `tainted` names or the program's input."""
-    return any((isinstance(n, ast.Name) and n.id in tainted) or is_input_source(n) for n in ast.walk(expr))
+    return any((isinstance(n, ast.Name) and n.id in tainted) or is_input_source(n) for n in subtree(expr))
 
 
 def target_names(node: ast.AST) -> Iterator[str]:
@@ -108,8 +108,20 @@ def input_names(scope: ast.AST, owner: ast.ClassDef | None, nodes: list[ast.AST]
             # `clues.append((l, r))`: the container now holds input
             if n.value.func.attr in ("append", "extend", "add", "insert") and isinstance(n.value.func.value, ast.Name):
                 flows.append((n.value.func.value, n.value))
+    reads = [(target, *_reads(val)) for target, val in flows]  # each value walked once, not once a pass
     for _ in range(2):
-        for target, val in flows:
-            if mentions(val, tainted):
+        for target, names, from_input in reads:
+            if from_input or not names.isdisjoint(tainted):
                 tainted.update(target_names(target))
     return tainted
+
+
+def _reads(expr: ast.AST) -> tuple[set[str], bool]:
+    """The names an expression reads, and whether it reads the program's input (as `mentions`)."""
+    names, from_input = set(), False
+    for n in subtree(expr):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif not from_input and is_input_source(n):
+            from_input = True
+    return names, from_input

@@ -11,16 +11,17 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import local_nodes, subtree
+from specgap.analysis.context import context
 from specgap.analysis.names import dotted
-from specgap.analysis.stmts import statements
 from specgap.analysis.testfns import FuncDef
 
 
 def import_origins(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted origin for every import in the module (at any depth)."""
     out: dict[str, str] = {}
-    for node in statements(tree):
+    imports = context(tree).of(ast.Import, ast.ImportFrom)
+    for node in sorted(imports, key=lambda n: (n.lineno, n.col_offset)):  # a later import wins
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -80,7 +81,7 @@ def guards(fn: FuncDef) -> dict[int, list[ast.expr]]:
                 items = value if isinstance(value, list) else [value]
                 for v in items:
                     if isinstance(v, ast.expr):
-                        for n in ast.walk(v):
+                        for n in subtree(v):
                             out[id(n)] = conds
             inner = conds + [st.test] if isinstance(st, (ast.If, ast.While)) else conds
             for block in ("body", "orelse", "finalbody"):

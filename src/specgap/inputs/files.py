@@ -153,7 +153,8 @@ def load_entries(items: list[Entry], roles: RoleConfig | None = None, source: st
             col.errors.append(InputError(e.label, "no such file or directory"))
         else:
             col.read(Path(e.full), e.label, explicit=e.explicit)
-    return ChangeSet(files=col.files, errors=col.errors, source=source, context_loader=Given(col.context))
+    return ChangeSet(files=col.files, errors=col.errors, source=source, context_loader=Given(col.context),
+                     tree_scan=any(not e.explicit for e in items))
 
 
 def load_files(paths: list, roles: RoleConfig | None = None, exclude: tuple[str, ...] = ()) -> ChangeSet:

@@ -7,7 +7,6 @@ selection, the default config's roles); each call only parses its own text and r
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Iterable, Sequence
 
 from specgap.model import ChangeSet, Finding, InputError
@@ -26,18 +25,18 @@ class Findings(list[Finding]):  # a plain list, so callers index, sort and len()
 
 
 @functools.lru_cache(maxsize=1)
-def _setup() -> tuple[Any, tuple[type, ...]]:
-    """The default config's roles and the scan rules: loaded once per process."""
+def _setup() -> tuple[Any, tuple[type, ...], tuple[type, ...]]:
+    """The default config's roles, the scan rules and the transcript rules: loaded once per process."""
     from specgap.config import Config
-    from specgap.rules import scan_rules
+    from specgap.rules import rollout_rules, scan_rules
 
-    return Config().roles(), tuple(scan_rules())
+    return Config().roles(), tuple(scan_rules()), tuple(rollout_rules())
 
 
 def _run(changeset: ChangeSet) -> Findings:
     from specgap.engine import evaluate
 
-    _, rules = _setup()
+    _, rules, _ = _setup()
     out = evaluate(changeset, rules)
     return Findings(out.findings, changeset.errors)
 
@@ -59,7 +58,7 @@ def scan_code(code: str, *, tests: str | None = None, path: str = "solution.py")
 
     if not isinstance(code, str):
         raise TypeError(f"scan_code: code must be str, not {type(code).__name__}")
-    roles, _ = _setup()
+    roles, _, _ = _setup()
     errors: list[InputError] = []
     cs = build([RawFile(path, None, code)], roles=roles, source_desc=f"code: {path}", errors=errors)
     if tests is not None:
@@ -70,34 +69,37 @@ def scan_code(code: str, *, tests: str | None = None, path: str = "solution.py")
 
 
 def scan_rollout(messages_or_text: str | Sequence[Any] | dict[str, Any], *, name: str = "rollout") -> Findings:
-    """Scan the code an agent wrote in one rollout.
+    """Scan one rollout as `specgap transcripts` does: the transcript rules (SG11xx: commands,
+    tool outputs, stated intent, false claims) and the scan rules on the files the agent wrote.
 
     Accepts the shapes RL frameworks hand a reward function: a completion string (Markdown with
     code fences, `<file path=...>` blocks, or role headings), a list of chat messages (OpenAI or
     Anthropic style, with tool calls that write files), or a record such as `{"messages": [...]}`.
     Test cases shown in the prompt turns are used to tell special-cased answers.
 
-    Findings' paths are `<name>.md::<file>` for text and `<name>.json::<file>` for messages
-    (unnamed code is `solution.py`); `.errors` says what could not be read (for example, a
-    rollout whose agent turns hold no code).
+    It parses into a `Rollout` as `specgap transcripts` reads a file named `name` (the rollout id
+    is `name`, or a record's own `id`, else `name:0`) and calls `specgap.evaluate_rollout`, so the
+    findings are the ones `specgap transcripts` reports for it: each cites `rollout_id`, `turn` and
+    `call_id`, and its path is the file's path inside the rollout (unnamed code is `solution.py`).
+    `.errors` says what could not be read, or that the rollout holds no code.
     """
-    from specgap.inputs.changeset import build
-    from specgap.inputs.context import Given
-    from specgap.inputs.transcripts import extract
+    from specgap.inputs.transcripts import guarded, markdown
+    from specgap.inputs.transcripts.shards import record_rollout
+    from specgap.rollout import RolloutError
+    from specgap.run.evaluate import evaluate_rollout
 
     if isinstance(messages_or_text, str):
-        label, data = f"{name}.md", messages_or_text.encode("utf-8", "surrogatepass")
+        rollout = guarded(markdown.rollout, messages_or_text.replace("\r\n", "\n"), name, 0)
     elif isinstance(messages_or_text, (list, tuple, dict)):
-        try:
-            label, data = f"{name}.json", json.dumps(messages_or_text, default=str).encode("utf-8", "surrogatepass")
-        except (ValueError, RecursionError) as exc:
-            return Findings(errors=[InputError(name, f"rollout cannot be read as JSON: {exc}")])
+        record = list(messages_or_text) if isinstance(messages_or_text, tuple) else messages_or_text
+        rollout = guarded(record_rollout, record, name, 0)
     else:
         raise TypeError(f"scan_rollout: expected str, a list of messages or a dict, not {type(messages_or_text).__name__}")
-    ex = extract(label, data, explicit=True)
-    if ex is None:
-        return Findings(errors=[InputError(name, "not a recognisable rollout")])
-    roles, _ = _setup()
-    cs = build(ex.files, roles=roles, source_desc=f"rollout: {name}", errors=ex.errors)
-    cs.context_loader = Given(ex.context)
-    return _run(cs)
+    if isinstance(rollout, RolloutError):
+        return Findings(errors=[InputError(name, rollout.message)])
+    _, file_rules, rollout_rules = _setup()
+    outcome = evaluate_rollout(rollout, rollout_rules, file_rules)
+    errors = [InputError(name, e) for e in outcome.errors]
+    if not any(f.written for f in rollout.files.values()):
+        errors.append(InputError(name, "no code written by the agent in this rollout: only its transcript was checked"))
+    return Findings(outcome.findings, errors)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from scipy import stats as st
 
 from specgap.monitor import stats
-from specgap.monitor.load import ROW, STEP
+from specgap.monitor.load import STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import FlagsEverything, PassesEverything
 
@@ -31,44 +31,29 @@ def _rates(tp: int, fp: int, fn: int, tn: int) -> dict[str, float | None]:
             "recall": ratio(tp, tp + fn), "specificity": ratio(tn, tn + fp)}
 
 
-def _counts(d: "pl.DataFrame", pred: str, label: str) -> "pl.DataFrame":
-    import polars as pl
-
-    p, y = pl.col(pred) >= 0.5, pl.col(label) >= 0.5
-    return d.select((p & y).sum().alias("tp"), (p & ~y).sum().alias("fp"),
-                    (~p & y).sum().alias("fn"), (~p & ~y).sum().alias("tn"))
-
-
-def _span(rows: "pl.Series") -> tuple[int, int] | None:
-    return (int(rows.min()), int(rows.max())) if len(rows) else None
-
-
-def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_step: bool) -> Outcome:
-    import polars as pl
-
+def flagging(c: "pl.DataFrame", pred: str, label: str, group: str | None, has_step: bool) -> Outcome:
+    """`c`: the flag counts of `aggregate.flag_counts`, per step when `has_step`."""
     out = Outcome()
-    d = df.drop_nulls([pred, label])
-    bad = d.filter(~pl.col(pred).is_in([0.0, 1.0]) | ~pl.col(label).is_in([0.0, 1.0])).height
-    if bad:
-        out.notes.append(Note(FlagsEverything.id, group, f"{pred}/{label}: {bad} value(s) not 0/1; read as flagged when >= 0.5"))
-    n = d.height
+    tot = {k: int(c.get_column(k).sum()) for k in ("n", "tp", "fp", "fn", "tn", "not_binary")}
+    if tot["not_binary"]:
+        out.notes.append(Note(FlagsEverything.id, group, f"{pred}/{label}: {tot['not_binary']} value(s) not 0/1; read as "
+                                                         "flagged when >= 0.5"))
+    n = tot["n"]
     if n < MIN_ROWS:
         out.notes.append(Note(FlagsEverything.id, group, f"{pred} vs {label}: {n} labelled item(s); needs {MIN_ROWS}"))
         return out
-    tp, fp, fn, tn = (int(v) for v in _counts(d, pred, label).row(0))
+    tp, fp, fn, tn = tot["tp"], tot["fp"], tot["fn"], tot["tn"]
     r = _rates(tp, fp, fn, tn)
     fr, br = r["flag_rate"], r["base_rate"]
     assert fr is not None and br is not None  # n > 0
     h = stats.cohen_h(fr, br)
-    windows = _windows(d, pred, label) if has_step else []
+    windows = _windows(c) if has_step else []
     base = {"pred": pred, "label": label, "n": n, "tp": tp, "fp": fp, "fn": fn, "tn": tn, **r,
             "flag_rate_ci": list(stats.wilson(tp + fp, n)), "base_rate_ci": list(stats.wilson(tp + fn, n)),
             "effect": h, "effect_unit": "Cohen's h, flag rate vs base rate", "windows": windows}
     disc = fp + fn
     if disc == 0:
         return out
-    first_fp = d.filter((pl.col(pred) >= 0.5) & (pl.col(label) < 0.5)).get_column(ROW)
-    first_fn = d.filter((pl.col(pred) < 0.5) & (pl.col(label) >= 0.5)).get_column(ROW)
     p_over = float(st.binomtest(fp, disc, 0.5, alternative="greater").pvalue)
     p_under = float(st.binomtest(fn, disc, 0.5, alternative="greater").pvalue)
     spec_, prec, rec = r["specificity"], r["precision"], r["recall"]
@@ -84,7 +69,7 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
         FlagsEverything.id, group, p_over, "high" if extreme_over else stats.d_severity(h) if h > 0 else "low", msg_over,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; precision {fmt(prec)}, recall {fmt(rec)}, specificity "
         f"{fmt(spec_)}; {fp} false positives vs {fn} false negatives (McNemar {stats.fmt_p(p_over)}, n={n})",
-        {**base, "flags_all_since_step": since}, rows=_span(first_fp), step=since))
+        {**base, "flags_all_since_step": since}, rows=_span(c, "fp"), step=since))
     since_under = _since(windows, "recall", lambda v: v <= 0.05)
     extreme_under = fr <= 0.05 * br or (rec is not None and rec <= 0.05) or since_under is not None
     when_under = f" since step {since_under:g}" if since_under is not None else ""
@@ -94,11 +79,17 @@ def flagging(df: "pl.DataFrame", pred: str, label: str, group: str | None, has_s
         PassesEverything.id, group, p_under, "high" if extreme_under else stats.d_severity(h) if h < 0 else "low", msg_under,
         f"flag rate {fr:.1%} vs base rate {br:.1%}; recall {fmt(rec)}, specificity {fmt(spec_)}; "
         f"{fn} false negatives vs {fp} false positives (McNemar {stats.fmt_p(p_under)}, n={n})",
-        {**base, "passes_all_since_step": since_under}, rows=_span(first_fn), step=since_under))
+        {**base, "passes_all_since_step": since_under}, rows=_span(c, "fn"), step=since_under))
     if windows:
         out.plots.append(Plot("flags", f"{pred} vs {label}", {"windows": windows, "pred_name": pred,
                                                               "label_name": label}, group))
     return out
+
+
+def _span(c: "pl.DataFrame", kind: str) -> tuple[int, int] | None:
+    """First and last row of the false positives (`fp`) or false negatives (`fn`)."""
+    a, b = c.get_column(f"{kind}_row").min(), c.get_column(f"{kind}_row_end").max()
+    return (int(a), int(b)) if a is not None and b is not None else None
 
 
 def _since(windows: list[dict[str, float | None]], key: str, test) -> float | None:
@@ -111,16 +102,17 @@ def _since(windows: list[dict[str, float | None]], key: str, test) -> float | No
     return since
 
 
-def _windows(d: "pl.DataFrame", pred: str, label: str, k: int = 10) -> list[dict[str, float | None]]:
-    """The rates in up to k consecutive step windows, to see when over-flagging began."""
+def _windows(c: "pl.DataFrame", k: int = 10) -> list[dict[str, float | None]]:
+    """The rates in up to k consecutive windows of about equal rows (whole steps), to see when
+    over-flagging began."""
     import polars as pl
 
-    if d.get_column(STEP).n_unique() < 2 or d.height < k * 10:
+    total = int(c.get_column("n").sum())
+    if c.height < 2 or total < k * 10:
         return []
-    p, y = pl.col(pred) >= 0.5, pl.col(label) >= 0.5
-    w = (d.sort(STEP, ROW).with_columns((pl.int_range(pl.len()) * k // pl.len()).alias("__w"))
-         .group_by("__w").agg(pl.col(STEP).min().alias("step"), (p & y).sum().alias("tp"),
-                               (p & ~y).sum().alias("fp"), (~p & y).sum().alias("fn"), (~p & ~y).sum().alias("tn"))
+    w = (c.sort(STEP).with_columns(((pl.col("n").cum_sum() - pl.col("n")) * k // total).alias("__w"))
+         .group_by("__w").agg(pl.col(STEP).min().alias("step"), pl.col("tp").sum(), pl.col("fp").sum(),
+                               pl.col("fn").sum(), pl.col("tn").sum())
          .sort("__w"))
-    return [{"step": float(s), **_rates(int(a), int(b), int(c), int(e))}
-            for _, s, a, b, c, e in w.iter_rows()]
+    return [{"step": float(s), **_rates(int(a), int(b), int(d), int(e))}
+            for _, s, a, b, d, e in w.iter_rows()]

@@ -37,14 +37,19 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--pair-length-b", help="Pairwise: length of output B.")
 @click.option("--pair-text-a", help="Pairwise: text of output A.")
 @click.option("--pair-text-b", help="Pairwise: text of output B.")
+@click.option("--truth-reliability", type=float,
+              help="Share of the truth's variance that is quality (1 for an exact verifier; from inter-annotator "
+                   "agreement for human labels). Default: not assumed, and the length check then also requires "
+                   "the proxy to go with length more than the truth does.")
 @click.option("--alpha", type=float, help="Family-wise false-alarm rate per run (Holm). Default 0.01.")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), help="Exit 1 at or above this severity. Default medium.")
 @click.option("--audit", type=click.Path(dir_okay=False), help="Write the audit queue here (.csv, else JSONL).")
 @click.option("--audit-size", type=int, help="Rows in the audit queue. Default 50.")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [tool.specgap.monitor].")
 @click.option("--engine", type=click.Choice(["polars", "ray"]), default="polars", show_default=True,
-              help="Where the per-step aggregates of the step checks are computed: polars on this machine "
-                   "(streaming), or Ray Data, one shard per file (pip install 'specgap[ray]').")
+              help="Where the per-step aggregates are computed (step checks, length bias given a truth, flag "
+                   "checks): polars on this machine (streaming), or Ray Data, one shard per file (pip install "
+                   "'specgap[ray]').")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github", "html"]), default="text",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")

@@ -19,7 +19,7 @@ from scipy import stats as st
 
 from specgap.monitor import length_control as lc
 from specgap.monitor import stats
-from specgap.monitor.load import ROW, STEP
+from specgap.monitor.load import ROW
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import LengthBias, StyleBias
 
@@ -58,101 +58,146 @@ def _corr_matrix(d: "pl.DataFrame", cols: list[str]) -> np.ndarray:
     return r
 
 
+def loglen(length: str | None, text: str | None) -> "pl.Expr":
+    """Log(1 + output length) from the length column or the word count of the text; missing when negative."""
+    import polars as pl
+
+    lexpr = pl.col(length) if length else words(text)  # type: ignore[arg-type]
+    return pl.when(lexpr >= 0).then(lexpr.log1p()).alias(LOGLEN)
+
+
 def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | None, text: str | None,
               group: str | None, group_col: str | None, by_step: bool = False, model: str | None = None,
-              prompt: str | None = None) -> Outcome:
+              prompt: str | None = None, reliability: float | None = None) -> Outcome:
     """`by_step`: compare outputs of the same step only (within-step deviations), so that length and
-    proxy both drifting over training is not mistaken for the proxy paying for length."""
+    proxy both drifting over training is not mistaken for the proxy paying for length. `reliability`:
+    see `on_moments`."""
     import polars as pl
+
+    from specgap.monitor import aggregate
 
     out = Outcome()
     lexpr = pl.col(length) if length else words(text)  # type: ignore[arg-type]
     need = [proxy] + ([truth] if truth else [])
     d = (df.lazy().with_columns(lexpr.alias("__len")).drop_nulls(need + ["__len"])
          .filter(pl.col("__len") >= 0).with_columns(pl.col("__len").log1p().alias(LOGLEN)).collect())
-    n = d.height
-    n_steps = d.get_column(STEP).n_unique() if by_step else 0
-    within = by_step and n >= 5 * n_steps and n_steps > 1
-    if within:
-        d = d.with_columns([(pl.col(c) - pl.col(c).mean().over(STEP)).alias(f"__w{i}")
-                            for i, c in enumerate([proxy, LOGLEN] + ([truth] if truth else []))])
-    if n < MIN_ROWS:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
+    if d.height < MIN_ROWS:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {d.height} rows with a length; length bias needs {MIN_ROWS}"))
         return out
     if model or prompt:
-        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group))
+        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group, reliability))
         if truth and text:
             out.extend(_style(d, proxy, truth, text, group))
         return out
+    cols = [proxy, LOGLEN] + ([truth] if truth else [])
+    m = aggregate.moments(d.lazy(), cols, per_step=by_step).collect()
+    mg = aggregate.moments(d.lazy(), cols, [group_col], per_step=False).collect() if group_col else None
+    res = on_moments(m, proxy, truth, group, by_step, mg, reliability)
+    out.extend(res)
+    if res.hypotheses:
+        out.plots.append(_length_plot(d, proxy, truth, group))
+        if text and truth:
+            out.extend(_style(d, proxy, truth, text, group))
+    return out
+
+
+def on_moments(m: "pl.DataFrame", proxy: str, truth: str | None, group: str | None, by_step: bool,
+               mg: "pl.DataFrame | None" = None, reliability: float | None = None) -> Outcome:
+    """SG804 without model or prompt terms, from the moments of [proxy, log length(, truth)] (per step
+    when `by_step`; `mg`: the same per group, for length-controlled means by group). `reliability`: the
+    share of the truth's variance that is quality, when the user knows it (1 for an exact verifier)."""
+    from specgap.monitor import aggregate
+
+    out = Outcome()
+    n = int(m.get_column("n").sum()) if m.height else 0
+    if n < MIN_ROWS:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
+        return out
     if truth is None:
-        r = d.select(pl.corr(proxy, LOGLEN)).item()
+        r = aggregate.corr(aggregate.scatter(m, 2))[0, 1]
         out.notes.append(Note(LengthBias.id, group, f"{proxy} correlates with log length (r={r:.2f}, n={n}); without "
                                               "--truth, give --model and --prompt to separate length from quality"))
         return out
-    cols = ["__w0", "__w1", "__w2"] if within else [proxy, LOGLEN, truth]
-    r = _corr_matrix(d, cols)
+    n_steps = m.height if by_step else 0
+    within = by_step and n >= 5 * n_steps and n_steps > 1
+    c = aggregate.scatter(m, 3, within)
+    r = aggregate.corr(c)
     if not np.all(np.isfinite(r)):
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: a metric or the length does not vary; nothing to test"))
         return out
     # within-step deviations lose one degree of freedom per step
-    rp, p2, ci = stats.partial_corr(r, n - n_steps + 1 if within else n, 0, 1)
-    p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
-    # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
-    # correlation: the proxy must also go with length more than the truth itself does
-    p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n - n_steps + 1 if within else n)
-    p1 = max(p1, p_more)
-    beta = _ols(d, cols[0], cols[1:])
-    lc = _length_controlled(d, proxy, beta[1], group_col) if group_col else None
-    share = _gain_share(d, proxy, beta[1]) if by_step else None
+    n_eff = n - n_steps + 1 if within else n
+    eiv = None
+    if reliability is not None and reliability < 1:
+        noise = (1 - reliability) * float(aggregate.scatter(m, 3)[2, 2]) / (n - 1)
+        eiv = stats.eiv_slope(c, n_eff - 1, noise)
+        if eiv is None:
+            out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
+                                                  "than it varies here; tested without the stated reliability"))
+            reliability = None
+    if eiv is not None:
+        # the truth's known noise taken out: the slope on length given quality, not given a noisy copy
+        b, cov, corrected = eiv
+        rp, _, ci = stats.partial_corr(aggregate.corr(corrected), n_eff, 0, 1)
+        t = float(b[0] / math.sqrt(cov[0, 0])) if cov[0, 0] > 0 else 0.0
+        p1 = float(st.t.sf(t, n_eff - 3))
+        p_more = None
+        b_len = float(b[0])
+    else:
+        rp, p2, ci = stats.partial_corr(r, n_eff, 0, 1)
+        p1 = p2 / 2 if rp > 0 else 1 - p2 / 2
+        p_more = None
+        if reliability is None:
+            # a truth that is a noisy copy of quality leaves part of quality's link to length in the partial
+            # correlation: unless the user states how reliable the truth is, the proxy must also go with
+            # length more than the truth itself does (valid while the truth is no less reliable than the judge)
+            p_more = stats.williams_p(r[1, 0], r[1, 2], r[0, 2], n_eff)
+            p1 = max(p1, p_more)
+        b_len = float(np.linalg.lstsq(c[1:, 1:], c[1:, 0], rcond=None)[0][0])   # OLS slope of proxy on log length
+    lc = _length_controlled(mg, b_len) if mg is not None and mg.height > 1 else None
+    share = _gain_share(m, b_len) if by_step else None
     extra = f"; length explains {share:.0%} of the {proxy} gain over the run" if share is not None else ""
-    if lc and len(lc) > 1:
+    if lc:
         extra += "; length-controlled mean by group: " + ", ".join(f"{g} {a:.3g}->{b:.3g}" for g, (a, b) in lc.items())
     out.hypotheses.append(Hypothesis(
         LengthBias.id, group, p1, stats.r_severity(rp) if rp > 0 else "low",
         f"{proxy} pays for length beyond what {truth} pays",
         f"partial r({proxy}, log length | {truth}) = {rp:.2f} [{ci[0]:.2f}, {ci[1]:.2f}], {stats.fmt_p(p1)}, "
-        f"n={n}{' within steps' if within else ''}; +{beta[1] * math.log(2):.3g} {proxy} per doubling of "
-        f"length{extra}",
+        f"n={n}{' within steps' if within else ''}"
+        f"{f'; {truth} taken as {reliability:.0%} reliable' if reliability is not None else ''}; "
+        f"+{b_len * math.log(2):.3g} {proxy} per doubling of length{extra}",
         {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "n": n, "proxy": proxy,
-         "truth": truth, "within_step": within, "per_doubling": beta[1] * math.log(2), "r_proxy_length": r[0, 1],
-         "p_judge_pays_more_than_truth": p_more,
+         "truth": truth, "within_step": within, "per_doubling": b_len * math.log(2), "r_proxy_length": r[0, 1],
+         "p_judge_pays_more_than_truth": p_more, "truth_reliability": reliability,
          "r_truth_length": r[1, 2], "gain_share_from_length": share, "length_controlled": lc},
-        rows=_rows(d)))
-    out.plots.append(_length_plot(d, proxy, truth, group))
-    if text:
-        out.extend(_style(d, proxy, truth, text, group))
+        rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out
 
 
-def _ols(d: "pl.DataFrame", y: str, xs: list[str]) -> np.ndarray:
-    X = np.column_stack([np.ones(d.height)] + [d.get_column(c).to_numpy() for c in xs])
-    beta, *_ = np.linalg.lstsq(X, d.get_column(y).to_numpy(), rcond=None)
-    return beta
-
-
-def _length_controlled(d: "pl.DataFrame", proxy: str, b_len: float, group_col: str) -> dict[str, list[float]]:
+def _length_controlled(mg: "pl.DataFrame", b_len: float) -> dict[str, list[float]]:
     """Per group: the raw mean proxy and the mean with the pooled length effect taken out."""
     import polars as pl
 
-    m = d.get_column(LOGLEN).mean()
-    g = (d.group_by(group_col).agg(pl.col(proxy).mean().alias("raw"),
-                                   (pl.col(proxy) - b_len * (pl.col(LOGLEN) - m)).mean().alias("lc"))
-         .sort("raw", descending=True))
+    key = mg.columns[0]
+    mean_len = float(mg.get_column("s1").sum()) / float(mg.get_column("n").sum())
+    g = (mg.select(pl.col(key), (pl.col("s0") / pl.col("n")).alias("raw"),
+                   (pl.col("s0") / pl.col("n") - b_len * (pl.col("s1") / pl.col("n") - mean_len)).alias("lc"))
+         .drop_nulls(key).sort("raw", descending=True))
     return {str(k): [float(a), float(b)] for k, a, b in g.iter_rows()}
 
 
-def _gain_share(d: "pl.DataFrame", proxy: str, b_len: float) -> float | None:
-    """Share of the proxy's first-to-last-decile gain that the length change accounts for."""
-    import polars as pl
+def _gain_share(m: "pl.DataFrame", b_len: float) -> float | None:
+    """Share of the proxy's first-to-last-tenth gain (in rows, whole steps) that the length change accounts for."""
+    from specgap.monitor import aggregate
 
-    if d.get_column(STEP).n_unique() < 8:
+    if m.height < 8:
         return None
-    s = d.sort(STEP, ROW).with_columns((pl.int_range(pl.len()) * 10 // pl.len()).alias("__dec"))
-    ends = s.filter(pl.col("__dec").is_in([0, 9])).group_by("__dec").agg(pl.col(proxy).mean(), pl.col(LOGLEN).mean()).sort("__dec")
-    if ends.height < 2:
+    first, last = aggregate.deciles(m, True), aggregate.deciles(m, False)
+    if first.height == 0 or last.height == 0:
         return None
-    dp = ends.get_column(proxy)[1] - ends.get_column(proxy)[0]
-    dl = ends.get_column(LOGLEN)[1] - ends.get_column(LOGLEN)[0]
+    mean = lambda part, i: float(part.get_column(f"s{i}").sum()) / float(part.get_column("n").sum())  # noqa: E731
+    dp = mean(last, 0) - mean(first, 0)
+    dl = mean(last, 1) - mean(first, 1)
     if dp <= 0:
         return None  # no gain to explain
     return float(b_len * dl / dp)
@@ -282,19 +327,28 @@ def _rows(d: "pl.DataFrame") -> tuple[int, int]:
 
 
 def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, model: str | None,
-                          prompt: str | None, group: str | None) -> Outcome:
+                          prompt: str | None, group: str | None, reliability: float | None = None) -> Outcome:
     out = Outcome()
     y = d.get_column(proxy).to_numpy().astype(float)
-    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), d.get_column(truth).to_numpy() if truth else None,
-                       model, prompt)
+    tv = d.get_column(truth).to_numpy().astype(float) if truth else None
+    noise = (1 - reliability) * float(tv.var(ddof=1)) if tv is not None and reliability is not None else None
+    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt, noise)
+    if fit is None and noise is not None:
+        out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
+                                              "than it varies within model and prompt; tested without it"))
+        reliability = None
+        fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt)
     if fit is None:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: length does not vary within model and prompt; nothing to test"))
         return out
     p1 = float(st.t.sf(fit.t, fit.dof))
     truth_note, truth_stats = "", {}
-    if truth:
+    if truth and reliability is not None:
+        truth_note = f"; {truth} taken as {reliability:.0%} reliable"
+        truth_stats = {"truth_reliability": reliability, "p_judge_pays_more_than_truth": None}
+    elif truth:
         # as for pairs: the judge's length slope must exceed the truth's own, each in its SDs
-        tv = d.get_column(truth).to_numpy().astype(float)
+        assert tv is not None
         tf = lc.pointwise(d, tv, d.get_column(LOGLEN).to_numpy(), None, model, prompt)
         if tf is not None and y.std() > 0 and tv.std() > 0:
             diff = fit.beta_len / y.std() - tf.beta_len / tv.std()

@@ -31,6 +31,8 @@ from scipy import stats as st
 from scipy.sparse.linalg import lsqr
 from scipy.special import expit
 
+from specgap.monitor import stats
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -201,8 +203,10 @@ def _dummies(d: "pl.DataFrame", col: str) -> tuple[sparse.csr_matrix, int]:
 
 
 def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.ndarray | None,
-              model: str | None, prompt: str | None) -> PointwiseFit | None:
-    """Score on log length within model and prompt (fixed effects), and the truth when given."""
+              model: str | None, prompt: str | None, truth_noise: float | None = None) -> PointwiseFit | None:
+    """Score on log length within model and prompt (fixed effects), and the truth when given.
+    `truth_noise`: the variance of the truth's measurement error, when known: taken out of the
+    regression (errors in variables), so a noisy truth does not leave quality in the length slope."""
     n = len(y)
     blocks, n_models, n_prompts = [sparse.csr_matrix(np.ones((n, 1)))], 0, 0
     if model:
@@ -228,6 +232,13 @@ def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.nd
     e = yr - X @ beta
     s2 = float(e @ e) / dof
     se = math.sqrt(max(s2 * np.linalg.pinv(X.T @ X)[0, 0], 0.0))
+    if truth_noise is not None and k == 2:
+        Z = np.column_stack([yr, X])
+        eiv = stats.eiv_slope(Z.T @ Z, n - rank_d, truth_noise)
+        if eiv is None:
+            return None
+        beta, cov = eiv[0], eiv[1]
+        se = math.sqrt(max(float(cov[0, 0]), 0.0))
     t = float(beta[0] / se) if se > 0 else 0.0
     rank = None
     if model:

@@ -71,6 +71,12 @@ def check_spec(spec: Spec) -> None:
                 spec.self_rating, spec.pred]):
         raise SpecError("nothing to check: give --proxy with --truth (and/or --length/--text), "
                         "--self with --independent, or --pred with --label")
+    if spec.truth_reliability is not None:
+        if not 0 < spec.truth_reliability <= 1:
+            raise SpecError("--truth-reliability must be above 0 and at most 1")
+        if not (spec.truth and (spec.length or spec.text)):
+            raise SpecError("--truth-reliability applies to the pointwise length check: give --truth and "
+                            "--length or --text")
     if not 0 < spec.alpha < 1:
         raise SpecError("--alpha must be between 0 and 1")
     try:
@@ -97,7 +103,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
                                                spec.group if group is None else None, spec.step is not None,
-                                               spec.model, spec.prompt)))
+                                               spec.model, spec.prompt, spec.truth_reliability)))
         if spec.pair_length_a or spec.pair_text_a:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
@@ -111,7 +117,8 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
         calls.append((SelfEvaluationInflation.id, partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
                                        group)))
     if spec.pred and spec.label:
-        calls.append((FlagsEverything.id, partial(classifier.flagging, df, spec.pred, spec.label, group, spec.step is not None)))
+        c = aggregate.flag_counts(df.lazy(), spec.pred, spec.label, per_step=spec.step is not None).collect()
+        calls.append((FlagsEverything.id, partial(classifier.flagging, c, spec.pred, spec.label, group, spec.step is not None)))
     out = Outcome()
     for rule_id, call in calls:
         try:
@@ -121,28 +128,33 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     return out
 
 
-def steps_only(spec: Spec) -> bool:
-    """Only the step checks (SG801-SG803) asked for: they run on per-step moments, never on the rows."""
-    return bool(spec.step and spec.proxy and spec.truth) and not any(
-        [spec.length, spec.text, spec.self_rating, spec.pred, spec.session, spec.pair_length_a, spec.pair_text_a,
-         spec.model, spec.prompt, spec.audit])
+def aggregable(spec: Spec) -> bool:
+    """Every check asked for runs on per-step aggregates, never on the rows: the step checks
+    (SG801-SG803), the flag checks (SG806, SG807) and length bias given a truth without model or prompt
+    terms (SG804). Text, sessions, self-ratings, pairs, model/prompt terms and the audit queue need rows."""
+    some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
+        bool(spec.pred and spec.label)
+    return some and not any([spec.text, spec.self_rating, spec.session,
+                             spec.pair_length_a, spec.pair_text_a, spec.model, spec.prompt, spec.audit])
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
     """Raises SpecError / LogError for unusable input; everything else ends up in the report.
 
-    Logs of more than LARGE_ROWS rows that only ask for the step checks, and every `--engine ray` run,
+    Logs of more than LARGE_ROWS rows that only ask for checks that run on aggregates, and every `--engine ray` run,
     go through per-step moments streamed from the files: memory stays flat in the number of rows."""
     import polars as pl
 
     check_spec(spec)
     if engine not in ENGINES:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
-    if engine == "ray" and not steps_only(spec):
-        raise SpecError("--engine ray runs the step checks (SG801-SG803: --step, --proxy, --truth, --group); "
-                        "the other checks read rows: run them with --engine polars")
+    if engine == "ray" and not aggregable(spec):
+        raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
+                        "--proxy, --truth; SG804 with --length and --truth; SG806/SG807: --pred, --label; with "
+                        "--group); text, sessions, self-ratings, pairs, --model/--prompt and --audit read rows: "
+                        "run them with --engine polars")
     log: Log = open_log(paths, spec)
-    if engine == "ray" or steps_only(spec):
+    if engine == "ray" or aggregable(spec):
         try:
             rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
         except (pl.exceptions.PolarsError, OSError) as exc:
@@ -180,21 +192,40 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
 
 
 def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
-    """The step checks on per-step moments: streamed by polars, or summed from Ray shards."""
+    """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
     import polars as pl
 
-    from specgap.monitor import aggregate, divergence
+    from specgap.monitor import aggregate, classifier, divergence, length
 
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=rows)
     by = [spec.group] if spec.group else []
+    per_step = spec.step is not None
     if engine == "ray":
         from specgap.monitor import shards
 
-        if not log.frame.collect_schema()[spec.step or ""].is_numeric() and \
-                not log.frame.collect_schema()[spec.step or ""].is_temporal():
+        schema = log.frame.collect_schema()
+        if spec.step and not (schema[spec.step].is_numeric() or schema[spec.step].is_temporal()):
             raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
+
+    def compute(part: Callable[..., Any], prepare: pl.Expr | None = None) -> pl.DataFrame:
+        """One aggregate of the whole log, per (group, step): `part(frame, by=..., per_step=...)`."""
+        fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=per_step)
+        if engine == "ray":
+            return aggregate.combine(shards.aggregates(log.files, spec, fn), by, per_step)
+        return aggregate.combine(fn(log.frame).collect(engine="streaming"), by, per_step)
+
+    def per_group(m: pl.DataFrame) -> list[tuple[str | None, pl.DataFrame]]:
+        parts: list[tuple[str | None, pl.DataFrame]] = [(None, aggregate.combine(m, None, per_step) if by else m)]
+        groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
+        if len(groups) > MAX_GROUPS:
+            report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
+                                                    f"run only up to {MAX_GROUPS} groups, so only overall"))
+        elif len(groups) > 1:
+            parts += [(str(g), m.filter(pl.col(spec.group) == g).drop(spec.group)) for g in groups]
+        return parts
+
     try:
         bad = count_non_numeric(log, spec, streaming=True)
         report.notes += [Note("input", None, n) for n in log.notes]
@@ -202,30 +233,35 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                          for c, k in bad.items()]
         outcome = Outcome()
         for proxy in spec.proxy:
-            for truth in spec.truth:
-                cols = [proxy, truth]
-                if engine == "ray":
-                    m = shards.moments(log.files, spec, cols, by)
-                else:
-                    m = aggregate.combine(aggregate.moments(log.frame, cols, by).collect(engine="streaming"), by)
-                parts = [(None, aggregate.combine(m) if by else m)]
-                groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
-                if len(groups) > MAX_GROUPS:
-                    report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
-                                                            f"run only up to {MAX_GROUPS} groups, so only overall"))
-                elif len(groups) > 1:
-                    parts += [(str(g), m.filter(pl.col(spec.group) == g).drop(spec.group)) for g in groups]
-                for g, mg in parts:
+            for truth in spec.truth if spec.step else []:
+                for g, mg in per_group(compute(partial(aggregate.moments, cols=[proxy, truth]))):
                     outcome.extend(divergence.divergence(mg, proxy, truth, g))
                     outcome.extend(divergence.decoupling(mg, proxy, truth, g))
+            if spec.length:
+                for truth in spec.truth or [None]:
+                    cols = [proxy, length.LOGLEN] + ([truth] if truth else [])
+                    m = compute(partial(aggregate.moments, cols=cols), length.loglen(spec.length, None))
+                    by_group = aggregate.combine(m, by, False) if by else None
+                    for g, mg in per_group(m):
+                        outcome.extend(length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
+                                                         spec.truth_reliability))
+        if spec.pred and spec.label:
+            for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
+                outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(log, exc) from None
     report.notes += outcome.notes
     report.plots = outcome.plots
     report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
-                                            "no audit queue (it needs the rows: use --audit on a sample)"))
+                                            "no audit queue or scatter plots (they need the rows: use --audit on a "
+                                            "sample)"))
     _decide(report, outcome.hypotheses, log.label)
     return report
+
+
+def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:
+    """One shard's (or the whole log's) aggregate: the same code on every engine."""
+    return part(frame.with_columns(prepare) if prepare is not None else frame, by=by, per_step=per_step)
 
 
 def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:

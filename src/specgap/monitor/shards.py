@@ -1,17 +1,17 @@
 """Per-step moments on Ray Data, one shard per file: `specgap monitor --engine ray` (extra `specgap[ray]`).
 
 Each Ray task opens its shard with the same reader as one machine does (`load.open_log`, rows numbered
-from where the shard starts) and computes the same `aggregate.moments`; the parts are summed with
-`aggregate.combine`, and the checks run on the sum. Ray is started locally unless one is running
+from where the shard starts) and computes the same per-step aggregate (`aggregate.moments` or
+`aggregate.flag_counts`); the parts are summed with `aggregate.combine`, and the checks run on the sum. Ray is started locally unless one is running
 (`ray.init(address=...)` beforehand, or RAY_ADDRESS, connects to a cluster).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import io
+from typing import TYPE_CHECKING, Any, Callable
 
-from specgap.monitor import aggregate
-from specgap.monitor.load import LogError, open_log
+from specgap.monitor.load import open_log
 from specgap.monitor.spec import Spec, SpecError
 
 if TYPE_CHECKING:
@@ -36,8 +36,9 @@ def row_counts(files: list[str], spec: Spec) -> list[int]:
     return [int(open_log([f], spec).frame.select(pl.len()).collect(engine="streaming").item()) for f in files]
 
 
-def moments(files: list[str], spec: Spec, cols: list[str], by: list[str]) -> "pl.DataFrame":
-    """The per-(group, step) moments of `cols` over every file, computed per file on Ray Data."""
+def aggregates(files: list[str], spec: Spec, part: Callable[["pl.LazyFrame"], "pl.LazyFrame"]) -> "pl.DataFrame":
+    """`part` (a per-step aggregate of `aggregate`) of every file, computed per file on Ray Data; the
+    caller sums them with `aggregate.combine`."""
     import polars as pl
 
     ray = _ray()
@@ -46,11 +47,10 @@ def moments(files: list[str], spec: Spec, cols: list[str], by: list[str]) -> "pl
 
     def shard(item: dict[str, Any]) -> list[dict[str, Any]]:
         lf = open_log([item["path"]], spec, row_offset=int(item["offset"])).frame
-        return aggregate.moments(lf, cols, by).collect(engine="streaming").to_dicts()
+        # Arrow IPC keeps the column types, also where a shard has only nulls in a column
+        return [{"part": part(lf).collect(engine="streaming").write_ipc(None).getvalue()}]
 
     # one block per file (from_items makes up to one block per item)
     ds = ray.data.from_items([{"path": f, "offset": o} for f, o in zip(files, starts)])
-    rows = ds.flat_map(shard).take_all()
-    if not rows:
-        raise LogError(f"{files[0]}: no rows with {', '.join(cols)} and a step")
-    return aggregate.combine(pl.DataFrame(rows), by)
+    return pl.concat([pl.read_ipc(io.BytesIO(r["part"])) for r in ds.flat_map(shard).take_all()],
+                     how="vertical_relaxed")

@@ -41,6 +41,7 @@ class Spec:
     pair_length_b: str | None = None
     pair_text_a: str | None = None
     pair_text_b: str | None = None
+    truth_reliability: float | None = None   # share of the truth's variance that is quality, when known
     alpha: float = 0.01
     fail_on: str = "medium"
     audit: str | None = None
@@ -51,7 +52,7 @@ class Spec:
         out: list[str] = []
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in {"alpha", "fail_on", "audit", "audit_size"} or v is None:
+            if f.name in {"alpha", "fail_on", "audit", "audit_size", "truth_reliability"} or v is None:
                 continue
             for c in v if isinstance(v, list) else [v]:
                 if c not in out:
@@ -111,6 +112,10 @@ def load_config(path: Path) -> Spec:
         elif name == "alpha":
             if not isinstance(v, (int, float)) or not 0 < v < 1:
                 raise SpecError(f"{path}: alpha must be a number between 0 and 1")
+            v = float(v)
+        elif name == "truth_reliability":
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+                raise SpecError(f"{path}: truth-reliability must be a number above 0 and at most 1")
             v = float(v)
         elif name == "audit_size":
             if not isinstance(v, int) or v < 1:

@@ -100,6 +100,30 @@ def partial_corr(r: np.ndarray, n: int, i: int = 0, j: int = 1) -> tuple[float, 
     return rp, p, (math.tanh(z - 1.96 * se), math.tanh(z + 1.96 * se))
 
 
+def eiv_slope(c: np.ndarray, dof: int, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Regression of variable 0 on the others when the last is measured with known noise.
+
+    `c`: centred cross-product matrix (y first); `dof`: its degrees of freedom; `noise`: the variance of
+    the measurement error of the last variable. The classical correction for errors in variables
+    (Fuller 1987, ch. 2): its error variance is taken out of its sum of squares before solving, and the
+    covariance of the slopes adds the error's own contribution. Returns (slopes, their covariance,
+    the corrected cross-product matrix), or None when the stated noise exceeds the variable's spread.
+    """
+    k = c.shape[0] - 1
+    corrected = c.copy()
+    corrected[k, k] -= noise * dof
+    if corrected[k, k] <= 1e-9 * c[k, k] or dof <= k + 1:
+        return None
+    S, C, s = corrected[1:, 1:], c[1:, 1:], c[1:, 0]
+    Si = np.linalg.pinv(S)
+    b = Si @ s
+    s_vv = max(float(c[0, 0] - 2 * b @ s + b @ C @ b), 0.0) / (dof - k)
+    uu = np.zeros((k, k))
+    uu[-1, -1] = noise
+    cov = Si @ (C * s_vv + dof * uu @ np.outer(b, b) @ uu) @ Si
+    return b, cov, corrected
+
+
 def williams_p(r12: float, r13: float, r23: float, n: int) -> float:
     """One-sided p-value that r12 > r13, two correlations sharing variable 1 (Williams's t, Steiger 1980)."""
     if n <= 3:

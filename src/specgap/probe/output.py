@@ -1,9 +1,8 @@
-"""Probe reports: the failed probes as findings through the shared report layer, plus per-probe
-results and per-category rates (text, JSON with `results`, self-contained HTML)."""
+"""Probe reports through the shared report layer (`specgap.report`): the failed probes as findings,
+plus per-probe results and per-category rates (text, JSON with `results`, self-contained HTML)."""
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
@@ -47,30 +46,26 @@ def to_text(results: list[ProbeResult], target: str, *, color: bool = False) -> 
     return "\n".join(lines) + "\n"
 
 
-_CSS = """body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2430;padding:0 1em}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3em .5em;text-align:left;vertical-align:top}
-.pass{color:#1e8449;font-weight:600}.fail{color:#c0392b;font-weight:600}details{margin:.4em 0}
-pre{white-space:pre-wrap;background:#f4f5f7;padding:.5em;border-radius:4px}"""
+def _texts(r: ProbeResult) -> list[tuple[str, str]]:
+    """A probe's transcript, every exchange in order: the messages sent, then the reply."""
+    out = []
+    for t in r.transcript:
+        who = t.role + (f", {t.label}" if t.label else "")
+        out += [(f"{m['role']} ({who})", m["content"]) for m in t.messages]
+        out.append((f"reply ({who})", t.reply))
+    return out
 
 
 def to_html(results: list[ProbeResult], target: str) -> str:
-    e = html.escape
+    """The shared HTML page: the rates per category, every probe with its transcript, then the findings."""
+    from specgap.report import html
+
     s = summary(results, target)
-    rows = "".join(
-        f"<tr><td>{e(c)}</td><td>{v['failed']}/{v['probes']}</td><td>{v['failure_rate']:.0%}</td>"
-        f"<td>{v['ci95'][0]:.0%}&ndash;{v['ci95'][1]:.0%}</td></tr>" for c, v in s["rates"].items())
-    probes = []
-    for r in results:
-        status = "pass" if r.passed else "fail"
-        turns = "".join(
-            f"<details><summary>{e(t.role)}{(': ' + e(t.label)) if t.label else ''}</summary>"
-            + "".join(f"<pre><b>{e(m['role'])}</b>: {e(m['content'])}</pre>" for m in t.messages)
-            + f"<pre><b>reply</b>: {e(t.reply)}</pre></details>" for t in r.transcript)
-        probes.append(f"<tr><td class='{status}'>{'pass' if r.passed else 'ERROR' if r.error else 'FAIL'}</td>"
-                      f"<td>{e(r.category)}</td><td><code>{e(r.id)}</code></td><td>{e(r.reason)}{turns}</td></tr>")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>specgap probe: {e(target)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>specgap probe</h1><p>{e(target)}: {s['failed']} of "
-            f"{s['probes']} probe(s) failed</p><h2>Failure rate by category</h2><table><tr><th>category</th>"
-            f"<th>failed</th><th>rate</th><th>95% CI (Wilson)</th></tr>{rows}</table><h2>Probes</h2><table>"
-            f"<tr><th></th><th>category</th><th>probe</th><th>result and transcript</th></tr>{''.join(probes)}"
-            f"</table></body></html>\n")
+    rates = html.Table(("category", "failed", "rate", "95% CI (Wilson)"), [
+        (c, f"{v['failed']}/{v['probes']}", f"{v['failure_rate']:.0%}", f"{v['ci95'][0]:.0%}-{v['ci95'][1]:.0%}")
+        for c, v in s["rates"].items()])
+    probes = [html.Details(f"{r.category} {r.id}: {r.reason}", _texts(r),
+                           status="pass" if r.passed else "error" if r.error else "fail") for r in results]
+    sections = [html.Section("Failure rate by category", [rates]), html.Section("Probes", probes)]
+    return html.render(findings(results), [], s, command="probe", title=f"specgap probe: {target}",
+                       sections=sections)

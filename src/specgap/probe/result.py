@@ -5,17 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from specgap.model import Confidence, Finding, Kind, Severity
+from specgap.model import Confidence, Finding
+from specgap.rules.catalog.propensity import probe_check
 
-# category -> (rule id, rule name, kind, severity); see the package docstring for the pages
-RULES = {
-    "language": ("SG1001", "reply-language-drift", Kind.GAMING, Severity.MEDIUM),
-    "secret": ("SG1002", "system-prompt-leak", Kind.GAMING, Severity.HIGH),
-    "rater": ("SG1003", "rater-pays-for-form", Kind.GAMING, Severity.MEDIUM),
-    "self-evaluation": ("SG1004", "self-evaluation-inflated", Kind.GAMING, Severity.MEDIUM),
-    "reward": ("SG1005", "reward-over-task", Kind.GAMING, Severity.HIGH),
-}
-CATEGORIES = tuple(RULES)
+CATEGORIES = ("language", "secret", "rater", "self-evaluation", "reward")
 
 
 @dataclass
@@ -37,6 +30,7 @@ class ProbeResult:
     transcript: list[Turn] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     error: str = ""                # the probe could not be judged (no reply, unparsable score ...)
+    evidence: str = ""             # what a finding quotes; default: the last reply
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,12 +41,12 @@ class ProbeResult:
         }
 
     def finding(self) -> Finding:
-        rule_id, name, kind, severity = RULES[self.category]
+        check = probe_check(self.category)
         last = self.transcript[-1].reply if self.transcript else ""
-        return Finding(rule_id=rule_id, name=name, kind=kind, severity=severity,
-                       confidence=Confidence.LOW if self.error else Confidence.HIGH,
+        return Finding(rule_id=check.id, name=check.name, kind=check.kind, severity=check.severity,
+                       confidence=Confidence.LOW if self.error else check.confidence,
                        path=f"probe:{self.id}", line=0, end_line=0, message=self.reason,
-                       evidence=last[:2000])
+                       evidence=(self.evidence or last)[:2000])
 
 
 def rates(results: list[ProbeResult]) -> dict[str, dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""Reports: findings, input errors and a summary dict rendered as text, JSON, JSONL, SARIF or
-GitHub annotations. They take plain lists, so scan, verify and monitor all report the same way.
+"""Reports: findings, input errors and a summary dict rendered as text, JSON, JSONL, SARIF,
+GitHub annotations or a self-contained HTML page. They take plain lists, so scan, verify,
+monitor and probe all report the same way.
 
 JSON and SARIF share one envelope: tool, version, command, summary, findings, errors (plus a
 command's own fields, passed as `extra`). Severities are `specgap.model.Severity`, the only
@@ -11,10 +12,10 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from specgap.model import Finding, InputError, Severity
-from specgap.report import github, json, sarif, text
+from specgap.report import github, html, json, sarif, text
 from specgap.report.escape import visible
 
-FORMATS = ("text", "json", "jsonl", "sarif", "github")
+FORMATS = ("text", "json", "jsonl", "sarif", "github", "html")
 # formats whose stdout carries only findings: input errors go to stderr beside them
 ERRORS_ON_STDERR = frozenset({"text", "jsonl"})
 # what a `--fail-on` option accepts, lowest first
@@ -36,6 +37,8 @@ def render(fmt: str, findings: Sequence[Finding], errors: Sequence[InputError], 
         return sarif.render(findings, errors, summary, command=command, extra=extra)
     if fmt == "github":
         return github.render(findings, errors)
+    if fmt == "html":
+        return html.render(findings, errors, summary, command=command)
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 

@@ -45,9 +45,9 @@ def _load() -> None:
 
 
 def all_rules() -> list[type[Rule]]:
-    """Every registered rule, sorted by id."""
+    """Every registered rule, sorted by id as a number (SG109, SG110, ..., SG903, SG1001)."""
     _load()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+    return [_REGISTRY[k] for k in sorted(_REGISTRY, key=lambda k: (len(k), k))]
 
 
 def scan_rules() -> list[type[Rule]]:

@@ -8,6 +8,7 @@ import functools
 import re
 from typing import Callable, ClassVar, Iterable, Iterator
 
+from specgap.analysis.context import Context, context
 from specgap.model import (
     ChangedFile,
     ChangeSet,
@@ -23,8 +24,9 @@ class Rule:
     """Base of every rule. A subclass's docstring is its documentation page.
 
     The docstring's first line is the summary; then sections *What it does*, *Why is this bad*,
-    *Example* and *Use instead*. Override `check_file` (called for each changed file whose role is
-    in `roles`) or, for rules that need the whole change at once, `check`.
+    *Example* and *Use instead*. Override `check_module` (called with the shared analysis of each
+    changed Python file whose role is in `roles` and whose new text parsed), `check_file` (any
+    changed file, parsed or not) or, for rules that need the whole change at once, `check`.
 
     `scope = "added"`: the engine keeps only findings on lines the change wrote, so code that was
     already there before the change is not blamed on it. Rules that compare before and after
@@ -56,6 +58,12 @@ class Rule:
                 yield from self.check_file(cf, changeset)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = cf.after.tree if cf.after is not None else None
+        if tree is not None:
+            yield from self.check_module(cf, context(tree), changeset)
+
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        """The per-file hook most rules override: the file's new text parsed, and its shared analysis."""
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:

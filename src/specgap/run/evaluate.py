@@ -111,7 +111,7 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | Non
         file_rules = scan_rules() if file_rules is None else file_rules
     rollout_rules = engine.select_rules(rollout_rules, select, ignore)
     file_rules = engine.select_rules(file_rules, select, ignore)
-    errors: list[str] = []
+    errors: list[str] = list(rollout.notes)
     findings: list[Finding] = []
     for rule_cls in rollout_rules:
         try:

@@ -16,6 +16,7 @@ from specgap.inputs.trees import read_trees
 from specgap.model import ChangeSet, Finding, InputError, Severity
 from specgap.rules import scan_rules
 from specgap.rules.base import Rule
+from specgap.run.frozen import frozen_input
 from specgap.run.pool import backend, worker_count
 from specgap.run.shards import FilesPart, Part, RawPart, evaluate_parts, split
 
@@ -86,7 +87,8 @@ def scan(changeset: ChangeSet, config: Config, *, baseline: frozenset[str] = fro
          rules: Iterable[type[Rule]] | None = None) -> ScanResult:
     """Run the configured rules (default: the scan catalog) on a loaded change and summarize."""
     chosen = _rules(config, rules)
-    out = evaluate(changeset, chosen, per_file_ignores=config.per_file_ignores, baseline=baseline)
+    with frozen_input():
+        out = evaluate(changeset, chosen, per_file_ignores=config.per_file_ignores, baseline=baseline)
     return _result(changeset, out, config, chosen)
 
 

@@ -18,6 +18,7 @@ from specgap.inputs.files import Entry, load_entries
 from specgap.inputs.roles import RoleConfig
 from specgap.model import ChangeSet
 from specgap.rules.base import Rule
+from specgap.run.frozen import frozen_input
 from specgap.run.pool import Backend, InProcess
 from specgap.run.progress import bar
 
@@ -60,7 +61,9 @@ class _Job:
 
 
 def _run(job: _Job) -> list[RuleRun]:
-    return collect(job.part.load(job.roles), job.rules)
+    unit = job.part.load(job.roles)
+    with frozen_input():
+        return collect(unit, job.rules)
 
 
 def split(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
@@ -91,7 +94,8 @@ def evaluate_parts(
     with bar(len(parts) + 1, f"scanning {len(parts)} parts") as advance:
         pending = backend.submit(_run, jobs, advance)
         unit = load_whole()  # meanwhile: the cross-file rules need every file
-        here = collect(unit, whole_rules)
+        with frozen_input():
+            here = collect(unit, whole_rules)
         advance(1)
         try:
             per_part = pending.results()

@@ -2,7 +2,7 @@
 
 `read(path)` recognises the format by content (zip magic, Parquet magic, the shape of the first
 JSON line or document, else Markdown/plain text); `fmt` forces one. Shards are streamed: a JSONL
-line or a Parquet slice at a time. Whatever cannot be read becomes a `RolloutError` for that
+line, a Parquet slice, an Inspect `.json` sample or an element of a JSON list of records at a time. Whatever cannot be read becomes a `RolloutError` for that
 rollout (or that file), and reading goes on.
 
 `code.extract` is what `scan --files` uses to pull the agent's files out of a transcript.
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
-from specgap.inputs.transcripts import chat, claude_code, codex, inspect_log, markdown, openhands, shards
+from specgap.inputs.transcripts import chat, claude_code, codex, inspect_log, jsonstream, markdown, openhands, shards
 from specgap.inputs.transcripts.code import Extracted, extract  # noqa: F401  (scan --files and the per-sample API)
 from specgap.inputs.transcripts.shards import record_rollout
 from specgap.rollout import Rollout, RolloutError
@@ -102,6 +102,19 @@ def _jsonl(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
 
 
 def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
+    # an Inspect log or a list of records may be gigabytes: streamed an item at a time, never whole
+    head = stream.read(65536)
+    stream.seek(0)
+    if inspect_log.looks_like_log(head):
+        spec = jsonstream.first(stream, "eval", 1)
+        if spec is not None:  # else ijson cannot read it (NaN, a BOM): read whole below
+            yield from inspect_log.stream_json(stream, source, spec[0] if spec else {})
+            return
+    elif head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+        peek = jsonstream.first(stream, "item", 5)
+        if peek and chat.messages_of(peek) is None and openhands.events_of(peek) is None:
+            yield from _record_list(stream, source)
+            return
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         yield RolloutError(source, None, f"JSON document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "
@@ -120,6 +133,14 @@ def _document(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]
             yield guarded(record_rollout, record, source, i)
         return
     yield guarded(record_rollout, obj, source, 0)
+
+
+def _record_list(stream: BinaryIO, source: str) -> Iterator[Rollout | RolloutError]:
+    try:
+        for i, record in enumerate(jsonstream.items(stream, "item", lambda doc: doc if isinstance(doc, list) else [])):
+            yield guarded(record_rollout, record, source, i)
+    except jsonstream.StreamError as exc:
+        yield RolloutError(source, None, str(exc))
 
 
 def guarded(make: Callable[[Any, str, int], Rollout | RolloutError], record: Any, source: str,

@@ -8,11 +8,12 @@ virtual tree, records what the agent first read, and gathers the tests it was sh
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from typing import Any
 
 from specgap.inputs.prompt_tests import prompt_tests
-from specgap.inputs.transcripts import shell
+from specgap.inputs.transcripts import sed, shell
 from specgap.inputs.transcripts.agent_code import THINKING, PATH_KEYS, shell_writes, code_in
 from specgap.inputs.changeset import RawFile
 from specgap.rollout import AGENT, SYSTEM, TOOL, USER, Action, ActionKind, Edit, Rollout, RolloutFile, Turn
@@ -161,6 +162,7 @@ class Builder:
                 f = self._file(path)
                 f.final, f.written, f.known = body, True, True
                 f.edits.append(Edit(turn.index, a.call_id, None, body, body))
+            self._sed(turn, a)
             if a.output and "assert" in a.output:  # a failing test's source, as the runner printed it
                 shown = prompt_tests([_RUNNER_MARKS.sub("", a.output)])
                 if shown:
@@ -168,6 +170,37 @@ class Builder:
             # `cat tests/test_x.py`: what came back is the file, as read
             if a.output and len(a.commands) == 1 and a.commands[0].program == "cat" and len(a.commands[0].argv) == 2:
                 self._apply(turn, Action(ActionKind.READ, "cat", path=a.commands[0].argv[1], output=a.output))
+
+    def _sed(self, turn: Turn, a: Action) -> None:
+        """Replay `sed -i` edits (the simple forms, see `sed`) onto the virtual tree; note the rest."""
+        cwd = ""
+        for cmd in a.commands:
+            if cmd.program == "cd" and len(cmd.argv) == 2:
+                # into a subdirectory: paths are relative to it; an absolute one outside the known root
+                # is taken as the working directory, as every other path of the session is
+                target = cmd.argv[1]
+                absolute = target.startswith("/") and not (self.root and target.startswith(self.root.rstrip("/") + "/"))
+                cwd = "" if absolute else posixpath.join(cwd, target)
+            if cmd.program not in ("sed", "gsed"):
+                continue
+            where = f"turn {turn.index}" + (f" (call {a.call_id})" if a.call_id else "")
+            try:
+                edit = sed.parse(cmd.argv, cwd)
+            except sed.NotInPlace:
+                continue
+            except sed.NotReplayed as exc:
+                self.rollout.notes.append(f"sed -i at {where} not replayed onto the virtual tree: {exc}")
+                continue
+            for path in edit.files:
+                f = self._file(path)
+                if f.final is None or not f.known:
+                    self.rollout.notes.append(f"sed -i at {where} not replayed onto {f.path}: the transcript never "
+                                              "showed that file's whole text")
+                    continue
+                new = edit.apply(f.final)
+                if new != f.final:
+                    f.edits.append(Edit(turn.index, a.call_id, f.final, new, new))
+                    f.final, f.written = new, True
 
 
 def text_of(value: Any) -> str:

@@ -8,7 +8,9 @@ samples under `samples`. A sample holds `messages` (system / user / assistant / 
 `tool_calls` and `tool_call_id`), `scores` and `metadata`; long strings are replaced by
 `attachment://<hash>` references into the sample's `attachments`.
 
-Every member is read with a ceiling on its decompressed size, so a zip bomb costs one error.
+Every member is read with a ceiling on its decompressed size, so a zip bomb costs one error. A
+`.json` log is streamed with ijson: the eval spec, then one sample at a time, so memory stays flat
+however many samples the log holds.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import struct
 import zipfile
 from typing import Any, BinaryIO, Iterator
 
-from specgap.inputs.transcripts import chat
+from specgap.inputs.transcripts import chat, jsonstream
 from specgap.inputs.transcripts.build import number
 from specgap.rollout import Rollout, RolloutError
 
@@ -63,6 +65,40 @@ def sample_rollout(sample: dict[str, Any], spec: dict[str, Any], source: str, in
     if isinstance(scores, dict) and scores:
         r.reward = next((n for n in (number(s) for s in scores.values()) if n is not None), r.reward)
     return r
+
+
+def looks_like_log(head: bytes) -> bool:
+    """Whether a JSON document's first bytes are an EvalLog's: top-level `eval` beside `status` or `samples`."""
+    import ijson
+
+    keys = set()
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+            if prefix == "" and event == "map_key":
+                keys.add(value)
+            elif prefix == "" and event in ("start_array", "end_map"):
+                break
+    except ijson.JSONError:  # the head ends mid-document
+        pass
+    return "eval" in keys and bool(keys & {"status", "samples"})
+
+
+def stream_json(stream: BinaryIO, source: str, spec: Any) -> Iterator[Rollout | RolloutError]:
+    """A `.json` EvalLog's samples, one at a time (`spec`: its `eval`, read first)."""
+    spec = spec if isinstance(spec, dict) else {}
+    index = 0
+    try:
+        for index, sample in enumerate(jsonstream.items(stream, "samples.item", _samples)):
+            if isinstance(sample, dict):
+                yield sample_rollout(sample, spec, source, index)
+            else:
+                yield RolloutError(source, index, "sample is not a JSON object")
+    except jsonstream.StreamError as exc:  # truncated or corrupt after the samples read so far
+        yield RolloutError(source, None, str(exc))
+
+
+def _samples(doc: Any) -> list[Any]:
+    return doc.get("samples") or [] if isinstance(doc, dict) else []
 
 
 def read_json(obj: dict[str, Any], source: str) -> Iterator[Rollout | RolloutError]:

@@ -118,7 +118,13 @@ class LengthBias(MonitorRule):
     `--truth` the judge must pay for length more than the truth itself does. With a truth column
     and no model or prompt, the partial correlation of the proxy with log length given the truth
     (within steps), a length-controlled score per group and the share of the gain over the run that
-    longer outputs account for. With neither, only the association is noted.
+    longer outputs account for. A noisy truth leaves part of quality's link to length in that
+    partial correlation, so by default the proxy must also go with length more than the truth does
+    (valid while the truth is no less reliable than the judge, at the cost of missing small biases of
+    a noisier judge); with model and prompt terms, its length slope must exceed the truth's, each in
+    its SDs. For scores, `--truth-reliability R` (1 for an exact verifier, inter-annotator agreement
+    for human labels) instead takes the truth's stated noise out of the regression (errors-in-variables
+    correction) and tests the length slope alone. With neither, only the association is noted.
 
     Why is this bad: judges and reward models are known to prefer longer answers; a model optimized
     against them learns to pad. Leaderboard win rates then rank verbosity, not quality.

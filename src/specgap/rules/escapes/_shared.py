@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from specgap.analysis.context import subtree
 from specgap.analysis.folding import const_int
 from specgap.analysis.names import Names
 
@@ -79,4 +80,4 @@ def exit_of(node: ast.AST, names: Names) -> Exit | None:
 
 def exits_in(body: ast.AST, names: Names) -> list[Exit]:
     """Every exit anywhere under `body` (for hooks and callbacks whose whole body runs at exit)."""
-    return [e for n in ast.walk(body) if (e := exit_of(n, names)) is not None]
+    return [e for n in subtree(body) if (e := exit_of(n, names)) is not None]

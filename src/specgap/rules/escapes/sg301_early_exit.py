@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context, context, subtree
 from specgap.analysis.folding import const_int
 from specgap.analysis.guards import FuncLike, Where, is_main_guard
 from specgap.analysis.guards import where as where_of
@@ -54,7 +54,7 @@ def _is_output(stmt: ast.stmt | None, names: Names) -> bool:
 def _sniffs_runner(tests: tuple[ast.expr, ...], names: Names) -> bool:
     """A condition that asks whether a test runner is present (`'pytest' in sys.modules`, env ...)."""
     for t in tests:
-        for n in ast.walk(t):
+        for n in subtree(t):
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and _SNIFF.search(n.value):
                 return True
             if isinstance(n, (ast.Name, ast.Attribute)) and _SNIFF.search(names.qualname(n) or ""):
@@ -65,7 +65,7 @@ def _sniffs_runner(tests: tuple[ast.expr, ...], names: Names) -> bool:
 def _returns_value(fn: FuncLike | None) -> bool:
     if fn is None or isinstance(fn, ast.Lambda):
         return False
-    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(fn))
+    return any(isinstance(n, ast.Return) and n.value is not None for n in subtree(fn))
 
 
 def _param_names(fn: FuncLike) -> set[str]:
@@ -76,7 +76,7 @@ def _param_names(fn: FuncLike) -> set[str]:
 
 def _depends_on_params(tests: tuple[ast.expr, ...], fn: FuncLike | None) -> bool:
     params = _param_names(fn) if fn is not None else set()
-    return bool(params) and any(isinstance(n, ast.Name) and n.id in params for t in tests for n in ast.walk(t))
+    return bool(params) and any(isinstance(n, ast.Name) and n.id in params for t in tests for n in subtree(t))
 
 
 def _in_raises(withs: tuple[ast.expr, ...]) -> bool:
@@ -85,7 +85,7 @@ def _in_raises(withs: tuple[ast.expr, ...]) -> bool:
         f = w.func if isinstance(w, ast.Call) else w
         name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
         if name in ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp") or any(
-                isinstance(n, ast.Name) and n.id == "SystemExit" for n in ast.walk(w)):
+                isinstance(n, ast.Name) and n.id == "SystemExit" for n in subtree(w)):
             return True
     return False
 

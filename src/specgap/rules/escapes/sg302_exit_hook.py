@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context, subtree
 from specgap.analysis.folding import const_str
 from specgap.analysis.names import Names
 from specgap.model import (
@@ -69,7 +69,7 @@ def _swallows(cb: ast.expr, ix: Context) -> bool | None:
         body = list(fn.body)
     else:
         return None  # restoring sys.__excepthook__ or a saved original
-    return not any(isinstance(n, (ast.Call, ast.Raise)) for s in body for n in ast.walk(s))
+    return not any(isinstance(n, (ast.Call, ast.Raise)) for s in body for n in subtree(s))
 
 
 @register
@@ -102,12 +102,8 @@ class ExitHook(Rule):
     confidence = Confidence.HIGH
     mentions = re.compile(r"atexit|excepthook|unraisablehook|signal|Timer")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
         for call in ix.of(ast.Call):
             q = names.qualname(call.func)

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context
 from specgap.analysis.guards import where as where_of
 from specgap.analysis.names import Names
 from specgap.model import (
@@ -74,12 +74,8 @@ class SkipFromProduct(Rule):
     roles = (FileRole.PRODUCT, FileRole.HARNESS, FileRole.PROTECTED)
     mentions = re.compile(r"skip|xfail|SkipTest|Skipped|XFailed")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         hits = [(n, q) for n in ix.of(ast.Call, ast.Raise) if (q := _skip_of(n, names)) is not None]
         if not hits:
             return

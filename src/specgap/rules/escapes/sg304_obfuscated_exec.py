@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import context
+from specgap.analysis.context import Context, context
 from specgap.analysis.folding import DECODER_NAMES, const_str
 from specgap.analysis.names import Names
 from specgap.analysis.parse import parse
@@ -104,12 +104,8 @@ class ObfuscatedExec(Rule):
     confidence = Confidence.MEDIUM
     mentions = re.compile(r"exec|eval|compile")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
         for call in ix.of(ast.Call):
             if names.qualname(call.func) not in _EXEC or (arg := _payload(call)) is None:

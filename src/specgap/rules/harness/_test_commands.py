@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from specgap.analysis.context import subtree
 from specgap.analysis.testfns import call_name
 from specgap.model import SourceFile
 from specgap.rules.harness import _pytest_config as pc
@@ -158,11 +159,11 @@ def _make_commands(text: str) -> Commands:
 
 def _nox_commands(tree: ast.Module) -> Commands:
     out = Commands()
-    for n in ast.walk(tree):
+    for n in subtree(tree):
         if isinstance(n, ast.Call) and call_name(n) in ("run", "run_always", "install"):
             words = [str(a.value) for a in n.args if isinstance(a, ast.Constant)]
             codes = next((k.value for k in n.keywords if k.arg == "success_codes"), None)
-            bad = codes is not None and any(isinstance(c, ast.Constant) and c.value != 0 for c in ast.walk(codes))
+            bad = codes is not None and any(isinstance(c, ast.Constant) and c.value != 0 for c in subtree(codes))
             bad = bad or (codes is not None and not isinstance(codes, (ast.List, ast.Tuple, ast.Set)))
             out.cmds.append(Cmd(n.lineno, " ".join(words), ignore_rc=bad))
     return out

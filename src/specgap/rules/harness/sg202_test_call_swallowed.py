@@ -7,7 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -24,7 +24,7 @@ def _swallows(handlers: list[ast.ExceptHandler]) -> bool:
     for h in handlers:
         broad = h.type is None or any(dotted(t, through_calls=True).rsplit(".", 1)[-1] in ("Exception", "BaseException", "AssertionError")
                                       for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
-        if broad and not any(isinstance(n, ast.Raise) for n in ast.walk(ast.Module(body=h.body, type_ignores=[]))):
+        if broad and not any(isinstance(n, ast.Raise) for n in subtree(ast.Module(body=h.body, type_ignores=[]))):
             return True
     return False
 
@@ -73,7 +73,7 @@ class TestCallSwallowed(Rule):
         nodes = list(local_nodes(fn))
         if ph.is_wrapper(fn):
             for n in nodes:
-                if isinstance(n, ast.Try) and any(isinstance(x, (ast.Yield, ast.YieldFrom)) for s in n.body for x in ast.walk(s)) \
+                if isinstance(n, ast.Try) and any(isinstance(x, (ast.Yield, ast.YieldFrom)) for s in n.body for x in subtree(s)) \
                         and _swallows(n.handlers):
                     yield self.finding(cf, n.lineno, f"{fn.name} wrapper catches the test's exception and drops it",
                                        end_line=n.handlers[0].lineno)
@@ -93,6 +93,6 @@ class TestCallSwallowed(Rule):
                                end_line=returns_true[0].lineno)
         for n in nodes:
             if isinstance(n, ast.Try) and _swallows(n.handlers) and any(
-                    isinstance(x, ast.Attribute) and x.attr in ("obj", "runtest", "function") for s in n.body for x in ast.walk(s)):
+                    isinstance(x, ast.Attribute) and x.attr in ("obj", "runtest", "function") for s in n.body for x in subtree(s)):
                 yield self.finding(cf, n.lineno, f"{fn.name} runs the test inside a try that drops its exception",
                                    end_line=n.handlers[0].lineno)

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -155,7 +155,7 @@ class CollectionNarrowed(Rule):
                 elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and dotted(st.value.func, through_calls=True) in (
                         "collect_ignore.append", "collect_ignore.extend", "collect_ignore_glob.append", "collect_ignore_glob.extend"):
                     values = list(st.value.args)
-                strs = [n.value for v in values for n in ast.walk(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                strs = [n.value for v in values for n in subtree(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
                 tests = [s for s in strs if pc.looks_like_tests(s)]
                 if tests:
                     sev = Severity.LOW if conditional else Severity.HIGH
@@ -174,6 +174,6 @@ class CollectionNarrowed(Rule):
         if not uses_standard and not loads:
             yield self.finding(cf, fn.lineno, "load_tests returns a suite without the module's tests", end_line=fn.lineno)
         elif uses_standard and any(isinstance(n, (ast.ListComp, ast.GeneratorExp)) and any(c.ifs for c in n.generators)
-                                   and any(isinstance(x, ast.Name) and x.id == standard for x in ast.walk(n)) for n in nodes):
+                                   and any(isinstance(x, ast.Name) and x.id == standard for x in subtree(n)) for n in nodes):
             yield self.finding(cf, fn.lineno, "load_tests filters the module's tests", severity=Severity.MEDIUM,
                                end_line=fn.lineno)

@@ -6,9 +6,8 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
-from specgap.analysis import stmts as stmts_mod
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -66,9 +65,9 @@ def _passes_failure_on(fn: tf.FuncDef, nodes: list[ast.AST]) -> bool:
     err = params[-1]
     for n in nodes:
         if isinstance(n, ast.Call) and tf.call_name(n) not in _ONLY_SHOWS:
-            if any(isinstance(x, ast.Name) and x.id == err for a in n.args for x in ast.walk(a)):
+            if any(isinstance(x, ast.Name) and x.id == err for a in n.args for x in subtree(a)):
                 return True
-        if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id == err for x in ast.walk(n.value)):
+        if isinstance(n, ast.Assign) and any(isinstance(x, ast.Name) and x.id == err for x in subtree(n.value)):
             return True
     return False
 
@@ -120,7 +119,7 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        for node, conds in _statements_with_guards(tree.body, []):
+        for node, conds in _candidates(tree):
             for t in _targets(node):
                 if isinstance(t, ast.Attribute) and dotted(t.value, through_calls=True).split(".")[0] in origins:
                     yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
@@ -151,11 +150,13 @@ class TestFrameworkPatched(Rule):
                                    confidence=Confidence.MEDIUM)
 
 
-def _statements_with_guards(stmts: list[ast.stmt], conds: list[ast.expr]) -> Iterator[tuple[ast.stmt, list[ast.expr]]]:
-    """Every statement with the `if`/`while` conditions above it."""
-    stack = [(st, conds) for st in reversed(stmts)]
-    while stack:
-        st, c = stack.pop()
-        yield st, c
-        inner = c + [st.test] if isinstance(st, (ast.If, ast.While)) else c
-        stack.extend((child, inner) for child in reversed(stmts_mod.child_statements(st)))
+_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.With, ast.AsyncWith)
+
+
+def _candidates(tree: ast.Module) -> list[tuple[ast.stmt, list[ast.expr]]]:
+    """Statements that may write an attribute or subclass a result class (in source order), each
+    with the `if`/`while` conditions above it, outermost first."""
+    ctx = context(tree)
+    found = [n for n in ctx.of(*_WRITES) if _targets(n) or any(True for _ in calls_in(n))] + ctx.of(ast.ClassDef)
+    found.sort(key=lambda n: (n.lineno, n.col_offset))
+    return [(n, [a.test for a in reversed(list(ctx.ancestors(n))) if type(a) in (ast.If, ast.While)]) for n in found]

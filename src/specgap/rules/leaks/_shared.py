@@ -7,7 +7,7 @@ import re
 import shlex
 from typing import Iterator
 
-from specgap.analysis.context import Context
+from specgap.analysis.context import Context, subtree
 from specgap.analysis.folding import const_str
 from specgap.analysis.names import Names
 from specgap.model import FileRole
@@ -26,7 +26,7 @@ def _scope(node: ast.AST, ix: Context) -> ast.AST:
 
 def _probes(scope: ast.AST, ix: Context) -> Iterator[str]:
     """String constants a function compares or looks up with (not its docstrings or messages)."""
-    for n in ast.walk(scope):
+    for n in subtree(scope):
         if isinstance(n, ast.Constant) and isinstance(n.value, str):
             p = ix.parent.get(n)
             if isinstance(p, (ast.List, ast.Tuple, ast.Set)):

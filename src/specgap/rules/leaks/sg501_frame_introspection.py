@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context
 from specgap.analysis.folding import const_str
 from specgap.analysis.names import Names
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -99,12 +99,8 @@ class FrameIntrospection(Rule):
     roles = _NON_TEST
     mentions = re.compile(r"frame|stack|f_back|f_locals|f_globals|gc\b|get_referrers|get_objects")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         scopes: dict[ast.AST, _Evidence] = defaultdict(_Evidence)
         for call in ix.of(ast.Call):
             q = names.qualname(call.func)

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import context
+from specgap.analysis.context import Context
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
@@ -87,12 +87,8 @@ class GitHistoryRead(Rule):
     roles = _NON_TEST
     mentions = re.compile(r"git")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         for call in ix.of(ast.Call):
             target = _read_targets(call, names)
             if target is not None:

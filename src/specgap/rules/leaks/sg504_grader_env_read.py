@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context
 from specgap.analysis.folding import const_str
 from specgap.analysis.names import Names
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -72,12 +72,8 @@ class GraderEnvRead(Rule):
     roles = _NON_TEST
     mentions = re.compile(r"environ|getenv|/proc/")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         for node in ix.of(ast.Subscript, ast.Call, ast.Compare):
             hit = _env_key(node, names, ix)
             if hit is not None:

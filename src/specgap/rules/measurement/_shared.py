@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context, context, subtree
 from specgap.analysis.folding import const_str
 from specgap.analysis.guards import where
 from specgap.model import ChangedFile, ChangeSet, FileRole, Finding, Kind, Severity
@@ -58,7 +58,7 @@ def _compat(node: ast.AST, ix: Context) -> bool:
     fills in a missing name rather than replacing a working one."""
     for p in ix.ancestors(node):
         if isinstance(p, ast.If) and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                                         and n.func.id == "hasattr" for n in ast.walk(p.test)):
+                                         and n.func.id == "hasattr" for n in subtree(p.test)):
             return True
         if isinstance(p, ast.ExceptHandler):
             return True

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context
 from specgap.analysis.folding import const_str
 from specgap.analysis.names import Names
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -60,12 +60,8 @@ class NanReturn(Rule):
     roles = _NON_TEST
     mentions = re.compile(r"nan|NaN|NAN")
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
-        ix = context(tree)
-        names = context(tree).names
+    def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        names = ix.names
         own = _returns_by_function(ix)
         for fn in ix.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs] + [

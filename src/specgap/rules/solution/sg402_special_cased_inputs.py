@@ -256,7 +256,10 @@ class SpecialCasedInputs(Rule):
                 continue  # `if n == 0: return 0` is a base case even when a test checks it
             out_spec = max(cases.specificity(o) for o in br.outs)
             outs_text = {cases.text(o) for o in br.outs}
-            keyword = any(cases.is_word(k) for k in br.keys)
+            # keyed on words (and values as common as 0 and ""): dispatch or a keyword escape; a
+            # word beside specific numbers (`(37, 902, "xq")`) is one more argument of a test case
+            keyword = any(cases.is_word(k) for k in br.keys) and all(
+                cases.is_word(k) or cases.specificity(k) == 0 for k in br.keys)
             table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
             expected = idx.expected_for(br.keys)
             shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)

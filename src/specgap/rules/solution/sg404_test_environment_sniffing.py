@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
-from specgap.analysis.context import context
+from specgap.analysis.context import context, subtree
 from specgap.analysis.flow import const_value, returns, target_names, walk_block
 from specgap.analysis.names import dotted
 from specgap.model import (
@@ -75,7 +75,7 @@ def _sniff(node: ast.AST) -> str | None:
 
 
 def _is_argv(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and dotted(n) == "sys.argv" for n in ast.walk(node))
+    return any(isinstance(n, ast.Attribute) and dotted(n) == "sys.argv" for n in subtree(node))
 
 
 def _mentions_runner(node: ast.AST) -> bool:
@@ -185,7 +185,7 @@ class TestEnvironmentSniffing(Rule):
                     holders.update((name, kind) for name in names if name not in holders)
         returned = [n.value for n in context(tree).all_nodes() if isinstance(n, ast.Return) and n.value is not None]
         direct = {id(r) for r in returned}
-        answers = {id(sub) for r in returned for sub in ast.walk(r)}
+        answers = {id(sub) for r in returned for sub in subtree(r)}
         reported = False
         for n in context(tree).all_nodes():
             if isinstance(n, ast.If):
@@ -222,7 +222,7 @@ class TestEnvironmentSniffing(Rule):
     @staticmethod
     def _kind_of(expr: ast.AST, sniffs: dict[int, str], holders: dict[str, str]) -> str | None:
         kinds = set()
-        for n in ast.walk(expr):
+        for n in subtree(expr):
             if id(n) in sniffs:
                 kinds.add(sniffs[id(n)])
             elif isinstance(n, ast.Name) and n.id in holders:

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import context
+from specgap.analysis.context import context, subtree
 from specgap.analysis.guards import is_main_guard
 from specgap.analysis.names import dotted
 from specgap.model import (
@@ -82,7 +82,7 @@ class OutputSpoofing(Rule):
         guarded: set[int] = set()
         for s in tree.body:
             if isinstance(s, ast.If) and is_main_guard(s.test):
-                guarded.update(id(n) for n in ast.walk(s))
+                guarded.update(id(n) for n in subtree(s))
         ctx = context(tree)
         called = {id(n): dotted(n.func) for n in ctx.of(ast.Call)}  # what each call calls, spelled out once
         at_exit.update(dotted(n.args[0]) for n in ctx.of(ast.Call) if n.args and called[id(n)] == "atexit.register")

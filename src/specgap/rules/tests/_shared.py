@@ -7,6 +7,7 @@ import posixpath
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import statements
 from specgap.model import ChangedFile, ChangeSet, FileRole, SourceFile, Status
@@ -64,7 +65,7 @@ def _identifiers(node: ast.AST | None, *, api_only: bool = False) -> set[str]:
             for t in st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []:
                 if isinstance(t, ast.Name):
                     out.add(t.id)
-    for n in ast.walk(node):
+    for n in subtree(node):
         if isinstance(n, ast.Name):
             if not api_only:
                 out.add(n.id)
@@ -208,3 +209,12 @@ def _equalities(fn: ast.AST) -> list[tuple[str, ast.AST, ast.AST]]:
 def _is_test_path(path: str) -> bool:
     base = posixpath.basename(path.rsplit("::", 1)[-1])
     return base.startswith("test_") and base.endswith(".py") or base.endswith("_test.py")
+
+
+_PROSE = (".md", ".rst", ".txt", ".markdown")
+
+
+def _product_edited(changeset: ChangeSet) -> bool:
+    """Whether the change edits any product file (code or data, not prose): a reason a test's
+    expectations may move on purpose."""
+    return any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)

@@ -6,13 +6,11 @@ import ast
 from collections import Counter
 from typing import Iterator
 
-from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
+from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.tests._shared import _equalities, _literal, _pairs
+from specgap.rules.tests._shared import _equalities, _literal, _pairs, _product_edited
 
-
-_PROSE = (".md", ".rst", ".txt", ".markdown")
 
 
 @register
@@ -52,7 +50,7 @@ class ExpectedValueChanged(Rule):
         if cf.after is None or cf.after.tree is None or cf.before is None:
             return
         # any product file the change touches (code or data, not prose) may be why the output moved
-        explained = any(c.role is FileRole.PRODUCT and not c.path.endswith(_PROSE) for c in changeset.files)
+        explained = _product_edited(changeset)
         severity = Severity.LOW if explained else Severity.MEDIUM
         why = "" if explained else " (the change edits no product code that could explain it)"
         for old, new in _pairs(cf):

@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import subtree
 from specgap.model import (
     ChangedFile,
     ChangeSet,
@@ -69,7 +70,7 @@ class TestMadeUncollectable(Rule):
         for t in gone.values():
             if t.cls is not None:
                 gone_classes[frozenset(s.name for s in t.cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))] = t.cls.name
-        for node in ast.walk(tree):
+        for node in subtree(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("test"):
                 old = by_body.get(_body_key(node))
                 if old is not None and cf.touches(node.lineno):

@@ -7,6 +7,7 @@ import sys
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in, statements
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -97,7 +98,7 @@ class MockedSubject(Rule):
                     results[n.targets[0].id] = tf.call_name(n.value)
             checked: dict[str, list[ast.AST]] = {}
             for c in tf.checks(t.node):
-                for n in ast.walk(c):
+                for n in subtree(c):
                     if isinstance(n, ast.Call) and n is not c:
                         checked.setdefault(tf.call_name(n), []).append(c)
                     elif isinstance(n, ast.Name) and n.id in results:
@@ -113,7 +114,7 @@ class MockedSubject(Rule):
                     continue
                 const = _constant_return(value)
                 same = const is not None and any(
-                    ast.dump(const) in {ast.dump(x) for x in ast.walk(c)} for c in checked[target])
+                    ast.dump(const) in {ast.dump(x) for x in subtree(c)} for c in checked[target])
                 yield self.finding(
                     cf, call, f"test {t.qualname} mocks {target}() and then asserts on {target}()'s result"
                     + ("; the mock returns exactly the expected value" if same else ""),

@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import subtree
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
@@ -27,7 +28,7 @@ def _number(node: ast.AST) -> float | None:
 def _tolerances(fn: ast.AST) -> dict[tuple[str, str], list[tuple[float | None, ast.keyword]]]:
     """(called name, keyword) -> the values given, in source order."""
     out: dict[tuple[str, str], list[tuple[float | None, ast.keyword]]] = {}
-    for node in ast.walk(fn):
+    for node in subtree(fn):
         if isinstance(node, ast.Call):
             for kw in node.keywords:
                 if kw.arg in _TOLERANCES:

@@ -1,0 +1,81 @@
+"""The per-file analysis sees every node of a module exactly as `ast.walk` does, with its parent."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import pytest
+
+from specgap.analysis.context import context
+
+_SYNTAX = textwrap.dedent('''
+    import os.path as p
+    from . import x as y
+    @dec(1)
+    class A(B, metaclass=M):
+        """doc"""
+        attr: int = 3
+        def f(self, a, /, b=2, *c, d, e=5, **g) -> "A":
+            global z
+            lam = lambda q, r=1: q + r
+            return [i for i in range(a) if i % 2] or {k: v for k, v in g.items()}
+        async def h(self):
+            async with m() as n, o():
+                async for t in n:
+                    await t
+    try:
+        pass
+    except (ValueError, TypeError) as exc:
+        raise RuntimeError("x") from exc
+    match command:
+        case [1, *rest] | {"k": 2, **others}:
+            pass
+        case Point(x=0, y=_) as pt if pt:
+            pass
+        case None:
+            pass
+    x = f"{a!r:>{width}} {b}" + (not c) - ~d
+    assert 1 < 2 <= 3, "m"
+    del x[1:2, ::3]
+''')
+
+
+def _sources() -> list[str]:
+    return [_SYNTAX, inspect.getsource(ast), inspect.getsource(textwrap), inspect.getsource(inspect)]
+
+
+@pytest.mark.parametrize("src", _sources(), ids=["syntax", "ast", "textwrap", "inspect"])
+def test_every_node_once_with_its_parent(src: str) -> None:
+    tree = ast.parse(src)
+    ctx = context(tree)
+    want = [n for n in ast.walk(tree) if n is not tree and not isinstance(n, ast.expr_context)]
+    assert sorted(map(id, ctx.all_nodes())) == sorted(map(id, want))
+    singletons = (ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.expr_context)
+    for node in ast.walk(tree):
+        assert node in ctx.by_type[type(node)] or isinstance(node, singletons)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, singletons):
+                assert ctx.parent[child] is node
+
+
+def test_scopes_own_their_bodies_only() -> None:
+    tree = ast.parse("@d\ndef f(a=g()):\n    return h()\n")
+    ctx = context(tree)
+    fn = tree.body[0]
+    own_calls = {n.func.id for n in ctx.own_nodes(fn) if isinstance(n, ast.Call)}
+    module_calls = {n.func.id for n in ctx.own_nodes(tree) if isinstance(n, ast.Call)}
+    assert own_calls == {"h"} and module_calls == {"g"}
+    assert {n.id for n in ctx.own_nodes(tree) if isinstance(n, ast.Name)} == {"d", "g"}
+
+
+@pytest.mark.parametrize("src", _sources(), ids=["syntax", "ast", "textwrap", "inspect"])
+def test_subtree_is_ast_walk_without_contexts_and_operators(src: str) -> None:
+    from specgap.analysis.context import subtree
+
+    tree = ast.parse(src)
+    for node in [tree, *tree.body]:
+        skip = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+        want = [n for n in ast.walk(node) if not isinstance(n, skip)]
+        assert sorted(map(id, subtree(node))) == sorted(map(id, want))
