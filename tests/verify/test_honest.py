@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import HONEST, rules_of
 
 from specgap.verify.verdict import PASS
@@ -184,6 +186,48 @@ def test_skips_the_trusted_tests_decide_at_run_time_are_not_failures(scenario):
     out = scenario.verify(tests=("tests/test_optional.py",))
     assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
     assert sorted(t.status for t in out.verdict.tests) == ["passed", "skipped-by-test", "skipped-by-test"]
+
+
+XFAIL_IN_BODY = """
+    import pytest
+    from calc import add
+
+    def test_known_gap():
+        if add(1, 1) == 2:
+            pytest.xfail("the API cannot express this yet")
+        assert False
+
+    def test_runs():
+        assert add(2, 2) == 4
+    """
+# referencing's suite: pytest.xfail() inside some subtests, the test itself passes
+XFAIL_IN_SUBTEST = """
+    import pytest
+    from calc import add
+
+    def test_cases(subtests):
+        for case in ("plain", "normalization"):
+            with subtests.test(case=case):
+                if case == "normalization":
+                    pytest.xfail("needs an API change")
+                assert add(1, 1) == 2
+
+    def test_runs():
+        assert add(2, 2) == 4
+    """
+
+
+@pytest.mark.parametrize("body, statuses", [
+    (XFAIL_IN_BODY, ["passed", "xfailed-by-test"]),
+    pytest.param(XFAIL_IN_SUBTEST, ["passed", "xfailed-by-test"], marks=pytest.mark.skipif(
+        int(pytest.__version__.split(".")[0]) < 9, reason="the subtests fixture is built into pytest 9")),
+])
+def test_an_xfail_the_trusted_test_calls_itself_is_the_suites_own(scenario, body, statuses):
+    scenario.change(HONEST).rebase({"tests/test_gaps.py": body})
+    assert scenario.naive("tests/test_gaps.py").returncode == 0
+    out = scenario.verify(tests=("tests/test_gaps.py",))
+    assert out.verdict.status == PASS, (out.verdict.tests, out.verdict.evidence)
+    assert sorted(t.status for t in out.verdict.tests) == statuses
 
 
 def test_unittest_skip_decorators_are_the_suites_own(scenario):

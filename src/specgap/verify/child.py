@@ -317,6 +317,10 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                         rec["by_marker"] = rec["by_test"] = True
                 elif isinstance(exc.value, xfailed):
                     rec["outcome"] = "xfailed"
+                    # pytest.xfail() called by the trusted test file or conftest itself (in a
+                    # subtest, say) is the suite's own decision, as a skip there is.
+                    if trusted and _origin(exc.tb, internal, root) in trusted:
+                        rec["by_marker"] = rec["by_test"] = True
                 else:
                     rec["outcome"] = "failed"
                     # The trusted test file's own xfail marker expects this failure: not a result.

@@ -23,7 +23,7 @@ _PARAMS = re.compile(r"\[.*\]$", re.S)
 # Outcomes the trusted test file itself decided with a skip/skipif/xfail marker: not counted.
 # Tests the base revision's own configuration deselected (-m/-k in its addopts, its conftests):
 # listed, not counted.
-BY_MARKER = ("skipped-by-marker", "xfailed-by-marker", "deselected-by-config", "skipped-by-test")
+BY_MARKER = ("skipped-by-marker", "xfailed-by-marker", "deselected-by-config", "skipped-by-test", "xfailed-by-test")
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _status(phases: list[dict]) -> tuple[str, str]:
     if marked:
         p = marked[0]
         if p.get("by_test"):
-            return "skipped-by-test", p.get("msg", "")
+            return f"{p['outcome']}-by-test", p.get("msg", "")
         return ("skipped-by-marker" if p["outcome"] == "skipped" else "xfailed-by-marker"), p.get("msg", "")
     if "call" not in whens:
         return "missing", "no call phase recorded"
