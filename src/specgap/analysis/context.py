@@ -236,3 +236,11 @@ def context(tree: ast.AST) -> Context:
         setattr(tree, _ATTR, ctx)
     return ctx
 
+
+def release(tree: ast.AST) -> None:
+    """Let go of a tree's analysis, and break the references between them, so that both are freed
+    as soon as the tree is (the tree and its analysis refer to each other: left to the garbage
+    collector, freeing a large scan cost almost as much as analysing it)."""
+    ctx = tree.__dict__.pop(_ATTR, None)
+    if ctx is not None:
+        ctx.__dict__.clear()
