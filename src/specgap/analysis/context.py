@@ -163,6 +163,23 @@ class Context:
             self._derived[compute] = compute(self)
         return self._derived[compute]
 
+    def conditions(self, node: ast.AST, within: ast.AST) -> list[ast.expr]:
+        """The `if`/`while` tests and `match` subjects `node` runs under inside `within` (a function
+        or the module), outermost first."""
+        out: list[ast.expr] = []
+        child = node
+        for p in self.ancestors(node):
+            if p is within:
+                break
+            t = type(p)
+            if (t is ast.If or t is ast.While) and child is not p.test:  # type: ignore[attr-defined]
+                out.append(p.test)  # type: ignore[attr-defined]
+            elif t is ast.match_case and any(s is child for s in p.body):  # type: ignore[attr-defined]
+                out.append(self.parent[p].subject)  # type: ignore[attr-defined]
+            child = p
+        out.reverse()
+        return out
+
     def where(self, node: ast.AST) -> Where:
         """Where `node` runs: the functions, guards, branches and `with`s around it."""
         from specgap.analysis.guards import where
