@@ -79,3 +79,30 @@ def test_subtree_is_ast_walk_without_contexts_and_operators(src: str) -> None:
         skip = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
         want = [n for n in ast.walk(node) if not isinstance(n, skip)]
         assert sorted(map(id, subtree(node))) == sorted(map(id, want))
+
+
+def test_conditions_are_the_tests_above_a_node_within_its_function() -> None:
+    tree = ast.parse(textwrap.dedent('''
+        if outer:
+            def hook(item):
+                while more:
+                    if item.ok:
+                        a = 1
+                    else:
+                        b = 2
+                match item.kind:
+                    case "x":
+                        c = 3
+                d = check(item)
+    '''))
+    ctx = context(tree)
+    hook = next(n for n in ctx.of(ast.FunctionDef) if n.name == "hook")
+    assigned = {n.targets[0].id: n for n in ctx.of(ast.Assign)}
+    text = lambda n: [ast.unparse(c) for c in ctx.conditions(n, hook)]  # noqa: E731
+    assert text(assigned["a"]) == ["more", "item.ok"]
+    assert text(assigned["b"]) == ["more", "item.ok"]  # the else branch runs under the test too
+    assert text(assigned["c"]) == ["item.kind"]
+    assert text(assigned["d"]) == []  # `outer` is outside the function
+    assert [ast.unparse(c) for c in ctx.conditions(assigned["d"], tree)] == ["outer"]
+    inner_if = next(n for n in ctx.of(ast.If) if ast.unparse(n.test) == "item.ok")
+    assert text(inner_if.test) == ["more"]  # a test does not run under itself

@@ -27,3 +27,26 @@ def test_a_callers_own_freeze_is_left_alone() -> None:
         assert gc.get_freeze_count() == before
     finally:
         gc.unfreeze()
+
+
+def test_an_evaluated_unit_is_freed_without_the_collector() -> None:
+    """Each file's tree and analysis refer to each other; evaluation breaks that once it is done, so
+    dropping a scanned change frees it at once (a pool worker's parts are dropped one after another)."""
+    import weakref
+
+    from specgap.engine import evaluate
+    from specgap.inputs.changeset import RawFile, build
+    from specgap.rules import scan_rules
+
+    src = b"import sys\n\ndef solve(n):\n    if n == 37:\n        sys.exit(0)\n    return n * 2\n"
+    unit = build([RawFile("src/solve.py", None, src), RawFile("tests/test_solve.py", None, b"def test_x():\n    assert 1\n")])
+    first = evaluate(unit, scan_rules()).findings
+    again = evaluate(unit, scan_rules()).findings  # the analyses are built again when asked
+    assert [f.fingerprint for f in first] == [f.fingerprint for f in again]
+    tree = weakref.ref(unit.files[0].after.tree)
+    gc.disable()
+    try:
+        del unit
+        assert tree() is None
+    finally:
+        gc.enable()

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from specgap.analysis.context import release as release_tree
 from specgap.inputs.roles import matches_any
 from specgap.model import ChangedFile, ChangeSet, Finding, InputError
 from specgap.rules.base import Rule
@@ -195,8 +196,20 @@ def evaluate(
     A rule that crashes is reported in the outcome's `errors` and the others still run.
     """
     rules = list(rules)
-    return finish(unit, rules, collect(unit, [r for r in rules if not runs_late(r)]),
-                  per_file_ignores=per_file_ignores, baseline=baseline)
+    out = finish(unit, rules, collect(unit, [r for r in rules if not runs_late(r)]),
+                 per_file_ignores=per_file_ignores, baseline=baseline)
+    release(unit)
+    return out
+
+
+def release(unit: ChangeSet) -> None:
+    """Let go of the analyses of a unit's files once it is evaluated (they are built again if
+    anyone asks), so a dropped unit is freed at once instead of by the garbage collector."""
+    files = unit.files + (unit._context or [])
+    for cf in files:
+        for side in (cf.before, cf.after):
+            if side is not None and side.tree is not None:
+                release_tree(side.tree)
 
 
 def runs_late(rule: type[Rule]) -> bool:

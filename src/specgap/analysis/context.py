@@ -163,6 +163,23 @@ class Context:
             self._derived[compute] = compute(self)
         return self._derived[compute]
 
+    def conditions(self, node: ast.AST, within: ast.AST) -> list[ast.expr]:
+        """The `if`/`while` tests and `match` subjects `node` runs under inside `within` (a function
+        or the module), outermost first."""
+        out: list[ast.expr] = []
+        child = node
+        for p in self.ancestors(node):
+            if p is within:
+                break
+            t = type(p)
+            if (t is ast.If or t is ast.While) and child is not p.test:  # type: ignore[attr-defined]
+                out.append(p.test)  # type: ignore[attr-defined]
+            elif t is ast.match_case and any(s is child for s in p.body):  # type: ignore[attr-defined]
+                out.append(self.parent[p].subject)  # type: ignore[attr-defined]
+            child = p
+        out.reverse()
+        return out
+
     def where(self, node: ast.AST) -> Where:
         """Where `node` runs: the functions, guards, branches and `with`s around it."""
         from specgap.analysis.guards import where
@@ -236,3 +253,11 @@ def context(tree: ast.AST) -> Context:
         setattr(tree, _ATTR, ctx)
     return ctx
 
+
+def release(tree: ast.AST) -> None:
+    """Let go of a tree's analysis, and break the references between them, so that both are freed
+    as soon as the tree is (the tree and its analysis refer to each other: left to the garbage
+    collector, freeing a large scan cost almost as much as analysing it)."""
+    ctx = tree.__dict__.pop(_ATTR, None)
+    if ctx is not None:
+        ctx.__dict__.clear()

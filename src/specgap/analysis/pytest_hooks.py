@@ -11,8 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.context import local_nodes, subtree
-from specgap.analysis.context import context
+from specgap.analysis.context import context, local_nodes
 from specgap.analysis.names import dotted
 from specgap.analysis.testfns import FuncDef
 
@@ -68,28 +67,3 @@ def is_wrapper(fn: FuncDef) -> bool:
                 if kw.arg in ("hookwrapper", "wrapper") and isinstance(kw.value, ast.Constant) and kw.value.value:
                     return True
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in local_nodes(fn))
-
-
-def guards(fn: FuncDef) -> dict[int, list[ast.expr]]:
-    """For each node id in `fn`'s body, the `if`/`while` conditions it sits under (outermost first)."""
-    out: dict[int, list[ast.expr]] = {}
-
-    def visit(stmts: list[ast.stmt], conds: list[ast.expr]) -> None:
-        for st in stmts:
-            out[id(st)] = conds
-            for _name, value in ast.iter_fields(st):
-                items = value if isinstance(value, list) else [value]
-                for v in items:
-                    if isinstance(v, ast.expr):
-                        for n in subtree(v):
-                            out[id(n)] = conds
-            inner = conds + [st.test] if isinstance(st, (ast.If, ast.While)) else conds
-            for block in ("body", "orelse", "finalbody"):
-                visit(getattr(st, block, None) or [], inner if block != "finalbody" else conds)
-            for h in getattr(st, "handlers", None) or []:
-                visit(h.body, conds)
-            for case in getattr(st, "cases", None) or []:
-                visit(case.body, conds + [st.subject])
-
-    visit(fn.body, [])
-    return out

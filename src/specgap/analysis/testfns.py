@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
+from specgap.analysis.context import Context, context
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in, statements
 
@@ -45,9 +46,16 @@ def is_test_class(cls: ast.ClassDef) -> bool:
 
 
 def test_functions(tree: ast.Module | None) -> list[TestFn]:
-    """Module-level `test*` functions and `test*` methods of test classes (nested classes too)."""
+    """Module-level `test*` functions and `test*` methods of test classes (nested classes too).
+
+    Computed once per file, however many rules ask: do not modify the list."""
     if tree is None:
         return []
+    return context(tree).derived(_test_functions)
+
+
+def _test_functions(ctx: Context) -> list[TestFn]:
+    tree = ctx.tree
     out: list[TestFn] = []
 
     def visit_class(cls: ast.ClassDef, prefix: str) -> None:
@@ -87,6 +95,11 @@ def helper_names(tree: ast.Module | None) -> frozenset[str]:
     """Module-level non-test functions that make checks, so `check_output(x)`-style helpers count."""
     if tree is None:
         return frozenset()
+    return context(tree).derived(_helper_names)
+
+
+def _helper_names(ctx: Context) -> frozenset[str]:
+    tree = ctx.tree
     names = set()
     for st in tree.body:
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and not st.name.startswith("test"):

@@ -17,7 +17,7 @@ from specgap.model import ChangeSet, Finding, InputError, Severity
 from specgap.rules import scan_rules
 from specgap.rules.base import Rule
 from specgap.run.frozen import frozen_input
-from specgap.run.pool import backend, worker_count
+from specgap.run.pool import LocalPool, worker_count
 from specgap.run.shards import FilesPart, Part, RawPart, evaluate_parts, split
 
 
@@ -95,7 +95,9 @@ def scan(changeset: ChangeSet, config: Config, *, baseline: frozenset[str] = fro
 def _scan_parts(load_whole: Callable[[], ChangeSet], parts: list[Part], config: Config, baseline: frozenset[str],
                 jobs: int) -> ScanResult:
     chosen = _rules(config, None)
-    pool = backend(jobs)
+    # this process is the jobs-th worker: it loads the whole change and runs the cross-file rules
+    # while the pool runs the rest, so a pool of `jobs` on `jobs` cores would oversubscribe them
+    pool = LocalPool(jobs - 1)
     try:
         changeset, out = evaluate_parts(load_whole, parts, chosen, config.roles(), pool,
                                         per_file_ignores=config.per_file_ignores, baseline=baseline)

@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
-from specgap.engine import Outcome, RuleRun, collect, file_local, finish, runs_late
+from specgap.engine import Outcome, RuleRun, collect, file_local, finish, release, runs_late
 from specgap.inputs.changeset import RawFile, build
 from specgap.inputs.files import Entry, load_entries
 from specgap.inputs.roles import RoleConfig
@@ -63,7 +63,9 @@ class _Job:
 def _run(job: _Job) -> list[RuleRun]:
     unit = job.part.load(job.roles)
     with frozen_input():
-        return collect(unit, job.rules)
+        runs = collect(unit, job.rules)
+    release(unit)
+    return runs
 
 
 def split(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
@@ -104,7 +106,9 @@ def evaluate_parts(
     merged = iter(_merge(per_part, len(local)))
     mine = iter(here)
     runs = [next(merged) if file_local(r) else next(mine) for r in early]
-    return unit, finish(unit, rules, runs, per_file_ignores=per_file_ignores, baseline=baseline)
+    out = finish(unit, rules, runs, per_file_ignores=per_file_ignores, baseline=baseline)
+    release(unit)
+    return unit, out
 
 
 def _merge(per_part: list[list[RuleRun]], n_rules: int) -> list[RuleRun]:

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import context, local_nodes
 from specgap.analysis.stmts import statements
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -63,6 +63,7 @@ class ReportForged(Rule):
         tree = _python_trees(cf)
         if tree is None:
             return
+        self._ctx = context(tree)
         text = cf.after.text if cf.after else ""
         if not any(w in text for w in ("outcome", "longrepr", "force_", "teststatus")):
             return
@@ -75,7 +76,6 @@ class ReportForged(Rule):
             yield from self._function(cf, fn, is_hook=fn.name in _REPORT_HOOKS)
 
     def _function(self, cf: ChangedFile, fn: tf.FuncDef, is_hook: bool) -> Iterator[Finding]:
-        g: dict[int, list[ast.expr]] | None = None
         sets_wasxfail = any(attr == "wasxfail" for _n, attr, _v in _attr_writes(fn))
         for stmt, attr, value in _attr_writes(fn):
             v = _const(value)
@@ -87,8 +87,7 @@ class ReportForged(Rule):
                 what = "sets the report outcome to a computed value"
             else:
                 continue
-            g = g if g is not None else ph.guards(fn)
-            conds = g.get(id(stmt), [])
+            conds = self._ctx.conditions(stmt, fn)
             honest = sets_wasxfail or bool(_HONEST_GUARD.search(_text(conds)))
             computed = v is ...
             sev = Severity.LOW if honest or computed else Severity.CRITICAL
@@ -101,16 +100,14 @@ class ReportForged(Rule):
             return
         for n in local_nodes(fn):
             if isinstance(n, ast.Call) and tf.call_name(n) in ("force_result", "force_exception") and fn.name != "pytest_report_teststatus":
-                g = g if g is not None else ph.guards(fn)
-                honest = bool(_HONEST_GUARD.search(_text(g.get(id(n), []))))
+                honest = bool(_HONEST_GUARD.search(_text(self._ctx.conditions(n, fn))))
                 yield self.finding(cf, n, f"{fn.name} replaces the hook's result with `{tf.call_name(n)}`",
                                    severity=Severity.LOW if honest else Severity.HIGH)
             elif fn.name == "pytest_report_teststatus" and isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple):
                 first = n.value.elts[0] if n.value.elts else None
                 if _const(first) != "passed":
                     continue
-                g = g if g is not None else ph.guards(fn)
-                conds = _text(g.get(id(n), []))
+                conds = _text(self._ctx.conditions(n, fn))
                 if re.search(r"\.passed\b|outcome\s*==\s*['\"]passed", conds):
                     continue  # relabels real passes (custom letters/words)
                 yield self.finding(cf, n, 'pytest_report_teststatus reports "passed" for reports that did not pass')

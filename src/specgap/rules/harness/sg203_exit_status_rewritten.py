@@ -7,7 +7,7 @@ import re
 from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
-from specgap.analysis.context import local_nodes
+from specgap.analysis.context import context, local_nodes
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -51,8 +51,8 @@ class ExitStatusRewritten(Rule):
         tree = _python_trees(cf)
         if tree is None:
             return
+        self._ctx = context(tree)
         for fn in ph.hook_impls(tree):
-            g: dict[int, list[ast.expr]] | None = None
             for n in local_nodes(fn):
                 for t in _targets(n):
                     name = dotted(t, through_calls=True).rsplit(".", 1)[-1]
@@ -63,8 +63,7 @@ class ExitStatusRewritten(Rule):
                         what = "resets the failure count"
                     else:
                         continue
-                    g = g if g is not None else ph.guards(fn)
-                    conds = _text(g.get(id(n), []))
+                    conds = _text(self._ctx.conditions(n, fn))
                     no_tests_only = bool(re.search(r"NO_TESTS_COLLECTED|==\s*5\b", conds))
                     yield self.finding(
                         cf, n, f"{fn.name} {what}" + (" when no tests were collected" if no_tests_only else ""),

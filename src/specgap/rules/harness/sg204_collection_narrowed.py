@@ -8,7 +8,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes, subtree
+from specgap.analysis.context import context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
@@ -60,6 +60,7 @@ class CollectionNarrowed(Rule):
         tree = _python_trees(cf)
         if tree is None:
             return
+        self._ctx = context(tree)
         hooks = list(ph.hook_impls(tree))
         # a plugin module (not a conftest, registering options or config, or many hooks) runs only
         # where it is installed and enabled, unlike a conftest.py that every run of the repo loads;
@@ -76,19 +77,18 @@ class CollectionNarrowed(Rule):
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "load_tests":
                 yield from self._load_tests(cf, st)
 
-    def _severity(self, cf: ChangedFile, fn: tf.FuncDef, node: ast.AST, g: dict[int, list[ast.expr]]) -> Severity:
+    def _severity(self, cf: ChangedFile, fn: tf.FuncDef, node: ast.AST) -> Severity:
         if self._plugin:
             return Severity.LOW
         # an option anywhere in the hook (e.g. an early `return` when --runslow is given) makes it opt-in
         body = ast.unparse(ast.Module(body=fn.body, type_ignores=[]))
-        if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(g.get(id(node), []))):
+        if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(self._ctx.conditions(node, fn))):
             return Severity.LOW
         return Severity.HIGH
 
     def _modifyitems(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
         params = [a.arg for a in fn.args.args]
         items = "items" if "items" in params else params[-1] if params else "items"
-        g = ph.guards(fn)
         skip_vars = {t.id for n in local_nodes(fn) if isinstance(n, ast.Assign) and _skip_mark(n.value, set())
                      for t in n.targets if isinstance(t, ast.Name)}
         for n in local_nodes(fn):
@@ -114,16 +114,15 @@ class CollectionNarrowed(Rule):
                 elif tf.call_name(n) == "add_marker" and n.args and _skip_mark(n.args[0], skip_vars):
                     what = "marks collected tests skip/xfail"
             if what:
-                sev = self._severity(cf, fn, n, g)
+                sev = self._severity(cf, fn, n)
                 yield self.finding(cf, n, f"pytest_collection_modifyitems {what}"
                                    + (" (in a plugin package, or behind an option or version check)" if sev is Severity.LOW else ""),
                                    severity=sev, confidence=Confidence.MEDIUM if sev is Severity.LOW else None)
 
     def _ignore_collect(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
-        g = ph.guards(fn)
         for n in local_nodes(fn):
             if isinstance(n, ast.Return) and n.value is not None and tf.truthy_constant(n.value):
-                conds = g.get(id(n), [])
+                conds = self._ctx.conditions(n, fn)
                 if self._plugin:
                     sev = Severity.LOW
                 elif not conds:

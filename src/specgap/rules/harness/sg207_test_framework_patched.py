@@ -155,8 +155,8 @@ _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.W
 
 def _candidates(tree: ast.Module) -> list[tuple[ast.stmt, list[ast.expr]]]:
     """Statements that may write an attribute or subclass a result class (in source order), each
-    with the `if`/`while` conditions above it, outermost first."""
+    with the conditions above it, outermost first."""
     ctx = context(tree)
     found = [n for n in ctx.of(*_WRITES) if _targets(n) or any(True for _ in calls_in(n))] + ctx.of(ast.ClassDef)
     found.sort(key=lambda n: (n.lineno, n.col_offset))
-    return [(n, [a.test for a in reversed(list(ctx.ancestors(n))) if type(a) in (ast.If, ast.While)]) for n in found]
+    return [(n, ctx.conditions(n, tree)) for n in found]

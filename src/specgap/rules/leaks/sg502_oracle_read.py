@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import context
+from specgap.analysis.context import Context
 from specgap.model import (
     ChangedFile,
     ChangeSet,
@@ -79,14 +79,10 @@ class OracleRead(Rule):
     roles = (FileRole.PRODUCT,)
     mentions = re.compile(r"test|expect|answer|truth|oracle|gold|reference", re.I)
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
         if any("test" in part for part in cf.path.lower().split("/")):
             return  # test-support packages (`_testing/`, `testutils/`) read test data by design
-        ix = context(tree)
-        names = context(tree).names
+        ix, names = ctx, ctx.names
         for call in ix.of(ast.Call):
             target = _read_targets(call, names)
             if target is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import weakref
 from typing import Iterator
 
 from specgap.analysis import cases
@@ -45,7 +46,9 @@ class _Tests:
         return tests
 
     def __init__(self, changeset: ChangeSet) -> None:
-        self._changeset = changeset
+        # weakly: this index is kept on the change set itself, and a cycle would keep a dropped
+        # change (every tree of a scan) alive until the garbage collector found it
+        self._changeset = weakref.proxy(changeset)
         self._old: cases.TestCases | None = None
         self._new: cases.TestCases | None = None
 

@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
+from specgap.analysis.context import Context
 from specgap.analysis.flow import bound_names, const_value, target_names, walk_block
 from specgap.analysis.names import dotted, param_names
 from specgap.analysis.testfns import FuncDef
@@ -78,10 +79,8 @@ class HiddenStateToggle(Rule):
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after else None
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         module_names = {t for s in tree.body for t in bound_names(s)}
         # module-level literal answers: `_outputs = ["3", "5"]`, `_answers = iter([10, 20])`
         canned: set[str] = set()

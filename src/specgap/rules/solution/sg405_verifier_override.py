@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
-from specgap.analysis.context import context
+from specgap.analysis.context import Context
 from specgap.analysis.flow import bound_names, const_value, names_read, returns
 from specgap.analysis.names import dotted, param_names
 from specgap.analysis.testfns import FuncDef
@@ -95,10 +95,8 @@ class VerifierOverride(Rule):
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after else None
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         imported: set[str] = set()
         module_fns: dict[str, ast.AST] = {}
         for s in tree.body:
@@ -106,10 +104,10 @@ class VerifierOverride(Rule):
                 imported.update(bound_names(s))
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module_fns[s.name] = s
-        for scope, owner, _ in context(tree).scopes:
+        for scope, owner, _ in ctx.scopes:
             if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_def(cf, scope, owner, imported)
-        for n in context(tree).all_nodes():
+        for n in ctx.all_nodes():
             if type(n) is ast.Assign:
                 for t in n.targets:
                     yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)

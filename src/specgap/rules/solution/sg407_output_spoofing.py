@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Iterator
 
-from specgap.analysis.context import context, subtree
+from specgap.analysis.context import Context, subtree
 from specgap.analysis.guards import is_main_guard
 from specgap.analysis.names import dotted
 from specgap.model import (
@@ -74,16 +74,13 @@ class OutputSpoofing(Rule):
     confidence = Confidence.MEDIUM
     roles = (FileRole.PRODUCT,)
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after else None
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         at_exit: set[str] = set()
         guarded: set[int] = set()
         for s in tree.body:
             if isinstance(s, ast.If) and is_main_guard(s.test):
                 guarded.update(id(n) for n in subtree(s))
-        ctx = context(tree)
         called = {id(n): dotted(n.func) for n in ctx.of(ast.Call)}  # what each call calls, spelled out once
         at_exit.update(dotted(n.args[0]) for n in ctx.of(ast.Call) if n.args and called[id(n)] == "atexit.register")
         at_exit.update(n.name for n in ctx.of(ast.FunctionDef, ast.AsyncFunctionDef)

@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
+from specgap.analysis.context import Context
 from specgap.analysis.flow import walk_block
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
@@ -133,10 +134,8 @@ class PinnedInputBranch(Rule):
     roles = (FileRole.PRODUCT,)
     mentions = None
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after else None
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         tables = {t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
                   for t in s.targets if isinstance(t, ast.Name)}
         stack: list[tuple[ast.AST, bool]] = [(s, False) for s in tree.body]

@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import cases
+from specgap.analysis.context import Context
 from specgap.analysis.flow import input_names, mentions, walk_block
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
@@ -137,10 +138,8 @@ class InputKeyedToggle(Rule):
     confidence = Confidence.MEDIUM
     roles = (FileRole.PRODUCT,)
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = cf.after.tree if cf.after else None
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         state = _containers(tree)
         if not state:
             return
