@@ -141,3 +141,21 @@ def test_deep_nesting_is_one_clear_error_not_a_memory_blowup(tmp_path):
     items = list(transcripts.read(path))
     assert [type(i) for i in items] == [Rollout, Rollout, RolloutError]
     assert "nested deeper than" in items[-1].message and "after 2 item(s)" in items[-1].message
+
+
+def test_sniffing_a_deeply_nested_head_costs_little_memory():
+    """ijson's C backend makes every event of a buffer before yielding one; with the dotted path of
+    each (`ijson.parse`), 64 KiB of nesting cost gigabytes. The sniff must stay small."""
+    import tracemalloc
+
+    from specgap.inputs.transcripts.inspect_log import looks_like_log
+
+    heads = [b"[" * 65536, b'{"eval": {"a": ' + b"[" * 65536, b'{"eval": {}, "status": "success", "x": ' + b"{\"k\": " * 9000]
+    tracemalloc.start()
+    try:
+        found = [looks_like_log(h) for h in heads]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == [False, False, True]
+    assert peak < 64 * 1024 * 1024, f"sniffing took {peak / 2**20:.0f} MiB"

@@ -71,13 +71,22 @@ def looks_like_log(head: bytes) -> bool:
     """Whether a JSON document's first bytes are an EvalLog's: top-level `eval` beside `status` or `samples`."""
     import ijson
 
+    # basic_parse, not parse: ijson's C backend makes every event of a buffer before the first is
+    # read, and `parse` gives each one the dotted path to it, so 64 KiB of `[` cost 10 GB
     keys = set()
+    depth = 0
     try:
-        for prefix, event, value in ijson.parse(io.BytesIO(head)):
-            if prefix == "" and event == "map_key":
+        for event, value in ijson.basic_parse(io.BytesIO(head)):
+            if event in ("start_map", "start_array"):
+                if depth == 0 and event == "start_array":
+                    break  # a top-level array is not a log
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif event == "map_key" and depth == 1:
                 keys.add(value)
-            elif prefix == "" and event in ("start_array", "end_map"):
-                break
     except ijson.JSONError:  # the head ends mid-document
         pass
     return "eval" in keys and bool(keys & {"status", "samples"})
