@@ -50,10 +50,6 @@ def _attr_writes(fn: tf.FuncDef) -> Iterator[tuple[ast.AST, str, ast.expr | None
                 yield call, sa[1], sa[2]
 
 
-def _python_trees(cf: ChangedFile) -> ast.Module | None:
-    return cf.after.tree if cf.after is not None and cf.is_python else None
-
-
 def _first_written_line(cf: ChangedFile) -> int:
     """The first line the change wrote (1 for deletions and binary files)."""
     if cf.after is None:

@@ -8,12 +8,12 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import context, local_nodes
+from specgap.analysis.context import Context, local_nodes
 from specgap.analysis.stmts import statements
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.harness._shared import _attr_writes, _const, _python_trees, _text
+from specgap.rules.harness._shared import _attr_writes, _const, _text
 
 # Words in a guard that show the outcome follows the test's real result (xfail/skip semantics).
 _HONEST_GUARD = re.compile(r"xfail|wasxfail|skip|SkipTest|errisinstance|marker|keywords|unexpected", re.I)
@@ -59,11 +59,8 @@ class ReportForged(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = _python_trees(cf)
-        if tree is None:
-            return
-        self._ctx = context(tree)
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         text = cf.after.text if cf.after else ""
         if not any(w in text for w in ("outcome", "longrepr", "force_", "teststatus")):
             return
@@ -73,9 +70,9 @@ class ReportForged(Rule):
             hook_ids = {id(h) for h in hooks}
             others = [n for n in statements(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(n) not in hook_ids]
         for fn in hooks + others:
-            yield from self._function(cf, fn, is_hook=fn.name in _REPORT_HOOKS)
+            yield from self._function(cf, ctx, fn, is_hook=fn.name in _REPORT_HOOKS)
 
-    def _function(self, cf: ChangedFile, fn: tf.FuncDef, is_hook: bool) -> Iterator[Finding]:
+    def _function(self, cf: ChangedFile, ctx: Context, fn: tf.FuncDef, is_hook: bool) -> Iterator[Finding]:
         sets_wasxfail = any(attr == "wasxfail" for _n, attr, _v in _attr_writes(fn))
         for stmt, attr, value in _attr_writes(fn):
             v = _const(value)
@@ -87,7 +84,7 @@ class ReportForged(Rule):
                 what = "sets the report outcome to a computed value"
             else:
                 continue
-            conds = self._ctx.conditions(stmt, fn)
+            conds = ctx.conditions(stmt, fn)
             honest = sets_wasxfail or bool(_HONEST_GUARD.search(_text(conds)))
             computed = v is ...
             sev = Severity.LOW if honest or computed else Severity.CRITICAL
@@ -100,14 +97,14 @@ class ReportForged(Rule):
             return
         for n in local_nodes(fn):
             if isinstance(n, ast.Call) and tf.call_name(n) in ("force_result", "force_exception") and fn.name != "pytest_report_teststatus":
-                honest = bool(_HONEST_GUARD.search(_text(self._ctx.conditions(n, fn))))
+                honest = bool(_HONEST_GUARD.search(_text(ctx.conditions(n, fn))))
                 yield self.finding(cf, n, f"{fn.name} replaces the hook's result with `{tf.call_name(n)}`",
                                    severity=Severity.LOW if honest else Severity.HIGH)
             elif fn.name == "pytest_report_teststatus" and isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple):
                 first = n.value.elts[0] if n.value.elts else None
                 if _const(first) != "passed":
                     continue
-                conds = _text(self._ctx.conditions(n, fn))
+                conds = _text(ctx.conditions(n, fn))
                 if re.search(r"\.passed\b|outcome\s*==\s*['\"]passed", conds):
                     continue  # relabels real passes (custom letters/words)
                 yield self.finding(cf, n, 'pytest_report_teststatus reports "passed" for reports that did not pass')

@@ -7,12 +7,12 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import local_nodes, subtree
+from specgap.analysis.context import Context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.harness._shared import _attr_writes, _python_trees
+from specgap.rules.harness._shared import _attr_writes
 
 _CALL_HOOKS = frozenset({"pytest_pyfunc_call", "pytest_runtest_call", "pytest_runtest_protocol", "pytest_runtestloop"})
 # Accessing any of these means the hook runs the test (or hands it on).
@@ -57,10 +57,8 @@ class TestCallSwallowed(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = _python_trees(cf)
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         for fn in ph.hook_impls(tree):
             if fn.name in _CALL_HOOKS:
                 yield from self._call_hook(cf, fn)

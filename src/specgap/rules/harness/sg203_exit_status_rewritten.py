@@ -7,12 +7,12 @@ import re
 from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
-from specgap.analysis.context import context, local_nodes
+from specgap.analysis.context import Context, local_nodes
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.harness._shared import _const, _python_trees, _targets, _text
+from specgap.rules.harness._shared import _const, _targets, _text
 
 
 def _is_ok_status(node: ast.AST | None) -> bool:
@@ -47,11 +47,8 @@ class ExitStatusRewritten(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = _python_trees(cf)
-        if tree is None:
-            return
-        self._ctx = context(tree)
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         for fn in ph.hook_impls(tree):
             for n in local_nodes(fn):
                 for t in _targets(n):
@@ -63,7 +60,7 @@ class ExitStatusRewritten(Rule):
                         what = "resets the failure count"
                     else:
                         continue
-                    conds = _text(self._ctx.conditions(n, fn))
+                    conds = _text(ctx.conditions(n, fn))
                     no_tests_only = bool(re.search(r"NO_TESTS_COLLECTED|==\s*5\b", conds))
                     yield self.finding(
                         cf, n, f"{fn.name} {what}" + (" when no tests were collected" if no_tests_only else ""),

@@ -8,14 +8,14 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import context, local_nodes, subtree
+from specgap.analysis.context import Context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.harness import _pytest_config as pc
 from specgap.rules.harness import _test_commands as tc
-from specgap.rules.harness._shared import _OPTION_GUARD, _python_trees, _targets, _text
+from specgap.rules.harness._shared import _OPTION_GUARD, _targets, _text
 
 # State a plugin object or pytest's cache holds (set up from options, e.g. --lf, --sw).
 _PLUGIN_STATE = re.compile(r"\bself\.\w+|\.cache\b|lastfailed|\bconfig\.(?!hook\b)\w+")
@@ -56,11 +56,8 @@ class CollectionNarrowed(Rule):
     confidence = Confidence.HIGH
     _plugin = False
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = _python_trees(cf)
-        if tree is None:
-            return
-        self._ctx = context(tree)
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         hooks = list(ph.hook_impls(tree))
         # a plugin module (not a conftest, registering options or config, or many hooks) runs only
         # where it is installed and enabled, unlike a conftest.py that every run of the repo loads;
@@ -69,24 +66,24 @@ class CollectionNarrowed(Rule):
             len(hooks) >= 3 or any(h.name in ("pytest_addoption", "pytest_configure") for h in hooks))
         for fn in hooks:
             if fn.name == "pytest_collection_modifyitems":
-                yield from self._modifyitems(cf, fn)
+                yield from self._modifyitems(cf, ctx, fn)
             elif fn.name == "pytest_ignore_collect":
-                yield from self._ignore_collect(cf, fn)
+                yield from self._ignore_collect(cf, ctx, fn)
         yield from self._collect_ignore(cf, tree)
         for st in tree.body:
             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name == "load_tests":
                 yield from self._load_tests(cf, st)
 
-    def _severity(self, cf: ChangedFile, fn: tf.FuncDef, node: ast.AST) -> Severity:
+    def _severity(self, cf: ChangedFile, ctx: Context, fn: tf.FuncDef, node: ast.AST) -> Severity:
         if self._plugin:
             return Severity.LOW
         # an option anywhere in the hook (e.g. an early `return` when --runslow is given) makes it opt-in
         body = ast.unparse(ast.Module(body=fn.body, type_ignores=[]))
-        if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(self._ctx.conditions(node, fn))):
+        if _OPTION_GUARD.search(body) or _PLUGIN_STATE.search(body) or re.search(r"version_info|platform", _text(ctx.conditions(node, fn))):
             return Severity.LOW
         return Severity.HIGH
 
-    def _modifyitems(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
+    def _modifyitems(self, cf: ChangedFile, ctx: Context, fn: tf.FuncDef) -> Iterator[Finding]:
         params = [a.arg for a in fn.args.args]
         items = "items" if "items" in params else params[-1] if params else "items"
         skip_vars = {t.id for n in local_nodes(fn) if isinstance(n, ast.Assign) and _skip_mark(n.value, set())
@@ -114,15 +111,15 @@ class CollectionNarrowed(Rule):
                 elif tf.call_name(n) == "add_marker" and n.args and _skip_mark(n.args[0], skip_vars):
                     what = "marks collected tests skip/xfail"
             if what:
-                sev = self._severity(cf, fn, n)
+                sev = self._severity(cf, ctx, fn, n)
                 yield self.finding(cf, n, f"pytest_collection_modifyitems {what}"
                                    + (" (in a plugin package, or behind an option or version check)" if sev is Severity.LOW else ""),
                                    severity=sev, confidence=Confidence.MEDIUM if sev is Severity.LOW else None)
 
-    def _ignore_collect(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
+    def _ignore_collect(self, cf: ChangedFile, ctx: Context, fn: tf.FuncDef) -> Iterator[Finding]:
         for n in local_nodes(fn):
             if isinstance(n, ast.Return) and n.value is not None and tf.truthy_constant(n.value):
-                conds = self._ctx.conditions(n, fn)
+                conds = ctx.conditions(n, fn)
                 if self._plugin:
                     sev = Severity.LOW
                 elif not conds:

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
-from specgap.analysis.context import context, local_nodes, subtree
+from specgap.analysis.context import Context, local_nodes, subtree
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -15,7 +15,6 @@ from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.harness._shared import (
     _OPTION_GUARD,
-    _python_trees,
     _setattr_call,
     _targets,
     _text,
@@ -106,10 +105,8 @@ class TestFrameworkPatched(Rule):
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
 
-    def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
-        tree = _python_trees(cf)
-        if tree is None:
-            return
+    def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
+        tree = ctx.tree
         origins = ph.import_origins(tree)
         if not any(o.split(".")[0] in _FRAMEWORKS + ("builtins",) for o in origins.values()):
             return
@@ -119,7 +116,7 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        for node, conds in _candidates(tree):
+        for node, conds in _candidates(ctx):
             for t in _targets(node):
                 if isinstance(t, ast.Attribute) and dotted(t.value, through_calls=True).split(".")[0] in origins:
                     yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
@@ -153,10 +150,9 @@ class TestFrameworkPatched(Rule):
 _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.With, ast.AsyncWith)
 
 
-def _candidates(tree: ast.Module) -> list[tuple[ast.stmt, list[ast.expr]]]:
+def _candidates(ctx: Context) -> list[tuple[ast.stmt, list[ast.expr]]]:
     """Statements that may write an attribute or subclass a result class (in source order), each
     with the conditions above it, outermost first."""
-    ctx = context(tree)
     found = [n for n in ctx.of(*_WRITES) if _targets(n) or any(True for _ in calls_in(n))] + ctx.of(ast.ClassDef)
     found.sort(key=lambda n: (n.lineno, n.col_offset))
-    return [(n, ctx.conditions(n, tree)) for n in found]
+    return [(n, ctx.conditions(n, ctx.tree)) for n in found]
