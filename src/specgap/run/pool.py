@@ -78,11 +78,6 @@ def worker_count(jobs: int | None) -> int:
     return n
 
 
-def backend(jobs: int) -> Backend:
-    """A local pool of `jobs` worker processes, or this process for 1."""
-    return InProcess() if jobs == 1 else LocalPool(jobs)
-
-
 class LocalPool:
     """A pool of `jobs` worker processes on this machine.
 
