@@ -2,10 +2,12 @@
 
 The run never uses the repository's config file (the trusted ini is passed with `-c`), but a few
 settings in the *base revision's* config are part of the test suite's meaning: which files are
-tests and where they are, extra import paths, warning filters, markers. Those keys, and only those,
-are carried into the trusted ini. From `addopts` only what selects tests the way the project chose
-(`-m`, `-k`) and how they import (`--import-mode`) is kept: the rest (plugins, `--deselect`,
-`--ignore`, `--lf`, reporting) either cannot hide a test or could, and is dropped.
+tests and where they are, extra import paths, warning filters, markers, doctest option flags.
+Those keys, and only those, are carried into the trusted ini. From `addopts` only what selects
+tests the way the project chose (`-m`, `-k`), how they import (`--import-mode`) and which doctests
+run (`--doctest-modules`, `--doctest-glob` ...: they add tests, never hide one) is kept: the rest
+(plugins, `--deselect`, `--ignore`, `--lf`, reporting) either cannot hide a test or could, and is
+dropped.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ _SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.tom
             ("setup.cfg", "tool:pytest"))
 SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath", "filterwarnings", "markers",
              "xfail_strict", "usefixtures", "empty_parameter_set_mark", "testpaths", "norecursedirs",
-             "consider_namespace_packages", "asyncio_mode")
-# addopts that are kept: the base revision's own selection of tests and its import mode.
-_KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode"}
+             "consider_namespace_packages", "asyncio_mode", "doctest_optionflags", "doctest_encoding")
+# addopts that are kept: the base revision's own selection of tests, its import mode, and the
+# doctests it collects. Options with a value, then flags.
+_KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode", "--doctest-glob": "--doctest-glob",
+              "--doctest-report": "--doctest-report"}
+_KEPT_FLAGS = ("--doctest-modules", "--doctest-continue-on-failure", "--doctest-ignore-import-errors")
+DEFAULT_DOCTEST_GLOBS = ("test*.txt",)  # pytest's own default for --doctest-glob
 
 
 def read(room: Path) -> dict[str, list[str]]:
@@ -65,10 +71,23 @@ def kept_addopts(argv: list[str]) -> list[str]:
         elif a in _KEPT_OPTS and i + 1 < len(argv):
             out += [a, argv[i + 1]]
             i += 1
+        elif a in _KEPT_FLAGS:
+            out.append(a)
         elif a[:2] in ("-m", "-k") and len(a) > 2 and not a.startswith("--"):
             out += [a[:2], a[2:]]
         i += 1
     return out
+
+
+def doctest_modules(cfg: dict[str, list[str]]) -> bool:
+    return "--doctest-modules" in cfg.get("addopts", [])
+
+
+def doctest_globs(cfg: dict[str, list[str]]) -> tuple[str, ...]:
+    """The patterns of text files pytest runs as doctests under the base's config."""
+    opts = cfg.get("addopts", [])
+    found = tuple(opts[i + 1] for i, a in enumerate(opts[:-1]) if a == "--doctest-glob")
+    return found or DEFAULT_DOCTEST_GLOBS
 
 
 def _ini(path: Path, section: str) -> dict[str, list[str]] | None:

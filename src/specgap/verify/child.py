@@ -81,6 +81,10 @@ WATCH = {
     "_pytest.python_api": ["approx", "ApproxScalar.__eq__", "ApproxBase.__eq__"],
     "_pytest.raises": ["raises", "RaisesExc.__exit__"],
     "math": ["isclose", "isfinite", "isnan"],
+    "doctest": ["DocTestFinder._get_test", "DocTestFinder.find", "DocTestParser.get_doctest", "DocTestRunner.run",
+                "DocTestRunner.report_failure", "DocTestRunner.report_unexpected_exception", "OutputChecker.check_output"],
+    "_pytest.doctest": ["DoctestItem.runtest", "DoctestModule.collect", "DoctestTextfile.collect", "_check_all_skipped",
+                        "_get_runner", "_get_checker"],
 }
 
 
@@ -184,6 +188,16 @@ class Integrity:
 
 
 def _short(exc):
+    failures = getattr(exc, "failures", None) or [exc]  # pytest's MultipleDoctestFailures, or one
+    f = failures[0]
+    example = getattr(f, "example", None)
+    if example is not None and hasattr(f, "test"):  # doctest.DocTestFailure / UnexpectedException
+        try:
+            got = (f"raised {_short(f.exc_info[1])}" if hasattr(f, "exc_info") else f"gave {f.got.strip()!r}")
+            return (f"doctest {f.test.name}: >>> {example.source.strip()[:200]} expected {example.want.strip()[:200]!r}, "
+                    f"{got[:300]}")[:500]
+        except Exception:
+            pass  # fall through to the exception's own text
     try:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     except Exception:  # a hostile __str__ must not break reporting
@@ -191,18 +205,90 @@ def _short(exc):
     return text[:500]
 
 
-def _origin(tb, internal, root):
-    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+def _innermost(tb, internal):
+    """The file of the innermost frame on `tb` outside pytest and the standard library."""
     origin = None
     while tb is not None:
         fname = tb.tb_frame.f_code.co_filename
         if not fname.startswith(internal):
             origin = fname
         tb = tb.tb_next
+    return origin
+
+
+def _origin(tb, internal, root):
+    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+    origin = _innermost(tb, internal)
     return os.path.relpath(origin, root or os.getcwd()) if origin else None
 
 
-def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
+def _room_module(module, root):
+    """`module`'s file relative to the room, or None when it lies outside."""
+    f = getattr(module, "__file__", None)
+    if not isinstance(f, str):
+        return None
+    rel = os.path.relpath(os.path.realpath(f), root)
+    return None if rel.startswith(os.pardir) else rel
+
+
+def base_doctests(docmap, trusted):
+    """Make doctest's finder read the base revision's docstrings for the code under test.
+
+    `docmap` holds, per room file of the code under test that the base revision has, the base's
+    docstrings with examples by qualified name (see specgap.verify.doctests). A module of the code
+    under test that the base lacks has no trusted doctest; trusted files (tests, conftests) and
+    installed libraries keep their own."""
+    import doctest
+
+    get_test = doctest.DocTestFinder._get_test
+    root = os.path.realpath(os.getcwd())
+    none = {"docs": {}, "loose": [], "test_dict": False}
+
+    def _get_test(self, obj, name, module, globs, source_lines):
+        rel = _room_module(module, root)
+        if rel is None or rel in trusted:
+            return get_test(self, obj, name, module, globs, source_lines)
+        entry = docmap.get(rel, none)
+        qual = "" if name == module.__name__ else name[len(module.__name__) + 1:]
+        if qual in entry["loose"] or (entry["test_dict"] and qual.startswith("__test__.")):
+            return get_test(self, obj, name, module, globs, source_lines)
+        doc = entry["docs"].get(qual)
+        # A string is taken as the docstring itself (doctest's own rule for `__test__` values).
+        return None if doc is None else get_test(self, doc, name, module, globs, source_lines)
+
+    doctest.DocTestFinder._get_test = _get_test
+
+
+def _missing_doctests(collector, result, docmap, root):
+    """Items for the base's plain doctests of this module that its collection did not produce
+    (the change removed or wrapped the object): they run in the module's namespace."""
+    import doctest
+
+    from _pytest import doctest as pd
+
+    rel = os.path.relpath(os.path.realpath(str(collector.path)), root)
+    entry = docmap.get(rel)
+    if not entry or not entry["plain"]:
+        return []
+    items = [i for i in result if isinstance(i, pd.DoctestItem)]
+    module = next((m for m in list(sys.modules.values()) if _room_module(m, root) == rel), None)
+    if module is None:
+        return []
+    found = {i.dtest.name for i in items}
+    runner = items[0].runner if items else pd._get_runner(
+        checker=pd._get_checker(), verbose=False, optionflags=pd.get_optionflags(collector.config),
+        continue_on_failure=pd._get_continue_on_failure(collector.config))
+    parser, out = doctest.DocTestParser(), []
+    for qual in entry["plain"]:
+        name = module.__name__ + ("." + qual if qual else "")
+        if name in found:
+            continue
+        test = parser.get_doctest(entry["docs"][qual], module.__dict__.copy(), name, str(collector.path), None)
+        out.append(pd.DoctestItem.from_parent(collector, name=name, runner=runner, dtest=test))
+    return out
+
+
+def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap=None):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -216,15 +302,16 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
     import _pytest
     import pluggy
 
-    # Installed libraries and pytest itself are trusted; frames there are passed over.
+    # Installed libraries, pytest and this harness are trusted; frames there are passed over.
     internal = tuple(os.path.dirname(m.__file__) + os.sep for m in (_pytest, pytest, pluggy)) + tuple(
-        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site])
+        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site, os.path.dirname(__file__)])
     trusted = set(trusted or ())
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
     try:
         from _pytest.unittest import TestCaseFunction
     except ImportError:  # pytest without its unittest plugin module
         TestCaseFunction = ()
+    from _pytest.doctest import DoctestItem, DoctestModule
 
     root = None
 
@@ -280,6 +367,14 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                 ch.send({"t": "ignored", "path": os.path.relpath(str(collection_path), str(config.rootpath))})
             return res
 
+        if docmap is not None:
+            @pytest.hookimpl(wrapper=True)
+            def pytest_make_collect_report(self, collector):
+                rep = yield
+                if isinstance(collector, DoctestModule) and rep.passed:
+                    rep.result += _missing_doctests(collector, rep.result, docmap, os.path.realpath(root))
+                return rep
+
         def pytest_deselected(self, items):
             ch.send({"t": "deselected", "ids": [i.nodeid for i in items]})
 
@@ -315,6 +410,12 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                     # itself (not by code under test) is the suite's own decision too.
                     if not rec["by_marker"] and trusted and _origin(exc.tb, internal, root) in trusted:
                         rec["by_marker"] = rec["by_test"] = True
+                    # A doctest skipped by its own +SKIP directives or a skip in its examples
+                    # (its text is the base revision's: see base_doctests).
+                    if not rec["by_marker"] and isinstance(item, DoctestItem):
+                        origin = _innermost(exc.tb, internal)
+                        rec["by_marker"] = origin is None or origin.startswith("<doctest ")
+                        rec["by_test"] = origin is not None and rec["by_marker"]
                 elif isinstance(exc.value, xfailed):
                     rec["outcome"] = "xfailed"
                     # pytest.xfail() called by the trusted test file or conftest itself (in a
@@ -357,8 +458,11 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args, conftests=None, trusted=None, site=()):
-    import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
+def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None):
+    import doctest  # noqa: F401  (imported so Integrity can watch it)
+
+    import _pytest.assertion.rewrite  # noqa: F401
+    import _pytest.doctest  # noqa: F401
     import _pytest.main  # noqa: F401
     import _pytest.python  # noqa: F401
     import _pytest.runner  # noqa: F401
@@ -368,7 +472,10 @@ def run_pytest(ch, args, conftests=None, trusted=None, site=()):
     # Code that behaves differently under test looks for pytest's environment variables: the run
     # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
     _pytest.runner._update_current_test_var = lambda item, when: None
-    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site)
+    if docmap is not None:
+        base_doctests(docmap, set(trusted or ()))
+    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site,
+                               docmap)
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
@@ -541,7 +648,7 @@ def main():
     mode = cfg["mode"]
     try:
         if mode == "pytest":
-            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"])
+            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"], cfg.get("doctests"))
         elif mode == "unittest":
             run_unittest(ch, cfg["files"])
         elif mode == "calls":
