@@ -56,7 +56,13 @@ def _doctested(scenario, config: str = "pyproject.toml", text: str | None = None
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
-def test_a_failing_doctest_fails_verify_in_every_config_form(scenario, config):
+def test_every_config_form_keeps_doctest_modules(tmp_path, config):
+    (tmp_path / config.strip()).write_text(CONFIGS[config])
+    assert baseconfig.doctest_modules(baseconfig.read(tmp_path))
+
+
+@pytest.mark.parametrize("config", ["pyproject.toml", "setup.cfg"])
+def test_a_failing_doctest_fails_verify(scenario, config):
     _doctested(scenario, config).change({**HONEST, "calc/text.py": WRONG})
     assert scenario.naive().returncode == 1
     out = scenario.verify()

@@ -55,6 +55,9 @@ def read(room: Path) -> dict[str, list[str]]:
             opts = kept_addopts(found.get("addopts", []))
             if opts:
                 kept["addopts"] = opts
+            off = disabled_plugins(found.get("addopts", []))
+            if off:
+                kept["disabled_plugins"] = off
             return kept
     return {}
 
@@ -76,6 +79,17 @@ def kept_addopts(argv: list[str]) -> list[str]:
         elif a[:2] in ("-m", "-k") and len(a) > 2 and not a.startswith("--"):
             out += [a[:2], a[2:]]
         i += 1
+    return out
+
+
+def disabled_plugins(argv: list[str]) -> list[str]:
+    """Plugins the base's addopts turn off (`-p no:NAME`). Only installed plugins that would be
+    autoloaded are kept off: turning off one of pytest's own (`no:unittest`) could hide tests."""
+    out = []
+    for i, a in enumerate(argv):
+        value = argv[i + 1] if a == "-p" and i + 1 < len(argv) else a[2:] if a.startswith("-p") and a != "-p" else ""
+        if value.startswith("no:"):
+            out.append(value[3:])
     return out
 
 
@@ -171,7 +185,7 @@ def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
-        if key == "addopts":  # passed on the command line instead
+        if key in ("addopts", "disabled_plugins"):  # passed on the command line instead
             continue
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room
             values = [str(room / p) for v in values for p in v.split()]

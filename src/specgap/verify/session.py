@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specgap.model import Finding
-from specgap.verify import baseconfig, canaries, cleanroom, doctests, gitio, runner, sandbox, verdict
+from specgap.verify import baseconfig, canaries, cleanroom, doctests, gitio, plugins, runner, sandbox, verdict
 from specgap.rules.catalog.verify import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
 
 RUNNERS = ("pytest", "unittest", "script")
@@ -29,6 +29,7 @@ class Options:
     runner: str = "pytest"
     isolation: str = "auto"
     plugins: tuple[str, ...] = ()
+    autoload: bool = True       # installed pytest plugins outside the repo, as plain pytest loads them
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     nop_check: bool = True
     inflation: bool = True
@@ -132,6 +133,10 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
         if baseconfig.doctest_modules(cfg):
             # The code under test's doctests are tests: the base revision's run (see doctests.py).
             extra["doctests"] = {rel: doctests.base_doctests(src) for rel, src in room.base_code.items()}
+        if opts.autoload:
+            off = set(cfg.get("disabled_plugins", []))
+            for name in plugins.autoload(site, room.root, opts.repo.resolve(), off):
+                args += ["-p", name]
         for p in opts.plugins:
             args += ["-p", p]
         if stop_first:
