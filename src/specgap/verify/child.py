@@ -3,12 +3,13 @@
 This file is copied into the run's harness directory and started as
 `python -I -S -X pycache_prefix=... child.py`; it imports nothing from specgap. It reads its
 configuration (HMAC key, result fd, sys.path, arguments) from stdin before any code under test is
-imported, closes stdin, and writes one authenticated JSON record per event to the result fd.
+imported, closes stdin, and writes authenticated JSON records (HMAC-chained frames) to the result fd.
 Outcomes are taken from the exception each phase raised, never from reports or exit codes.
 """
 
 import hashlib
 import hmac
+import io
 import json
 import os
 import sys
@@ -19,40 +20,69 @@ _clock = time.monotonic  # taken before code under test runs (freezegun replaces
 
 
 class Channel:
-    """Append-only, HMAC-chained JSON lines on an inherited fd.
+    """Append-only JSON records on an inherited fd, in HMAC-chained frames.
 
-    Phase records go out in batches: one write each woke the parent for every phase of every test,
-    a tenth of a large suite's time. A batch is written at 32 KiB, when 0.2 s have passed since the
-    last write, and before any other record (collection, integrity, crash, final), which goes at once."""
+    A frame is one line: `{"r": records, "m": mac}`, where `records` are JSON lines and the MAC
+    covers the previous frame's MAC and them. Test records go out in batches: a write (and an HMAC)
+    for each woke the parent for every test, a tenth of a large suite's time. A batch is written
+    at 32 KiB, when 0.2 s have passed since the last write, and before any other record
+    (collection, integrity, crash, final), which goes at once."""
 
     BATCH = 1 << 15
     LAG = 0.2
+    BATCHED = ("phase", "test")
 
     def __init__(self, key, fd):
         self._key = key
         self._fd = fd
         self._seq = 0
         self._prev = b""
-        self._buf = bytearray()
+        self._lines = []
+        self._size = 0
         self._sent = _clock()
         os.set_inheritable(fd, False)  # subprocesses the tests start must not reach the channel
 
     def send(self, rec):
         rec["seq"] = self._seq
         self._seq += 1
-        body = json.dumps(rec, sort_keys=True, default=str)
-        mac = hmac.new(self._key, self._prev + body.encode(), hashlib.sha256).hexdigest()
-        self._prev = mac.encode()
-        self._buf += (json.dumps({"r": body, "m": mac}) + "\n").encode()
-        if rec.get("t") != "phase" or len(self._buf) >= self.BATCH or _clock() - self._sent > self.LAG:
+        line = json.dumps(rec, default=str)
+        self._lines.append(line)
+        self._size += len(line)
+        if rec.get("t") not in self.BATCHED or self._size >= self.BATCH or _clock() - self._sent > self.LAG:
             self.flush()
 
     def flush(self):
-        data = bytes(self._buf)
-        self._buf.clear()
-        while data:
-            data = data[os.write(self._fd, data):]
+        if self._lines:
+            body = "\n".join(self._lines)
+            self._lines.clear()
+            self._size = 0
+            mac = hmac.new(self._key, self._prev + body.encode(), hashlib.sha256).hexdigest()
+            self._prev = mac.encode()
+            data = (json.dumps({"r": body, "m": mac}) + "\n").encode()
+            while data:
+                data = data[os.write(self._fd, data):]
         self._sent = _clock()
+
+
+class LazyStdout(io.TextIOWrapper):
+    """stdout that writes through at most every LAG seconds (and when its buffer fills).
+
+    pytest's terminal reporter flushes after every test: each flush was a write into the parent's
+    pipe and a wake-up of the parent, which cost the run more wall time than its tests on a busy
+    machine. The output is only for people; `drain` writes what is left."""
+
+    def __init__(self, fd):
+        super().__init__(io.BufferedWriter(io.FileIO(fd, "w", closefd=False), 1 << 16), encoding="utf-8",
+                         errors="backslashreplace")
+        self._flushed = _clock()
+
+    def flush(self):
+        if _clock() - self._flushed > Channel.LAG:
+            self.drain()
+
+    def drain(self):
+        super().flush()
+        self._flushed = _clock()
 
 
 # What decides outcomes, timing and exits. Code under test has no business replacing any of it;
@@ -318,6 +348,7 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
     class Reporter:
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
         running = None  # node id of the test whose call phase is under way
+        pending = {}  # node id -> its phase results so far
 
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_call(self, item):
@@ -397,7 +428,7 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
             when = call.when
             if when == "call" and self.running == item.nodeid:
                 when = "subtest"
-            rec = {"t": "phase", "id": item.nodeid, "when": when, "outcome": "passed"}
+            rec = {"when": when, "outcome": "passed"}
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
@@ -428,12 +459,17 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
                     mark = when == "call" and xfail_marks(item)
                     rec["by_marker"] = bool(mark) and (not mark.raises or isinstance(exc.value, mark.raises))
                 rec["msg"] = _short(exc.value)
-            ch.send(rec)
+            # A test's phases (and subtests) go out together, in one record, once it is torn down.
+            self.pending.setdefault(item.nodeid, []).append(rec)
             if call.when == "teardown":
+                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid)})
                 _check(ch, integrity, item.nodeid)
             return (yield)
 
         def pytest_sessionfinish(self, session, exitstatus):
+            for nodeid, phases in self.pending.items():  # tests never torn down (pytest.exit() in one)
+                ch.send({"t": "test", "id": nodeid, "phases": phases})
+            self.pending.clear()
             self._intruders("end of session")
             _check(ch, integrity, "end of session")
             _final(ch, int(exitstatus))
@@ -476,10 +512,14 @@ def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None):
         base_doctests(docmap, set(trusted or ()))
     reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site,
                                docmap)
+    sys.stdout.flush()
+    sys.stdout = out = LazyStdout(sys.stdout.fileno())
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
         ch.send({"t": "crash", "msg": _short(exc)})
+    finally:
+        out.drain()
 
 
 def run_unittest(ch, files):
