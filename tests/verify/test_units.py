@@ -271,3 +271,36 @@ def test_the_childs_channel_writes_a_batch_once_it_is_old_or_large(monkeypatch):
     assert ch._lines == []
     os.close(w)
     os.close(r)
+
+
+def test_the_childs_stdout_writes_through_only_now_and_then(monkeypatch):
+    # pytest's terminal reporter flushes after every test; each flush used to wake the parent.
+    import os
+
+    from specgap.verify import child
+
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    now = [0.0]
+    monkeypatch.setattr(child, "_clock", lambda: now[0])
+    out = child.LazyStdout(w)
+
+    def read() -> bytes:
+        try:
+            return os.read(r, 1 << 16)
+        except BlockingIOError:
+            return b""
+
+    for _ in range(100):
+        out.write(".")
+        out.flush()
+    assert read() == b""
+    now[0] += child.Channel.LAG * 2
+    out.write("!")
+    out.flush()
+    assert read() == b"." * 100 + b"!"
+    out.write("end")
+    out.drain()
+    assert read() == b"end"
+    os.close(w)
+    os.close(r)
