@@ -85,9 +85,15 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: {d.height} rows with a length; length bias needs {MIN_ROWS}"))
         return out
     if model or prompt:
-        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group, reliability))
+        cells = aggregate.moments(d.lazy(), [proxy, LOGLEN] + ([truth] if truth else []), per_step=False,
+                                  levels=[c for c in (model, prompt) if c]).collect()
+        res = controlled(cells, proxy, truth, model, prompt, group, reliability)
+        out.extend(res)
+        if res.hypotheses:
+            out.plots.append(_length_plot(d, proxy, truth, group))
         if truth and text:
-            out.extend(_style(d, proxy, truth, text, group))
+            out.extend(style(aggregate.moments(d.lazy().with_columns(style_features(text)), style_cols(proxy, truth),
+                                               per_step=False).collect(), proxy, truth, group))
         return out
     cols = [proxy, LOGLEN] + ([truth] if truth else [])
     m = aggregate.moments(d.lazy(), cols, per_step=by_step).collect()
@@ -97,7 +103,8 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     if res.hypotheses:
         out.plots.append(_length_plot(d, proxy, truth, group))
         if text and truth:
-            out.extend(_style(d, proxy, truth, text, group))
+            out.extend(style(aggregate.moments(d.lazy().with_columns(style_features(text)), style_cols(proxy, truth),
+                                               per_step=False).collect(), proxy, truth, group))
     return out
 
 
@@ -203,29 +210,45 @@ def _gain_share(m: "pl.DataFrame", b_len: float) -> float | None:
     return float(b_len * dl / dp)
 
 
-def _style(d: "pl.DataFrame", proxy: str, truth: str, text: str, group: str | None) -> Outcome:
-    """SG810: each style feature's partial correlation with the proxy given the truth and the length."""
+def style_features(text: str) -> "list[pl.Expr]":
+    """Per output: how often each style feature occurs in its text."""
     import polars as pl
 
+    return [pl.col(text).fill_null("").str.count_matches(rx).cast(pl.Float64).alias(f"__style{i}")
+            for i, rx in enumerate(STYLE.values())]
+
+
+def style_cols(proxy: str, truth: str) -> list[str]:
+    """The columns SG810's moments are taken over: proxy, truth, log length, then each style feature."""
+    return [proxy, truth, LOGLEN, *(f"__style{i}" for i in range(len(STYLE)))]
+
+
+def style(m: "pl.DataFrame", proxy: str, truth: str, group: str | None) -> Outcome:
+    """SG810: each style feature's partial correlation with the proxy given the truth and the length,
+    from the moments over `style_cols` (one row: no step or group key)."""
+    from specgap.monitor import aggregate
+
     out = Outcome()
-    feats = d.with_columns([pl.col(text).fill_null("").str.count_matches(rx).cast(pl.Float64).alias(f"__{i}")
-                            for i, rx in enumerate(STYLE.values())])
+    n = int(m.get_column("n").sum()) if m.height else 0
+    if n < 3:
+        return out
+    c = aggregate.scatter(m, 3 + len(STYLE))
     for i, name in enumerate(STYLE):
-        col = f"__{i}"
-        if feats.get_column(col).std() in (0, None):
-            continue  # feature absent everywhere: nothing to test
-        r = _corr_matrix(feats, [proxy, col, truth, LOGLEN])
+        f = 3 + i
+        if c[f, f] <= 1e-12 * max(float(m.get_column(f"q{f}").sum()), 1.0):
+            continue  # the feature does not vary (absent everywhere): nothing to test
+        r = aggregate.corr(c[np.ix_([0, f, 1, 2], [0, f, 1, 2])])
         if not np.all(np.isfinite(r)):
             continue
-        rp, p2, ci = stats.partial_corr(r, feats.height, 0, 1)
+        rp, p2, ci = stats.partial_corr(r, n, 0, 1)
         out.hypotheses.append(Hypothesis(
             StyleBias.id, group, p2, stats.r_severity(rp),
             f"{proxy} pays for {name} beyond what {truth} pays",
             f"partial r({proxy}, {name} | {truth}, length) = {rp:+.2f} [{ci[0]:.2f}, {ci[1]:.2f}], "
-            f"{stats.fmt_p(p2)}, n={feats.height}",
+            f"{stats.fmt_p(p2)}, n={n}",
             {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "feature": name,
-             "n": feats.height, "proxy": proxy, "truth": truth},
-            rows=_rows(feats)))
+             "n": n, "proxy": proxy, "truth": truth},
+            rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out
 
 
@@ -326,18 +349,25 @@ def _rows(d: "pl.DataFrame") -> tuple[int, int]:
     return int(r.min()), int(r.max())
 
 
-def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, model: str | None,
-                          prompt: str | None, group: str | None, reliability: float | None = None) -> Outcome:
+def controlled(cells: "pl.DataFrame", proxy: str, truth: str | None, model: str | None, prompt: str | None,
+               group: str | None, reliability: float | None = None) -> Outcome:
+    """SG804 with model and/or prompt terms, from the per-(model, prompt) moments of [proxy, log length
+    (, truth)]: the same numbers as the regression on the rows (see `length_control.within_scatter`)."""
+    from specgap.monitor import aggregate
+
     out = Outcome()
-    y = d.get_column(proxy).to_numpy().astype(float)
-    tv = d.get_column(truth).to_numpy().astype(float) if truth else None
-    noise = (1 - reliability) * float(tv.var(ddof=1)) if tv is not None and reliability is not None else None
-    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt, noise)
+    n = int(cells.get_column("n").sum()) if cells.height else 0
+    if n < MIN_ROWS:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
+        return out
+    sd = lambda i: aggregate.total(cells, i)[2] * math.sqrt((n - 1) / n)   # noqa: E731  (ddof=0)
+    noise = (1 - reliability) * aggregate.total(cells, 2)[2] ** 2 if truth and reliability is not None else None
+    fit = lc.pointwise(cells, truth is not None, model, prompt, noise)
     if fit is None and noise is not None:
         out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
                                               "than it varies within model and prompt; tested without it"))
         reliability = None
-        fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt)
+        fit = lc.pointwise(cells, True, model, prompt)
     if fit is None:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: length does not vary within model and prompt; nothing to test"))
         return out
@@ -348,11 +378,11 @@ def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, mode
         truth_stats = {"truth_reliability": reliability, "p_judge_pays_more_than_truth": None}
     elif truth:
         # as for pairs: the judge's length slope must exceed the truth's own, each in its SDs
-        assert tv is not None
-        tf = lc.pointwise(d, tv, d.get_column(LOGLEN).to_numpy(), None, model, prompt)
-        if tf is not None and y.std() > 0 and tv.std() > 0:
-            diff = fit.beta_len / y.std() - tf.beta_len / tv.std()
-            p_more = float(st.norm.sf(diff / math.hypot(fit.se_len / y.std(), tf.se_len / tv.std())))
+        tf = lc.pointwise(cells, True, model, prompt, outcome=2)
+        sy, st_ = sd(0), sd(2)
+        if tf is not None and sy > 0 and st_ > 0:
+            diff = fit.beta_len / sy - tf.beta_len / st_
+            p_more = float(st.norm.sf(diff / math.hypot(fit.se_len / sy, tf.se_len / st_)))
             p1 = max(p1, p_more)
             truth_note = f"; {truth} itself {tf.beta_len * math.log(2):+.3g} per doubling"
             truth_stats = {"truth_per_doubling": tf.beta_len * math.log(2), "p_judge_pays_more_than_truth": p_more}
@@ -365,13 +395,12 @@ def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, mode
         f"{proxy} pays for length" + (f" beyond what {truth} pays" if truth else " within model and prompt"),
         f"+{fit.beta_len * math.log(2):.3g} {proxy} per doubling of length [{ci[0] * math.log(2):.3g}, "
         f"{ci[1] * math.log(2):.3g}] ({controls}; partial r={fit.r_partial:.2f}, {stats.fmt_p(p1)}, "
-        f"n={d.height}){truth_note}{extra}" + (f". Caveat: {caveat}" if caveat else ""),
+        f"n={n}){truth_note}{extra}" + (f". Caveat: {caveat}" if caveat else ""),
         {"effect": fit.r_partial, "effect_unit": "partial correlation", "per_doubling": fit.beta_len * math.log(2),
-         "per_doubling_ci": [c * math.log(2) for c in ci], "n": d.height, "proxy": proxy, "truth": truth,
+         "per_doubling_ci": [c * math.log(2) for c in ci], "n": n, "proxy": proxy, "truth": truth,
          "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts, **truth_stats,
          **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
-        rows=_rows(d), max_confidence=confidence))
-    out.plots.append(_length_plot(d, proxy, truth, group))
+        rows=(int(cells.get_column("row").min()), int(cells.get_column("row_end").max())), max_confidence=confidence))
     return out
 
 

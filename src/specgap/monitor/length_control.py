@@ -195,46 +195,71 @@ class PointwiseFit:
     n_prompts: int
 
 
-def _dummies(d: "pl.DataFrame", col: str) -> tuple[sparse.csr_matrix, int]:
-    codes, levels = _codes(d.get_column(col).to_list())
+def _cell_dummies(cells: "pl.DataFrame", col: str) -> tuple[sparse.csr_matrix, list[str]]:
+    codes, levels = _codes(cells.get_column(col).cast(str).to_list())   # type: ignore[arg-type]
     ok = codes >= 0
-    n = d.height
-    return sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], codes[ok])), shape=(n, len(levels))), len(levels)
+    n = cells.height
+    return sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], codes[ok])), shape=(n, len(levels))), levels
 
 
-def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.ndarray | None,
-              model: str | None, prompt: str | None, truth_noise: float | None = None) -> PointwiseFit | None:
-    """Score on log length within model and prompt (fixed effects), and the truth when given.
+def within_scatter(cells: "pl.DataFrame", k: int, model: str | None, prompt: str | None) -> tuple[np.ndarray, int, int, int]:
+    """Cross-products of `k` variables after taking out model and prompt fixed effects, from per-(model,
+    prompt) cell moments (`aggregate.moments` with the model and prompt as `levels`): exactly what the
+    row-level regression on the dummies leaves. Rows of a cell share their dummies, so the projection
+    on them is a regression of the cell means weighted by the cell counts (scipy's sparse least squares),
+    and the residual cross-products are the within-cell scatter plus the weighted cell-mean residuals.
+    Returns (scatter, n_models, n_prompts, rank of the dummies)."""
+    n = cells.get_column("n").to_numpy().astype(float)
+    s = np.column_stack([cells.get_column(f"s{i}").to_numpy() for i in range(k)]).astype(float)
+    means = s / n[:, None]
+    blocks, n_models, n_prompts = [sparse.csr_matrix(np.ones((cells.height, 1)))], 0, 0
+    if model:
+        m, lv = _cell_dummies(cells, model)
+        blocks.append(m)
+        n_models = len(lv)
+    if prompt:
+        p, lv = _cell_dummies(cells, prompt)
+        blocks.append(p)
+        n_prompts = len(lv)
+    w = np.sqrt(n)
+    D = sparse.diags(w) @ sparse.hstack(blocks).tocsr()
+    fitted = np.column_stack([sparse.hstack(blocks).tocsr() @ lsqr(D, w * means[:, i], atol=1e-12, btol=1e-12,
+                                                                    iter_lim=10 * D.shape[1] + 100)[0]
+                              for i in range(k)])
+    between = means - fitted
+    out = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            x = cells.get_column(f"q{i}" if i == j else f"x{i}_{j}").to_numpy().astype(float)
+            within = float((x - s[:, i] * s[:, j] / n).sum())
+            out[i, j] = out[j, i] = within + float((n * between[:, i] * between[:, j]).sum())
+    return out, n_models, n_prompts, 1 + max(n_models - 1, 0) + max(n_prompts - 1, 0)
+
+
+def pointwise(cells: "pl.DataFrame", has_truth: bool, model: str | None, prompt: str | None,
+              truth_noise: float | None = None, outcome: int = 0) -> PointwiseFit | None:
+    """Score on log length within model and prompt (fixed effects), and the truth when given, from the
+    per-(model, prompt) moments of [score, log length(, truth)] (`within_scatter`); `outcome`: which
+    variable is the score (2: the truth's own length slope, without a truth covariate).
     `truth_noise`: the variance of the truth's measurement error, when known: taken out of the
     regression (errors in variables), so a noisy truth does not leave quality in the length slope."""
-    n = len(y)
-    blocks, n_models, n_prompts = [sparse.csr_matrix(np.ones((n, 1)))], 0, 0
-    if model:
-        m, n_models = _dummies(d, model)
-        blocks.append(m)
-    if prompt:
-        p, n_prompts = _dummies(d, prompt)
-        blocks.append(p)
-    D = sparse.hstack(blocks).tocsr()
-    rank_d = 1 + max(n_models - 1, 0) + max(n_prompts - 1, 0)
-
-    def resid(v: np.ndarray) -> np.ndarray:
-        return v - D @ lsqr(D, v, atol=1e-12, btol=1e-12, iter_lim=10 * D.shape[1] + 100)[0]
-
-    xs = [resid(loglen)] + ([resid(truth)] if truth is not None else [])
-    X = np.column_stack(xs)
-    yr = resid(y)
-    k = X.shape[1]
-    dof = n - rank_d - k
-    if dof < 10 or float(X[:, 0] @ X[:, 0]) <= 1e-12 * n:
+    k = 3 if has_truth else 2
+    c, n_models, n_prompts, rank_d = within_scatter(cells, k, model, prompt)
+    xs = [1] + ([2] if has_truth and outcome == 0 else [])
+    order = [outcome, *xs]
+    C = c[np.ix_(order, order)]
+    n = int(cells.get_column("n").sum())
+    kx = len(xs)
+    dof = n - rank_d - kx
+    XtX, Xty = C[1:, 1:], C[1:, 0]
+    if dof < 10 or XtX[0, 0] <= 1e-12 * n:
         return None   # no length variation left within model and prompt
-    beta, *_ = np.linalg.lstsq(X, yr, rcond=None)
-    e = yr - X @ beta
-    s2 = float(e @ e) / dof
-    se = math.sqrt(max(s2 * np.linalg.pinv(X.T @ X)[0, 0], 0.0))
-    if truth_noise is not None and k == 2:
-        Z = np.column_stack([yr, X])
-        eiv = stats.eiv_slope(Z.T @ Z, n - rank_d, truth_noise)
+    inv = np.linalg.pinv(XtX)
+    beta = inv @ Xty
+    s2 = max(float(C[0, 0] - beta @ Xty), 0.0) / dof
+    se = math.sqrt(max(s2 * inv[0, 0], 0.0))
+    if truth_noise is not None and kx == 2:
+        eiv = stats.eiv_slope(C, n - rank_d, truth_noise)
         if eiv is None:
             return None
         beta, cov = eiv[0], eiv[1]
@@ -245,8 +270,11 @@ def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.nd
         import polars as pl
 
         b = float(beta[0])
-        g = (d.with_columns(pl.Series("__y", y), pl.Series("__l", loglen))
-             .with_columns((pl.col("__y") - b * (pl.col("__l") - pl.col("__l").mean())).alias("__lc"))
-             .group_by(model).agg(pl.col("__y").mean(), pl.col("__lc").mean()).drop_nulls(model).sort(model))
+        mean_l = float(cells.get_column("s1").sum()) / n
+        y = f"s{outcome}"
+        g = (cells.group_by(model).agg(pl.col(y).sum(), pl.col("s1").sum(), pl.col("n").sum())
+             .drop_nulls(model).sort(model)
+             .select(pl.col(model), (pl.col(y) / pl.col("n")).alias("raw"),
+                     ((pl.col(y) - b * (pl.col("s1") - mean_l * pl.col("n"))) / pl.col("n")).alias("lc")))
         rank = ranking({str(r[0]): float(r[1]) for r in g.iter_rows()}, {str(r[0]): float(r[2]) for r in g.iter_rows()})
     return PointwiseFit(float(beta[0]), se, t, dof, t / math.sqrt(t * t + dof), rank, n_models, n_prompts)
