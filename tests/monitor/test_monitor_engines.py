@@ -51,14 +51,30 @@ def _checks(report) -> dict[tuple[str, str], tuple[float, bool]]:
     return {(c["rule_id"], c["group"]): (c["p_value"], c["fired"]) for c in report.checks}
 
 
-def _same(a, b) -> None:
+def _same(a, b, at_least: int = 6) -> None:
     ca, cb = _checks(a), _checks(b)
-    assert ca.keys() == cb.keys() and len(ca) >= 6
+    assert ca.keys() == cb.keys() and len(ca) >= at_least
     for k in ca:
         assert cb[k][0] == pytest.approx(ca[k][0], rel=1e-6, abs=1e-12), k
         assert cb[k][1] == ca[k][1], k
     assert [(f.rule_id, f.group, f.fingerprint, f.stats["rows"]) for f in a.findings] == \
         [(f.rule_id, f.group, f.fingerprint, f.stats["rows"]) for f in b.findings]
+
+
+def _close(a, b, rel: float = 1e-6, path: str = "") -> None:
+    """Equal structures with numbers equal up to `rel` (sums added in another order differ in the last bits)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for k in a:
+            _close(a[k], b[k], rel, f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, rel, f"{path}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, bool):
+        assert b == pytest.approx(a, rel=rel, abs=1e-12, nan_ok=True), path
+    else:
+        assert a == b, path
 
 
 def test_streamed_moments_agree_with_the_rows(shards, monkeypatch):
@@ -121,6 +137,45 @@ def test_ray_engine_agrees_with_polars(mixed):
 def test_ray_engine_refuses_row_checks_clearly(shards):
     from specgap.monitor.spec import SpecError
 
-    # model terms are fitted on the rows, not on per-step sums
+    # pairwise preferences are fitted on the rows, not on per-step sums
     with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
-        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], length="length", model="model"), engine="ray")
+        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], pair_length_a="length", pair_length_b="length"),
+            engine="ray")
+
+
+def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:
+    d = tmp_path_factory.mktemp(name)
+    for i, part in enumerate(df.iter_slices(df.height // parts + 1)):
+        part.write_parquet(d / f"part-{i:02d}.parquet")
+    return str(d / "*.parquet")
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> str:
+    """A pointwise judge that pays for length, with a quality truth, models, prompts and two groups."""
+    a = synth.scored_run(8, bias=0.3).with_columns(pl.lit("biased").alias("judge"))
+    b = synth.scored_run(9, bias=0.0).with_columns(pl.lit("fair").alias("judge"))
+    return _sharded(tmp_path_factory, "judged", pl.concat([a, b]))
+
+
+# the row-reading checks that now run on aggregates: SG804 with model and/or prompt terms (and the truth)
+ROW_CHECKS = {
+    "model+prompt": Spec(proxy=["judge_score"], length="length", model="model", prompt="prompt", group="judge"),
+    "model+prompt+truth": Spec(proxy=["judge_score"], truth=["human_score"], length="length", model="model",
+                               prompt="prompt", group="judge"),
+    "model": Spec(proxy=["judge_score"], length="length", model="model", group="judge"),
+    "prompt+truth+reliability": Spec(proxy=["judge_score"], truth=["human_score"], length="length", prompt="prompt",
+                                     truth_reliability=0.95, group="judge"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_CHECKS))
+def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, monkeypatch, name):
+    spec = ROW_CHECKS[name]
+    rows = run([judged], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([judged], spec)
+    assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
+    _same(rows, streamed, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
+    assert {f.group for f in streamed.findings if f.rule_id == "SG804"} >= {"biased"}

@@ -130,12 +130,12 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
 
 def aggregable(spec: Spec) -> bool:
     """Every check asked for runs on per-step aggregates, never on the rows: the step checks
-    (SG801-SG803), the flag checks (SG806, SG807) and length bias given a truth without model or prompt
-    terms (SG804). Text, sessions, self-ratings, pairs, model/prompt terms and the audit queue need rows."""
+    (SG801-SG803), the flag checks (SG806, SG807) and length bias (SG804, also with model and prompt
+    terms). Text, sessions, self-ratings, pairs and the audit queue need rows."""
     some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
         bool(spec.pred and spec.label)
     return some and not any([spec.text, spec.self_rating, spec.session,
-                             spec.pair_length_a, spec.pair_text_a, spec.model, spec.prompt, spec.audit])
+                             spec.pair_length_a, spec.pair_text_a, spec.audit])
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
@@ -150,9 +150,8 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
     if engine == "ray" and not aggregable(spec):
         raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
-                        "--proxy, --truth; SG804 with --length and --truth; SG806/SG807: --pred, --label; with "
-                        "--group); text, sessions, self-ratings, pairs, --model/--prompt and --audit read rows: "
-                        "run them with --engine polars")
+                        "--proxy, --truth; SG804 with --length; SG806/SG807: --pred, --label; with --group); "
+                        "text, sessions, self-ratings, pairs and --audit read rows: run them with --engine polars")
     log: Log = open_log(paths, spec)
     if engine == "ray" or aggregable(spec):
         try:
@@ -209,15 +208,17 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         if spec.step and not (schema[spec.step].is_numeric() or schema[spec.step].is_temporal()):
             raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
 
-    def compute(part: Callable[..., Any], prepare: pl.Expr | None = None) -> pl.DataFrame:
-        """One aggregate of the whole log, per (group, step): `part(frame, by=..., per_step=...)`."""
-        fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=per_step)
+    def compute(part: Callable[..., Any], prepare: Any = None, step: bool = per_step,
+                levels: list[str] | None = None) -> pl.DataFrame:
+        """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`."""
+        fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=step)
         if engine == "ray":
-            return aggregate.combine(shards.aggregates(log.files, spec, fn), by, per_step)
-        return aggregate.combine(fn(log.frame).collect(engine="streaming"), by, per_step)
+            return aggregate.combine(shards.aggregates(log.files, spec, fn), by, step, levels)
+        return aggregate.combine(fn(log.frame).collect(engine="streaming"), by, step, levels)
 
-    def per_group(m: pl.DataFrame) -> list[tuple[str | None, pl.DataFrame]]:
-        parts: list[tuple[str | None, pl.DataFrame]] = [(None, aggregate.combine(m, None, per_step) if by else m)]
+    def per_group(m: pl.DataFrame, step: bool = per_step,
+                  levels: list[str] | None = None) -> list[tuple[str | None, pl.DataFrame]]:
+        parts: list[tuple[str | None, pl.DataFrame]] = [(None, aggregate.combine(m, None, step, levels) if by else m)]
         groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
         if len(groups) > MAX_GROUPS:
             report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
@@ -237,14 +238,33 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                 for g, mg in per_group(compute(partial(aggregate.moments, cols=[proxy, truth]))):
                     outcome.extend(divergence.divergence(mg, proxy, truth, g))
                     outcome.extend(divergence.decoupling(mg, proxy, truth, g))
-            if spec.length:
+            if spec.length or spec.text:
+                prepare = [length.loglen(spec.length, spec.text)]
+                levels = [c for c in (spec.model, spec.prompt) if c]
                 for truth in spec.truth or [None]:
                     cols = [proxy, length.LOGLEN] + ([truth] if truth else [])
-                    m = compute(partial(aggregate.moments, cols=cols), length.loglen(spec.length, None))
-                    by_group = aggregate.combine(m, by, False) if by else None
-                    for g, mg in per_group(m):
-                        outcome.extend(length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
-                                                         spec.truth_reliability))
+                    tested: set[str | None] = set()   # the groups SG810 runs in, as on the rows
+                    if levels:
+                        cells = compute(partial(aggregate.moments, cols=cols, levels=levels), prepare, False, levels)
+                        for g, mg in per_group(cells, False, levels):
+                            outcome.extend(length.controlled(mg, proxy, truth, spec.model, spec.prompt, g,
+                                                             spec.truth_reliability))
+                            tested.add(g)
+                    else:
+                        m = compute(partial(aggregate.moments, cols=cols), prepare)
+                        by_group = aggregate.combine(m, by, False) if by else None
+                        for g, mg in per_group(m):
+                            res = length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
+                                                    spec.truth_reliability)
+                            outcome.extend(res)
+                            if res.hypotheses:
+                                tested.add(g)
+                    if truth and spec.text and tested:
+                        sm = compute(partial(aggregate.moments, cols=length.style_cols(proxy, truth)),
+                                     [*prepare, *length.style_features(spec.text)], False)
+                        for g, mg in per_group(sm, False):
+                            if g in tested:
+                                outcome.extend(length.style(mg, proxy, truth, g))
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
