@@ -4,9 +4,7 @@ Pointwise scores: the partial correlation of the proxy with log length given the
 length only matters through quality), a length-controlled score per group (the proxy with the
 length effect regressed out, in the spirit of AlpacaEval's length-controlled win rate), and the
 share of the proxy's gain over the run that the length change accounts for.
-Pairwise preferences (the proxy is "A chosen": 1, 0, or 0.5 for a tie): a logistic regression of
-the choice on the log length ratio (and on the truth's choice when given), with the win rate
-predicted at equal lengths.
+Pairwise preferences: see `pairs`.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from scipy import stats as st
 
 from specgap.monitor import length_control as lc
 from specgap.monitor import stats
-from specgap.monitor.load import ROW
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import LengthBias, StyleBias
 
@@ -252,80 +249,6 @@ def style(m: "pl.DataFrame", proxy: str, truth: str, group: str | None) -> Outco
     return out
 
 
-def _as_choice(v: np.ndarray) -> tuple[np.ndarray, str | None]:
-    """A choice column as "A preferred" in [0, 1]; AlpacaEval-style 1/2 coding is recognized."""
-    vals = np.unique(v)
-    if np.all((vals >= 1) & (vals <= 2)) and vals.max() > 1:
-        return 2 - v, "choice coded 1 (first) / 2 (second) read as P(first preferred) = 2 - value"
-    return v, None
-
-
-def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr", len_b: "pl.Expr",
-             group: str | None, model_a: str | None = None, model_b: str | None = None,
-             prompt: str | None = None) -> Outcome:
-    import polars as pl
-
-    out = Outcome()
-    need = [proxy] + ([truth] if truth else [])
-    d = (df.lazy().with_columns(len_a.alias("__la"), len_b.alias("__lb")).drop_nulls(need + ["__la", "__lb"])
-         .filter((pl.col("__la") >= 0) & (pl.col("__lb") >= 0)).collect())
-    n = d.height
-    if n < MIN_ROWS:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} comparable pairs; pairwise length bias needs {MIN_ROWS}"))
-        return out
-    y, how = _as_choice(d.get_column(proxy).to_numpy().astype(float))
-    if how:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {how}"))
-    if np.any((y < 0) | (y > 1)):
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: a pairwise choice must be 1 (A), 0 (B) or 0.5 (tie)"))
-        return out
-    dl = np.log1p(d.get_column("__la").to_numpy()) - np.log1p(d.get_column("__lb").to_numpy())
-    yt = _as_choice(d.get_column(truth).to_numpy().astype(float))[0] if truth else None
-    fit = lc.pairwise(d, y, dl, yt, model_a, model_b, prompt)
-    if not fit.converged:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: the length model did not converge; estimates are approximate"))
-    z = fit.beta_len / fit.se_len if fit.se_len > 0 else 0.0
-    p1 = float(st.norm.sf(z))
-    truth_note, truth_stats = "", {}
-    if yt is not None:
-        # the truth itself may prefer longer answers (they can be better): the judge must pay more than it
-        # does, not only more than zero. A truth choice is a noisy copy of quality, so as a covariate alone
-        # it would leave part of quality's link to length in the judge's length term.
-        tf = lc.pairwise(d, yt, dl, None, model_a, model_b, prompt)
-        p_more = float(st.norm.sf((fit.beta_len - tf.beta_len) / math.hypot(fit.se_len, tf.se_len)))
-        p1 = max(p1, p_more)
-        truth_note = f"; {truth} itself: x{math.exp(tf.beta_len * math.log(2)):.2f} per doubling"
-        truth_stats = {"truth_log_odds_per_log_ratio": tf.beta_len, "p_judge_pays_more_than_truth": p_more}
-    longer = np.sign(dl) != 0
-    chose_longer = np.where(dl[longer] > 0, y[longer], 1 - y[longer])
-    p_longer = float(chose_longer.mean()) if longer.any() else float("nan")
-    odds = math.exp(fit.beta_len * math.log(2))
-    # effect as a correlation-sized number: the log odds ratio per doubling mapped to r (Chinn 2000)
-    r_eff = (fit.beta_len * math.log(2)) * math.sqrt(3) / math.pi
-    r_eff = r_eff / math.sqrt(1 + r_eff * r_eff)
-    controls = _controls(fit.n_models, fit.n_prompts, truth)
-    severity, confidence, caveat = _grade(r_eff, fit.beta_len > 0, truth, fit.n_models or fit.n_prompts)
-    extra = f"; {fit.ranking.describe('win rates')}" if fit.ranking else ""
-    out.hypotheses.append(Hypothesis(
-        LengthBias.id, group, p1, severity,
-        f"the judge ({proxy}) prefers the longer output" + (f" beyond what {truth} prefers" if truth else
-                                                            " of the same model and prompt" if controls != "no controls"
-                                                            else ""),
-        f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}, "
-        f"{controls}){truth_note}; chose the longer output {p_longer:.0%}; win rate of A {fit.win_rate:.1%} vs "
-        f"{fit.lc_win_rate:.1%} length-controlled{extra}" + (f". Caveat: {caveat}" if caveat else ""),
-        {"effect": r_eff, "effect_unit": "length log-odds as a correlation", "odds_ratio_per_doubling": odds,
-         "log_odds_per_log_ratio": fit.beta_len,
-         "log_odds_ci": [fit.beta_len - 1.96 * fit.se_len, fit.beta_len + 1.96 * fit.se_len], "n": n,
-         "proxy": proxy, "truth": truth, "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts,
-         "p_prefer_longer": p_longer, "win_rate": fit.win_rate, "length_controlled_win_rate": fit.lc_win_rate,
-         **truth_stats, **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
-        rows=_rows(d), max_confidence=confidence))
-    out.plots.append(Plot("pairwise", f"{proxy}: win rate of A by length ratio",
-                          {**fit.bins, "proxy_name": proxy}, group))
-    return out
-
-
 def _controls(models: int, prompts: int, truth: str | None) -> str:
     parts = ([f"{models} model terms"] if models else []) + ([f"{prompts} prompt terms"] if prompts else []) \
         + ([f"{truth}"] if truth else [])
@@ -342,11 +265,6 @@ def _grade(r_eff: float, positive: bool, truth: str | None, controlled: int) -> 
         return severity, "medium", lc.CAVEAT
     return severity, "low", ("no truth, model or prompt column, so better answers that are also longer would "
                              "look the same; give --truth, or the models (--pair-model-a/-b or --model) and --prompt")
-
-
-def _rows(d: "pl.DataFrame") -> tuple[int, int]:
-    r = d.get_column(ROW)
-    return int(r.min()), int(r.max())
 
 
 def controlled(cells: "pl.DataFrame", proxy: str, truth: str | None, model: str | None, prompt: str | None,

@@ -87,18 +87,19 @@ class LogitFit:
     converged: bool
 
 
-def penalized_logit(X: sparse.csr_matrix, y: np.ndarray, penalty: np.ndarray) -> LogitFit:
-    """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty."""
+def penalized_logit(X: sparse.csr_matrix, sy: np.ndarray, n: np.ndarray, penalty: np.ndarray) -> LogitFit:
+    """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty, on
+    cells of rows that share their covariates: `n` rows of a cell whose outcomes sum to `sy`."""
 
     def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
         z = X @ b
-        nll = -float((y * z - np.logaddexp(0, z)).sum()) + 0.5 * float((penalty * b * b).sum())
-        return nll, -(X.T @ (y - expit(z))) + penalty * b
+        nll = -float((sy * z - n * np.logaddexp(0, z)).sum()) + 0.5 * float((penalty * b * b).sum())
+        return nll, -(X.T @ (sy - n * expit(z))) + penalty * b
 
     res = optimize.minimize(objective, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
                             options={"maxiter": 5000, "gtol": 1e-7})
     p = expit(X @ res.x)
-    info = (X.T @ sparse.diags(p * (1 - p)) @ X).toarray() + np.diag(penalty)
+    info = (X.T @ sparse.diags(n * p * (1 - p)) @ X).toarray() + np.diag(penalty)
     return LogitFit(res.x, np.linalg.pinv(info), bool(res.success))
 
 
@@ -116,70 +117,81 @@ class PairwiseFit:
     converged: bool
 
 
-def pairwise(d: "pl.DataFrame", y: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
-             model_a: str | None, model_b: str | None, prompt: str | None) -> PairwiseFit:
-    n = len(y)
-    cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(n), dl]))]
+def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
+             model_a: list[str | None] | None, model_b: list[str | None] | None,
+             prompt: list[str | None] | None) -> PairwiseFit:
+    """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, log length
+    ratio `dl`, the truth's choice, and its labels."""
+    k = len(n)
+    rows = int(n.sum())
+    cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(k), dl]))]
     pen = [0.0, 0.0]
     if truth is not None:
         cols.append(sparse.csr_matrix((truth - 0.5)[:, None]))
         pen.append(0.0)
     levels: list[str] = []
-    if model_a and model_b:
-        va, vb = d.get_column(model_a).to_list(), d.get_column(model_b).to_list()
-        codes, levels = _codes(va + vb)
-        ca, cb = codes[:n], codes[n:]
-        counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]), minlength=len(levels))
+    if model_a is not None and model_b is not None:
+        codes, levels = _codes(model_a + model_b)
+        ca, cb = codes[:k], codes[k:]
+        counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]),
+                             weights=np.concatenate([n[ca >= 0], n[cb >= 0]]), minlength=len(levels))
         ref = int(np.argmax(counts))   # the most compared model (often the baseline) anchors the scale
-        rows = np.arange(n)
-        m = sparse.csr_matrix((np.ones(n), (rows, np.where(ca >= 0, ca, ref))), shape=(n, len(levels))) \
-            - sparse.csr_matrix((np.ones(n), (rows, np.where(cb >= 0, cb, ref))), shape=(n, len(levels)))
+        idx = np.arange(k)
+        m = sparse.csr_matrix((np.ones(k), (idx, np.where(ca >= 0, ca, ref))), shape=(k, len(levels))) \
+            - sparse.csr_matrix((np.ones(k), (idx, np.where(cb >= 0, cb, ref))), shape=(k, len(levels)))
         keep = [i for i in range(len(levels)) if i != ref]
         cols.append(m[:, keep])
         pen += [0.0] * len(keep)
     n_prompts = 0
-    if prompt:
-        cp, lp = _codes(d.get_column(prompt).to_list())
-        if len(lp) < n:   # a prompt seen once has nothing to compare within
+    if prompt is not None:
+        cp, lp = _codes(prompt)
+        if len(lp) < rows:   # a prompt seen once has nothing to compare within
             n_prompts = len(lp)
             ok = cp >= 0
-            cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], cp[ok])), shape=(n, len(lp))))
+            cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(k)[ok], cp[ok])), shape=(k, len(lp))))
             pen += [PROMPT_PENALTY] * len(lp)
     X = sparse.hstack(cols).tocsr()
-    fit = penalized_logit(X, y, np.array(pen))
+    fit = penalized_logit(X, sy, n, np.array(pen))
     b, se = float(fit.beta[1]), float(math.sqrt(max(fit.cov[1, 1], 0.0)))
     z = X @ fit.beta
-    z0 = z - b * dl                                       # the same verdicts at equal lengths
-    p0 = expit(z0)
+    p0 = expit(z - b * dl)                                # the same verdicts at equal lengths
     rank = None
     if levels:
-        raw: dict[str, list[float]] = {v: [] for v in levels}
-        ctl: dict[str, list[float]] = {v: [] for v in levels}
-        for i in range(n):
-            if ca[i] >= 0:
-                raw[levels[ca[i]]].append(y[i])
-                ctl[levels[ca[i]]].append(p0[i])
-            if cb[i] >= 0:
-                raw[levels[cb[i]]].append(1 - y[i])
-                ctl[levels[cb[i]]].append(1 - p0[i])
-        rank = ranking({k: float(np.mean(v)) for k, v in raw.items() if v},
-                       {k: float(np.mean(v)) for k, v in ctl.items() if v})
-    return PairwiseFit(b, se, n, len(levels), n_prompts, float(y.mean()), float(p0.mean()), rank,
-                       _bins(dl, y, p0), fit.converged)
+        won = np.bincount(ca[ca >= 0], sy[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], (n - sy)[cb >= 0], len(levels))
+        ctl = np.bincount(ca[ca >= 0], (n * p0)[ca >= 0], len(levels)) \
+            + np.bincount(cb[cb >= 0], (n * (1 - p0))[cb >= 0], len(levels))
+        seen = np.bincount(ca[ca >= 0], n[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], n[cb >= 0], len(levels))
+        rank = ranking({v: float(won[i] / seen[i]) for i, v in enumerate(levels) if seen[i]},
+                       {v: float(ctl[i] / seen[i]) for i, v in enumerate(levels) if seen[i]})
+    return PairwiseFit(b, se, rows, len(levels), n_prompts, float(sy.sum() / rows), float((n * p0).sum() / rows),
+                       rank, _bins(n, sy, dl, p0), fit.converged)
 
 
-def _bins(dl: np.ndarray, y: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
+def weighted_quantile(v: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """numpy's default (linear) quantile of the values `v` repeated `w` times, without repeating them."""
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    ends = np.cumsum(w)                                    # sorted position (0-based) of each value's last copy + 1
+    h = (ends[-1] - 1) * np.asarray(q, float)
+    lo = np.floor(h)
+    at = lambda pos: v[np.searchsorted(ends, pos, side="right")]   # noqa: E731
+    a, b = at(lo), at(np.minimum(lo + 1, ends[-1] - 1))
+    return a + (h - lo) * (b - a)
+
+
+def _bins(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
     """Win rate of A per decile of the log length ratio, observed and predicted at equal lengths."""
-    edges = np.unique(np.quantile(dl, np.linspace(0, 1, k + 1)))
+    edges = np.unique(weighted_quantile(dl, n, np.linspace(0, 1, k + 1)))
     idx = np.clip(np.searchsorted(edges, dl, side="right") - 1, 0, max(len(edges) - 2, 0))
     out: dict[str, list[float]] = {"log_ratio": [], "observed": [], "controlled": [], "n": []}
     for j in range(max(len(edges) - 1, 1)):
         sel = idx == j
         if sel.any():
-            out["log_ratio"].append(float(dl[sel].mean()))
-            out["observed"].append(float(y[sel].mean()))
-            out["controlled"].append(float(p0[sel].mean()))
-            out["n"].append(int(sel.sum()))
+            w = n[sel].sum()
+            out["log_ratio"].append(float((n[sel] * dl[sel]).sum() / w))
+            out["observed"].append(float(sy[sel].sum() / w))
+            out["controlled"].append(float((n[sel] * p0[sel]).sum() / w))
+            out["n"].append(int(w))
     return out
 
 

@@ -88,7 +88,7 @@ def check_spec(spec: Spec) -> None:
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     import polars as pl
 
-    from specgap.monitor import aggregate, classifier, divergence, length, selfeval, textgame
+    from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval, textgame
 
     calls: list[tuple[str, Callable[[], Outcome]]] = []
     for proxy in spec.proxy:
@@ -108,7 +108,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
             la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
             lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
             for truth in spec.truth or [None]:
-                calls.append((LengthBias.id, partial(length.pairwise, df, proxy, truth, la, lb, group, spec.pair_model_a,
+                calls.append((LengthBias.id, partial(pairs.on_rows, df, proxy, truth, la, lb, group, spec.pair_model_a,
                                                spec.pair_model_b, spec.prompt)))
         if spec.text:
             calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
