@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -137,10 +138,9 @@ def test_ray_engine_agrees_with_polars(mixed):
 def test_ray_engine_refuses_row_checks_clearly(shards):
     from specgap.monitor.spec import SpecError
 
-    # pairwise preferences are fitted on the rows, not on per-step sums
+    # self-ratings are tested on the rows, not on per-step sums
     with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
-        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], pair_length_a="length", pair_length_b="length"),
-            engine="ray")
+        run([str(shards / "*.parquet")], Spec(self_rating="reward_model", independent="gold_reward"), engine="ray")
 
 
 def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:
@@ -148,6 +148,14 @@ def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> s
     for i, part in enumerate(df.iter_slices(df.height // parts + 1)):
         part.write_parquet(d / f"part-{i:02d}.parquet")
     return str(d / "*.parquet")
+
+
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory) -> str:
+    """Pairwise judges: one pays for length, one does not; models, prompts and human choices."""
+    a = synth.arena_run(11, bias=0.8).with_columns(pl.lit("biased").alias("judge"))
+    b = synth.arena_run(12, bias=0.0).with_columns(pl.lit("fair").alias("judge"))
+    return _sharded(tmp_path_factory, "arena", pl.concat([a, b]))
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +167,11 @@ def judged(tmp_path_factory) -> str:
 
 
 # the row-reading checks that now run on aggregates: SG804 with model and/or prompt terms (and the truth)
+PAIRS = dict(proxy=["judge_prefers_a"], pair_length_a="len_a", pair_length_b="len_b", group="judge")
 ROW_CHECKS = {
+    "pairs": Spec(**PAIRS),
+    "pairs+models+prompt": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", prompt="prompt"),
+    "pairs+models+truth": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", truth=["human_prefers_a"]),
     "model+prompt": Spec(proxy=["judge_score"], length="length", model="model", prompt="prompt", group="judge"),
     "model+prompt+truth": Spec(proxy=["judge_score"], truth=["human_score"], length="length", model="model",
                                prompt="prompt", group="judge"),
@@ -170,12 +182,37 @@ ROW_CHECKS = {
 
 
 @pytest.mark.parametrize("name", sorted(ROW_CHECKS))
-def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, monkeypatch, name):
+def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, monkeypatch, name):
     spec = ROW_CHECKS[name]
-    rows = run([judged], spec)
+    log = arena if spec.pair_length_a else judged
+    rows = run([log], spec)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
-    streamed = run([judged], spec)
+    streamed = run([log], spec)
     assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
     _same(rows, streamed, at_least=3)
     _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
     assert {f.group for f in streamed.findings if f.rule_id == "SG804"} >= {"biased"}
+
+
+@pytest.mark.parametrize("controls", [{}, {"pair_model_a": "model_a", "pair_model_b": "model_b", "prompt": "prompt"},
+                                      {"pair_model_a": "model_a", "pair_model_b": "model_b", "truth": ["human_prefers_a"]}])
+def test_binned_length_ratios_stay_within_the_stated_tolerance(arena, monkeypatch, controls):
+    """Above pairs.EXACT_ROWS rows the log length ratio is binned (width 0.01): the fit moves by less than
+    the rule page states (log-odds by 0.01, win rates by 0.001, -log10 p by 2%), and the verdicts not at all."""
+    from specgap.monitor import pairs
+
+    spec = Spec(**{**PAIRS, **controls})
+    exact = run([arena], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    monkeypatch.setattr(pairs, "EXACT_ROWS", 100)
+    binned = run([arena], spec)
+    assert [(c["rule_id"], c["group"], c["fired"]) for c in exact.checks] == \
+        [(c["rule_id"], c["group"], c["fired"]) for c in binned.checks]
+    for a, b in zip(exact.checks, binned.checks):
+        assert -math.log10(b["p_value"]) == pytest.approx(-math.log10(a["p_value"]), rel=0.02, abs=0.01)
+    assert exact.findings
+    for a, b in zip(exact.findings, binned.findings):
+        assert b.stats["log_odds_per_log_ratio"] == pytest.approx(a.stats["log_odds_per_log_ratio"], abs=0.01)
+        assert b.stats["win_rate"] == pytest.approx(a.stats["win_rate"], abs=1e-12)   # no covariate: exact
+        assert b.stats["p_prefer_longer"] == pytest.approx(a.stats["p_prefer_longer"], abs=1e-12)
+        assert b.stats["length_controlled_win_rate"] == pytest.approx(a.stats["length_controlled_win_rate"], abs=1e-3)

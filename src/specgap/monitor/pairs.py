@@ -26,7 +26,8 @@ from specgap.rules.catalog.monitor import LengthBias
 if TYPE_CHECKING:
     import polars as pl
 
-BIN_WIDTH = 0.01    # log length ratio bin on large logs: about a 1% length difference
+BIN_WIDTH = 0.01         # log length ratio bin on large logs: about a 1% length difference
+EXACT_ROWS = 2_000_000   # up to this many rows the ratio is not binned
 DL, SIGN, BIN = "__dl", "__dl_sign", "__dl_bin"
 
 

@@ -105,8 +105,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
                                                spec.group if group is None else None, spec.step is not None,
                                                spec.model, spec.prompt, spec.truth_reliability)))
         if spec.pair_length_a or spec.pair_text_a:
-            la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
-            lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
+            la, lb = _pair_lengths(spec)
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(pairs.on_rows, df, proxy, truth, la, lb, group, spec.pair_model_a,
                                                spec.pair_model_b, spec.prompt)))
@@ -128,14 +127,24 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     return out
 
 
+def _pair_lengths(spec: Spec) -> tuple[Any, Any]:
+    """The two outputs' lengths: the length columns, or the word counts of the texts."""
+    import polars as pl
+
+    from specgap.monitor import length
+
+    if spec.pair_length_a:
+        return pl.col(spec.pair_length_a), pl.col(spec.pair_length_b)
+    return length.words(spec.pair_text_a), length.words(spec.pair_text_b)  # type: ignore[arg-type]
+
+
 def aggregable(spec: Spec) -> bool:
     """Every check asked for runs on per-step aggregates, never on the rows: the step checks
     (SG801-SG803), the flag checks (SG806, SG807) and length bias (SG804, also with model and prompt
-    terms). Text, sessions, self-ratings, pairs and the audit queue need rows."""
+    terms, and pairwise). Text, sessions, self-ratings and the audit queue need rows."""
     some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
-        bool(spec.pred and spec.label)
-    return some and not any([spec.text, spec.self_rating, spec.session,
-                             spec.pair_length_a, spec.pair_text_a, spec.audit])
+        bool(spec.pred and spec.label) or bool(spec.proxy and (spec.pair_length_a or spec.pair_text_a))
+    return some and not any([spec.text, spec.self_rating, spec.session, spec.audit])
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
@@ -150,8 +159,8 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
     if engine == "ray" and not aggregable(spec):
         raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
-                        "--proxy, --truth; SG804 with --length; SG806/SG807: --pred, --label; with --group); "
-                        "text, sessions, self-ratings, pairs and --audit read rows: run them with --engine polars")
+                        "--proxy, --truth; SG804 with --length or pairs; SG806/SG807: --pred, --label; with --group); "
+                        "text, sessions, self-ratings and --audit read rows: run them with --engine polars")
     log: Log = open_log(paths, spec)
     if engine == "ray" or aggregable(spec):
         try:
@@ -194,7 +203,7 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
     import polars as pl
 
-    from specgap.monitor import aggregate, classifier, divergence, length
+    from specgap.monitor import aggregate, classifier, divergence, length, pairs
 
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
@@ -265,6 +274,15 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                         for g, mg in per_group(sm, False):
                             if g in tested:
                                 outcome.extend(length.style(mg, proxy, truth, g))
+            if spec.pair_length_a or spec.pair_text_a:
+                prepare = pairs.prepare(*_pair_lengths(spec), pairs.BIN_WIDTH if rows > pairs.EXACT_ROWS else 0.0)
+                for truth in spec.truth or [None]:
+                    levels = pairs.levels(truth, spec.pair_model_a, spec.pair_model_b, spec.prompt)
+                    c = compute(partial(pairs.cells, proxy=proxy, truth=truth, model_a=spec.pair_model_a,
+                                        model_b=spec.pair_model_b, prompt=spec.prompt), prepare, False, levels)
+                    for g, cg in per_group(c, False, levels):
+                        outcome.extend(pairs.pairwise(cg, proxy, truth, g, spec.pair_model_a, spec.pair_model_b,
+                                                      spec.prompt))
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
