@@ -138,9 +138,10 @@ def test_ray_engine_agrees_with_polars(mixed):
 def test_ray_engine_refuses_row_checks_clearly(shards):
     from specgap.monitor.spec import SpecError
 
-    # self-ratings are tested on the rows, not on per-step sums
+    # sessions are tested on the rows, not on per-step sums
     with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
-        run([str(shards / "*.parquet")], Spec(self_rating="reward_model", independent="gold_reward"), engine="ray")
+        run([str(shards / "*.parquet")], Spec(step="step", proxy=["reward_model"], truth=["gold_reward"],
+                                              session="model"), engine="ray")
 
 
 def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:
@@ -159,6 +160,14 @@ def arena(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
+def rated(tmp_path_factory) -> str:
+    """Self-ratings: one model inflates its own (more so for confident answers), one does not."""
+    a = synth.self_eval_run(21, 0.6).with_columns(pl.lit("inflating").alias("rater"))
+    b = synth.self_eval_run(22, 0.0).with_columns(pl.lit("calibrated").alias("rater"))
+    return _sharded(tmp_path_factory, "rated", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
 def judged(tmp_path_factory) -> str:
     """A pointwise judge that pays for length, with a quality truth, models, prompts and two groups."""
     a = synth.scored_run(8, bias=0.3).with_columns(pl.lit("biased").alias("judge"))
@@ -168,7 +177,10 @@ def judged(tmp_path_factory) -> str:
 
 # the row-reading checks that now run on aggregates: SG804 with model and/or prompt terms (and the truth)
 PAIRS = dict(proxy=["judge_prefers_a"], pair_length_a="len_a", pair_length_b="len_b", group="judge")
+SELF = dict(self_rating="self_score", independent="independent_score", group="rater")
 ROW_CHECKS = {
+    "self": Spec(**SELF),
+    "self+text": Spec(**SELF, text="answer"),
     "pairs": Spec(**PAIRS),
     "pairs+models+prompt": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", prompt="prompt"),
     "pairs+models+truth": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", truth=["human_prefers_a"]),
@@ -182,16 +194,16 @@ ROW_CHECKS = {
 
 
 @pytest.mark.parametrize("name", sorted(ROW_CHECKS))
-def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, monkeypatch, name):
+def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, rated, monkeypatch, name):
     spec = ROW_CHECKS[name]
-    log = arena if spec.pair_length_a else judged
+    log = arena if spec.pair_length_a else rated if spec.self_rating else judged
     rows = run([log], spec)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
     streamed = run([log], spec)
     assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
     _same(rows, streamed, at_least=3)
     _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
-    assert {f.group for f in streamed.findings if f.rule_id == "SG804"} >= {"biased"}
+    assert {f.group for f in streamed.findings} >= ({"inflating"} if spec.self_rating else {"biased"})
 
 
 @pytest.mark.parametrize("controls", [{}, {"pair_model_a": "model_a", "pair_model_b": "model_b", "prompt": "prompt"},
@@ -216,3 +228,22 @@ def test_binned_length_ratios_stay_within_the_stated_tolerance(arena, monkeypatc
         assert b.stats["win_rate"] == pytest.approx(a.stats["win_rate"], abs=1e-12)   # no covariate: exact
         assert b.stats["p_prefer_longer"] == pytest.approx(a.stats["p_prefer_longer"], abs=1e-12)
         assert b.stats["length_controlled_win_rate"] == pytest.approx(a.stats["length_controlled_win_rate"], abs=1e-3)
+
+
+def test_self_ratings_from_counts_agree_with_the_items(tmp_path_factory, monkeypatch):
+    """Above selfeval.EXACT_ROWS the cells keep no row numbers, above EXPAND_MAX the items are not rebuilt:
+    the statistics from the counts are the items' (the ratings here are on a scale, so rounding is exact)."""
+    from specgap.monitor import selfeval
+
+    df = pl.concat([synth.self_eval_run(23, 0.3, n=2500).with_columns(pl.lit("a").alias("rater")),
+                    synth.self_eval_run(24, 0.0, n=2500).with_columns(pl.lit("b").alias("rater"))])
+    log = _sharded(tmp_path_factory, "rated_large", df)
+    spec = Spec(**{**SELF, "text": "answer"})
+    rows = run([log], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    monkeypatch.setattr(selfeval, "EXACT_ROWS", 100)
+    monkeypatch.setattr(selfeval, "EXPAND_MAX", 100)
+    counted = run([log], spec)
+    _same(rows, counted, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in counted.findings])
+    assert rows.findings and rows.findings[0].stats["predictors"]

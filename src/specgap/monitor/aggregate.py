@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-_AGGREGATE = re.compile(r"n|[sq]\d+|x\d+_\d+|lo\d+|hi\d+|tp|fp|fn|tn|not_binary|(?:fp_|fn_)?row(?:_end)?")
+_AGGREGATE = re.compile(r"n|rows|[sq]\d+|x\d+_\d+|lo\d+|hi\d+|tp|fp|fn|tn|not_binary|(?:fp_|fn_)?row(?:_end)?")
 
 
 def keys(by: list[str] | None = None, per_step: bool = True) -> list[str]:
@@ -73,12 +73,14 @@ def flag_counts(lf: "pl.LazyFrame", pred: str, label: str, by: list[str] | None 
 def combine(parts: "pl.DataFrame | list[pl.DataFrame]", by: list[str] | None = None,
             per_step: bool = True, levels: list[str] | None = None) -> "pl.DataFrame":
     """Aggregates of the union of disjoint shards (or of all groups when `by` is empty), sorted by step.
-    Counts and sums add; `*row` columns and minima take the first, `*row_end` and maxima the last."""
+    Counts and sums add; `*row` columns and minima take the first, `*row_end` and maxima the last; lists of
+    row numbers (`rows`) are joined."""
     import polars as pl
 
     df = pl.concat(parts) if isinstance(parts, list) else parts
     k = [*keys(by, per_step), *(levels or [])]
-    aggs = [pl.col(c).max() if c.endswith("row_end") or c.startswith("hi") else
+    aggs = [pl.col(c).explode() if c == "rows" else
+            pl.col(c).max() if c.endswith("row_end") or c.startswith("hi") else
             pl.col(c).min() if c.endswith("row") or c.startswith("lo") else pl.col(c).sum()
             for c in df.columns if c not in k and _AGGREGATE.fullmatch(c)]
     return df.group_by(k).agg(aggs).sort(k) if k else df.select(aggs)

@@ -167,21 +167,9 @@ def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | 
                        rank, _bins(n, sy, dl, p0), fit.converged)
 
 
-def weighted_quantile(v: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """numpy's default (linear) quantile of the values `v` repeated `w` times, without repeating them."""
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    ends = np.cumsum(w)                                    # sorted position (0-based) of each value's last copy + 1
-    h = (ends[-1] - 1) * np.asarray(q, float)
-    lo = np.floor(h)
-    at = lambda pos: v[np.searchsorted(ends, pos, side="right")]   # noqa: E731
-    a, b = at(lo), at(np.minimum(lo + 1, ends[-1] - 1))
-    return a + (h - lo) * (b - a)
-
-
 def _bins(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
     """Win rate of A per decile of the log length ratio, observed and predicted at equal lengths."""
-    edges = np.unique(weighted_quantile(dl, n, np.linspace(0, 1, k + 1)))
+    edges = np.unique(stats.weighted_quantile(dl, n, np.linspace(0, 1, k + 1)))
     idx = np.clip(np.searchsorted(edges, dl, side="right") - 1, 0, max(len(edges) - 2, 0))
     out: dict[str, list[float]] = {"log_ratio": [], "observed": [], "controlled": [], "n": []}
     for j in range(max(len(edges) - 1, 1)):

@@ -86,7 +86,6 @@ def check_spec(spec: Spec) -> None:
 
 
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
-    import polars as pl
 
     from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval, textgame
 
@@ -113,7 +112,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
             calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
     if spec.self_rating and spec.independent:
-        calls.append((SelfEvaluationInflation.id, partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
+        calls.append((SelfEvaluationInflation.id, partial(selfeval.on_rows, df, spec.self_rating, spec.independent, spec.text,
                                        group)))
     if spec.pred and spec.label:
         c = aggregate.flag_counts(df.lazy(), spec.pred, spec.label, per_step=spec.step is not None).collect()
@@ -141,10 +140,11 @@ def _pair_lengths(spec: Spec) -> tuple[Any, Any]:
 def aggregable(spec: Spec) -> bool:
     """Every check asked for runs on per-step aggregates, never on the rows: the step checks
     (SG801-SG803), the flag checks (SG806, SG807) and length bias (SG804, also with model and prompt
-    terms, and pairwise). Text, sessions, self-ratings and the audit queue need rows."""
+    terms, and pairwise) and self-ratings (SG805). Degenerate text, sessions and the audit queue need rows."""
     some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
-        bool(spec.pred and spec.label) or bool(spec.proxy and (spec.pair_length_a or spec.pair_text_a))
-    return some and not any([spec.text, spec.self_rating, spec.session, spec.audit])
+        bool(spec.pred and spec.label) or bool(spec.proxy and (spec.pair_length_a or spec.pair_text_a)) or \
+        bool(spec.self_rating and spec.independent)
+    return some and not any([spec.text and spec.proxy, spec.session, spec.audit])
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
@@ -159,8 +159,8 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
     if engine == "ray" and not aggregable(spec):
         raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
-                        "--proxy, --truth; SG804 with --length or pairs; SG806/SG807: --pred, --label; with --group); "
-                        "text, sessions, self-ratings and --audit read rows: run them with --engine polars")
+                        "--proxy, --truth; SG804 with --length or pairs; SG805; SG806/SG807: --pred, --label; with --group); "
+                        "--text with --proxy, sessions and --audit read rows: run them with --engine polars")
     log: Log = open_log(paths, spec)
     if engine == "ray" or aggregable(spec):
         try:
@@ -203,7 +203,7 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
     import polars as pl
 
-    from specgap.monitor import aggregate, classifier, divergence, length, pairs
+    from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval
 
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
@@ -283,6 +283,13 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                     for g, cg in per_group(c, False, levels):
                         outcome.extend(pairs.pairwise(cg, proxy, truth, g, spec.pair_model_a, spec.pair_model_b,
                                                       spec.prompt))
+        if spec.self_rating and spec.independent:
+            levels = selfeval.levels(spec.self_rating, spec.independent, spec.text is not None)
+            c = compute(partial(selfeval.cells, self_col=spec.self_rating, indep=spec.independent, text=spec.text,
+                                keep_rows=rows <= selfeval.EXACT_ROWS),
+                        selfeval.prepare(spec.self_rating, spec.independent, spec.text, rows), False, levels)
+            for g, cg in per_group(c, False, levels):
+                outcome.extend(selfeval.self_inflation(cg, spec.self_rating, spec.independent, spec.text is not None, g))
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))

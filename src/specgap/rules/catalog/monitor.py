@@ -153,7 +153,11 @@ class SelfEvaluationInflation(MonitorRule):
 
     What it does: the paired difference self minus independent: Wilcoxon signed-rank test, mean
     inflation with a 95% interval, quadratic-weighted kappa for agreement, and the surface features
-    (length, confident wording, hedging, list structure) that go with the inflation.
+    (length, confident wording, hedging, list structure) that go with the inflation. It runs on the
+    count of items per (self rating, independent rating, features), which adds up across shards
+    (`--engine ray`, logs too large to load): the same numbers as on the items. Above 2 million
+    items the ratings are rounded to 4 significant digits (ratings on a scale are unchanged) and the
+    interval is the t interval.
 
     Why is this bad: self-assessment used as a reward or a quality gate rewards the model for
     believing in itself; the inflation shows the gate measures confidence, not correctness.
