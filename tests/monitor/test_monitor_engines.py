@@ -138,10 +138,10 @@ def test_ray_engine_agrees_with_polars(mixed):
 def test_ray_engine_refuses_row_checks_clearly(shards):
     from specgap.monitor.spec import SpecError
 
-    # sessions are tested on the rows, not on per-step sums
-    with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
+    # the audit queue lists rows
+    with pytest.raises(SpecError, match="the audit queue .--audit. needs the rows"):
         run([str(shards / "*.parquet")], Spec(step="step", proxy=["reward_model"], truth=["gold_reward"],
-                                              session="model"), engine="ray")
+                                              audit="queue.csv"), engine="ray")
 
 
 def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:
@@ -168,6 +168,27 @@ def rated(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
+def summaries(tmp_path_factory) -> str:
+    """A text metric gamed by keyword stuffing in one run, honest in the other."""
+    a = synth.summary_run(31, 0.3).with_columns(pl.lit("stuffed").alias("run"))
+    b = synth.summary_run(32, 0.0).with_columns(pl.lit("honest").alias("run"))
+    return _sharded(tmp_path_factory, "summaries", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
+def styled(tmp_path_factory) -> str:
+    """A judge that pays for length and list formatting (SG804, SG810 from the text), grouped by model."""
+    return _sharded(tmp_path_factory, "styled", synth.judge_run(35, 1.0))
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory) -> str:
+    a = synth.session_run(33, 0.4).with_columns(pl.lit("looping").alias("agent"))
+    b = synth.session_run(34, 0.0).with_columns(pl.lit("honest").alias("agent"), pl.col("session") + "b")
+    return _sharded(tmp_path_factory, "sessions", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
 def judged(tmp_path_factory) -> str:
     """A pointwise judge that pays for length, with a quality truth, models, prompts and two groups."""
     a = synth.scored_run(8, bias=0.3).with_columns(pl.lit("biased").alias("judge"))
@@ -179,6 +200,11 @@ def judged(tmp_path_factory) -> str:
 PAIRS = dict(proxy=["judge_prefers_a"], pair_length_a="len_a", pair_length_b="len_b", group="judge")
 SELF = dict(self_rating="self_score", independent="independent_score", group="rater")
 ROW_CHECKS = {
+    "style": Spec(proxy=["judge_score"], truth=["human_score"], text="output", group="model"),
+    "style+step": Spec(step="model", proxy=["judge_score"], truth=["human_score"], text="output"),
+    "degenerate": Spec(proxy=["rouge1"], text="output", group="run"),
+    "degenerate+style+truth": Spec(proxy=["rouge1"], truth=["faithfulness"], text="output", group="run"),
+    "sessions": Spec(step="turn", session="session", proxy=["visible_tests"], truth=["hidden_tests"], group="agent"),
     "self": Spec(**SELF),
     "self+text": Spec(**SELF, text="answer"),
     "pairs": Spec(**PAIRS),
@@ -194,16 +220,20 @@ ROW_CHECKS = {
 
 
 @pytest.mark.parametrize("name", sorted(ROW_CHECKS))
-def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, rated, monkeypatch, name):
+def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, rated, summaries, sessions, styled,
+                                                             monkeypatch, name):
     spec = ROW_CHECKS[name]
-    log = arena if spec.pair_length_a else rated if spec.self_rating else judged
+    log = arena if spec.pair_length_a else rated if spec.self_rating else sessions if spec.session else \
+        styled if name.startswith("style") else summaries if spec.text and spec.proxy else judged
     rows = run([log], spec)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
     streamed = run([log], spec)
     assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
     _same(rows, streamed, at_least=3)
     _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
-    assert {f.group for f in streamed.findings} >= ({"inflating"} if spec.self_rating else {"biased"})
+    # not vacuous: the gamed group of each log is found
+    assert {"inflating", "biased", "stuffed", "looping"} & {f.group for f in streamed.findings} or \
+        {"SG804", "SG810"} <= {f.rule_id for f in streamed.findings}
 
 
 @pytest.mark.parametrize("controls", [{}, {"pair_model_a": "model_a", "pair_model_b": "model_b", "prompt": "prompt"},
@@ -247,3 +277,37 @@ def test_self_ratings_from_counts_agree_with_the_items(tmp_path_factory, monkeyp
     _same(rows, counted, at_least=3)
     _close([f.stats for f in rows.findings], [f.stats for f in counted.findings])
     assert rows.findings and rows.findings[0].stats["predictors"]
+
+
+def test_degenerate_text_sample_is_the_same_on_rows_and_shards(summaries, monkeypatch):
+    """Above textgame.MAX_ROWS outputs SG808 tests a sample kept by a hash of the row number: the rows and
+    the streamed shards test the same sample, for the whole log and for each group."""
+    from specgap.monitor import textgame
+
+    monkeypatch.setattr(textgame, "MAX_ROWS", 400)
+    spec = ROW_CHECKS["degenerate"]
+    rows = run([summaries], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([summaries], spec)
+    _same(rows, streamed, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
+    sampled = [f.stats for f in rows.findings if f.stats["sampled_from"]]
+    assert sampled and all(200 < s["n"] < s["sampled_from"] for s in sampled)
+
+
+def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summaries, sessions, styled):
+    ray = pytest.importorskip("ray")
+    logs = {"pairs+models+prompt": arena, "model+prompt+truth": judged, "self+text": rated,
+            "degenerate+style+truth": summaries, "sessions": sessions, "style": styled}
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
+    finally:
+        ray.shutdown()
+    ran = set()
+    for name, log in logs.items():
+        rows = run([log], ROW_CHECKS[name])
+        _same(rows, on_ray[name], at_least=3)
+        _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])
+        ran |= {c["rule_id"] for c in on_ray[name].checks}
+    assert {"SG804", "SG805", "SG808", "SG809", "SG810"} <= ran

@@ -86,7 +86,6 @@ def check_spec(spec: Spec) -> None:
 
 
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
-
     from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval, textgame
 
     calls: list[tuple[str, Callable[[], Outcome]]] = []
@@ -97,7 +96,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
                 calls.append((ProxyTruthDivergence.id, partial(divergence.divergence, m, proxy, truth, group)))
                 calls.append((Decoupling.id, partial(divergence.decoupling, m, proxy, truth, group)))
             if spec.session:
-                calls.append((InSessionDivergence.id, partial(divergence.in_session, df, proxy, truth, spec.session, group)))
+                calls.append((InSessionDivergence.id, partial(divergence.on_rows_in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
@@ -109,7 +108,7 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
                 calls.append((LengthBias.id, partial(pairs.on_rows, df, proxy, truth, la, lb, group, spec.pair_model_a,
                                                spec.pair_model_b, spec.prompt)))
         if spec.text:
-            calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
+            calls.append((DegenerateText.id, partial(textgame.on_rows, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
     if spec.self_rating and spec.independent:
         calls.append((SelfEvaluationInflation.id, partial(selfeval.on_rows, df, spec.self_rating, spec.independent, spec.text,
@@ -139,12 +138,10 @@ def _pair_lengths(spec: Spec) -> tuple[Any, Any]:
 
 def aggregable(spec: Spec) -> bool:
     """Every check asked for runs on per-step aggregates, never on the rows: the step checks
-    (SG801-SG803), the flag checks (SG806, SG807) and length bias (SG804, also with model and prompt
-    terms, and pairwise) and self-ratings (SG805). Degenerate text, sessions and the audit queue need rows."""
-    some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
-        bool(spec.pred and spec.label) or bool(spec.proxy and (spec.pair_length_a or spec.pair_text_a)) or \
-        bool(spec.self_rating and spec.independent)
-    return some and not any([spec.text and spec.proxy, spec.session, spec.audit])
+    (SG801-SG803), length bias (SG804 pointwise, with model and prompt terms, and pairwise), self-ratings
+    (SG805), the flag checks (SG806, SG807), degenerate text on a hashed sample (SG808), sessions (SG809)
+    and style (SG810). Only the audit queue needs the rows."""
+    return not spec.audit
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
@@ -158,9 +155,8 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
     if engine not in ENGINES:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
     if engine == "ray" and not aggregable(spec):
-        raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
-                        "--proxy, --truth; SG804 with --length or pairs; SG805; SG806/SG807: --pred, --label; with --group); "
-                        "--text with --proxy, sessions and --audit read rows: run them with --engine polars")
+        raise SpecError("--engine ray runs every check on per-step aggregates; the audit queue (--audit) needs "
+                        "the rows: run it with --engine polars (on a sample of the log if it is large)")
     log: Log = open_log(paths, spec)
     if engine == "ray" or aggregable(spec):
         try:
@@ -218,12 +214,12 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
             raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
 
     def compute(part: Callable[..., Any], prepare: Any = None, step: bool = per_step,
-                levels: list[str] | None = None) -> pl.DataFrame:
-        """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`."""
+                levels: list[str] | None = None, merge: bool = True) -> pl.DataFrame:
+        """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`;
+        without `merge`, the shards' parts joined as they are (a sample)."""
         fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=step)
-        if engine == "ray":
-            return aggregate.combine(shards.aggregates(log.files, spec, fn), by, step, levels)
-        return aggregate.combine(fn(log.frame).collect(engine="streaming"), by, step, levels)
+        parts = shards.aggregates(log.files, spec, fn) if engine == "ray" else fn(log.frame).collect(engine="streaming")
+        return aggregate.combine(parts, by, step, levels) if merge else parts
 
     def per_group(m: pl.DataFrame, step: bool = per_step,
                   levels: list[str] | None = None) -> list[tuple[str | None, pl.DataFrame]]:
@@ -283,6 +279,15 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                     for g, cg in per_group(c, False, levels):
                         outcome.extend(pairs.pairwise(cg, proxy, truth, g, spec.pair_model_a, spec.pair_model_b,
                                                       spec.prompt))
+            if spec.text:
+                _degenerate(report, outcome, compute, per_group, proxy, spec.truth[0] if spec.truth else None)
+            for truth in spec.truth if spec.session else []:
+                sd = {g: aggregate.total(m, 0)[2] for g, m in per_group(
+                    compute(partial(aggregate.moments, cols=[truth]), None, False), False)}
+                cells = compute(partial(divergence.session_cells, proxy=proxy, truth=truth, session=spec.session),
+                                None, True, [spec.session])
+                for g, cg in per_group(cells, True, [spec.session]):
+                    outcome.extend(divergence.in_session(cg, sd[g], proxy, truth, spec.session, g))
         if spec.self_rating and spec.independent:
             levels = selfeval.levels(spec.self_rating, spec.independent, spec.text is not None)
             c = compute(partial(selfeval.cells, self_col=spec.self_rating, indep=spec.independent, text=spec.text,
@@ -302,6 +307,32 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                                             "sample)"))
     _decide(report, outcome.hypotheses, log.label)
     return report
+
+
+def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], per_group: Callable[..., Any],
+                proxy: str, truth: str | None) -> None:
+    """SG808 on the shards' parts of one sample: a row is kept when its hash is below its group's
+    threshold or the whole log's (`textgame.sample`); each check then takes its own share of it."""
+    import polars as pl
+
+    from specgap.monitor import textgame
+
+    spec = report.spec
+    text = spec.text
+    assert text is not None
+    counts = {g: int(m.get_column("n").sum())
+              for g, m in per_group(compute(partial(textgame.counts, proxy=proxy, text=text, truth=truth), None, False), False)}
+    keep_all = textgame.threshold(counts[None])
+    keep: Any = keep_all
+    if len(counts) > 1 and spec.group:
+        keep = pl.col(spec.group).cast(pl.String).replace_strict(
+            {g: max(textgame.threshold(n), keep_all) for g, n in counts.items() if g is not None},
+            default=keep_all, return_dtype=pl.UInt64)
+    smp = compute(partial(textgame.sample, proxy=proxy, text=text, truth=truth, keep=keep), None, False, merge=False)
+    for g, n in counts.items():
+        sub = smp if g is None else smp.filter(pl.col(spec.group).cast(pl.String) == g)
+        sub = sub.filter(textgame.row_hash() <= textgame.threshold(n))
+        outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
 
 
 def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:

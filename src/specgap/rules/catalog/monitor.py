@@ -225,7 +225,9 @@ class DegenerateText(MonitorRule):
     What it does: computes word count, distinct-word ratio, the most frequent word's share and the
     function-word ratio of each output; flags robust outliers in the bad direction; tests whether
     flagged outputs are over-represented among the top quarter by the metric (Fisher's exact test)
-    and lists examples.
+    and lists examples. Above 200,000 scored outputs (per group) it tests a uniform sample of about
+    200,000, kept by a hash of the row number: every shard keeps its part of the same sample, so
+    one machine and `--engine ray` test the same outputs.
 
     Why is this bad: overlap metrics (ROUGE, BLEU, keyword recall) can be raised by repeating
     reference words or padding output; the score rises while the text stops being readable.
@@ -246,7 +248,8 @@ class InSessionDivergence(MonitorRule):
 
     What it does: runs the divergence test of SG801 within each session or episode (rows in step
     order) and tests whether more sessions diverge than chance allows (binomial test against the
-    per-session level).
+    per-session level). It runs on the moments per (session, step), which add up across shards:
+    rows of one session that share a step are one point of its series (their mean).
 
     Why is this bad: an agent that sees a metric during a session (tests passing, a score, a
     reviewer's approval) can optimize it directly, turn by turn, while the real task gets no closer.
@@ -268,7 +271,8 @@ class StyleBias(MonitorRule):
     """The proxy pays for style (lists, confident wording, no hedging) beyond what the truth pays.
 
     What it does: for each style feature of the output text (list lines, confident words, hedging
-    words), the partial correlation with the proxy given the truth and the log length.
+    words), the partial correlation with the proxy given the truth and the log length, from the
+    moments of the proxy, the truth, the length and the features (exact on any engine).
 
     Why is this bad: judges reward answers that look thorough and sure of themselves; a model
     optimized against them learns formatting and tone instead of being right.
