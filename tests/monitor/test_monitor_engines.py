@@ -135,13 +135,24 @@ def test_ray_engine_agrees_with_polars(mixed):
     _same(run([str(mixed / "*.parquet")], MIXED), on_ray)
 
 
-def test_ray_engine_refuses_row_checks_clearly(shards):
-    from specgap.monitor.spec import SpecError
-
-    # the audit queue lists rows
-    with pytest.raises(SpecError, match="the audit queue .--audit. needs the rows"):
-        run([str(shards / "*.parquet")], Spec(step="step", proxy=["reward_model"], truth=["gold_reward"],
-                                              audit="queue.csv"), engine="ray")
+@pytest.mark.parametrize("engine", ["polars", "ray"])
+def test_audit_queue_from_shards_is_the_rows_queue(shards, monkeypatch, engine):
+    """The audit queue from the shards' tops and the combined value counts: the queue of the rows."""
+    if engine == "ray":
+        ray = pytest.importorskip("ray")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    spec = Spec(**{**SPEC.__dict__, "audit": "queue.csv", "audit_size": 40})
+    rows = run([str(shards / "*.parquet")], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    try:
+        streamed = run([str(shards / "*.parquet")], spec, engine=engine)
+    finally:
+        if engine == "ray":
+            ray.shutdown()
+    assert streamed.audit is not None and streamed.audit.height == 40
+    assert streamed.audit.equals(rows.audit)
+    d = streamed.audit.get_column("disagreement").to_list()
+    assert d == sorted(d, reverse=True) and d[0] > 0.5
 
 
 def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:

@@ -136,35 +136,24 @@ def _pair_lengths(spec: Spec) -> tuple[Any, Any]:
     return length.words(spec.pair_text_a), length.words(spec.pair_text_b)  # type: ignore[arg-type]
 
 
-def aggregable(spec: Spec) -> bool:
-    """Every check asked for runs on per-step aggregates, never on the rows: the step checks
-    (SG801-SG803), length bias (SG804 pointwise, with model and prompt terms, and pairwise), self-ratings
-    (SG805), the flag checks (SG806, SG807), degenerate text on a hashed sample (SG808), sessions (SG809)
-    and style (SG810). Only the audit queue needs the rows."""
-    return not spec.audit
-
-
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
     """Raises SpecError / LogError for unusable input; everything else ends up in the report.
 
-    Logs of more than LARGE_ROWS rows that only ask for checks that run on aggregates, and every `--engine ray` run,
-    go through per-step moments streamed from the files: memory stays flat in the number of rows."""
+    Logs of more than LARGE_ROWS rows, and every `--engine ray` run, go through aggregates (per-step
+    moments, cells, a hashed sample, the audit queue's shard tops) streamed from the files: memory does
+    not grow with the number of rows. Smaller logs are loaded, for the plots that show rows."""
     import polars as pl
 
     check_spec(spec)
     if engine not in ENGINES:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
-    if engine == "ray" and not aggregable(spec):
-        raise SpecError("--engine ray runs every check on per-step aggregates; the audit queue (--audit) needs "
-                        "the rows: run it with --engine polars (on a sample of the log if it is large)")
     log: Log = open_log(paths, spec)
-    if engine == "ray" or aggregable(spec):
-        try:
-            rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise read_error(log, exc) from None
-        if engine == "ray" or rows > LARGE_ROWS:
-            return _run_on_moments(log, spec, engine, rows)
+    try:
+        rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    if engine == "ray" or rows > LARGE_ROWS:
+        return _run_on_moments(log, spec, engine, rows)
     try:
         df = log.frame.collect()
         bad = count_non_numeric(log, spec)
@@ -199,7 +188,7 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
     import polars as pl
 
-    from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval
+    from specgap.monitor import aggregate, audit, classifier, divergence, length, pairs, selfeval
 
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
@@ -298,13 +287,20 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
+        if spec.audit and audit.columns(spec):
+            hi, lo = audit.columns(spec)  # type: ignore[misc]
+            pct = [audit.percentiles(compute(partial(_whole, part=partial(audit.values, hi=hi, lo=lo, col=c, rows=rows)),
+                                             merge=False), c) for c in (hi, lo)]
+            report.audit = audit.finish(compute(partial(_whole, part=partial(
+                audit.top, spec=spec, pct_hi=pct[0], pct_lo=pct[1], rows=rows, size=spec.audit_size)), merge=False),
+                spec.audit_size)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(log, exc) from None
     report.notes += outcome.notes
     report.plots = outcome.plots
     report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
-                                            "no audit queue or scatter plots (they need the rows: use --audit on a "
-                                            "sample)"))
+                                            "no scatter plots (they show rows)"
+                                            + ("" if spec.audit else "; the audit queue only with --audit")))
     _decide(report, outcome.hypotheses, log.label)
     return report
 
@@ -333,6 +329,11 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
         sub = smp if g is None else smp.filter(pl.col(spec.group).cast(pl.String) == g)
         sub = sub.filter(textgame.row_hash() <= textgame.threshold(n))
         outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
+
+
+def _whole(frame: Any, part: Callable[..., Any], by: list[str], per_step: bool) -> Any:
+    """A part computed over the whole frame, whatever the group and step keys (the audit queue ranks all rows)."""
+    return part(frame)
 
 
 def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:
