@@ -14,7 +14,7 @@ and the findings. The checks:
 - judge: SG804 pointwise with --model and --prompt (and --truth): per-(model, prompt) cell moments
 - pairs: SG804 pairwise with model and prompt terms and the truth's choice: cells with a binned ratio
 - self: SG805 self-ratings (1-10): counts per rating pair
-- sessions: SG809: moments per (session, turn)
+- sessions: SG809: moments per (session, turn), episodes of 250 turns
 - text: SG808 (hashed sample), SG810 and SG804 from the text: the text is tokenized in the stream
 """
 
@@ -62,10 +62,10 @@ def _frame(check: str, n: int, seed: int):
         return pl.DataFrame({"self_score": self_.astype(np.int8), "independent_score": indep.astype(np.int8),
                              "run": np.where(gamed, "gamed", "honest")})
     if check == "sessions":
-        turns = 25
+        turns = 250   # long episodes: SG809's cost is a test per session
         sid = np.arange(n) // turns + seed * (n // turns + 1)
         t = np.arange(n) % turns
-        loop = (sid % 2 == 0) & (rng.random(n) < 0.0 + 1.0)   # even sessions game the visible tests
+        loop = (sid % 4 == 0)   # a quarter of the sessions game the visible tests (all in group gamed)
         prog = t / turns
         hidden = prog * np.where(loop, -0.4, 1.0) + rng.normal(0, 0.1, n)
         return pl.DataFrame({"session": sid, "turn": t, "visible_tests": prog + rng.normal(0, 0.1, n),
@@ -113,6 +113,9 @@ def main() -> None:
     ap.add_argument("--check", choices=CHECKS, action="append")
     ap.add_argument("--engine", choices=["polars", "ray"], default="polars")
     a = ap.parse_args()
+    if len(a.check or CHECKS) > 1:
+        print("(the peak RSS of a check is exact only when it is the first one measured: run one --check per "
+              "invocation for exact numbers)")
     for check in a.check or CHECKS:
         t0 = time.perf_counter()
         d = make(check, a.rows, a.shards)

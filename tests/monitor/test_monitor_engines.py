@@ -250,8 +250,9 @@ def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, rated
 @pytest.mark.parametrize("controls", [{}, {"pair_model_a": "model_a", "pair_model_b": "model_b", "prompt": "prompt"},
                                       {"pair_model_a": "model_a", "pair_model_b": "model_b", "truth": ["human_prefers_a"]}])
 def test_binned_length_ratios_stay_within_the_stated_tolerance(arena, monkeypatch, controls):
-    """Above pairs.EXACT_ROWS rows the log length ratio is binned (width 0.01): the fit moves by less than
-    the rule page states (log-odds by 0.01, win rates by 0.001, -log10 p by 2%), and the verdicts not at all."""
+    """Above pairs.EXACT_ROWS rows the log length ratio is binned (width 0.1, second order in the spread
+    inside a bin): the fit moves by less than the rule page states (log-odds by 0.001, win rates by 0.001,
+    -log10 p by 1%), and the verdicts not at all."""
     from specgap.monitor import pairs
 
     spec = Spec(**{**PAIRS, **controls})
@@ -262,10 +263,10 @@ def test_binned_length_ratios_stay_within_the_stated_tolerance(arena, monkeypatc
     assert [(c["rule_id"], c["group"], c["fired"]) for c in exact.checks] == \
         [(c["rule_id"], c["group"], c["fired"]) for c in binned.checks]
     for a, b in zip(exact.checks, binned.checks):
-        assert -math.log10(b["p_value"]) == pytest.approx(-math.log10(a["p_value"]), rel=0.02, abs=0.01)
+        assert -math.log10(b["p_value"]) == pytest.approx(-math.log10(a["p_value"]), rel=0.01, abs=0.01)
     assert exact.findings
     for a, b in zip(exact.findings, binned.findings):
-        assert b.stats["log_odds_per_log_ratio"] == pytest.approx(a.stats["log_odds_per_log_ratio"], abs=0.01)
+        assert b.stats["log_odds_per_log_ratio"] == pytest.approx(a.stats["log_odds_per_log_ratio"], abs=0.001)
         assert b.stats["win_rate"] == pytest.approx(a.stats["win_rate"], abs=1e-12)   # no covariate: exact
         assert b.stats["p_prefer_longer"] == pytest.approx(a.stats["p_prefer_longer"], abs=1e-12)
         assert b.stats["length_controlled_win_rate"] == pytest.approx(a.stats["length_controlled_win_rate"], abs=1e-3)

@@ -87,19 +87,39 @@ class LogitFit:
     converged: bool
 
 
-def penalized_logit(X: sparse.csr_matrix, sy: np.ndarray, n: np.ndarray, penalty: np.ndarray) -> LogitFit:
+def penalized_logit(X: sparse.csr_matrix, sy: np.ndarray, n: np.ndarray, penalty: np.ndarray,
+                    spread: tuple[int, np.ndarray, np.ndarray] | None = None) -> LogitFit:
     """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty, on
-    cells of rows that share their covariates: `n` rows of a cell whose outcomes sum to `sy`."""
+    cells of rows that share their covariates: `n` rows of a cell whose outcomes sum to `sy`.
+
+    `spread`: (j, sxy, ss) when covariate j varies inside the cells (X holds its cell means): per cell the
+    sum of outcome times covariate and the covariate's sum of squared deviations from its mean. The
+    log-likelihood is then expanded to second order in those deviations (the outcome term is exact), so
+    binned covariates lose only the fourth-order remainder."""
+    j, sxy, ss = spread if spread is not None else (0, None, None)
 
     def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
         z = X @ b
-        nll = -float((sy * z - n * np.logaddexp(0, z)).sum()) + 0.5 * float((penalty * b * b).sum())
-        return nll, -(X.T @ (sy - n * expit(z))) + penalty * b
+        p = expit(z)
+        if sxy is None:
+            nll = -float((sy * z - n * np.logaddexp(0, z)).sum())
+            grad = -(X.T @ (sy - n * p))
+        else:
+            w = p * (1 - p)
+            bj = b[j]
+            # outcome term: sum_i y_i z_i = sy z(cell mean) + b_j (sxy - sy * mean), exact
+            dev = sxy - sy * X[:, [j]].toarray().ravel()
+            nll = -float((sy * z + bj * dev - n * np.logaddexp(0, z) - 0.5 * bj * bj * ss * w).sum())
+            grad = -(X.T @ (sy - n * p - 0.5 * bj * bj * ss * w * (1 - 2 * p)))
+            grad[j] -= float((dev - bj * ss * w).sum())
+        return nll + 0.5 * float((penalty * b * b).sum()), grad + penalty * b
 
     res = optimize.minimize(objective, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
                             options={"maxiter": 5000, "gtol": 1e-7})
     p = expit(X @ res.x)
     info = (X.T @ sparse.diags(n * p * (1 - p)) @ X).toarray() + np.diag(penalty)
+    if ss is not None:
+        info[j, j] += float((ss * p * (1 - p)).sum())   # the covariate's spread inside cells informs its slope
     return LogitFit(res.x, np.linalg.pinv(info), bool(res.success))
 
 
@@ -119,9 +139,10 @@ class PairwiseFit:
 
 def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
              model_a: list[str | None] | None, model_b: list[str | None] | None,
-             prompt: list[str | None] | None) -> PairwiseFit:
-    """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, log length
-    ratio `dl`, the truth's choice, and its labels."""
+             prompt: list[str | None] | None, spread: tuple[np.ndarray, np.ndarray] | None = None) -> PairwiseFit:
+    """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, mean log
+    length ratio `dl`, the truth's choice, and its labels; `spread`: when the ratio varies inside cells
+    (binned), per cell the sum of choice times ratio and the ratio's sum of squared deviations."""
     k = len(n)
     rows = int(n.sum())
     cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(k), dl]))]
@@ -151,7 +172,7 @@ def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | 
             cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(k)[ok], cp[ok])), shape=(k, len(lp))))
             pen += [PROMPT_PENALTY] * len(lp)
     X = sparse.hstack(cols).tocsr()
-    fit = penalized_logit(X, sy, n, np.array(pen))
+    fit = penalized_logit(X, sy, n, np.array(pen), (1, *spread) if spread is not None else None)
     b, se = float(fit.beta[1]), float(math.sqrt(max(fit.cov[1, 1], 0.0)))
     z = X @ fit.beta
     p0 = expit(z - b * dl)                                # the same verdicts at equal lengths

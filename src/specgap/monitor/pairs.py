@@ -26,7 +26,7 @@ from specgap.rules.catalog.monitor import LengthBias
 if TYPE_CHECKING:
     import polars as pl
 
-BIN_WIDTH = 0.01         # log length ratio bin on large logs: about a 1% length difference
+BIN_WIDTH = 0.1          # log length ratio bin on large logs: about a 10% length difference
 EXACT_ROWS = 2_000_000   # up to this many rows the ratio is not binned
 DL, SIGN, BIN = "__dl", "__dl_sign", "__dl_bin"
 
@@ -85,8 +85,13 @@ def pairwise(c: "pl.DataFrame", proxy: str, truth: str | None, group: str | None
         yt = 2 - tv if _as_choice(float(tv.min()), float(tv.max()))[0] else tv
     labels = {k: c.get_column(v).cast(str).to_list() if v else None
               for k, v in (("a", model_a), ("b", model_b), ("prompt", prompt))}
+    s1 = c.get_column("s1").to_numpy().astype(float)
+    ss = np.clip(c.get_column("q1").to_numpy().astype(float) - s1 * dl, 0.0, None)
+    binned = float(ss.max()) > 1e-9 * float(c.get_column("q1").sum())   # ratios vary inside their cells
+    sxy = c.get_column("x0_1").to_numpy().astype(float)
+    spread = ((2 * s1 - sxy) if flip else sxy, ss) if binned else None
     fit = lc.pairwise(cn, sy, dl, yt, labels["a"] if model_b else None, labels["b"] if model_a else None,
-                      labels["prompt"])
+                      labels["prompt"], spread)
     if not fit.converged:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: the length model did not converge; estimates are approximate"))
     z = fit.beta_len / fit.se_len if fit.se_len > 0 else 0.0
@@ -97,7 +102,7 @@ def pairwise(c: "pl.DataFrame", proxy: str, truth: str | None, group: str | None
         # does, not only more than zero. A truth choice is a noisy copy of quality, so as a covariate alone
         # it would leave part of quality's link to length in the judge's length term.
         tf = lc.pairwise(cn, cn * yt, dl, None, labels["a"] if model_b else None, labels["b"] if model_a else None,
-                         labels["prompt"])
+                         labels["prompt"], (yt * s1, ss) if binned else None)
         p_more = float(st.norm.sf((fit.beta_len - tf.beta_len) / math.hypot(fit.se_len, tf.se_len)))
         p1 = max(p1, p_more)
         truth_note = f"; {truth} itself: x{math.exp(tf.beta_len * math.log(2)):.2f} per doubling"
