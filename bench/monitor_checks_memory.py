@@ -47,7 +47,7 @@ def _frame(check: str, n: int, seed: int):
                              "judge_score": q + 0.3 * gamed * (ll - 5) + rng.normal(0, 0.5, n),
                              "human_score": q + rng.normal(0, 0.2, n), "run": np.where(gamed, "gamed", "honest")})
     if check == "pairs":
-        ma, mb, p = rng.integers(0, 10, n), rng.integers(0, 10, n), rng.integers(0, 500, n)
+        ma, mb, p = rng.integers(0, 10, n), rng.integers(0, 10, n), rng.integers(0, 200, n)
         la, lb = rng.normal(5, 0.5, n) + 0.05 * ma, rng.normal(5, 0.5, n) + 0.05 * mb
         z = 0.1 * (ma - mb) + 0.8 * gamed * (la - lb)
         human = (rng.random(n) < 1 / (1 + np.exp(-0.1 * (ma - mb)))).astype(np.float64)

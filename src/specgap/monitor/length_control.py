@@ -137,12 +137,16 @@ class PairwiseFit:
     converged: bool
 
 
+Codes = tuple[np.ndarray, list[str]]   # integer label codes (-1: missing) and the labels, sorted
+
+
 def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
-             model_a: list[str | None] | None, model_b: list[str | None] | None,
-             prompt: list[str | None] | None, spread: tuple[np.ndarray, np.ndarray] | None = None) -> PairwiseFit:
+             models: tuple[np.ndarray, np.ndarray, list[str]] | None, prompt: Codes | None,
+             spread: tuple[np.ndarray, np.ndarray] | None = None) -> PairwiseFit:
     """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, mean log
-    length ratio `dl`, the truth's choice, and its labels; `spread`: when the ratio varies inside cells
-    (binned), per cell the sum of choice times ratio and the ratio's sum of squared deviations."""
+    length ratio `dl`, the truth's choice, and its labels' codes (models: A's, B's and their shared
+    labels); `spread`: when the ratio varies inside cells (binned), per cell the sum of choice times ratio
+    and the ratio's sum of squared deviations."""
     k = len(n)
     rows = int(n.sum())
     cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(k), dl]))]
@@ -151,9 +155,8 @@ def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | 
         cols.append(sparse.csr_matrix((truth - 0.5)[:, None]))
         pen.append(0.0)
     levels: list[str] = []
-    if model_a is not None and model_b is not None:
-        codes, levels = _codes(model_a + model_b)
-        ca, cb = codes[:k], codes[k:]
+    if models is not None:
+        ca, cb, levels = models
         counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]),
                              weights=np.concatenate([n[ca >= 0], n[cb >= 0]]), minlength=len(levels))
         ref = int(np.argmax(counts))   # the most compared model (often the baseline) anchors the scale
@@ -165,7 +168,7 @@ def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | 
         pen += [0.0] * len(keep)
     n_prompts = 0
     if prompt is not None:
-        cp, lp = _codes(prompt)
+        cp, lp = prompt
         if len(lp) < rows:   # a prompt seen once has nothing to compare within
             n_prompts = len(lp)
             ok = cp >= 0

@@ -60,6 +60,16 @@ def _as_choice(lo: float, hi: float) -> tuple[bool, str | None]:
     return False, None
 
 
+def _codes(c: "pl.DataFrame", cols: list[str]) -> tuple[list[np.ndarray], list[str]]:
+    """Integer codes of the labels in `cols` over one shared, sorted set of labels (-1: missing)."""
+    import polars as pl
+
+    values = [c.get_column(x).cast(pl.String) for x in cols]
+    levels = pl.concat(values).drop_nulls().unique().sort().to_list()
+    index = {v: i for i, v in enumerate(levels)}
+    return [v.replace_strict(index, default=-1, return_dtype=pl.Int64).to_numpy() for v in values], levels
+
+
 def pairwise(c: "pl.DataFrame", proxy: str, truth: str | None, group: str | None, model_a: str | None = None,
              model_b: str | None = None, prompt: str | None = None) -> Outcome:
     """SG804 from the cells of one group (`cells`, combined over shards)."""
@@ -83,15 +93,20 @@ def pairwise(c: "pl.DataFrame", proxy: str, truth: str | None, group: str | None
     if truth:
         tv = c.get_column(truth).to_numpy().astype(float)
         yt = 2 - tv if _as_choice(float(tv.min()), float(tv.max()))[0] else tv
-    labels = {k: c.get_column(v).cast(str).to_list() if v else None
-              for k, v in (("a", model_a), ("b", model_b), ("prompt", prompt))}
+    models = None
+    if model_a and model_b:
+        (ca, cb), levels = _codes(c, [model_a, model_b])
+        models = (ca, cb, levels)
+    prompts = None
+    if prompt:
+        (cp,), lp = _codes(c, [prompt])
+        prompts = (cp, lp)
     s1 = c.get_column("s1").to_numpy().astype(float)
     ss = np.clip(c.get_column("q1").to_numpy().astype(float) - s1 * dl, 0.0, None)
     binned = float(ss.max()) > 1e-9 * float(c.get_column("q1").sum())   # ratios vary inside their cells
     sxy = c.get_column("x0_1").to_numpy().astype(float)
     spread = ((2 * s1 - sxy) if flip else sxy, ss) if binned else None
-    fit = lc.pairwise(cn, sy, dl, yt, labels["a"] if model_b else None, labels["b"] if model_a else None,
-                      labels["prompt"], spread)
+    fit = lc.pairwise(cn, sy, dl, yt, models, prompts, spread)
     if not fit.converged:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: the length model did not converge; estimates are approximate"))
     z = fit.beta_len / fit.se_len if fit.se_len > 0 else 0.0
@@ -101,8 +116,7 @@ def pairwise(c: "pl.DataFrame", proxy: str, truth: str | None, group: str | None
         # the truth itself may prefer longer answers (they can be better): the judge must pay more than it
         # does, not only more than zero. A truth choice is a noisy copy of quality, so as a covariate alone
         # it would leave part of quality's link to length in the judge's length term.
-        tf = lc.pairwise(cn, cn * yt, dl, None, labels["a"] if model_b else None, labels["b"] if model_a else None,
-                         labels["prompt"], (yt * s1, ss) if binned else None)
+        tf = lc.pairwise(cn, cn * yt, dl, None, models, prompts, (yt * s1, ss) if binned else None)
         p_more = float(st.norm.sf((fit.beta_len - tf.beta_len) / math.hypot(fit.se_len, tf.se_len)))
         p1 = max(p1, p_more)
         truth_note = f"; {truth} itself: x{math.exp(tf.beta_len * math.log(2)):.2f} per doubling"
