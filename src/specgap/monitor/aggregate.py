@@ -2,8 +2,10 @@
 
 Two kinds, per step (and group) of a log, each with the first and last row it covers:
 - moments of metric columns: the row count, the sums, sums of squares and cross-products (the step
-  checks SG801-SG803 and the length check SG804 given a truth);
+  checks SG801-SG803 and the length check SG804 given a truth; with `levels`, per cell of labels:
+  SG804 with model and prompt terms, pairwise SG804 in `pairs`, sessions SG809; style SG810);
 - flag counts: true/false positives and negatives of a classifier (SG806, SG807).
+The other checks' aggregates live with them (`selfeval.cells`, `textgame.sample`, `audit.top`).
 Aggregates of disjoint shards add up, so one machine streams them with polars (`collect(engine=
 "streaming")`, memory flat in the number of rows) and Ray computes them per shard with this same code
 and sums the parts (`combine`). Means, standard deviations, correlations and regressions over any

@@ -185,7 +185,8 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
 
 
 def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
-    """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
+    """Every check on aggregates (moments, cells, counts, a hashed sample, shard tops): streamed by polars,
+    or combined from Ray shards; the same aggregate code as on rows in memory."""
     import polars as pl
 
     from specgap.monitor import aggregate, audit, classifier, divergence, length, pairs, selfeval
