@@ -323,3 +323,26 @@ def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summar
         _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])
         ran |= {c["rule_id"] for c in on_ray[name].checks}
     assert {"SG804", "SG805", "SG808", "SG809", "SG810"} <= ran
+
+
+@pytest.mark.parametrize("engine", ["polars", "ray"])
+def test_label_steps_are_ordered_alike_on_every_shard(tmp_path_factory, monkeypatch, engine):
+    """Version labels as steps (ordered by first appearance in the whole log, not by name): a first pass over
+    the shards finds each label's first row, so shards number steps alike and agree with the rows."""
+    df = pl.concat([synth.training_run(43, 1.0).with_columns(pl.lit("gamed").alias("model")),
+                    synth.training_run(44, 0.0).with_columns(pl.lit("honest").alias("model"))]).sort("step")
+    # names whose alphabetical order is not their order in the log
+    df = df.with_columns(pl.format("ckpt-{}", (pl.col("step") * 37) % 1000).alias("step"))
+    log = _sharded(tmp_path_factory, "labels", df, parts=4)
+    rows = run([log], SPEC)
+    if engine == "ray":
+        ray = pytest.importorskip("ray")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    try:
+        streamed = run([log], SPEC, engine=engine)
+    finally:
+        if engine == "ray":
+            ray.shutdown()
+    _same(rows, streamed, at_least=3)
+    assert {f.rule_id for f in streamed.findings if f.group == "gamed"} & {"SG801", "SG802", "SG803"}

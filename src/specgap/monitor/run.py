@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
-from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error
+from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error, step_from_order, step_order
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
@@ -198,16 +198,13 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     per_step = spec.step is not None
     if engine == "ray":
         from specgap.monitor import shards
-
-        schema = log.frame.collect_schema()
-        if spec.step and not (schema[spec.step].is_numeric() or schema[spec.step].is_temporal()):
-            raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
+    step_expr: list[Any] = []
 
     def compute(part: Callable[..., Any], prepare: Any = None, step: bool = per_step,
                 levels: list[str] | None = None, merge: bool = True) -> pl.DataFrame:
         """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`;
         without `merge`, the shards' parts joined as they are (a sample)."""
-        fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=step)
+        fn = partial(_aggregate_part, part=part, prepare=[*step_expr, *_listed(prepare)], by=by, per_step=step)
         parts = shards.aggregates(log.files, spec, fn) if engine == "ray" else fn(log.frame).collect(engine="streaming")
         return aggregate.combine(parts, by, step, levels) if merge else parts
 
@@ -223,6 +220,11 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         return parts
 
     try:
+        if spec.step and not _numeric_or_date(log.frame.collect_schema()[spec.step]):
+            # labels are ordered by their first row in the whole log: a first pass finds it, so that every
+            # shard numbers the steps alike (and no window over the whole log is held)
+            order = compute(partial(_whole, part=partial(step_order, step=spec.step)), merge=False)
+            step_expr.append(step_from_order(order, spec.step))
         bad = count_non_numeric(log, spec, streaming=True)
         report.notes += [Note("input", None, n) for n in log.notes]
         report.notes += [Note("input", None, f"{c}: {k} value(s) were not finite numbers and were ignored")
@@ -332,6 +334,14 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
         outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
 
 
+def _listed(prepare: Any) -> list[Any]:
+    return [] if prepare is None else list(prepare) if isinstance(prepare, (list, tuple)) else [prepare]
+
+
+def _numeric_or_date(dtype: Any) -> bool:
+    return bool(dtype.is_numeric() or dtype.is_temporal())
+
+
 def _whole(frame: Any, part: Callable[..., Any], by: list[str], per_step: bool) -> Any:
     """A part computed over the whole frame, whatever the group and step keys (the audit queue ranks all rows)."""
     return part(frame)
@@ -339,7 +349,7 @@ def _whole(frame: Any, part: Callable[..., Any], by: list[str], per_step: bool) 
 
 def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:
     """One shard's (or the whole log's) aggregate: the same code on every engine."""
-    return part(frame.with_columns(prepare) if prepare is not None else frame, by=by, per_step=per_step)
+    return part(frame.with_columns(prepare) if prepare else frame, by=by, per_step=per_step)
 
 
 def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
