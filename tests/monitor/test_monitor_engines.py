@@ -135,20 +135,14 @@ def test_ray_engine_agrees_with_polars(mixed):
     _same(run([str(mixed / "*.parquet")], MIXED), on_ray)
 
 
-@pytest.mark.parametrize("engine", ["polars", "ray"])
-def test_audit_queue_from_shards_is_the_rows_queue(shards, monkeypatch, engine):
+AUDIT = Spec(**{**SPEC.__dict__, "audit": "queue.csv", "audit_size": 40})
+
+
+def test_audit_queue_from_shards_is_the_rows_queue(shards, monkeypatch):
     """The audit queue from the shards' tops and the combined value counts: the queue of the rows."""
-    if engine == "ray":
-        ray = pytest.importorskip("ray")
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    spec = Spec(**{**SPEC.__dict__, "audit": "queue.csv", "audit_size": 40})
-    rows = run([str(shards / "*.parquet")], spec)
+    rows = run([str(shards / "*.parquet")], AUDIT)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
-    try:
-        streamed = run([str(shards / "*.parquet")], spec, engine=engine)
-    finally:
-        if engine == "ray":
-            ray.shutdown()
+    streamed = run([str(shards / "*.parquet")], AUDIT)
     assert streamed.audit is not None and streamed.audit.height == 40
     assert streamed.audit.equals(rows.audit)
     d = streamed.audit.get_column("disagreement").to_list()
@@ -165,8 +159,8 @@ def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> s
 @pytest.fixture(scope="module")
 def arena(tmp_path_factory) -> str:
     """Pairwise judges: one pays for length, one does not; models, prompts and human choices."""
-    a = synth.arena_run(11, bias=0.8).with_columns(pl.lit("biased").alias("judge"))
-    b = synth.arena_run(12, bias=0.0).with_columns(pl.lit("fair").alias("judge"))
+    a = synth.arena_run(11, bias=0.8, n=1500, prompts=100).with_columns(pl.lit("biased").alias("judge"))
+    b = synth.arena_run(12, bias=0.0, n=1500, prompts=100).with_columns(pl.lit("fair").alias("judge"))
     return _sharded(tmp_path_factory, "arena", pl.concat([a, b]))
 
 
@@ -307,42 +301,43 @@ def test_degenerate_text_sample_is_the_same_on_rows_and_shards(summaries, monkey
     assert sampled and all(200 < s["n"] < s["sampled_from"] for s in sampled)
 
 
-def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summaries, sessions, styled):
+def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summaries, sessions, styled, shards,
+                                                    labelled):
+    """One Ray session for every check that used to read rows, the audit queue and label steps."""
     ray = pytest.importorskip("ray")
+    specs = {**ROW_CHECKS, "audit": AUDIT, "labels": SPEC}
     logs = {"pairs+models+prompt": arena, "model+prompt+truth": judged, "self+text": rated,
-            "degenerate+style+truth": summaries, "sessions": sessions, "style": styled}
+            "degenerate+style+truth": summaries, "sessions": sessions, "style": styled,
+            "audit": str(shards / "*.parquet"), "labels": labelled}
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
-        on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
+        on_ray = {name: run([log], specs[name], engine="ray") for name, log in logs.items()}
     finally:
         ray.shutdown()
+    assert on_ray["audit"].audit.equals(run([logs["audit"]], AUDIT).audit)
     ran = set()
     for name, log in logs.items():
-        rows = run([log], ROW_CHECKS[name])
+        rows = run([log], specs[name])
         _same(rows, on_ray[name], at_least=3)
         _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])
         ran |= {c["rule_id"] for c in on_ray[name].checks}
     assert {"SG804", "SG805", "SG808", "SG809", "SG810"} <= ran
 
 
-@pytest.mark.parametrize("engine", ["polars", "ray"])
-def test_label_steps_are_ordered_alike_on_every_shard(tmp_path_factory, monkeypatch, engine):
-    """Version labels as steps (ordered by first appearance in the whole log, not by name): a first pass over
-    the shards finds each label's first row, so shards number steps alike and agree with the rows."""
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory) -> str:
+    """Version labels as steps, whose alphabetical order is not their order in the log."""
     df = pl.concat([synth.training_run(43, 1.0).with_columns(pl.lit("gamed").alias("model")),
                     synth.training_run(44, 0.0).with_columns(pl.lit("honest").alias("model"))]).sort("step")
-    # names whose alphabetical order is not their order in the log
-    df = df.with_columns(pl.format("ckpt-{}", (pl.col("step") * 37) % 1000).alias("step"))
-    log = _sharded(tmp_path_factory, "labels", df, parts=4)
-    rows = run([log], SPEC)
-    if engine == "ray":
-        ray = pytest.importorskip("ray")
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    return _sharded(tmp_path_factory, "labels", df.with_columns(
+        pl.format("ckpt-{}", (pl.col("step") * 37) % 1000).alias("step")), parts=4)
+
+
+def test_label_steps_are_ordered_alike_on_every_shard(labelled, monkeypatch):
+    """Labels are ordered by first appearance in the whole log: a first pass over the shards finds each
+    label's first row, so shards number steps alike and agree with the rows."""
+    rows = run([labelled], SPEC)
     monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
-    try:
-        streamed = run([log], SPEC, engine=engine)
-    finally:
-        if engine == "ray":
-            ray.shutdown()
+    streamed = run([labelled], SPEC)
     _same(rows, streamed, at_least=3)
     assert {f.rule_id for f in streamed.findings if f.group == "gamed"} & {"SG801", "SG802", "SG803"}
