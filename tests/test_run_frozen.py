@@ -1,16 +1,24 @@
-"""A tree scan hides its input from the collector's full passes while it runs, and only then."""
+"""A tree scan hides its input from the collector while it loads and runs, and only then."""
 
 from __future__ import annotations
 
 import gc
 
-from specgap.run.frozen import frozen_input
+from specgap.run.frozen import frozen
 
 
 def test_frozen_while_inside_and_restored_after() -> None:
     assert gc.get_freeze_count() == 0
-    with frozen_input():
+    seen = {}
+
+    def load() -> list[object]:
+        seen["collecting"] = gc.isenabled()
+        return [[] for _ in range(1000)]
+
+    with frozen(load) as unit:
         inside = gc.get_freeze_count()
+        assert gc.isenabled() and not seen["collecting"]  # paused only while loading
+        assert gc.is_tracked(unit[0]) and not any(o is unit[0] for o in gc.get_objects())  # frozen: in no generation
         garbage = [[]]
         garbage[0].append(garbage)  # a cycle made inside is still collectable
         del garbage
@@ -18,11 +26,21 @@ def test_frozen_while_inside_and_restored_after() -> None:
     assert inside > 0 and gc.get_freeze_count() == 0
 
 
+def test_a_paused_collector_stays_paused() -> None:
+    gc.disable()
+    try:
+        with frozen(list):
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_callers_own_freeze_is_left_alone() -> None:
     gc.freeze()
     try:
         before = gc.get_freeze_count()
-        with frozen_input():
+        with frozen(list):
             pass
         assert gc.get_freeze_count() == before
     finally:
