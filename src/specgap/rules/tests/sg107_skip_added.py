@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from typing import Iterator
 
@@ -59,6 +60,7 @@ class SkipAdded(Rule):
     kind = Kind.TAMPERING
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    mentions = re.compile(r"skip|Skip|xfail|expectedFailure")  # every marker, call and raise it knows
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
