@@ -529,3 +529,65 @@ def test_tautological_checks_from_the_index_are_those_of_each_tests_checks() -> 
             assert fast.get(id(t.node), []) == slow, t.qualname
             compared += len(slow)
     assert compared >= 20
+
+
+_SKIP_SAMPLER = '''
+import pytest, unittest
+from unittest import SkipTest
+
+
+def test_calls():
+    pytest.skip("x")
+
+
+def test_guarded():
+    if sys.platform == "win32":
+        pytest.xfail("y")
+    for i in range(2):
+        with ctx():
+            pytest.importorskip("numpy")
+
+
+def test_raise():
+    try:
+        pass
+    except ImportError:
+        raise unittest.SkipTest("z")
+
+
+def test_through_call():
+    pytest.skip()("?")
+
+
+def test_nothing():
+    assert 1
+
+
+class TestC(unittest.TestCase):
+    def test_m(self):
+        self.skipTest("w")
+'''
+
+
+def test_tests_passed_over_for_body_skips_have_none() -> None:
+    """SG107 visits only the bodies of tests with a raise or a skip-named call inside; every test
+    with a body skip must be among them (on a sampler and real test files)."""
+    import ast
+    from pathlib import Path
+
+    from specgap.analysis import testfns as tf
+    from specgap.analysis.context import context
+    from specgap.rules.tests.sg107_skip_added import _may_skip_in_body
+
+    sources = [_SKIP_SAMPLER] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.rglob("test_*.py"))]
+    with_skips = 0
+    for src in sources:
+        tree = ast.parse(src)
+        tests = tf.test_functions(tree)
+        visited = _may_skip_in_body(context(tree), tests)
+        for t in tests:
+            if list(tf.body_skips(t.node)):
+                with_skips += 1
+                assert id(t.node) in visited, t.qualname
+        assert len(visited) <= len(tests)
+    assert with_skips >= 6
