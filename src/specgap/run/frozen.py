@@ -13,11 +13,12 @@ T = TypeVar("T")
 def frozen(load: Callable[[], T]) -> Iterator[T]:
     """`load()` an input, and leave it out of the collector's passes until the block exits.
 
-    A loaded tree scan holds millions of AST nodes that live through its whole evaluation. Each
-    collection walked all of those made so far: while parsing (on pandas and numpy, 3.4 of 10 CPU s
-    of loading) and in every full pass of the rules (numpy: 13.5 CPU s of rules became 5.4). So the
-    collector is paused while loading, which makes next to no cyclic garbage, and what is alive
-    then is frozen (`gc.freeze`); garbage made by the block is collected as usual. Use it around
+    A loaded tree scan holds millions of AST nodes that live through its whole evaluation. The
+    loaders pause the collector while they parse, but the first allocation after they return set
+    off a collection of everything they made (on pandas and numpy, 3.4 CPU s), and every full pass
+    during the rules walked it all again (numpy: 13.5 CPU s of rules became 5.4). So what is alive
+    once `load` returns is frozen (`gc.freeze`) before the collector runs again; garbage made by
+    the block is collected as usual. Use it around
     one large unit, not each of many small ones: what is frozen returns to the oldest generation
     on exit, where a stream of units would pile up between full passes. A caller that froze
     objects itself is left as it was.
