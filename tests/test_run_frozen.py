@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from specgap.run.frozen import frozen
 
 
@@ -24,6 +26,16 @@ def test_frozen_while_inside_and_restored_after() -> None:
         del garbage
         assert gc.collect() >= 1
     assert inside > 0 and gc.get_freeze_count() == 0
+
+
+def test_a_load_that_fails_leaves_nothing_frozen_or_paused() -> None:
+    def load() -> None:
+        raise OSError("unreadable")
+
+    with pytest.raises(OSError):
+        with frozen(load):
+            pass
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_a_paused_collector_stays_paused() -> None:

@@ -28,9 +28,9 @@ def frozen(load: Callable[[], T]) -> Iterator[T]:
     gc.disable()
     try:
         unit = load()
-    finally:
         if owner:
             gc.freeze()
+    finally:
         if paused:
             gc.enable()
     try:
