@@ -16,7 +16,9 @@ _ASSERT_LINE = re.compile(r"^\s*assert\b.*$", re.M)
 _EXAMPLE_MARK = re.compile(
     r"^\s*(?:#+\s*)?(?:[*_]{1,2})?(?:sample|example)?\s*(?P<kind>input|output)s?\s*(?:#?\d+)?\s*:?\s*(?:[*_]{1,2})?\s*$", re.I)
 _MAX_EXAMPLES = 50
-_md = MarkdownIt("commonmark")
+_TEST_CODE = re.compile(r"\bassert|\bdef test|unittest")
+# only block tokens (code) are read: inline parsing of every paragraph was half the parse
+_md = MarkdownIt("commonmark").disable("inline")
 
 
 def _parses(code: str) -> bool:
@@ -84,8 +86,10 @@ def prompt_tests(texts: list[str]) -> str:
             pieces.append(code)
 
     for text in texts:
-        for tok in _md.parse(text):
-            if tok.type in ("fence", "code_block") and re.search(r"\bassert|\bdef test|unittest", tok.content):
+        # a code block's content is lines of the text minus their indent or quote marks, so
+        # the text holds what the content must
+        for tok in _md.parse(text) if _TEST_CODE.search(text) else ():
+            if tok.type in ("fence", "code_block") and _TEST_CODE.search(tok.content):
                 add(tok.content)
         for m in _ASSERT_LINE.finditer(text):
             line = m.group(0).strip()
