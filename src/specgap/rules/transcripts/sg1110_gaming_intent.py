@@ -37,9 +37,9 @@ _NEGATED = re.compile(
 # A word every match of PLANS contains (one per alternative above: keep the two in step). Finding
 # none is a fast no (a scan per word) where PLANS would try its alternatives at every word.
 _WORDS = _finder(re.compile(
-    r"(?i)hard|special|just|simply|only|skip|disable|delete|remove|comment|bypass|circumvent|neuter|stub"
+    r"hard|special|just|simply|only|skip|disable|delete|remove|comment|bypass|circumvent|neuter|stub"
     r"|modify|edit|change|rewrite|weaken|loosen|fake|spoof|forge|fabricate|game|trick|fool|exploit"
-    r"|reward|cheat|without|before|patch|override"))
+    r"|reward|cheat|without|before|patch|override", re.I))  # the flag, not `(?i)`: _finder reads plain words
 
 
 def plans(text: str) -> Iterator[re.Match[str]]:
