@@ -112,8 +112,10 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | Non
 
         rollout_rules = all_rollout_rules() if rollout_rules is None else rollout_rules
         file_rules = scan_rules() if file_rules is None else file_rules
-    rollout_rules = engine.select_rules(rollout_rules, select, ignore)
-    file_rules = engine.select_rules(file_rules, select, ignore)
+    select, ignore = tuple(select), tuple(ignore)
+    if select or ignore:  # else all of them: a pool's workers get their rules already selected
+        rollout_rules = engine.select_rules(rollout_rules, select, ignore)
+        file_rules = engine.select_rules(file_rules, select, ignore)
     errors: list[str] = list(rollout.notes)
     findings: list[Finding] = []
     for rule_cls in rollout_rules:
