@@ -53,6 +53,11 @@ def generate(path: Path, n: int) -> None:
                 {"role": "assistant", "content": "```python\n" + solution(i, rng) + "```"}]}) + "\n")
 
 
+def _cpu(who: int) -> float:
+    ru = resource.getrusage(who)
+    return ru.ru_utime + ru.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=100_000)
@@ -75,17 +80,22 @@ def main() -> None:
             count += 1
             findings += len(o.findings)
 
-        cpu0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+        main0 = _cpu(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         local.run([shard], rules, jobs=args.jobs, on_outcome=done)
         wall = time.perf_counter() - t0
         self_ru, child_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = self_ru.ru_utime + self_ru.ru_stime + child_ru.ru_utime + child_ru.ru_stime - cpu0
+        cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
+        main_cpu = _cpu(resource.RUSAGE_SELF) - main0
     rate = count / wall
     print(f"rollouts: {count}  findings: {findings}  jobs: {args.jobs}  rules: {len(rules.rollout)} transcript + "
           f"{len(rules.file)} scan  python {sys.version.split()[0]}")
     print(f"wall: {wall:.1f}s  cpu: {cpu:.1f}s  -> {rate:,.0f} rollouts/s, {rate / args.jobs:,.0f} rollouts/s/core (wall), "
           f"{count / cpu:,.0f} rollouts per CPU-second")
+    if args.jobs > 1:
+        print(f"cpu: main process {main_cpu:.1f}s (splitting the shard, collecting outcomes), "
+              f"workers {cpu - main_cpu:.1f}s (startup included)")
     print(f"peak RSS: main {self_ru.ru_maxrss / 1024:.0f} MB, largest worker {child_ru.ru_maxrss / 1024:.0f} MB")
     per_core = count / cpu
     print(f"projected: 10,000,000 rollouts on 64 cores at {per_core:,.0f}/s/core -> {1e7 / (per_core * 64) / 60:.1f} min")
