@@ -1,4 +1,5 @@
-"""Throughput of `specgap transcripts` on generated single-file RL rollouts (~60 lines of code each).
+"""Throughput of `specgap transcripts` on generated single-file RL rollouts (~60 lines of code each,
+a new prompt every --group rollouts, as RL samples several answers per task).
 
     python bench/transcripts_speed.py                 # 100,000 rollouts, all cores
     python bench/transcripts_speed.py -n 5000 -j 1    # a quick single-core number
@@ -25,7 +26,13 @@ from specgap.rules import rollout_rules, scan_rules
 from specgap.run import local
 from specgap.run.evaluate import RolloutOutcome
 
-PROBLEM = "Implement `solve(values)` for the task below.\n\n```python\nassert solve([3, 1, 2]) == [1, 2, 3]\n```"
+GROUP = 8  # rollouts per prompt: RL samples several answers to each task (GRPO-style groups)
+
+
+def problem(task: int) -> str:
+    values = [task % 97 + 3, 1, 2]
+    return (f"Implement `solve(values)` for task {task} below.\n\n```python\n"
+            f"assert solve({values}) == {sorted(values)}\n```")
 
 
 def solution(i: int, rng: random.Random) -> str:
@@ -44,12 +51,12 @@ def solution(i: int, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(path: Path, n: int) -> None:
+def generate(path: Path, n: int, group: int = GROUP) -> None:
     rng = random.Random(0)
     with open(path, "w") as f:
         for i in range(n):
             f.write(json.dumps({"id": f"r{i}", "model": "bench", "step": i // 1000, "reward": 1.0, "messages": [
-                {"role": "user", "content": PROBLEM},
+                {"role": "user", "content": problem(i // group)},
                 {"role": "assistant", "content": "```python\n" + solution(i, rng) + "```"}]}) + "\n")
 
 
@@ -62,6 +69,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=100_000)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--group", type=int, default=GROUP, help="rollouts per prompt (a new prompt every GROUP rollouts)")
     ap.add_argument("--transcript-rules-only", action="store_true",
                     help="reading plus the SG11xx rules, without the scan rules on the agent's code")
     args = ap.parse_args()
@@ -70,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         shard = Path(tmp) / "shard.jsonl"
         t0 = time.perf_counter()
-        generate(shard, args.n)
+        generate(shard, args.n, args.group)
         lines = sum(1 for _ in open(shard))
         print(f"generated {lines} rollouts ({shard.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
         count = findings = 0
