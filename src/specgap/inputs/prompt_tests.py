@@ -7,6 +7,7 @@ statement (the classic judge format) become an `examples` list of (input, output
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 
@@ -76,6 +77,12 @@ def _examples(text: str) -> list[tuple[str, str]]:
 
 def prompt_tests(texts: list[str]) -> str:
     """Test code for the prompt's test cases (empty if it shows none)."""
+    return _prompt_tests(tuple(texts))
+
+
+# RL rollouts come in groups that share a prompt (several samples per task): read each once
+@functools.lru_cache(maxsize=64)
+def _prompt_tests(texts: tuple[str, ...]) -> str:
     pieces: list[str] = []
     seen: set[str] = set()
 
