@@ -3,6 +3,7 @@ a new prompt every --group rollouts, as RL samples several answers per task).
 
     python bench/transcripts_speed.py                 # 100,000 rollouts, all cores
     python bench/transcripts_speed.py -n 5000 -j 1    # a quick single-core number
+    python bench/transcripts_speed.py -n 2000 --profile 25   # where one process spends it
 
 Prints rollouts/s overall and per core, the peak memory of the main process and of the largest
 worker (flat in the input size if the run streams), and the projected wall time for 10 million
@@ -12,13 +13,16 @@ rollouts on a 64-core cluster at the measured per-core rate. Numbers only; nothi
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from specgap.engine import select_rules
@@ -60,6 +64,20 @@ def generate(path: Path, n: int, group: int = GROUP) -> None:
                 {"role": "assistant", "content": "```python\n" + solution(i, rng) + "```"}]}) + "\n")
 
 
+def _print_profile(stats: pstats.Stats, k: int) -> None:
+    rows = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, own, cumulative, callers)}
+    total = sum(r[2] for r in rows.values()) or 1.0
+    by_module: Counter[str] = Counter()
+    for (file, _, name), r in rows.items():
+        by_module[file.split("site-packages/")[-1].split("/src/")[-1] if file != "~" else name] += r[2]
+    print("own time by module:")
+    for module, t in by_module.most_common(k):
+        print(f"  {t / total:6.1%}  {module}")
+    print("own time by function:")
+    for (file, line, name), r in sorted(rows.items(), key=lambda kv: -kv[1][2])[:k]:
+        print(f"  {r[2] / total:6.1%}  {r[1]:>8} calls  {name}  ({file.split('/src/')[-1]}:{line})")
+
+
 def _cpu(who: int) -> float:
     ru = resource.getrusage(who)
     return ru.ru_utime + ru.ru_stime
@@ -72,7 +90,12 @@ def main() -> None:
     ap.add_argument("--group", type=int, default=GROUP, help="rollouts per prompt (a new prompt every GROUP rollouts)")
     ap.add_argument("--transcript-rules-only", action="store_true",
                     help="reading plus the SG11xx rules, without the scan rules on the agent's code")
+    ap.add_argument("--profile", type=int, metavar="K", default=0,
+                    help="one process under cProfile; print the K functions with the most own time, and the time by "
+                         "module (timings are then inflated: read the shares)")
     args = ap.parse_args()
+    if args.profile:
+        args.jobs = 1
     rules = local.Rules(tuple(r.id for r in select_rules(rollout_rules())),
                         () if args.transcript_rules_only else tuple(r.id for r in select_rules(scan_rules())))
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +114,12 @@ def main() -> None:
         cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
         main0 = _cpu(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         local.run([shard], rules, jobs=args.jobs, on_outcome=done)
+        if profiler is not None:
+            profiler.disable()
         wall = time.perf_counter() - t0
         self_ru, child_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
@@ -105,6 +133,8 @@ def main() -> None:
         print(f"cpu: main process {main_cpu:.1f}s (splitting the shard, collecting outcomes), "
               f"workers {cpu - main_cpu:.1f}s (startup included)")
     print(f"peak RSS: main {self_ru.ru_maxrss / 1024:.0f} MB, largest worker {child_ru.ru_maxrss / 1024:.0f} MB")
+    if profiler is not None:
+        _print_profile(pstats.Stats(profiler), args.profile)
     per_core = count / cpu
     print(f"projected: 10,000,000 rollouts on 64 cores at {per_core:,.0f}/s/core -> {1e7 / (per_core * 64) / 60:.1f} min")
 
