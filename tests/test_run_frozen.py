@@ -80,3 +80,17 @@ def test_an_evaluated_unit_is_freed_without_the_collector() -> None:
         assert tree() is None
     finally:
         gc.enable()
+
+
+def test_a_stream_of_rollouts_tunes_the_collector_only_while_it_runs() -> None:
+    from specgap.run.frozen import STREAM_GEN0, streaming
+
+    threshold = gc.get_threshold()
+    with streaming():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= STREAM_GEN0
+        garbage = [[]]
+        garbage[0].append(garbage)  # still collected, only less often
+        del garbage
+        assert gc.collect() >= 1
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
