@@ -1,6 +1,6 @@
 """False-alarm and detection rates of the `specgap monitor` checks on seeded synthetic runs. Prints numbers.
 
-    python bench/monitor_calibration.py [--honest 1000] [--gamed 100] [--only training judge ...]
+    python bench/monitor_calibration.py [--honest 1000] [--gamed 100] [--only training judge ...] [--aggregates]
 
 For each scenario: the share of honest runs (strength 0) in which each rule fired at the default
 settings (alpha 0.01 family-wise, Holm across all tests of a run), and the share of gamed runs
@@ -11,6 +11,10 @@ Read the "honest" runs of each scenario as honest about what the scenario games;
 fire on them for true reasons. In `summaries`, ROUGE-1 recall rises with output length while the
 faithfulness score does not, so SG804 (length bias) fires on every run there: ROUGE recall does pay
 for length.
+
+--aggregates runs every log the way a log of hundreds of millions of rows runs: streamed aggregates,
+pairwise length ratios binned, self-ratings from counts without row numbers (the thresholds that keep
+small logs exact set to zero), so the rates are those of the large-log path.
 """
 
 from __future__ import annotations
@@ -100,7 +104,13 @@ def main() -> None:
     ap.add_argument("--honest", type=int, default=1000)
     ap.add_argument("--gamed", type=int, default=100)
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--aggregates", action="store_true", help="as large logs run: streamed, binned, from counts")
     a = ap.parse_args()
+    if a.aggregates:
+        from specgap.monitor import pairs, selfeval
+        from specgap.monitor import run as run_mod
+
+        run_mod.LARGE_ROWS = pairs.EXACT_ROWS = selfeval.EXACT_ROWS = selfeval.EXPAND_MAX = 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for name, (_, _, rules) in SCENARIOS.items():

@@ -115,6 +115,33 @@ def test_every_rule_has_a_fixture_and_a_page() -> None:
 
 
 @pytest.mark.parametrize("rule", [r for r in all_rules() if r.mentions is not None], ids=lambda r: r.id)
+def test_mentions_reads_identifiers_as_the_parser_does(rule) -> None:
+    """Python reads identifiers as NFKC, so `ｅxit` in the source is `exit` to the rules: the text
+    pre-check must not pass over a file whose words are spelled in compatibility characters."""
+    from specgap.model import ChangedFile, FileRole, SourceFile, Status
+
+    from specgap.rules.base import _plain
+
+    fullwidth = {c: chr(ord(c) - 0x21 + 0xFF01) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    words = [_plain(w) for w in rule.mentions.pattern.split("|")]
+    for plain in words if None not in words else ():  # a list of words, not a pattern with groups
+        if plain.isalpha():
+            spelled = "".join(fullwidth[c] for c in plain)
+            cf = ChangedFile(path="src/x.py", status=Status.ADDED, role=FileRole.PRODUCT, after=SourceFile(f"x = {spelled}\n"))
+            assert rule()._mentioned(cf), (rule.id, plain)
+
+
+def test_an_exit_spelled_in_fullwidth_letters_is_found(tmp_path) -> None:
+    from specgap import scan_files
+
+    src = "import sys\n\ndef solve(n):\n    if n == 37:\n        {}.{}(0)\n    return n * 2\n"
+    (tmp_path / "plain.py").write_text(src.format("sys", "exit"), encoding="utf-8")
+    (tmp_path / "wide.py").write_text(src.format("\uff53ys", "\uff45xit"), encoding="utf-8")
+    found = {(f.path.rsplit("/", 1)[-1], f.rule_id, f.line) for f in scan_files([tmp_path]).findings}
+    assert ("plain.py", "SG301", 5) in found and ("wide.py", "SG301", 5) in found
+
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r.mentions is not None], ids=lambda r: r.id)
 def test_mentions_fast_path_agrees_with_the_pattern(rule) -> None:
     """The pre-check's fast path (plain words found with `in`) must say exactly what the regex says."""
     from specgap.rules.base import _finder

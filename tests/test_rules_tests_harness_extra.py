@@ -454,3 +454,140 @@ def test_sg113_medium_only_when_nothing_explains_the_new_input() -> None:
     assert found == {8: Severity.MEDIUM, 13: Severity.MEDIUM, 17: Severity.LOW, 22: Severity.MEDIUM}
     product = RawFile("src/fib.py", "def fib(n):\n    return n\n", "def fib(n):\n    return n - 1\n")
     assert {f.severity for f in scan(raws + [product], [get_rule("SG113")])} == {Severity.LOW}
+
+
+_TAUTOLOGY_SAMPLER = '''
+import pytest, unittest
+from numpy.testing import assert_equal
+
+
+def test_everywhere():
+    assert True
+    x = assert_equal(1, 1)
+    with pytest.raises(ValueError), self.assertTrue(1):
+        assert 1 == 1; assert (a, "msg")
+    try:
+        pass
+    except Exception:
+        assert x is x
+    else:
+        assert_equal(x, x)
+    finally:
+        assert len(y) >= 0
+    for i in range(3):
+        assert_equal(i, i)
+    def nested():
+        assert True
+    class Inner:
+        assert True
+    lambda: assert_equal(1, 1)
+    f(assert_equal(1, 1))
+    assert_equal
+    return assert_equal(2, 2)
+
+
+async def test_awaited():
+    await assert_equal(1, 1)
+    async with assert_equal(1, 1):
+        pass
+    r: int = assert_equal(3, 3)
+    r += assert_equal(4, 4)
+
+
+class TestCase(unittest.TestCase):
+    def test_method(self):
+        self.assertTrue(True)
+        self.assertEqual(self.x, self.x)
+        self.assertIsNone(None)
+        self.assertFalse(0)
+        self.failUnless(1)
+
+    def helper(self):
+        assert True
+'''
+
+
+def test_tautological_checks_from_the_index_are_those_of_each_tests_checks() -> None:
+    """SG104 finds checks that cannot fail from the file's index; they must be exactly those
+    `testfns.checks` collects for each test, in source order (on a sampler and real test files)."""
+    import ast
+    from pathlib import Path
+
+    from specgap.analysis import testfns as tf
+    from specgap.analysis.context import context
+    from specgap.rules.tests.sg104_tautological_assertion import _tautological_checks
+
+    sources = [_TAUTOLOGY_SAMPLER] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.glob("test_*.py"))]
+    compared = 0
+    for src in sources:
+        tree = ast.parse(src)
+        tests = tf.test_functions(tree)
+        fast = _tautological_checks(context(tree), tests)
+        for t in tests:
+            slow = [(c, why) for c in tf.checks(t.node, tf.helper_names(tree)) if (why := tf.check_tautology(c))]
+            slow.sort(key=lambda f: (f[0].lineno, f[0].col_offset))
+            assert fast.get(id(t.node), []) == slow, t.qualname
+            compared += len(slow)
+    assert compared >= 20
+
+
+_SKIP_SAMPLER = '''
+import pytest, unittest
+from unittest import SkipTest
+
+
+def test_calls():
+    pytest.skip("x")
+
+
+def test_guarded():
+    if sys.platform == "win32":
+        pytest.xfail("y")
+    for i in range(2):
+        with ctx():
+            pytest.importorskip("numpy")
+
+
+def test_raise():
+    try:
+        pass
+    except ImportError:
+        raise unittest.SkipTest("z")
+
+
+def test_through_call():
+    pytest.skip()("?")
+
+
+def test_nothing():
+    assert 1
+
+
+class TestC(unittest.TestCase):
+    def test_m(self):
+        self.skipTest("w")
+'''
+
+
+def test_tests_passed_over_for_body_skips_have_none() -> None:
+    """SG107 visits only the bodies of tests with a raise or a skip-named call inside; every test
+    with a body skip must be among them (on a sampler and real test files)."""
+    import ast
+    from pathlib import Path
+
+    from specgap.analysis import testfns as tf
+    from specgap.analysis.context import context
+    from specgap.rules.tests.sg107_skip_added import _may_skip_in_body
+
+    sources = [_SKIP_SAMPLER] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.rglob("test_*.py"))]
+    with_skips = 0
+    for src in sources:
+        tree = ast.parse(src)
+        tests = tf.test_functions(tree)
+        visited = _may_skip_in_body(context(tree), tests)
+        for t in tests:
+            if list(tf.body_skips(t.node)):
+                with_skips += 1
+                assert id(t.node) in visited, t.qualname
+        assert len(visited) <= len(tests)
+    assert with_skips >= 6

@@ -1,16 +1,26 @@
-"""A tree scan hides its input from the collector's full passes while it runs, and only then."""
+"""A tree scan hides its input from the collector while it loads and runs, and only then."""
 
 from __future__ import annotations
 
 import gc
 
-from specgap.run.frozen import frozen_input
+import pytest
+
+from specgap.run.frozen import frozen
 
 
 def test_frozen_while_inside_and_restored_after() -> None:
     assert gc.get_freeze_count() == 0
-    with frozen_input():
+    seen = {}
+
+    def load() -> list[object]:
+        seen["collecting"] = gc.isenabled()
+        return [[] for _ in range(1000)]
+
+    with frozen(load) as unit:
         inside = gc.get_freeze_count()
+        assert gc.isenabled() and not seen["collecting"]  # paused only while loading
+        assert gc.is_tracked(unit[0]) and not any(o is unit[0] for o in gc.get_objects())  # frozen: in no generation
         garbage = [[]]
         garbage[0].append(garbage)  # a cycle made inside is still collectable
         del garbage
@@ -18,11 +28,31 @@ def test_frozen_while_inside_and_restored_after() -> None:
     assert inside > 0 and gc.get_freeze_count() == 0
 
 
+def test_a_load_that_fails_leaves_nothing_frozen_or_paused() -> None:
+    def load() -> None:
+        raise OSError("unreadable")
+
+    with pytest.raises(OSError):
+        with frozen(load):
+            pass
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_a_paused_collector_stays_paused() -> None:
+    gc.disable()
+    try:
+        with frozen(list):
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_callers_own_freeze_is_left_alone() -> None:
     gc.freeze()
     try:
         before = gc.get_freeze_count()
-        with frozen_input():
+        with frozen(list):
             pass
         assert gc.get_freeze_count() == before
     finally:
@@ -50,3 +80,17 @@ def test_an_evaluated_unit_is_freed_without_the_collector() -> None:
         assert tree() is None
     finally:
         gc.enable()
+
+
+def test_a_stream_of_rollouts_tunes_the_collector_only_while_it_runs() -> None:
+    from specgap.run.frozen import STREAM_GEN0, streaming
+
+    threshold = gc.get_threshold()
+    with streaming():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= STREAM_GEN0
+        garbage = [[]]
+        garbage[0].append(garbage)  # still collected, only less often
+        del garbage
+        assert gc.collect() >= 1
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0

@@ -135,3 +135,30 @@ def test_git_and_diff_units_pickle_with_their_lazy_context(tmp_path: Path) -> No
         found = evaluate(copy, rules).findings
         assert found == evaluate(unit, rules).findings
         assert "SG402" in {f.rule_id for f in found}  # the special case answers the unchanged test
+
+
+def _pid_after(seconds: float) -> int:
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@pytest.mark.slow
+def test_the_caller_runs_what_no_worker_has_started() -> None:
+    """While it waits, the calling process takes items from the back of the queue: every item is
+    run once, results keep their order, and progress counts each item once."""
+    import os
+
+    from specgap.run.pool import LocalPool
+
+    pool = LocalPool(1)
+    done: list[int] = []
+    try:
+        pids = pool.submit(_pid_after, [0.3] * 6, done.append).results()
+    finally:
+        pool.close()
+    assert len(pids) == 6 and sum(done) == 6
+    assert pids[-1] == os.getpid()  # the last item was never started by the one worker
+    assert pids[0] != os.getpid()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -51,14 +52,30 @@ def _checks(report) -> dict[tuple[str, str], tuple[float, bool]]:
     return {(c["rule_id"], c["group"]): (c["p_value"], c["fired"]) for c in report.checks}
 
 
-def _same(a, b) -> None:
+def _same(a, b, at_least: int = 6) -> None:
     ca, cb = _checks(a), _checks(b)
-    assert ca.keys() == cb.keys() and len(ca) >= 6
+    assert ca.keys() == cb.keys() and len(ca) >= at_least
     for k in ca:
         assert cb[k][0] == pytest.approx(ca[k][0], rel=1e-6, abs=1e-12), k
         assert cb[k][1] == ca[k][1], k
     assert [(f.rule_id, f.group, f.fingerprint, f.stats["rows"]) for f in a.findings] == \
         [(f.rule_id, f.group, f.fingerprint, f.stats["rows"]) for f in b.findings]
+
+
+def _close(a, b, rel: float = 1e-6, path: str = "") -> None:
+    """Equal structures with numbers equal up to `rel` (sums added in another order differ in the last bits)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for k in a:
+            _close(a[k], b[k], rel, f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, rel, f"{path}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, bool):
+        assert b == pytest.approx(a, rel=rel, abs=1e-12, nan_ok=True), path
+    else:
+        assert a == b, path
 
 
 def test_streamed_moments_agree_with_the_rows(shards, monkeypatch):
@@ -118,9 +135,209 @@ def test_ray_engine_agrees_with_polars(mixed):
     _same(run([str(mixed / "*.parquet")], MIXED), on_ray)
 
 
-def test_ray_engine_refuses_row_checks_clearly(shards):
-    from specgap.monitor.spec import SpecError
+AUDIT = Spec(**{**SPEC.__dict__, "audit": "queue.csv", "audit_size": 40})
 
-    # model terms are fitted on the rows, not on per-step sums
-    with pytest.raises(SpecError, match="--engine ray runs the checks that need only per-step aggregates"):
-        run([str(shards / "*.parquet")], Spec(proxy=["reward_model"], length="length", model="model"), engine="ray")
+
+def test_audit_queue_from_shards_is_the_rows_queue(shards, monkeypatch):
+    """The audit queue from the shards' tops and the combined value counts: the queue of the rows."""
+    rows = run([str(shards / "*.parquet")], AUDIT)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([str(shards / "*.parquet")], AUDIT)
+    assert streamed.audit is not None and streamed.audit.height == 40
+    assert streamed.audit.equals(rows.audit)
+    d = streamed.audit.get_column("disagreement").to_list()
+    assert d == sorted(d, reverse=True) and d[0] > 0.5
+
+
+def _sharded(tmp_path_factory, name: str, df: pl.DataFrame, parts: int = 3) -> str:
+    d = tmp_path_factory.mktemp(name)
+    for i, part in enumerate(df.iter_slices(df.height // parts + 1)):
+        part.write_parquet(d / f"part-{i:02d}.parquet")
+    return str(d / "*.parquet")
+
+
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory) -> str:
+    """Pairwise judges: one pays for length, one does not; models, prompts and human choices."""
+    a = synth.arena_run(11, bias=0.8, n=1500, prompts=100).with_columns(pl.lit("biased").alias("judge"))
+    b = synth.arena_run(12, bias=0.0, n=1500, prompts=100).with_columns(pl.lit("fair").alias("judge"))
+    return _sharded(tmp_path_factory, "arena", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
+def rated(tmp_path_factory) -> str:
+    """Self-ratings: one model inflates its own (more so for confident answers), one does not."""
+    a = synth.self_eval_run(21, 0.6).with_columns(pl.lit("inflating").alias("rater"))
+    b = synth.self_eval_run(22, 0.0).with_columns(pl.lit("calibrated").alias("rater"))
+    return _sharded(tmp_path_factory, "rated", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
+def summaries(tmp_path_factory) -> str:
+    """A text metric gamed by keyword stuffing in one run, honest in the other."""
+    a = synth.summary_run(31, 0.3).with_columns(pl.lit("stuffed").alias("run"))
+    b = synth.summary_run(32, 0.0).with_columns(pl.lit("honest").alias("run"))
+    return _sharded(tmp_path_factory, "summaries", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
+def styled(tmp_path_factory) -> str:
+    """A judge that pays for length and list formatting (SG804, SG810 from the text), grouped by model."""
+    return _sharded(tmp_path_factory, "styled", synth.judge_run(35, 1.0))
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory) -> str:
+    a = synth.session_run(33, 0.4).with_columns(pl.lit("looping").alias("agent"))
+    b = synth.session_run(34, 0.0).with_columns(pl.lit("honest").alias("agent"), pl.col("session") + "b")
+    return _sharded(tmp_path_factory, "sessions", pl.concat([a, b]))
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> str:
+    """A pointwise judge that pays for length, with a quality truth, models, prompts and two groups."""
+    a = synth.scored_run(8, bias=0.3).with_columns(pl.lit("biased").alias("judge"))
+    b = synth.scored_run(9, bias=0.0).with_columns(pl.lit("fair").alias("judge"))
+    return _sharded(tmp_path_factory, "judged", pl.concat([a, b]))
+
+
+# the row-reading checks that now run on aggregates: SG804 with model and/or prompt terms (and the truth)
+PAIRS = dict(proxy=["judge_prefers_a"], pair_length_a="len_a", pair_length_b="len_b", group="judge")
+SELF = dict(self_rating="self_score", independent="independent_score", group="rater")
+ROW_CHECKS = {
+    "style": Spec(proxy=["judge_score"], truth=["human_score"], text="output", group="model"),
+    "style+step": Spec(step="model", proxy=["judge_score"], truth=["human_score"], text="output"),
+    "degenerate": Spec(proxy=["rouge1"], text="output", group="run"),
+    "degenerate+style+truth": Spec(proxy=["rouge1"], truth=["faithfulness"], text="output", group="run"),
+    "sessions": Spec(step="turn", session="session", proxy=["visible_tests"], truth=["hidden_tests"], group="agent"),
+    "self": Spec(**SELF),
+    "self+text": Spec(**SELF, text="answer"),
+    "pairs": Spec(**PAIRS),
+    "pairs+models+prompt": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", prompt="prompt"),
+    "pairs+models+truth": Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", truth=["human_prefers_a"]),
+    "model+prompt": Spec(proxy=["judge_score"], length="length", model="model", prompt="prompt", group="judge"),
+    "model+prompt+truth": Spec(proxy=["judge_score"], truth=["human_score"], length="length", model="model",
+                               prompt="prompt", group="judge"),
+    "model": Spec(proxy=["judge_score"], length="length", model="model", group="judge"),
+    "prompt+truth+reliability": Spec(proxy=["judge_score"], truth=["human_score"], length="length", prompt="prompt",
+                                     truth_reliability=0.95, group="judge"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_CHECKS))
+def test_checks_that_read_rows_agree_on_streamed_aggregates(judged, arena, rated, summaries, sessions, styled,
+                                                             monkeypatch, name):
+    spec = ROW_CHECKS[name]
+    log = arena if spec.pair_length_a else rated if spec.self_rating else sessions if spec.session else \
+        styled if name.startswith("style") else summaries if spec.text and spec.proxy else judged
+    rows = run([log], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([log], spec)
+    assert any("per-step aggregates (polars)" in n.message for n in streamed.notes)
+    _same(rows, streamed, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
+    # not vacuous: the gamed group of each log is found
+    assert {"inflating", "biased", "stuffed", "looping"} & {f.group for f in streamed.findings} or \
+        {"SG804", "SG810"} <= {f.rule_id for f in streamed.findings}
+
+
+@pytest.mark.parametrize("controls", [{}, {"pair_model_a": "model_a", "pair_model_b": "model_b", "prompt": "prompt"},
+                                      {"pair_model_a": "model_a", "pair_model_b": "model_b", "truth": ["human_prefers_a"]}])
+def test_binned_length_ratios_stay_within_the_stated_tolerance(arena, monkeypatch, controls):
+    """Above pairs.EXACT_ROWS rows the log length ratio is binned (width 0.1, second order in the spread
+    inside a bin): the fit moves by less than the rule page states (log-odds by 0.001, win rates by 0.001,
+    -log10 p by 1%), and the verdicts not at all."""
+    from specgap.monitor import pairs
+
+    spec = Spec(**{**PAIRS, **controls})
+    exact = run([arena], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    monkeypatch.setattr(pairs, "EXACT_ROWS", 100)
+    binned = run([arena], spec)
+    assert [(c["rule_id"], c["group"], c["fired"]) for c in exact.checks] == \
+        [(c["rule_id"], c["group"], c["fired"]) for c in binned.checks]
+    for a, b in zip(exact.checks, binned.checks):
+        assert -math.log10(b["p_value"]) == pytest.approx(-math.log10(a["p_value"]), rel=0.01, abs=0.01)
+    assert exact.findings
+    for a, b in zip(exact.findings, binned.findings):
+        assert b.stats["log_odds_per_log_ratio"] == pytest.approx(a.stats["log_odds_per_log_ratio"], abs=0.001)
+        assert b.stats["win_rate"] == pytest.approx(a.stats["win_rate"], abs=1e-12)   # no covariate: exact
+        assert b.stats["p_prefer_longer"] == pytest.approx(a.stats["p_prefer_longer"], abs=1e-12)
+        assert b.stats["length_controlled_win_rate"] == pytest.approx(a.stats["length_controlled_win_rate"], abs=1e-3)
+
+
+def test_self_ratings_from_counts_agree_with_the_items(tmp_path_factory, monkeypatch):
+    """Above selfeval.EXACT_ROWS the cells keep no row numbers, above EXPAND_MAX the items are not rebuilt:
+    the statistics from the counts are the items' (the ratings here are on a scale, so rounding is exact)."""
+    from specgap.monitor import selfeval
+
+    df = pl.concat([synth.self_eval_run(23, 0.3, n=2500).with_columns(pl.lit("a").alias("rater")),
+                    synth.self_eval_run(24, 0.0, n=2500).with_columns(pl.lit("b").alias("rater"))])
+    log = _sharded(tmp_path_factory, "rated_large", df)
+    spec = Spec(**{**SELF, "text": "answer"})
+    rows = run([log], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    monkeypatch.setattr(selfeval, "EXACT_ROWS", 100)
+    monkeypatch.setattr(selfeval, "EXPAND_MAX", 100)
+    counted = run([log], spec)
+    _same(rows, counted, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in counted.findings])
+    assert rows.findings and rows.findings[0].stats["predictors"]
+
+
+def test_degenerate_text_sample_is_the_same_on_rows_and_shards(summaries, monkeypatch):
+    """Above textgame.MAX_ROWS outputs SG808 tests a sample kept by a hash of the row number: the rows and
+    the streamed shards test the same sample, for the whole log and for each group."""
+    from specgap.monitor import textgame
+
+    monkeypatch.setattr(textgame, "MAX_ROWS", 400)
+    spec = ROW_CHECKS["degenerate"]
+    rows = run([summaries], spec)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([summaries], spec)
+    _same(rows, streamed, at_least=3)
+    _close([f.stats for f in rows.findings], [f.stats for f in streamed.findings])
+    sampled = [f.stats for f in rows.findings if f.stats["sampled_from"]]
+    assert sampled and all(200 < s["n"] < s["sampled_from"] for s in sampled)
+
+
+def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summaries, sessions, styled, shards,
+                                                    labelled):
+    """One Ray session for every check that used to read rows, the audit queue and label steps."""
+    ray = pytest.importorskip("ray")
+    specs = {**ROW_CHECKS, "audit": AUDIT, "labels": SPEC}
+    logs = {"pairs+models+prompt": arena, "model+prompt+truth": judged, "self+text": rated,
+            "degenerate+style+truth": summaries, "sessions": sessions, "style": styled,
+            "audit": str(shards / "*.parquet"), "labels": labelled}
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        on_ray = {name: run([log], specs[name], engine="ray") for name, log in logs.items()}
+    finally:
+        ray.shutdown()
+    assert on_ray["audit"].audit.equals(run([logs["audit"]], AUDIT).audit)
+    ran = set()
+    for name, log in logs.items():
+        rows = run([log], specs[name])
+        _same(rows, on_ray[name], at_least=3)
+        _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])
+        ran |= {c["rule_id"] for c in on_ray[name].checks}
+    assert {"SG804", "SG805", "SG808", "SG809", "SG810"} <= ran
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory) -> str:
+    """Version labels as steps, whose alphabetical order is not their order in the log."""
+    df = pl.concat([synth.training_run(43, 1.0).with_columns(pl.lit("gamed").alias("model")),
+                    synth.training_run(44, 0.0).with_columns(pl.lit("honest").alias("model"))]).sort("step")
+    return _sharded(tmp_path_factory, "labels", df.with_columns(
+        pl.format("ckpt-{}", (pl.col("step") * 37) % 1000).alias("step")), parts=4)
+
+
+def test_label_steps_are_ordered_alike_on_every_shard(labelled, monkeypatch):
+    """Labels are ordered by first appearance in the whole log: a first pass over the shards finds each
+    label's first row, so shards number steps alike and agree with the rows."""
+    rows = run([labelled], SPEC)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    streamed = run([labelled], SPEC)
+    _same(rows, streamed, at_least=3)
+    assert {f.rule_id for f in streamed.findings if f.group == "gamed"} & {"SG801", "SG802", "SG803"}

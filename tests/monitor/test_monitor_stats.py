@@ -107,3 +107,24 @@ def test_eiv_slope_takes_a_known_measurement_noise_out():
     assert naive[0] > 10 * se                      # the noisy covariate leaves quality in x's slope
     assert abs(b[0]) < 3 * se and abs(b[1] - 1) < 0.05
     assert stats.eiv_slope(Z.T @ Z, n - 1, 5.0) is None   # more noise than the covariate varies
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_statistics_from_counts_equal_those_of_the_repeated_data(seed):
+    """Wilcoxon, Spearman, numpy's quantile and weighted kappa from (value, count) pairs: the numbers of the
+    data with every value repeated, without repeating it (what SG805 computes on logs of any size)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 6, 3000).astype(float)       # ties and zeros, as rating differences have
+    y = np.round(x * 0.3 + rng.normal(0, 1, 3000), 1)
+    pairs, count = np.unique(np.column_stack([x, y]), axis=0, return_counts=True)
+    vx, vy, w = pairs[:, 0], pairs[:, 1], count.astype(float)
+    assert stats.wilcoxon_greater(vx, w) == pytest.approx(
+        st.wilcoxon(x, alternative="greater", method="asymptotic").pvalue, rel=1e-9)
+    r, p = stats.spearman(vx, vy, w)
+    ref = st.spearmanr(x, y)
+    assert (r, p) == pytest.approx((ref[0], ref[1]), rel=1e-9)
+    q = np.linspace(0, 1, 11)
+    assert stats.weighted_quantile(vy, w, q) == pytest.approx(np.quantile(y, q), rel=1e-12)
+    a, b = x.astype(int), np.round(y).astype(int)
+    ab, cab = np.unique(np.column_stack([a, b]), axis=0, return_counts=True)
+    assert stats.weighted_kappa(ab[:, 0], ab[:, 1], cab.astype(float)) == pytest.approx(stats.weighted_kappa(a, b))

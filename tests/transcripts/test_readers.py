@@ -286,3 +286,21 @@ def test_codex_apply_patch_through_the_shell_tool() -> None:
     actions = b.call(turn, "shell", json.dumps({"command": ["apply_patch", patch]}), "call_1")
     assert [(a.kind.value, a.path) for a in actions] == [("write", "tests/test_new.py"), ("edit", "calc.py"), ("shell", None)]
     assert actions[1].old == "    return a - b" and actions[1].new == "    return a + b"
+
+
+def test_code_is_found_in_every_block_shape_markdown_has() -> None:
+    """Markdown is parsed only when the text could hold what is looked for (a fence marker, test
+    code); the block shapes whose content is not verbatim text must still be found."""
+    from specgap.inputs.prompt_tests import prompt_tests
+    from specgap.inputs.transcripts.agent_code import code_in
+
+    quoted = "> ~~~python\n> def test_quoted():\n>     assert f(1) == 2\n> ~~~\n"
+    indented = "Tests:\n\n    def test_indented():\n    \tassert f(2) == 3\n"
+    listed = "1. first\n\n   ```\n   import unittest\n   ```\n"
+    shown = prompt_tests([quoted, indented, listed])
+    assert "def test_quoted():\n    assert f(1) == 2" in shown
+    assert "def test_indented():" in shown and "import unittest" in shown
+    assert prompt_tests(["Write f so that f(1) is 2."]) == ""
+    found = [code for _, code in code_in("Done:\n\n~~~python\ndef f(x):\n    return x + 1\n~~~\n", [], [])]
+    assert found == ["def f(x):\n    return x + 1\n"]
+    assert list(code_in("No code here, only words.", [], [])) == []

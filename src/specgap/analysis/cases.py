@@ -144,6 +144,7 @@ class TestCases:
     cases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
     expected: set[str] = field(default_factory=set)
     calls: dict[str, set[str]] = field(default_factory=dict)
+    _seen: set[tuple[type, object]] = field(default_factory=set, repr=False, compare=False)  # constants indexed
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -152,21 +153,38 @@ class TestCases:
 
     def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None) -> None:
         """Index a test file, or only the nodes that start on the `lines` it selects."""
-        # only the node types indexed below (what is indexed is sets: the order does not matter)
-        for node in context(tree).of(*_INDEXED):
+        ctx = context(tree)
+        seen = self._seen
+        for node in ctx.of(ast.Constant):
             if lines is not None and not lines(node.lineno):
                 continue
-            if isinstance(node, (ast.Constant, ast.Tuple, ast.List, ast.Set)):
+            v = node.value  # type: ignore[attr-defined]
+            # tests repeat their constants (13 in 14 of pandas'), and adding one again adds nothing
+            if type(v) is not tuple:
+                key = (type(v), v)
+                if key in seen:
+                    continue
+                seen.add(key)
+            self._add_literal(v)
+        for node in ctx.of(ast.Tuple, ast.List, ast.Set):
+            if lines is None or lines(node.lineno):
                 v = value(node)
                 if v is not NO:
-                    self._add_value(v)
-                    if isinstance(v, tuple) and 2 <= len(v) <= 8:
-                        # a parametrize row / table of cases: (*args, expected)
-                        self._add_case(v[:-1], v[-1], None)
-            elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.Is)):
-                self._add_compare(node.left, node.comparators[0])
-            elif isinstance(node, ast.Call) and _name(node.func) in _ASSERT_EQUAL and len(node.args) >= 2:
-                self._add_compare(node.args[0], node.args[1])
+                    self._add_literal(v)
+        for node in ctx.of(ast.Compare):
+            if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.Is))  # type: ignore[attr-defined]
+                    and (lines is None or lines(node.lineno))):
+                self._add_compare(node.left, node.comparators[0])  # type: ignore[attr-defined]
+        for node in ctx.of(ast.Call):
+            if (len(node.args) >= 2 and _name(node.func) in _ASSERT_EQUAL  # type: ignore[attr-defined]
+                    and (lines is None or lines(node.lineno))):
+                self._add_compare(node.args[0], node.args[1])  # type: ignore[attr-defined]
+
+    def _add_literal(self, v: object) -> None:
+        self._add_value(v)
+        if isinstance(v, tuple) and 2 <= len(v) <= 8:
+            # a parametrize row / table of cases: (*args, expected)
+            self._add_case(v[:-1], v[-1], None)
 
     def _add_value(self, v: object) -> None:
         toks = tokens(v)
@@ -218,7 +236,6 @@ class TestCases:
         return self.cases.get(arg_key(args), set())
 
 
-_INDEXED = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Compare, ast.Call)
 _ASSERT_EQUAL = frozenset({"assertEqual", "assertEquals", "assert_equal", "assertListEqual", "assertTupleEqual"})
 
 

@@ -71,50 +71,65 @@ class Context:
     def _walk(self) -> None:
         parent, by_type, attrs, scopes, own_of = self.parent, self.by_type, self.attrs, self.scopes, self._own
         tree = self.tree
-        own: list[ast.AST] = []
-        stack: list[tuple[ast.AST, list[ast.AST], ast.ClassDef | None]] = [(tree, own, None)]
-        pop, push = stack.pop, stack.append
-        while stack:  # iterative: hostile input can nest deeper than the recursion limit
-            node, into, cls = pop()
+        into: list[ast.AST] = []  # the scope the nodes popped now belong to, and its class
+        cls: ast.ClassDef | None = None
+        by_type[type(tree)].append(tree)
+        scopes.append((tree, None, into))
+        own_of[id(tree)] = into
+        # iterative: hostile input can nest deeper than the recursion limit. The stack holds nodes,
+        # and (scope, class) pairs that switch where the nodes popped after them go: a scope's body
+        # is pushed between a switch into it and a switch back, so no node carries its scope along.
+        stack: list[Any] = []
+        push, pop, extend = stack.append, stack.pop, stack.extend
+        for f in (_SHAPES.get(type(tree)) or _shape(type(tree)))[0]:
+            for c in getattr(tree, f):
+                parent[c] = tree
+                push(c)
+        shapes, attribute, class_def = _SHAPES, ast.Attribute, ast.ClassDef
+        while stack:
+            node = pop()
             t = type(node)
-            by_type[t].append(node)
-            shape = _SHAPES.get(t) or _shape(t)
-            if shape is _LEAF:
-                into.append(node)
+            if t is tuple:
+                into, cls = node
                 continue
-            if t is ast.Attribute:
-                attrs[node.attr].append(node)  # type: ignore[attr-defined]
+            by_type[t].append(node)
+            into.append(node)
+            shape = shapes.get(t) or _shape(t)
+            if shape is _LEAF:
+                continue
+            if t is attribute:
+                attrs[node.attr].append(node)
             children, ops = shape
-            if node is tree or t in _SCOPE_TYPES:
-                # the body goes to the new scope; decorators, defaults, annotations stay outside
-                inner: list[ast.AST] = own if node is tree else []
-                if node is not tree:
-                    into.append(node)
-                    # methods are owned by their class; a class nested in a function owns nothing outside
-                    scopes.append((node, cls if t is not ast.ClassDef else None, inner))
-                else:
-                    scopes.append((node, None, inner))
+            if t in _SCOPE_TYPES:
+                # the body goes to the new scope; decorators, defaults, annotations stay outside.
+                # Methods are owned by their class; a class nested in a function owns nothing outside
+                inner: list[ast.AST] = []
+                scopes.append((node, cls if t is not class_def else None, inner))
                 own_of[id(node)] = inner
-                inner_cls = node if t is ast.ClassDef else None
                 for f in children:
                     v = getattr(node, f)
-                    body = f == "body"
-                    for c in (v if type(v) is list else (v,)):
-                        if c is not None:
+                    if f == "body":
+                        push((into, cls))
+                        for c in (v if type(v) is list else (v,)):  # a lambda's body is one expression
                             parent[c] = node
-                            push((c, inner, inner_cls) if body else (c, into, cls))
+                            push(c)
+                        push((inner, node if t is class_def else None))
+                    else:
+                        for c in (v if type(v) is list else (v,)):
+                            if c is not None:
+                                parent[c] = node
+                                push(c)
                 continue
-            into.append(node)
             for f in children:
                 v = getattr(node, f)
                 if type(v) is list:
                     for c in v:
                         if c is not None:
                             parent[c] = node
-                            push((c, into, cls))
+                            push(c)
                 elif v is not None:
                     parent[v] = node
-                    push((v, into, cls))
+                    push(v)
             for f in ops:  # operators: listed in their scope, with no parent and no children
                 v = getattr(node, f)
                 if type(v) is list:

@@ -7,6 +7,7 @@ statement (the classic judge format) become an `examples` list of (input, output
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 
@@ -16,7 +17,9 @@ _ASSERT_LINE = re.compile(r"^\s*assert\b.*$", re.M)
 _EXAMPLE_MARK = re.compile(
     r"^\s*(?:#+\s*)?(?:[*_]{1,2})?(?:sample|example)?\s*(?P<kind>input|output)s?\s*(?:#?\d+)?\s*:?\s*(?:[*_]{1,2})?\s*$", re.I)
 _MAX_EXAMPLES = 50
-_md = MarkdownIt("commonmark")
+_TEST_CODE = re.compile(r"\bassert|\bdef test|unittest")
+# only block tokens (code) are read: inline parsing of every paragraph was half the parse
+_md = MarkdownIt("commonmark").disable("inline")
 
 
 def _parses(code: str) -> bool:
@@ -74,6 +77,12 @@ def _examples(text: str) -> list[tuple[str, str]]:
 
 def prompt_tests(texts: list[str]) -> str:
     """Test code for the prompt's test cases (empty if it shows none)."""
+    return _prompt_tests(tuple(texts))
+
+
+# RL rollouts come in groups that share a prompt (several samples per task): read each once
+@functools.lru_cache(maxsize=64)
+def _prompt_tests(texts: tuple[str, ...]) -> str:
     pieces: list[str] = []
     seen: set[str] = set()
 
@@ -84,8 +93,10 @@ def prompt_tests(texts: list[str]) -> str:
             pieces.append(code)
 
     for text in texts:
-        for tok in _md.parse(text):
-            if tok.type in ("fence", "code_block") and re.search(r"\bassert|\bdef test|unittest", tok.content):
+        # a code block's content is lines of the text minus their indent or quote marks, so
+        # the text holds what the content must
+        for tok in _md.parse(text) if _TEST_CODE.search(text) else ():
+            if tok.type in ("fence", "code_block") and _TEST_CODE.search(tok.content):
                 add(tok.content)
         for m in _ASSERT_LINE.finditer(text):
             line = m.group(0).strip()

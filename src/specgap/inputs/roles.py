@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 from dataclasses import dataclass, field
 
@@ -73,6 +74,7 @@ class RoleConfig:
     protected: tuple[str, ...] = field(default_factory=tuple)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names in every rollout of a shard (tens of globs each)
 def classify(path: str, cfg: RoleConfig | None = None) -> FileRole:
     """The role of a repo-relative posix path. Protected wins over harness, harness over test."""
     cfg = cfg or RoleConfig()

@@ -2,8 +2,10 @@
 
 Two kinds, per step (and group) of a log, each with the first and last row it covers:
 - moments of metric columns: the row count, the sums, sums of squares and cross-products (the step
-  checks SG801-SG803 and the length check SG804 given a truth);
+  checks SG801-SG803 and the length check SG804 given a truth; with `levels`, per cell of labels:
+  SG804 with model and prompt terms, pairwise SG804 in `pairs`, sessions SG809; style SG810);
 - flag counts: true/false positives and negatives of a classifier (SG806, SG807).
+The other checks' aggregates live with them (`selfeval.cells`, `textgame.sample`, `audit.top`).
 Aggregates of disjoint shards add up, so one machine streams them with polars (`collect(engine=
 "streaming")`, memory flat in the number of rows) and Ray computes them per shard with this same code
 and sums the parts (`combine`). Means, standard deviations, correlations and regressions over any
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-_AGGREGATE = re.compile(r"n|[sq]\d+|x\d+_\d+|tp|fp|fn|tn|not_binary|(?:fp_|fn_)?row(?:_end)?")
+_AGGREGATE = re.compile(r"n|rows|[sq]\d+|x\d+_\d+|lo\d+|hi\d+|tp|fp|fn|tn|not_binary|(?:fp_|fn_)?row(?:_end)?")
 
 
 def keys(by: list[str] | None = None, per_step: bool = True) -> list[str]:
@@ -34,17 +36,22 @@ def _agg(lf: "pl.LazyFrame", k: list[str], aggs: list["pl.Expr"]) -> "pl.LazyFra
     return lf.group_by(k).agg(aggs) if k else lf.select(aggs)
 
 
-def moments(lf: "pl.LazyFrame", cols: list[str], by: list[str] | None = None, per_step: bool = True) -> "pl.LazyFrame":
-    """Per (group, step): n, sums s_i, sums of squares q_i, cross-products x_ij of rows where all `cols` exist."""
+def moments(lf: "pl.LazyFrame", cols: list[str], by: list[str] | None = None, per_step: bool = True,
+            levels: list[str] | None = None, extrema: bool = False) -> "pl.LazyFrame":
+    """Per (group, step): n, sums s_i, sums of squares q_i, cross-products x_ij of rows where all `cols` exist.
+
+    `levels`: more keys (a model, a prompt: cells of a fixed-effects model) where a missing label is a
+    level of its own, not a reason to drop the row. `extrema`: also each column's minimum lo_i and maximum hi_i."""
     import polars as pl
 
-    k = keys(by, per_step)
+    k = [*keys(by, per_step), *(levels or [])]
     c = [pl.col(x) for x in cols]
     aggs = [pl.len().alias("n"), pl.col(ROW).min().alias("row"), pl.col(ROW).max().alias("row_end")]
     for i, e in enumerate(c):
         aggs += [e.sum().alias(f"s{i}"), (e * e).sum().alias(f"q{i}")]
         aggs += [(e * c[j]).sum().alias(f"x{i}_{j}") for j in range(i + 1, len(c))]
-    return _agg(lf.select([*k, ROW, *cols]).drop_nulls([*cols, *k]), k, aggs)
+        aggs += [e.min().alias(f"lo{i}"), e.max().alias(f"hi{i}")] if extrema else []
+    return _agg(lf.select([*dict.fromkeys([*k, ROW, *cols])]).drop_nulls([*cols, *keys(by, per_step)]), k, aggs)
 
 
 def flag_counts(lf: "pl.LazyFrame", pred: str, label: str, by: list[str] | None = None,
@@ -66,14 +73,17 @@ def flag_counts(lf: "pl.LazyFrame", pred: str, label: str, by: list[str] | None 
 
 
 def combine(parts: "pl.DataFrame | list[pl.DataFrame]", by: list[str] | None = None,
-            per_step: bool = True) -> "pl.DataFrame":
+            per_step: bool = True, levels: list[str] | None = None) -> "pl.DataFrame":
     """Aggregates of the union of disjoint shards (or of all groups when `by` is empty), sorted by step.
-    Counts and sums add; `*row` columns take the first row, `*row_end` the last."""
+    Counts and sums add; `*row` columns and minima take the first, `*row_end` and maxima the last; lists of
+    row numbers (`rows`) are joined."""
     import polars as pl
 
     df = pl.concat(parts) if isinstance(parts, list) else parts
-    k = keys(by, per_step)
-    aggs = [pl.col(c).max() if c.endswith("row_end") else pl.col(c).min() if c.endswith("row") else pl.col(c).sum()
+    k = [*keys(by, per_step), *(levels or [])]
+    aggs = [pl.col(c).explode() if c == "rows" else
+            pl.col(c).max() if c.endswith("row_end") or c.startswith("hi") else
+            pl.col(c).min() if c.endswith("row") or c.startswith("lo") else pl.col(c).sum()
             for c in df.columns if c not in k and _AGGREGATE.fullmatch(c)]
     return df.group_by(k).agg(aggs).sort(k) if k else df.select(aggs)
 

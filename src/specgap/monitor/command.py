@@ -47,9 +47,9 @@ _SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("--audit-size", type=int, help="Rows in the audit queue. Default 50.")
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with [tool.specgap.monitor].")
 @click.option("--engine", type=click.Choice(["polars", "ray"]), default="polars", show_default=True,
-              help="Where the per-step aggregates are computed (step checks, length bias given a truth, flag "
-                   "checks): polars on this machine (streaming), or Ray Data, one shard per file (pip install "
-                   "'specgap[ray]').")
+              help="Where the aggregates every check runs on are computed for logs over 2M rows: polars on "
+                   "this machine (streaming), or Ray Data, one shard per file (pip install 'specgap[ray]'; "
+                   "then for any size).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "github", "html"]), default="text",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")

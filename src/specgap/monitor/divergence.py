@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats as st
 
 from specgap.monitor import aggregate, stats
-from specgap.monitor.load import ROW, STEP
+from specgap.monitor.load import STEP
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import Decoupling, InSessionDivergence, OverOptimization, ProxyTruthDivergence
 
@@ -254,6 +254,12 @@ def decoupling(m: "pl.DataFrame", proxy: str, truth: str, group: str | None, win
     return out
 
 
+def on_rows_in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: str | None) -> Outcome:
+    """SG809 on a log in memory: its session cells, then `in_session`."""
+    sd_t = aggregate.total(aggregate.moments(df.lazy(), [truth], per_step=False).collect(), 0)[2]
+    return in_session(session_cells(df.lazy(), proxy, truth, session).collect(), sd_t, proxy, truth, session, group)
+
+
 def _bartlett(m: "pl.DataFrame") -> float:
     """Variance inflation of a correlation between two serially correlated series (Bartlett, AR(1)).
 
@@ -277,9 +283,17 @@ def _bartlett(m: "pl.DataFrame") -> float:
     return (1 + rho) / (1 - rho) if math.isfinite(rho) and 0 < rho < 0.95 else 1.0
 
 
-def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: str | None,
+def session_cells(frame: "pl.LazyFrame", proxy: str, truth: str, session: str, by: list[str] | None = None,
+                  per_step: bool = True) -> "pl.LazyFrame":
+    """Per (group, session, step): the moments of [proxy, truth]. They add up across shards; a session
+    is a series of its steps (rows of a session sharing a step are one point, their mean)."""
+    return aggregate.moments(frame, [proxy, truth], by, True, levels=[session])
+
+
+def in_session(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, session: str, group: str | None,
                level: float = 0.05) -> Outcome:
     """SG809: the divergence test inside each session; fires when more sessions diverge than chance allows.
+    `cells`: `session_cells` of one group; `sd_t`: the truth's standard deviation over the group's rows.
 
     Each session's test is an intersection-union test (valid, conservative), so under no feedback
     loop the count of sessions with p < `level` is at most Binomial(sessions, level); the finding's
@@ -288,21 +302,18 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
     import polars as pl
 
     out = Outcome()
-    sd_t = float(df.get_column(truth).drop_nulls().std() or 0.0)
     pvals: list[tuple[str, float, float, int]] = []
     tested = 0
-    for (sid,), part in df.drop_nulls([proxy, truth]).group_by(session, maintain_order=True):
-        part = part.sort(STEP, ROW)
+    for (sid,), part in cells.sort(session, STEP, "row").group_by(session, maintain_order=True):
         if part.height < MIN_STEPS:
             continue
-        # inside a session, each row is one step of the episode
+        # inside a session, each step is one point of the episode, in order
         part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
-        o = divergence(aggregate.moments(part.lazy(), [proxy, truth]).collect(), proxy, truth, group,
-                       rule_id=InSessionDivergence.id, margin_sd=sd_t)
+        o = divergence(part, proxy, truth, group, rule_id=InSessionDivergence.id, margin_sd=sd_t)
         if o.hypotheses:
             h = o.hypotheses[0]
             tested += 1
-            pvals.append((str(sid), h.p, h.stats["effect"], int(part.get_column(ROW)[0])))
+            pvals.append((str(sid), h.p, h.stats["effect"], int(part.get_column("row")[0])))
     if tested < 5:
         out.notes.append(Note(InSessionDivergence.id, group, f"{proxy} vs {truth}: {tested} session(s) with at least "
                                               f"{MIN_STEPS} rows; in-session divergence needs 5"))
@@ -318,6 +329,6 @@ def in_session(df: "pl.DataFrame", proxy: str, truth: str, session: str, group: 
         f"{stats.fmt_p(p_value)})" + (f"; worst: {worst}" if worst else ""),
         {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(len(hits), tested)),
          "sessions": tested, "diverging": [s for s, *_ in hits[:20]], "proxy": proxy, "truth": truth,
-         "n": int(df.height)},
+         "n": int(cells.get_column("n").sum())},
         rows=(int(hits[0][3]), int(hits[0][3])) if hits else None))
     return out

@@ -4,9 +4,7 @@ Pointwise scores: the partial correlation of the proxy with log length given the
 length only matters through quality), a length-controlled score per group (the proxy with the
 length effect regressed out, in the spirit of AlpacaEval's length-controlled win rate), and the
 share of the proxy's gain over the run that the length change accounts for.
-Pairwise preferences (the proxy is "A chosen": 1, 0, or 0.5 for a tie): a logistic regression of
-the choice on the log length ratio (and on the truth's choice when given), with the win rate
-predicted at equal lengths.
+Pairwise preferences: see `pairs`.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from scipy import stats as st
 
 from specgap.monitor import length_control as lc
 from specgap.monitor import stats
-from specgap.monitor.load import ROW
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot
 from specgap.rules.catalog.monitor import LengthBias, StyleBias
 
@@ -85,9 +82,15 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: {d.height} rows with a length; length bias needs {MIN_ROWS}"))
         return out
     if model or prompt:
-        out.extend(_controlled_pointwise(d, proxy, truth, model, prompt, group, reliability))
+        cells = aggregate.moments(d.lazy(), [proxy, LOGLEN] + ([truth] if truth else []), per_step=False,
+                                  levels=[c for c in (model, prompt) if c]).collect()
+        res = controlled(cells, proxy, truth, model, prompt, group, reliability)
+        out.extend(res)
+        if res.hypotheses:
+            out.plots.append(_length_plot(d, proxy, truth, group))
         if truth and text:
-            out.extend(_style(d, proxy, truth, text, group))
+            out.extend(style(aggregate.moments(d.lazy().with_columns(style_features(text)), style_cols(proxy, truth),
+                                               per_step=False).collect(), proxy, truth, group))
         return out
     cols = [proxy, LOGLEN] + ([truth] if truth else [])
     m = aggregate.moments(d.lazy(), cols, per_step=by_step).collect()
@@ -97,7 +100,8 @@ def pointwise(df: "pl.DataFrame", proxy: str, truth: str | None, length: str | N
     if res.hypotheses:
         out.plots.append(_length_plot(d, proxy, truth, group))
         if text and truth:
-            out.extend(_style(d, proxy, truth, text, group))
+            out.extend(style(aggregate.moments(d.lazy().with_columns(style_features(text)), style_cols(proxy, truth),
+                                               per_step=False).collect(), proxy, truth, group))
     return out
 
 
@@ -203,103 +207,45 @@ def _gain_share(m: "pl.DataFrame", b_len: float) -> float | None:
     return float(b_len * dl / dp)
 
 
-def _style(d: "pl.DataFrame", proxy: str, truth: str, text: str, group: str | None) -> Outcome:
-    """SG810: each style feature's partial correlation with the proxy given the truth and the length."""
+def style_features(text: str) -> "list[pl.Expr]":
+    """Per output: how often each style feature occurs in its text."""
     import polars as pl
 
+    return [pl.col(text).fill_null("").str.count_matches(rx).cast(pl.Float64).alias(f"__style{i}")
+            for i, rx in enumerate(STYLE.values())]
+
+
+def style_cols(proxy: str, truth: str) -> list[str]:
+    """The columns SG810's moments are taken over: proxy, truth, log length, then each style feature."""
+    return [proxy, truth, LOGLEN, *(f"__style{i}" for i in range(len(STYLE)))]
+
+
+def style(m: "pl.DataFrame", proxy: str, truth: str, group: str | None) -> Outcome:
+    """SG810: each style feature's partial correlation with the proxy given the truth and the length,
+    from the moments over `style_cols` (one row: no step or group key)."""
+    from specgap.monitor import aggregate
+
     out = Outcome()
-    feats = d.with_columns([pl.col(text).fill_null("").str.count_matches(rx).cast(pl.Float64).alias(f"__{i}")
-                            for i, rx in enumerate(STYLE.values())])
+    n = int(m.get_column("n").sum()) if m.height else 0
+    if n < 3:
+        return out
+    c = aggregate.scatter(m, 3 + len(STYLE))
     for i, name in enumerate(STYLE):
-        col = f"__{i}"
-        if feats.get_column(col).std() in (0, None):
-            continue  # feature absent everywhere: nothing to test
-        r = _corr_matrix(feats, [proxy, col, truth, LOGLEN])
+        f = 3 + i
+        if c[f, f] <= 1e-12 * max(float(m.get_column(f"q{f}").sum()), 1.0):
+            continue  # the feature does not vary (absent everywhere): nothing to test
+        r = aggregate.corr(c[np.ix_([0, f, 1, 2], [0, f, 1, 2])])
         if not np.all(np.isfinite(r)):
             continue
-        rp, p2, ci = stats.partial_corr(r, feats.height, 0, 1)
+        rp, p2, ci = stats.partial_corr(r, n, 0, 1)
         out.hypotheses.append(Hypothesis(
             StyleBias.id, group, p2, stats.r_severity(rp),
             f"{proxy} pays for {name} beyond what {truth} pays",
             f"partial r({proxy}, {name} | {truth}, length) = {rp:+.2f} [{ci[0]:.2f}, {ci[1]:.2f}], "
-            f"{stats.fmt_p(p2)}, n={feats.height}",
+            f"{stats.fmt_p(p2)}, n={n}",
             {"effect": rp, "effect_unit": "partial correlation", "ci": list(ci), "feature": name,
-             "n": feats.height, "proxy": proxy, "truth": truth},
-            rows=_rows(feats)))
-    return out
-
-
-def _as_choice(v: np.ndarray) -> tuple[np.ndarray, str | None]:
-    """A choice column as "A preferred" in [0, 1]; AlpacaEval-style 1/2 coding is recognized."""
-    vals = np.unique(v)
-    if np.all((vals >= 1) & (vals <= 2)) and vals.max() > 1:
-        return 2 - v, "choice coded 1 (first) / 2 (second) read as P(first preferred) = 2 - value"
-    return v, None
-
-
-def pairwise(df: "pl.DataFrame", proxy: str, truth: str | None, len_a: "pl.Expr", len_b: "pl.Expr",
-             group: str | None, model_a: str | None = None, model_b: str | None = None,
-             prompt: str | None = None) -> Outcome:
-    import polars as pl
-
-    out = Outcome()
-    need = [proxy] + ([truth] if truth else [])
-    d = (df.lazy().with_columns(len_a.alias("__la"), len_b.alias("__lb")).drop_nulls(need + ["__la", "__lb"])
-         .filter((pl.col("__la") >= 0) & (pl.col("__lb") >= 0)).collect())
-    n = d.height
-    if n < MIN_ROWS:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} comparable pairs; pairwise length bias needs {MIN_ROWS}"))
-        return out
-    y, how = _as_choice(d.get_column(proxy).to_numpy().astype(float))
-    if how:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {how}"))
-    if np.any((y < 0) | (y > 1)):
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: a pairwise choice must be 1 (A), 0 (B) or 0.5 (tie)"))
-        return out
-    dl = np.log1p(d.get_column("__la").to_numpy()) - np.log1p(d.get_column("__lb").to_numpy())
-    yt = _as_choice(d.get_column(truth).to_numpy().astype(float))[0] if truth else None
-    fit = lc.pairwise(d, y, dl, yt, model_a, model_b, prompt)
-    if not fit.converged:
-        out.notes.append(Note(LengthBias.id, group, f"{proxy}: the length model did not converge; estimates are approximate"))
-    z = fit.beta_len / fit.se_len if fit.se_len > 0 else 0.0
-    p1 = float(st.norm.sf(z))
-    truth_note, truth_stats = "", {}
-    if yt is not None:
-        # the truth itself may prefer longer answers (they can be better): the judge must pay more than it
-        # does, not only more than zero. A truth choice is a noisy copy of quality, so as a covariate alone
-        # it would leave part of quality's link to length in the judge's length term.
-        tf = lc.pairwise(d, yt, dl, None, model_a, model_b, prompt)
-        p_more = float(st.norm.sf((fit.beta_len - tf.beta_len) / math.hypot(fit.se_len, tf.se_len)))
-        p1 = max(p1, p_more)
-        truth_note = f"; {truth} itself: x{math.exp(tf.beta_len * math.log(2)):.2f} per doubling"
-        truth_stats = {"truth_log_odds_per_log_ratio": tf.beta_len, "p_judge_pays_more_than_truth": p_more}
-    longer = np.sign(dl) != 0
-    chose_longer = np.where(dl[longer] > 0, y[longer], 1 - y[longer])
-    p_longer = float(chose_longer.mean()) if longer.any() else float("nan")
-    odds = math.exp(fit.beta_len * math.log(2))
-    # effect as a correlation-sized number: the log odds ratio per doubling mapped to r (Chinn 2000)
-    r_eff = (fit.beta_len * math.log(2)) * math.sqrt(3) / math.pi
-    r_eff = r_eff / math.sqrt(1 + r_eff * r_eff)
-    controls = _controls(fit.n_models, fit.n_prompts, truth)
-    severity, confidence, caveat = _grade(r_eff, fit.beta_len > 0, truth, fit.n_models or fit.n_prompts)
-    extra = f"; {fit.ranking.describe('win rates')}" if fit.ranking else ""
-    out.hypotheses.append(Hypothesis(
-        LengthBias.id, group, p1, severity,
-        f"the judge ({proxy}) prefers the longer output" + (f" beyond what {truth} prefers" if truth else
-                                                            " of the same model and prompt" if controls != "no controls"
-                                                            else ""),
-        f"odds of choosing A x{odds:.2f} per doubling of its length relative to B ({stats.fmt_p(p1)}, n={n}, "
-        f"{controls}){truth_note}; chose the longer output {p_longer:.0%}; win rate of A {fit.win_rate:.1%} vs "
-        f"{fit.lc_win_rate:.1%} length-controlled{extra}" + (f". Caveat: {caveat}" if caveat else ""),
-        {"effect": r_eff, "effect_unit": "length log-odds as a correlation", "odds_ratio_per_doubling": odds,
-         "log_odds_per_log_ratio": fit.beta_len,
-         "log_odds_ci": [fit.beta_len - 1.96 * fit.se_len, fit.beta_len + 1.96 * fit.se_len], "n": n,
-         "proxy": proxy, "truth": truth, "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts,
-         "p_prefer_longer": p_longer, "win_rate": fit.win_rate, "length_controlled_win_rate": fit.lc_win_rate,
-         **truth_stats, **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
-        rows=_rows(d), max_confidence=confidence))
-    out.plots.append(Plot("pairwise", f"{proxy}: win rate of A by length ratio",
-                          {**fit.bins, "proxy_name": proxy}, group))
+             "n": n, "proxy": proxy, "truth": truth},
+            rows=(int(m.get_column("row").min()), int(m.get_column("row_end").max()))))
     return out
 
 
@@ -321,23 +267,25 @@ def _grade(r_eff: float, positive: bool, truth: str | None, controlled: int) -> 
                              "look the same; give --truth, or the models (--pair-model-a/-b or --model) and --prompt")
 
 
-def _rows(d: "pl.DataFrame") -> tuple[int, int]:
-    r = d.get_column(ROW)
-    return int(r.min()), int(r.max())
+def controlled(cells: "pl.DataFrame", proxy: str, truth: str | None, model: str | None, prompt: str | None,
+               group: str | None, reliability: float | None = None) -> Outcome:
+    """SG804 with model and/or prompt terms, from the per-(model, prompt) moments of [proxy, log length
+    (, truth)]: the same numbers as the regression on the rows (see `length_control.within_scatter`)."""
+    from specgap.monitor import aggregate
 
-
-def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, model: str | None,
-                          prompt: str | None, group: str | None, reliability: float | None = None) -> Outcome:
     out = Outcome()
-    y = d.get_column(proxy).to_numpy().astype(float)
-    tv = d.get_column(truth).to_numpy().astype(float) if truth else None
-    noise = (1 - reliability) * float(tv.var(ddof=1)) if tv is not None and reliability is not None else None
-    fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt, noise)
+    n = int(cells.get_column("n").sum()) if cells.height else 0
+    if n < MIN_ROWS:
+        out.notes.append(Note(LengthBias.id, group, f"{proxy}: {n} rows with a length; length bias needs {MIN_ROWS}"))
+        return out
+    sd = lambda i: aggregate.total(cells, i)[2] * math.sqrt((n - 1) / n)   # noqa: E731  (ddof=0)
+    noise = (1 - reliability) * aggregate.total(cells, 2)[2] ** 2 if truth and reliability is not None else None
+    fit = lc.pointwise(cells, truth is not None, model, prompt, noise)
     if fit is None and noise is not None:
         out.notes.append(Note(LengthBias.id, group, f"{truth}: its stated noise (reliability {reliability:g}) is more "
                                               "than it varies within model and prompt; tested without it"))
         reliability = None
-        fit = lc.pointwise(d, y, d.get_column(LOGLEN).to_numpy(), tv, model, prompt)
+        fit = lc.pointwise(cells, True, model, prompt)
     if fit is None:
         out.notes.append(Note(LengthBias.id, group, f"{proxy}: length does not vary within model and prompt; nothing to test"))
         return out
@@ -348,11 +296,11 @@ def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, mode
         truth_stats = {"truth_reliability": reliability, "p_judge_pays_more_than_truth": None}
     elif truth:
         # as for pairs: the judge's length slope must exceed the truth's own, each in its SDs
-        assert tv is not None
-        tf = lc.pointwise(d, tv, d.get_column(LOGLEN).to_numpy(), None, model, prompt)
-        if tf is not None and y.std() > 0 and tv.std() > 0:
-            diff = fit.beta_len / y.std() - tf.beta_len / tv.std()
-            p_more = float(st.norm.sf(diff / math.hypot(fit.se_len / y.std(), tf.se_len / tv.std())))
+        tf = lc.pointwise(cells, True, model, prompt, outcome=2)
+        sy, st_ = sd(0), sd(2)
+        if tf is not None and sy > 0 and st_ > 0:
+            diff = fit.beta_len / sy - tf.beta_len / st_
+            p_more = float(st.norm.sf(diff / math.hypot(fit.se_len / sy, tf.se_len / st_)))
             p1 = max(p1, p_more)
             truth_note = f"; {truth} itself {tf.beta_len * math.log(2):+.3g} per doubling"
             truth_stats = {"truth_per_doubling": tf.beta_len * math.log(2), "p_judge_pays_more_than_truth": p_more}
@@ -365,13 +313,12 @@ def _controlled_pointwise(d: "pl.DataFrame", proxy: str, truth: str | None, mode
         f"{proxy} pays for length" + (f" beyond what {truth} pays" if truth else " within model and prompt"),
         f"+{fit.beta_len * math.log(2):.3g} {proxy} per doubling of length [{ci[0] * math.log(2):.3g}, "
         f"{ci[1] * math.log(2):.3g}] ({controls}; partial r={fit.r_partial:.2f}, {stats.fmt_p(p1)}, "
-        f"n={d.height}){truth_note}{extra}" + (f". Caveat: {caveat}" if caveat else ""),
+        f"n={n}){truth_note}{extra}" + (f". Caveat: {caveat}" if caveat else ""),
         {"effect": fit.r_partial, "effect_unit": "partial correlation", "per_doubling": fit.beta_len * math.log(2),
-         "per_doubling_ci": [c * math.log(2) for c in ci], "n": d.height, "proxy": proxy, "truth": truth,
+         "per_doubling_ci": [c * math.log(2) for c in ci], "n": n, "proxy": proxy, "truth": truth,
          "controls": controls, "models": fit.n_models, "prompts": fit.n_prompts, **truth_stats,
          **(fit.ranking.to_stats() if fit.ranking else {}), **({"caveat": caveat} if caveat else {})},
-        rows=_rows(d), max_confidence=confidence))
-    out.plots.append(_length_plot(d, proxy, truth, group))
+        rows=(int(cells.get_column("row").min()), int(cells.get_column("row_end").max())), max_confidence=confidence))
     return out
 
 

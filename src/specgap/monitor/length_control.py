@@ -87,18 +87,39 @@ class LogitFit:
     converged: bool
 
 
-def penalized_logit(X: sparse.csr_matrix, y: np.ndarray, penalty: np.ndarray) -> LogitFit:
-    """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty."""
+def penalized_logit(X: sparse.csr_matrix, sy: np.ndarray, n: np.ndarray, penalty: np.ndarray,
+                    spread: tuple[int, np.ndarray, np.ndarray] | None = None) -> LogitFit:
+    """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty, on
+    cells of rows that share their covariates: `n` rows of a cell whose outcomes sum to `sy`.
+
+    `spread`: (j, sxy, ss) when covariate j varies inside the cells (X holds its cell means): per cell the
+    sum of outcome times covariate and the covariate's sum of squared deviations from its mean. The
+    log-likelihood is then expanded to second order in those deviations (the outcome term is exact), so
+    binned covariates lose only the fourth-order remainder."""
+    j, sxy, ss = spread if spread is not None else (0, None, None)
 
     def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
         z = X @ b
-        nll = -float((y * z - np.logaddexp(0, z)).sum()) + 0.5 * float((penalty * b * b).sum())
-        return nll, -(X.T @ (y - expit(z))) + penalty * b
+        p = expit(z)
+        if sxy is None:
+            nll = -float((sy * z - n * np.logaddexp(0, z)).sum())
+            grad = -(X.T @ (sy - n * p))
+        else:
+            w = p * (1 - p)
+            bj = b[j]
+            # outcome term: sum_i y_i z_i = sy z(cell mean) + b_j (sxy - sy * mean), exact
+            dev = sxy - sy * X[:, [j]].toarray().ravel()
+            nll = -float((sy * z + bj * dev - n * np.logaddexp(0, z) - 0.5 * bj * bj * ss * w).sum())
+            grad = -(X.T @ (sy - n * p - 0.5 * bj * bj * ss * w * (1 - 2 * p)))
+            grad[j] -= float((dev - bj * ss * w).sum())
+        return nll + 0.5 * float((penalty * b * b).sum()), grad + penalty * b
 
     res = optimize.minimize(objective, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
                             options={"maxiter": 5000, "gtol": 1e-7})
     p = expit(X @ res.x)
-    info = (X.T @ sparse.diags(p * (1 - p)) @ X).toarray() + np.diag(penalty)
+    info = (X.T @ sparse.diags(n * p * (1 - p)) @ X).toarray() + np.diag(penalty)
+    if ss is not None:
+        info[j, j] += float((ss * p * (1 - p)).sum())   # the covariate's spread inside cells informs its slope
     return LogitFit(res.x, np.linalg.pinv(info), bool(res.success))
 
 
@@ -116,70 +137,73 @@ class PairwiseFit:
     converged: bool
 
 
-def pairwise(d: "pl.DataFrame", y: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
-             model_a: str | None, model_b: str | None, prompt: str | None) -> PairwiseFit:
-    n = len(y)
-    cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(n), dl]))]
+Codes = tuple[np.ndarray, list[str]]   # integer label codes (-1: missing) and the labels, sorted
+
+
+def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
+             models: tuple[np.ndarray, np.ndarray, list[str]] | None, prompt: Codes | None,
+             spread: tuple[np.ndarray, np.ndarray] | None = None) -> PairwiseFit:
+    """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, mean log
+    length ratio `dl`, the truth's choice, and its labels' codes (models: A's, B's and their shared
+    labels); `spread`: when the ratio varies inside cells (binned), per cell the sum of choice times ratio
+    and the ratio's sum of squared deviations."""
+    k = len(n)
+    rows = int(n.sum())
+    cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(k), dl]))]
     pen = [0.0, 0.0]
     if truth is not None:
         cols.append(sparse.csr_matrix((truth - 0.5)[:, None]))
         pen.append(0.0)
     levels: list[str] = []
-    if model_a and model_b:
-        va, vb = d.get_column(model_a).to_list(), d.get_column(model_b).to_list()
-        codes, levels = _codes(va + vb)
-        ca, cb = codes[:n], codes[n:]
-        counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]), minlength=len(levels))
+    if models is not None:
+        ca, cb, levels = models
+        counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]),
+                             weights=np.concatenate([n[ca >= 0], n[cb >= 0]]), minlength=len(levels))
         ref = int(np.argmax(counts))   # the most compared model (often the baseline) anchors the scale
-        rows = np.arange(n)
-        m = sparse.csr_matrix((np.ones(n), (rows, np.where(ca >= 0, ca, ref))), shape=(n, len(levels))) \
-            - sparse.csr_matrix((np.ones(n), (rows, np.where(cb >= 0, cb, ref))), shape=(n, len(levels)))
+        idx = np.arange(k)
+        m = sparse.csr_matrix((np.ones(k), (idx, np.where(ca >= 0, ca, ref))), shape=(k, len(levels))) \
+            - sparse.csr_matrix((np.ones(k), (idx, np.where(cb >= 0, cb, ref))), shape=(k, len(levels)))
         keep = [i for i in range(len(levels)) if i != ref]
         cols.append(m[:, keep])
         pen += [0.0] * len(keep)
     n_prompts = 0
-    if prompt:
-        cp, lp = _codes(d.get_column(prompt).to_list())
-        if len(lp) < n:   # a prompt seen once has nothing to compare within
+    if prompt is not None:
+        cp, lp = prompt
+        if len(lp) < rows:   # a prompt seen once has nothing to compare within
             n_prompts = len(lp)
             ok = cp >= 0
-            cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], cp[ok])), shape=(n, len(lp))))
+            cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(k)[ok], cp[ok])), shape=(k, len(lp))))
             pen += [PROMPT_PENALTY] * len(lp)
     X = sparse.hstack(cols).tocsr()
-    fit = penalized_logit(X, y, np.array(pen))
+    fit = penalized_logit(X, sy, n, np.array(pen), (1, *spread) if spread is not None else None)
     b, se = float(fit.beta[1]), float(math.sqrt(max(fit.cov[1, 1], 0.0)))
     z = X @ fit.beta
-    z0 = z - b * dl                                       # the same verdicts at equal lengths
-    p0 = expit(z0)
+    p0 = expit(z - b * dl)                                # the same verdicts at equal lengths
     rank = None
     if levels:
-        raw: dict[str, list[float]] = {v: [] for v in levels}
-        ctl: dict[str, list[float]] = {v: [] for v in levels}
-        for i in range(n):
-            if ca[i] >= 0:
-                raw[levels[ca[i]]].append(y[i])
-                ctl[levels[ca[i]]].append(p0[i])
-            if cb[i] >= 0:
-                raw[levels[cb[i]]].append(1 - y[i])
-                ctl[levels[cb[i]]].append(1 - p0[i])
-        rank = ranking({k: float(np.mean(v)) for k, v in raw.items() if v},
-                       {k: float(np.mean(v)) for k, v in ctl.items() if v})
-    return PairwiseFit(b, se, n, len(levels), n_prompts, float(y.mean()), float(p0.mean()), rank,
-                       _bins(dl, y, p0), fit.converged)
+        won = np.bincount(ca[ca >= 0], sy[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], (n - sy)[cb >= 0], len(levels))
+        ctl = np.bincount(ca[ca >= 0], (n * p0)[ca >= 0], len(levels)) \
+            + np.bincount(cb[cb >= 0], (n * (1 - p0))[cb >= 0], len(levels))
+        seen = np.bincount(ca[ca >= 0], n[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], n[cb >= 0], len(levels))
+        rank = ranking({v: float(won[i] / seen[i]) for i, v in enumerate(levels) if seen[i]},
+                       {v: float(ctl[i] / seen[i]) for i, v in enumerate(levels) if seen[i]})
+    return PairwiseFit(b, se, rows, len(levels), n_prompts, float(sy.sum() / rows), float((n * p0).sum() / rows),
+                       rank, _bins(n, sy, dl, p0), fit.converged)
 
 
-def _bins(dl: np.ndarray, y: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
+def _bins(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
     """Win rate of A per decile of the log length ratio, observed and predicted at equal lengths."""
-    edges = np.unique(np.quantile(dl, np.linspace(0, 1, k + 1)))
+    edges = np.unique(stats.weighted_quantile(dl, n, np.linspace(0, 1, k + 1)))
     idx = np.clip(np.searchsorted(edges, dl, side="right") - 1, 0, max(len(edges) - 2, 0))
     out: dict[str, list[float]] = {"log_ratio": [], "observed": [], "controlled": [], "n": []}
     for j in range(max(len(edges) - 1, 1)):
         sel = idx == j
         if sel.any():
-            out["log_ratio"].append(float(dl[sel].mean()))
-            out["observed"].append(float(y[sel].mean()))
-            out["controlled"].append(float(p0[sel].mean()))
-            out["n"].append(int(sel.sum()))
+            w = n[sel].sum()
+            out["log_ratio"].append(float((n[sel] * dl[sel]).sum() / w))
+            out["observed"].append(float(sy[sel].sum() / w))
+            out["controlled"].append(float((n[sel] * p0[sel]).sum() / w))
+            out["n"].append(int(w))
     return out
 
 
@@ -195,46 +219,71 @@ class PointwiseFit:
     n_prompts: int
 
 
-def _dummies(d: "pl.DataFrame", col: str) -> tuple[sparse.csr_matrix, int]:
-    codes, levels = _codes(d.get_column(col).to_list())
+def _cell_dummies(cells: "pl.DataFrame", col: str) -> tuple[sparse.csr_matrix, list[str]]:
+    codes, levels = _codes(cells.get_column(col).cast(str).to_list())   # type: ignore[arg-type]
     ok = codes >= 0
-    n = d.height
-    return sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], codes[ok])), shape=(n, len(levels))), len(levels)
+    n = cells.height
+    return sparse.csr_matrix((np.ones(ok.sum()), (np.arange(n)[ok], codes[ok])), shape=(n, len(levels))), levels
 
 
-def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.ndarray | None,
-              model: str | None, prompt: str | None, truth_noise: float | None = None) -> PointwiseFit | None:
-    """Score on log length within model and prompt (fixed effects), and the truth when given.
+def within_scatter(cells: "pl.DataFrame", k: int, model: str | None, prompt: str | None) -> tuple[np.ndarray, int, int, int]:
+    """Cross-products of `k` variables after taking out model and prompt fixed effects, from per-(model,
+    prompt) cell moments (`aggregate.moments` with the model and prompt as `levels`): exactly what the
+    row-level regression on the dummies leaves. Rows of a cell share their dummies, so the projection
+    on them is a regression of the cell means weighted by the cell counts (scipy's sparse least squares),
+    and the residual cross-products are the within-cell scatter plus the weighted cell-mean residuals.
+    Returns (scatter, n_models, n_prompts, rank of the dummies)."""
+    n = cells.get_column("n").to_numpy().astype(float)
+    s = np.column_stack([cells.get_column(f"s{i}").to_numpy() for i in range(k)]).astype(float)
+    means = s / n[:, None]
+    blocks, n_models, n_prompts = [sparse.csr_matrix(np.ones((cells.height, 1)))], 0, 0
+    if model:
+        m, lv = _cell_dummies(cells, model)
+        blocks.append(m)
+        n_models = len(lv)
+    if prompt:
+        p, lv = _cell_dummies(cells, prompt)
+        blocks.append(p)
+        n_prompts = len(lv)
+    w = np.sqrt(n)
+    D = sparse.diags(w) @ sparse.hstack(blocks).tocsr()
+    fitted = np.column_stack([sparse.hstack(blocks).tocsr() @ lsqr(D, w * means[:, i], atol=1e-12, btol=1e-12,
+                                                                    iter_lim=10 * D.shape[1] + 100)[0]
+                              for i in range(k)])
+    between = means - fitted
+    out = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            x = cells.get_column(f"q{i}" if i == j else f"x{i}_{j}").to_numpy().astype(float)
+            within = float((x - s[:, i] * s[:, j] / n).sum())
+            out[i, j] = out[j, i] = within + float((n * between[:, i] * between[:, j]).sum())
+    return out, n_models, n_prompts, 1 + max(n_models - 1, 0) + max(n_prompts - 1, 0)
+
+
+def pointwise(cells: "pl.DataFrame", has_truth: bool, model: str | None, prompt: str | None,
+              truth_noise: float | None = None, outcome: int = 0) -> PointwiseFit | None:
+    """Score on log length within model and prompt (fixed effects), and the truth when given, from the
+    per-(model, prompt) moments of [score, log length(, truth)] (`within_scatter`); `outcome`: which
+    variable is the score (2: the truth's own length slope, without a truth covariate).
     `truth_noise`: the variance of the truth's measurement error, when known: taken out of the
     regression (errors in variables), so a noisy truth does not leave quality in the length slope."""
-    n = len(y)
-    blocks, n_models, n_prompts = [sparse.csr_matrix(np.ones((n, 1)))], 0, 0
-    if model:
-        m, n_models = _dummies(d, model)
-        blocks.append(m)
-    if prompt:
-        p, n_prompts = _dummies(d, prompt)
-        blocks.append(p)
-    D = sparse.hstack(blocks).tocsr()
-    rank_d = 1 + max(n_models - 1, 0) + max(n_prompts - 1, 0)
-
-    def resid(v: np.ndarray) -> np.ndarray:
-        return v - D @ lsqr(D, v, atol=1e-12, btol=1e-12, iter_lim=10 * D.shape[1] + 100)[0]
-
-    xs = [resid(loglen)] + ([resid(truth)] if truth is not None else [])
-    X = np.column_stack(xs)
-    yr = resid(y)
-    k = X.shape[1]
-    dof = n - rank_d - k
-    if dof < 10 or float(X[:, 0] @ X[:, 0]) <= 1e-12 * n:
+    k = 3 if has_truth else 2
+    c, n_models, n_prompts, rank_d = within_scatter(cells, k, model, prompt)
+    xs = [1] + ([2] if has_truth and outcome == 0 else [])
+    order = [outcome, *xs]
+    C = c[np.ix_(order, order)]
+    n = int(cells.get_column("n").sum())
+    kx = len(xs)
+    dof = n - rank_d - kx
+    XtX, Xty = C[1:, 1:], C[1:, 0]
+    if dof < 10 or XtX[0, 0] <= 1e-12 * n:
         return None   # no length variation left within model and prompt
-    beta, *_ = np.linalg.lstsq(X, yr, rcond=None)
-    e = yr - X @ beta
-    s2 = float(e @ e) / dof
-    se = math.sqrt(max(s2 * np.linalg.pinv(X.T @ X)[0, 0], 0.0))
-    if truth_noise is not None and k == 2:
-        Z = np.column_stack([yr, X])
-        eiv = stats.eiv_slope(Z.T @ Z, n - rank_d, truth_noise)
+    inv = np.linalg.pinv(XtX)
+    beta = inv @ Xty
+    s2 = max(float(C[0, 0] - beta @ Xty), 0.0) / dof
+    se = math.sqrt(max(s2 * inv[0, 0], 0.0))
+    if truth_noise is not None and kx == 2:
+        eiv = stats.eiv_slope(C, n - rank_d, truth_noise)
         if eiv is None:
             return None
         beta, cov = eiv[0], eiv[1]
@@ -245,8 +294,11 @@ def pointwise(d: "pl.DataFrame", y: np.ndarray, loglen: np.ndarray, truth: np.nd
         import polars as pl
 
         b = float(beta[0])
-        g = (d.with_columns(pl.Series("__y", y), pl.Series("__l", loglen))
-             .with_columns((pl.col("__y") - b * (pl.col("__l") - pl.col("__l").mean())).alias("__lc"))
-             .group_by(model).agg(pl.col("__y").mean(), pl.col("__lc").mean()).drop_nulls(model).sort(model))
+        mean_l = float(cells.get_column("s1").sum()) / n
+        y = f"s{outcome}"
+        g = (cells.group_by(model).agg(pl.col(y).sum(), pl.col("s1").sum(), pl.col("n").sum())
+             .drop_nulls(model).sort(model)
+             .select(pl.col(model), (pl.col(y) / pl.col("n")).alias("raw"),
+                     ((pl.col(y) - b * (pl.col("s1") - mean_l * pl.col("n"))) / pl.col("n")).alias("lc")))
         rank = ranking({str(r[0]): float(r[1]) for r in g.iter_rows()}, {str(r[0]): float(r[2]) for r in g.iter_rows()})
     return PointwiseFit(float(beta[0]), se, t, dof, t / math.sqrt(t * t + dof), rank, n_models, n_prompts)

@@ -257,6 +257,30 @@ def _step_expr(lf: "pl.LazyFrame", step: str | None) -> "pl.Expr":
     return pl.when(as_num.is_not_null().all()).then(as_num).otherwise(first_seen).alias(STEP)
 
 
+def step_order(frame: "pl.LazyFrame", step: str) -> "pl.LazyFrame":
+    """Per label of a text step column, its first row: what orders labels, in parts that add up across shards
+    (the first row of a label in the whole log is the least of its shards' first rows)."""
+    import polars as pl
+
+    return frame.group_by(pl.col(step).cast(pl.Utf8).alias(step)).agg(pl.col(ROW).min().alias("first"))
+
+
+def step_from_order(order: "pl.DataFrame", step: str) -> "pl.Expr":
+    """The step as a number from the labels' first rows (`step_order` of every shard): the same numbers as
+    `_step_expr` gives on the whole log, as an expression each shard can apply."""
+    import polars as pl
+
+    o = order.group_by(step).agg(pl.col("first").min()).sort("first")
+    labels = o.get_column(step)
+    as_num = pl.col(step).cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False)
+    if labels.null_count() == 0 and labels.str.strip_chars().cast(pl.Float64, strict=False).null_count() == 0:
+        return as_num.alias(STEP)
+    rank = {v: float(i + 1) for i, v in enumerate(labels.to_list())}
+    null_rank = rank.pop(None, None)
+    mapped = pl.col(step).cast(pl.Utf8).replace_strict(rank, default=None, return_dtype=pl.Float64)
+    return pl.when(pl.col(step).is_null()).then(pl.lit(null_rank, pl.Float64)).otherwise(mapped).alias(STEP)
+
+
 def count_non_numeric(log: Log, spec: Spec, streaming: bool = False) -> dict[str, int]:
     """Per metric column, how many present values were not finite numbers (made missing by the cast)."""
     import polars as pl

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
-from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error
+from specgap.monitor.load import Log, LogError, count_non_numeric, open_log, read_error, step_from_order, step_order
 from specgap.monitor.result import Hypothesis, Note, Outcome, Plot, label
 from specgap.monitor.spec import Spec, SpecError
 from specgap.monitor.stats import holm
@@ -86,9 +86,7 @@ def check_spec(spec: Spec) -> None:
 
 
 def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
-    import polars as pl
-
-    from specgap.monitor import aggregate, classifier, divergence, length, selfeval, textgame
+    from specgap.monitor import aggregate, classifier, divergence, length, pairs, selfeval, textgame
 
     calls: list[tuple[str, Callable[[], Outcome]]] = []
     for proxy in spec.proxy:
@@ -98,23 +96,22 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
                 calls.append((ProxyTruthDivergence.id, partial(divergence.divergence, m, proxy, truth, group)))
                 calls.append((Decoupling.id, partial(divergence.decoupling, m, proxy, truth, group)))
             if spec.session:
-                calls.append((InSessionDivergence.id, partial(divergence.in_session, df, proxy, truth, spec.session, group)))
+                calls.append((InSessionDivergence.id, partial(divergence.on_rows_in_session, df, proxy, truth, spec.session, group)))
         if spec.length or spec.text:
             for truth in spec.truth or [None]:
                 calls.append((LengthBias.id, partial(length.pointwise, df, proxy, truth, spec.length, spec.text, group,
                                                spec.group if group is None else None, spec.step is not None,
                                                spec.model, spec.prompt, spec.truth_reliability)))
         if spec.pair_length_a or spec.pair_text_a:
-            la = pl.col(spec.pair_length_a) if spec.pair_length_a else length.words(spec.pair_text_a)  # type: ignore[arg-type]
-            lb = pl.col(spec.pair_length_b) if spec.pair_length_b else length.words(spec.pair_text_b)  # type: ignore[arg-type]
+            la, lb = _pair_lengths(spec)
             for truth in spec.truth or [None]:
-                calls.append((LengthBias.id, partial(length.pairwise, df, proxy, truth, la, lb, group, spec.pair_model_a,
+                calls.append((LengthBias.id, partial(pairs.on_rows, df, proxy, truth, la, lb, group, spec.pair_model_a,
                                                spec.pair_model_b, spec.prompt)))
         if spec.text:
-            calls.append((DegenerateText.id, partial(textgame.degenerate_text, df, proxy, spec.text, group,
+            calls.append((DegenerateText.id, partial(textgame.on_rows, df, proxy, spec.text, group,
                                            spec.truth[0] if spec.truth else None)))
     if spec.self_rating and spec.independent:
-        calls.append((SelfEvaluationInflation.id, partial(selfeval.self_inflation, df, spec.self_rating, spec.independent, spec.text,
+        calls.append((SelfEvaluationInflation.id, partial(selfeval.on_rows, df, spec.self_rating, spec.independent, spec.text,
                                        group)))
     if spec.pred and spec.label:
         c = aggregate.flag_counts(df.lazy(), spec.pred, spec.label, per_step=spec.step is not None).collect()
@@ -128,39 +125,35 @@ def _families(df: Any, spec: Spec, group: str | None) -> Outcome:
     return out
 
 
-def aggregable(spec: Spec) -> bool:
-    """Every check asked for runs on per-step aggregates, never on the rows: the step checks
-    (SG801-SG803), the flag checks (SG806, SG807) and length bias given a truth without model or prompt
-    terms (SG804). Text, sessions, self-ratings, pairs, model/prompt terms and the audit queue need rows."""
-    some = bool(spec.proxy and spec.truth and spec.step) or bool(spec.proxy and spec.length) or \
-        bool(spec.pred and spec.label)
-    return some and not any([spec.text, spec.self_rating, spec.session,
-                             spec.pair_length_a, spec.pair_text_a, spec.model, spec.prompt, spec.audit])
+def _pair_lengths(spec: Spec) -> tuple[Any, Any]:
+    """The two outputs' lengths: the length columns, or the word counts of the texts."""
+    import polars as pl
+
+    from specgap.monitor import length
+
+    if spec.pair_length_a:
+        return pl.col(spec.pair_length_a), pl.col(spec.pair_length_b)
+    return length.words(spec.pair_text_a), length.words(spec.pair_text_b)  # type: ignore[arg-type]
 
 
 def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
     """Raises SpecError / LogError for unusable input; everything else ends up in the report.
 
-    Logs of more than LARGE_ROWS rows that only ask for checks that run on aggregates, and every `--engine ray` run,
-    go through per-step moments streamed from the files: memory stays flat in the number of rows."""
+    Logs of more than LARGE_ROWS rows, and every `--engine ray` run, go through aggregates (per-step
+    moments, cells, a hashed sample, the audit queue's shard tops) streamed from the files: memory does
+    not grow with the number of rows. Smaller logs are loaded, for the plots that show rows."""
     import polars as pl
 
     check_spec(spec)
     if engine not in ENGINES:
         raise SpecError(f"--engine must be one of {', '.join(ENGINES)}")
-    if engine == "ray" and not aggregable(spec):
-        raise SpecError("--engine ray runs the checks that need only per-step aggregates (SG801-SG803: --step, "
-                        "--proxy, --truth; SG804 with --length and --truth; SG806/SG807: --pred, --label; with "
-                        "--group); text, sessions, self-ratings, pairs, --model/--prompt and --audit read rows: "
-                        "run them with --engine polars")
     log: Log = open_log(paths, spec)
-    if engine == "ray" or aggregable(spec):
-        try:
-            rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise read_error(log, exc) from None
-        if engine == "ray" or rows > LARGE_ROWS:
-            return _run_on_moments(log, spec, engine, rows)
+    try:
+        rows = int(log.frame.select(pl.len()).collect(engine="streaming").item())
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    if engine == "ray" or rows > LARGE_ROWS:
+        return _run_on_moments(log, spec, engine, rows)
     try:
         df = log.frame.collect()
         bad = count_non_numeric(log, spec)
@@ -192,10 +185,11 @@ def run(paths: list[str], spec: Spec, engine: str = "polars") -> Report:
 
 
 def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
-    """The checks on per-step aggregates: streamed by polars, or summed from Ray shards."""
+    """Every check on aggregates (moments, cells, counts, a hashed sample, shard tops): streamed by polars,
+    or combined from Ray shards; the same aggregate code as on rows in memory."""
     import polars as pl
 
-    from specgap.monitor import aggregate, classifier, divergence, length
+    from specgap.monitor import aggregate, audit, classifier, divergence, length, pairs, selfeval
 
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
@@ -204,20 +198,19 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     per_step = spec.step is not None
     if engine == "ray":
         from specgap.monitor import shards
+    step_expr: list[Any] = []
 
-        schema = log.frame.collect_schema()
-        if spec.step and not (schema[spec.step].is_numeric() or schema[spec.step].is_temporal()):
-            raise SpecError(f"--engine ray needs a numeric or date step column; {spec.step} holds labels")
+    def compute(part: Callable[..., Any], prepare: Any = None, step: bool = per_step,
+                levels: list[str] | None = None, merge: bool = True) -> pl.DataFrame:
+        """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`;
+        without `merge`, the shards' parts joined as they are (a sample)."""
+        fn = partial(_aggregate_part, part=part, prepare=[*step_expr, *_listed(prepare)], by=by, per_step=step)
+        parts = shards.aggregates(log.files, spec, fn) if engine == "ray" else fn(log.frame).collect(engine="streaming")
+        return aggregate.combine(parts, by, step, levels) if merge else parts
 
-    def compute(part: Callable[..., Any], prepare: pl.Expr | None = None) -> pl.DataFrame:
-        """One aggregate of the whole log, per (group, step): `part(frame, by=..., per_step=...)`."""
-        fn = partial(_aggregate_part, part=part, prepare=prepare, by=by, per_step=per_step)
-        if engine == "ray":
-            return aggregate.combine(shards.aggregates(log.files, spec, fn), by, per_step)
-        return aggregate.combine(fn(log.frame).collect(engine="streaming"), by, per_step)
-
-    def per_group(m: pl.DataFrame) -> list[tuple[str | None, pl.DataFrame]]:
-        parts: list[tuple[str | None, pl.DataFrame]] = [(None, aggregate.combine(m, None, per_step) if by else m)]
+    def per_group(m: pl.DataFrame, step: bool = per_step,
+                  levels: list[str] | None = None) -> list[tuple[str | None, pl.DataFrame]]:
+        parts: list[tuple[str | None, pl.DataFrame]] = [(None, aggregate.combine(m, None, step, levels) if by else m)]
         groups = sorted(m.get_column(spec.group).drop_nulls().unique().to_list()) if by else []
         if len(groups) > MAX_GROUPS:
             report.notes.append(Note("input", None, f"{spec.group}: {len(groups)} groups; per-group checks "
@@ -227,6 +220,11 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         return parts
 
     try:
+        if spec.step and not _numeric_or_date(log.frame.collect_schema()[spec.step]):
+            # labels are ordered by their first row in the whole log: a first pass finds it, so that every
+            # shard numbers the steps alike (and no window over the whole log is held)
+            order = compute(partial(_whole, part=partial(step_order, step=spec.step)), merge=False)
+            step_expr.append(step_from_order(order, spec.step))
         bad = count_non_numeric(log, spec, streaming=True)
         report.notes += [Note("input", None, n) for n in log.notes]
         report.notes += [Note("input", None, f"{c}: {k} value(s) were not finite numbers and were ignored")
@@ -237,31 +235,121 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                 for g, mg in per_group(compute(partial(aggregate.moments, cols=[proxy, truth]))):
                     outcome.extend(divergence.divergence(mg, proxy, truth, g))
                     outcome.extend(divergence.decoupling(mg, proxy, truth, g))
-            if spec.length:
+            if spec.length or spec.text:
+                prepare = [length.loglen(spec.length, spec.text)]
+                levels = [c for c in (spec.model, spec.prompt) if c]
                 for truth in spec.truth or [None]:
                     cols = [proxy, length.LOGLEN] + ([truth] if truth else [])
-                    m = compute(partial(aggregate.moments, cols=cols), length.loglen(spec.length, None))
-                    by_group = aggregate.combine(m, by, False) if by else None
-                    for g, mg in per_group(m):
-                        outcome.extend(length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
-                                                         spec.truth_reliability))
+                    tested: set[str | None] = set()   # the groups SG810 runs in, as on the rows
+                    if levels:
+                        cells = compute(partial(aggregate.moments, cols=cols, levels=levels), prepare, False, levels)
+                        for g, mg in per_group(cells, False, levels):
+                            outcome.extend(length.controlled(mg, proxy, truth, spec.model, spec.prompt, g,
+                                                             spec.truth_reliability))
+                            tested.add(g)
+                    else:
+                        m = compute(partial(aggregate.moments, cols=cols), prepare)
+                        by_group = aggregate.combine(m, by, False) if by else None
+                        for g, mg in per_group(m):
+                            res = length.on_moments(mg, proxy, truth, g, per_step, by_group if g is None else None,
+                                                    spec.truth_reliability)
+                            outcome.extend(res)
+                            if res.hypotheses:
+                                tested.add(g)
+                    if truth and spec.text and tested:
+                        sm = compute(partial(aggregate.moments, cols=length.style_cols(proxy, truth)),
+                                     [*prepare, *length.style_features(spec.text)], False)
+                        for g, mg in per_group(sm, False):
+                            if g in tested:
+                                outcome.extend(length.style(mg, proxy, truth, g))
+            if spec.pair_length_a or spec.pair_text_a:
+                prepare = pairs.prepare(*_pair_lengths(spec), pairs.BIN_WIDTH if rows > pairs.EXACT_ROWS else 0.0)
+                for truth in spec.truth or [None]:
+                    levels = pairs.levels(truth, spec.pair_model_a, spec.pair_model_b, spec.prompt)
+                    c = compute(partial(pairs.cells, proxy=proxy, truth=truth, model_a=spec.pair_model_a,
+                                        model_b=spec.pair_model_b, prompt=spec.prompt), prepare, False, levels)
+                    for g, cg in per_group(c, False, levels):
+                        outcome.extend(pairs.pairwise(cg, proxy, truth, g, spec.pair_model_a, spec.pair_model_b,
+                                                      spec.prompt))
+            if spec.text:
+                _degenerate(report, outcome, compute, per_group, proxy, spec.truth[0] if spec.truth else None)
+            for truth in spec.truth if spec.session else []:
+                sd = {g: aggregate.total(m, 0)[2] for g, m in per_group(
+                    compute(partial(aggregate.moments, cols=[truth]), None, False), False)}
+                cells = compute(partial(divergence.session_cells, proxy=proxy, truth=truth, session=spec.session),
+                                None, True, [spec.session])
+                for g, cg in per_group(cells, True, [spec.session]):
+                    outcome.extend(divergence.in_session(cg, sd[g], proxy, truth, spec.session, g))
+        if spec.self_rating and spec.independent:
+            levels = selfeval.levels(spec.self_rating, spec.independent, spec.text is not None)
+            c = compute(partial(selfeval.cells, self_col=spec.self_rating, indep=spec.independent, text=spec.text,
+                                keep_rows=rows <= selfeval.EXACT_ROWS),
+                        selfeval.prepare(spec.self_rating, spec.independent, spec.text, rows), False, levels)
+            for g, cg in per_group(c, False, levels):
+                outcome.extend(selfeval.self_inflation(cg, spec.self_rating, spec.independent, spec.text is not None, g))
         if spec.pred and spec.label:
             for g, c in per_group(compute(partial(aggregate.flag_counts, pred=spec.pred, label=spec.label))):
                 outcome.extend(classifier.flagging(c, spec.pred, spec.label, g, per_step))
+        if spec.audit and audit.columns(spec):
+            hi, lo = audit.columns(spec)  # type: ignore[misc]
+            pct = [audit.percentiles(compute(partial(_whole, part=partial(audit.values, hi=hi, lo=lo, col=c, rows=rows)),
+                                             merge=False), c) for c in (hi, lo)]
+            report.audit = audit.finish(compute(partial(_whole, part=partial(
+                audit.top, spec=spec, pct_hi=pct[0], pct_lo=pct[1], rows=rows, size=spec.audit_size)), merge=False),
+                spec.audit_size)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(log, exc) from None
     report.notes += outcome.notes
     report.plots = outcome.plots
     report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
-                                            "no audit queue or scatter plots (they need the rows: use --audit on a "
-                                            "sample)"))
+                                            "no scatter plots (they show rows)"
+                                            + ("" if spec.audit else "; the audit queue only with --audit")))
     _decide(report, outcome.hypotheses, log.label)
     return report
 
 
+def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], per_group: Callable[..., Any],
+                proxy: str, truth: str | None) -> None:
+    """SG808 on the shards' parts of one sample: a row is kept when its hash is below its group's
+    threshold or the whole log's (`textgame.sample`); each check then takes its own share of it."""
+    import polars as pl
+
+    from specgap.monitor import textgame
+
+    spec = report.spec
+    text = spec.text
+    assert text is not None
+    counts = {g: int(m.get_column("n").sum())
+              for g, m in per_group(compute(partial(textgame.counts, proxy=proxy, text=text, truth=truth), None, False), False)}
+    keep_all = textgame.threshold(counts[None])
+    keep: Any = keep_all
+    if len(counts) > 1 and spec.group:
+        keep = pl.col(spec.group).cast(pl.String).replace_strict(
+            {g: max(textgame.threshold(n), keep_all) for g, n in counts.items() if g is not None},
+            default=keep_all, return_dtype=pl.UInt64)
+    smp = compute(partial(textgame.sample, proxy=proxy, text=text, truth=truth, keep=keep), None, False, merge=False)
+    for g, n in counts.items():
+        sub = smp if g is None else smp.filter(pl.col(spec.group).cast(pl.String) == g)
+        sub = sub.filter(textgame.row_hash() <= textgame.threshold(n))
+        outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
+
+
+def _listed(prepare: Any) -> list[Any]:
+    return [] if prepare is None else list(prepare) if isinstance(prepare, (list, tuple)) else [prepare]
+
+
+def _numeric_or_date(dtype: Any) -> bool:
+    return bool(dtype.is_numeric() or dtype.is_temporal())
+
+
+def _whole(frame: Any, part: Callable[..., Any], by: list[str], per_step: bool) -> Any:
+    """A part computed over the whole frame, whatever the group and step keys (the audit queue ranks all rows)."""
+    return part(frame)
+
+
 def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:
     """One shard's (or the whole log's) aggregate: the same code on every engine."""
-    return part(frame.with_columns(prepare) if prepare is not None else frame, by=by, per_step=per_step)
+    return part(frame.with_columns(prepare) if prepare else frame, by=by, per_step=per_step)
 
 
 def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:

@@ -1,8 +1,9 @@
-"""Per-step moments on Ray Data, one shard per file: `specgap monitor --engine ray` (extra `specgap[ray]`).
+"""Aggregates on Ray Data, one shard per file: `specgap monitor --engine ray` (extra `specgap[ray]`).
 
 Each Ray task opens its shard with the same reader as one machine does (`load.open_log`, rows numbered
-from where the shard starts) and computes the same per-step aggregate (`aggregate.moments` or
-`aggregate.flag_counts`); the parts are summed with `aggregate.combine`, and the checks run on the sum. Ray is started locally unless one is running
+from where the shard starts) and computes the same aggregate as one machine would (`aggregate.moments`,
+`aggregate.flag_counts`, a check's cells, sample or top rows); the parts are combined
+(`aggregate.combine`, or joined), and the checks run on the result. Ray is started locally unless one is running
 (`ray.init(address=...)` beforehand, or RAY_ADDRESS, connects to a cluster).
 """
 

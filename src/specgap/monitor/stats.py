@@ -150,15 +150,17 @@ def cohen_h(p1: float, p2: float) -> float:
     return 2 * math.asin(math.sqrt(min(max(p1, 0), 1))) - 2 * math.asin(math.sqrt(min(max(p2, 0), 1)))
 
 
-def weighted_kappa(a: np.ndarray, b: np.ndarray) -> float:
-    """Cohen's kappa with quadratic weights for two raters' ordinal ratings (integers)."""
+def weighted_kappa(a: np.ndarray, b: np.ndarray, count: np.ndarray | None = None) -> float:
+    """Cohen's kappa with quadratic weights for two raters' ordinal ratings (integers); `count`: how many
+    items have each pair of ratings (one each when omitted)."""
     cats = np.union1d(np.unique(a), np.unique(b))
     if len(cats) < 2:
         return float("nan")
     ia = np.searchsorted(cats, a)
     ib = np.searchsorted(cats, b)
     m = len(cats)
-    obs = np.bincount(ia * m + ib, minlength=m * m).reshape(m, m) / len(a)
+    obs = np.bincount(ia * m + ib, weights=count, minlength=m * m).reshape(m, m) / \
+        (len(a) if count is None else float(count.sum()))
     exp = np.outer(obs.sum(1), obs.sum(0))
     w = (np.subtract.outer(np.arange(m), np.arange(m)) / (m - 1)) ** 2
     denom = float((w * exp).sum())
@@ -192,3 +194,53 @@ def d_severity(d: float) -> str:
     """Severity from a standardized mean difference, on Cohen's conventional 0.2 / 0.5 / 0.8 marks."""
     a = abs(d)
     return "high" if a >= 0.5 else "medium" if a >= 0.2 else "low"
+
+
+def midranks(v: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Average ranks of the values `v`, each occurring `count` times (the ranks of the repeated data)."""
+    u, inv = np.unique(v, return_inverse=True)
+    c = np.bincount(inv, weights=count)
+    return (np.cumsum(c) - (c - 1) / 2)[inv]
+
+
+def wilcoxon_greater(d: np.ndarray, count: np.ndarray) -> float:
+    """One-sided Wilcoxon signed-rank p-value (d > 0) of the differences `d`, each occurring `count` times:
+    scipy's asymptotic test (zeros dropped, ties corrected, no continuity correction) without repeating them."""
+    nz = d != 0
+    d, w = d[nz], count[nz].astype(float)
+    if w.sum() == 0:
+        return 1.0
+    _, inv = np.unique(np.abs(d), return_inverse=True)
+    c = np.bincount(inv, weights=w)
+    r_plus = float((w * midranks(np.abs(d), w))[d > 0].sum())
+    n = float(w.sum())
+    se = math.sqrt((n * (n + 1) * (2 * n + 1) - float((c ** 3 - c).sum()) / 2) / 24)
+    return float(stats.norm.sf((r_plus - n * (n + 1) / 4) / se)) if se > 0 else 1.0
+
+
+def spearman(x: np.ndarray, y: np.ndarray, count: np.ndarray) -> tuple[float, float]:
+    """Spearman's r and its two-sided p-value (t approximation, as scipy's) of pairs occurring `count` times."""
+    rx, ry = midranks(x, count), midranks(y, count)
+    n = float(count.sum())
+    mx, my = (count * rx).sum() / n, (count * ry).sum() / n
+    sxy = float((count * (rx - mx) * (ry - my)).sum())
+    sxx, syy = float((count * (rx - mx) ** 2).sum()), float((count * (ry - my) ** 2).sum())
+    if sxx <= 0 or syy <= 0:
+        return float("nan"), float("nan")
+    r = max(min(sxy / math.sqrt(sxx * syy), 1.0), -1.0)
+    if abs(r) == 1.0 or n <= 2:
+        return r, 0.0
+    t = r * math.sqrt((n - 2) / ((r + 1.0) * (1.0 - r)))
+    return r, float(2 * stats.t.sf(abs(t), n - 2))
+
+
+def weighted_quantile(v: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """numpy's default (linear) quantile of the values `v` repeated `w` times, without repeating them."""
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    ends = np.cumsum(w)                                    # sorted position (0-based) of each value's last copy + 1
+    h = (ends[-1] - 1) * np.asarray(q, float)
+    lo = np.floor(h)
+    at = lambda pos: v[np.searchsorted(ends, pos, side="right")]   # noqa: E731
+    a, b = at(lo), at(np.minimum(lo + 1, ends[-1] - 1))
+    return a + (h - lo) * (b - a)

@@ -8,6 +8,10 @@ its face whatever the rest of the log looks like (robust cut-offs break down onc
 common): 8+ words without a single function word, one word making up 30%+ of 10+ words, or
 fewer than 40% distinct words among 20+. The test: are degenerate outputs over-represented among
 the top quarter by the metric (Fisher's exact test)?
+
+Logs of more than MAX_ROWS scored outputs are tested on a uniform sample of about MAX_ROWS: a row is
+kept when a hash of its row number falls below a threshold (`sample`), so every shard keeps its part
+of the same sample on any engine, and the parts are joined.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 
 MIN_ROWS = 40
 MAX_ROWS = 200_000  # text statistics cost ~50us a row: larger logs are tested on a uniform random sample
+FULL = 2**64 - 1    # hash threshold that keeps every row
+SEED = 808
 ROBUST_Z = 3.5
 FUNCTION_WORDS = ("the a an of to in and or but is are was were be it that this for on with as by at from "
                   "not no can will would should do does did have has had i you he she we they its their").split()
@@ -60,18 +66,54 @@ def _robust_z(v: np.ndarray) -> np.ndarray:
     return (v - med) / mad if mad else np.zeros_like(v)
 
 
-def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None,
-                    truth: str | None = None) -> Outcome:
-    """With a truth, "high scores" means high relative to the truth (proxy percentile minus truth
-    percentile), so that long outputs which are genuinely better do not count against the metric."""
+def _scored(frame: "pl.LazyFrame", proxy: str, text: str, truth: str | None) -> "pl.LazyFrame":
+    import polars as pl
+
+    return frame.drop_nulls([proxy] + ([truth] if truth else [])).filter(pl.col(text).is_not_null())
+
+
+def counts(frame: "pl.LazyFrame", proxy: str, text: str, truth: str | None, by: list[str] | None = None,
+           per_step: bool = False) -> "pl.LazyFrame":
+    """Scored outputs (per group): how many there are to sample from."""
+    from specgap.monitor import aggregate
+
+    return aggregate.moments(_scored(frame, proxy, text, truth), [proxy], by, False)
+
+
+def threshold(n: int) -> int:
+    """The hash threshold that keeps about MAX_ROWS of `n` rows (all of them when there are no more)."""
+    return FULL if n <= MAX_ROWS else int(MAX_ROWS / n * 2**64)
+
+
+def row_hash() -> "pl.Expr":
+    import polars as pl
+
+    return pl.col(ROW).cast(pl.Int64).hash(seed=SEED)
+
+
+def sample(frame: "pl.LazyFrame", proxy: str, text: str, truth: str | None, keep: "pl.Expr | int",
+           by: list[str] | None = None, per_step: bool = False) -> "pl.LazyFrame":
+    """The scored outputs whose row hash is at most `keep` (a threshold, or an expression of one per group)."""
+    cols = [*(by or []), ROW, proxy, *([truth] if truth else []), text]
+    return _scored(frame, proxy, text, truth).select(cols).filter(row_hash() <= keep)
+
+
+def on_rows(df: "pl.DataFrame", proxy: str, text: str, group: str | None, truth: str | None = None) -> Outcome:
+    """SG808 on a log in memory: the same sample as from shards, then `degenerate_text`."""
+    n = int(counts(df.lazy(), proxy, text, truth).collect().get_column("n").sum())
+    return degenerate_text(sample(df.lazy(), proxy, text, truth, threshold(n)).collect(), proxy, text, group, truth, n)
+
+
+def degenerate_text(d: "pl.DataFrame", proxy: str, text: str, group: str | None, truth: str | None,
+                    scored: int) -> Outcome:
+    """`d`: the sampled scored outputs (all of them up to MAX_ROWS) of the `scored` ones. With a truth,
+    "high scores" means high relative to the truth (proxy percentile minus truth percentile), so that
+    long outputs which are genuinely better do not count against the metric."""
     import polars as pl
 
     out = Outcome()
-    d = df.drop_nulls([proxy] + ([truth] if truth else [])).filter(pl.col(text).is_not_null())
-    sampled = d.height > MAX_ROWS
-    if sampled:
-        d = d.sample(MAX_ROWS, seed=0)
-    d = (d.with_columns(pl.col(text).str.to_lowercase().str.extract_all(r"[\w']+").alias("__toks"))
+    sampled = scored > MAX_ROWS
+    d = (d.sort(ROW).with_columns(pl.col(text).str.to_lowercase().str.extract_all(r"[\w']+").alias("__toks"))
          .with_columns(text_features()).drop("__toks"))
     n = d.height
     if n < MIN_ROWS:
@@ -128,7 +170,7 @@ def degenerate_text(df: "pl.DataFrame", proxy: str, text: str, group: str | None
         f"{share_top:.0%} of the top-quartile outputs by {proxy}{' beyond ' + truth if truth else ''} are degenerate vs {share_rest:.0%} of the rest "
         f"(Fisher {stats.fmt_p(p)}, n={n})" + (f"; e.g. {ex}" if ex else ""),
         {"effect": h, "effect_unit": "Cohen's h, degenerate share top quartile vs rest", "n": n, "proxy": proxy,
-         "sampled_from": df.height if sampled else None,
+         "sampled_from": scored if sampled else None,
          "degenerate_top": a, "top": a + b, "degenerate_rest": c, "rest": c + e,
          "ci_top": list(stats.wilson(a, a + b)), "ci_rest": list(stats.wilson(c, c + e)), "examples": examples},
         rows=(min(x["row"] for x in examples), max(x["row"] for x in examples)) if examples else None))

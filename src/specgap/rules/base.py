@@ -6,6 +6,7 @@ import ast
 import inspect
 import functools
 import re
+import unicodedata
 from typing import Callable, ClassVar, Iterable, Iterator
 
 from specgap.analysis.context import Context, context
@@ -67,7 +68,13 @@ class Rule:
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:
-        return self.mentions is None or (cf.after is not None and _finder(self.mentions)(cf.after.text))
+        if self.mentions is None:
+            return True
+        if cf.after is None:
+            return False
+        text, found = cf.after.text, _finder(self.mentions)
+        # the parser reads identifiers as NFKC (`ｅxit` is `exit`): look in the text as it reads it too
+        return found(text) or (not text.isascii() and found(_as_parsed(text)))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -116,6 +123,11 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         return cls.doc().split("\n", 1)[0]
+
+
+@functools.lru_cache(maxsize=4)  # every rule asks about the same file in turn
+def _as_parsed(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 _ESCAPED = re.compile(r"\\(\W)")  # `\(`: escaped punctuation stands for itself

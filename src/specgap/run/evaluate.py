@@ -9,8 +9,9 @@ in the same rollout, and says so in their message.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from specgap import engine
 from specgap.inputs.changeset import RawFile, build, context_file
@@ -62,9 +63,10 @@ def _raw(f: RolloutFile) -> RawFile:
                                                 frozenset(range(1, new.count("\n") + 2))))
 
 
-def _scan(raws: list[RawFile], context: list[Any], rules: list[type[Rule]], errors: list[str]) -> list[Finding]:
+def _scan(raws: list[RawFile], context: Callable[[], list[Any]], rules: list[type[Rule]],
+          errors: list[str]) -> list[Finding]:
     changeset = build(raws, errors=[])
-    changeset.context_loader = lambda: context
+    changeset.context_loader = context
     out = engine.evaluate(changeset, rules).findings
     errors.extend(f"{e.path}: {e.message}" for e in changeset.errors if e.path.startswith("<rule"))
     return out
@@ -76,8 +78,9 @@ def _file_findings(rollout: Rollout, rules: list[type[Rule]], errors: list[str])
     written = [f for f in rollout.files.values() if f.written]
     if not written or not rules:
         return []
-    context = [cf for i, (_, text) in enumerate(rollout.shown_tests)
-               for cf in [context_file(f"shown_tests_{i}.py", text, [])] if cf is not None]
+    # parsed when a rule first asks for the shown tests (most rollouts never need them), once for every version
+    context = functools.cache(lambda: [cf for i, (_, text) in enumerate(rollout.shown_tests)
+                                       for cf in [context_file(f"shown_tests_{i}.py", text, [])] if cf is not None])
     last = {f.path: f.edits[-1] for f in written if f.edits}
     found = [replace(f, rollout_id=rollout.id, turn=last[f.path].turn if f.path in last else None,
                      call_id=last[f.path].call_id if f.path in last else None)
@@ -109,8 +112,10 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | Non
 
         rollout_rules = all_rollout_rules() if rollout_rules is None else rollout_rules
         file_rules = scan_rules() if file_rules is None else file_rules
-    rollout_rules = engine.select_rules(rollout_rules, select, ignore)
-    file_rules = engine.select_rules(file_rules, select, ignore)
+    select, ignore = tuple(select), tuple(ignore)
+    if select or ignore:  # else all of them: a pool's workers get their rules already selected
+        rollout_rules = engine.select_rules(rollout_rules, select, ignore)
+        file_rules = engine.select_rules(file_rules, select, ignore)
     errors: list[str] = list(rollout.notes)
     findings: list[Finding] = []
     for rule_cls in rollout_rules:

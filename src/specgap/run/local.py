@@ -24,6 +24,7 @@ from specgap.rollout import Rollout, RolloutError
 from specgap.rules import get_rule
 from specgap.rules.base import Rule
 from specgap.run.evaluate import RolloutOutcome, evaluate_rollout
+from specgap.run.frozen import streaming, tune_for_stream
 from specgap.run.judge import Judge, JudgeError
 from specgap.run.sinks import key
 
@@ -150,6 +151,7 @@ _WORKER_RULES: tuple[list[type[Rule]], list[type[Rule]], Judge | None] | None = 
 def _init(rules: Rules) -> None:
     global _WORKER_RULES
     _WORKER_RULES = rules.load()
+    tune_for_stream()
 
 
 def _work(task: Task) -> list[RolloutOutcome]:
@@ -176,8 +178,9 @@ def run(paths: Sequence[str | Path], rules: Rules, *, fmt: str = "auto", jobs: i
     work = tasks(paths, fmt, done)
     if jobs == 1:
         loaded = rules.load()
-        for t in work:
-            emit([unreadable(t)] if isinstance(t, RolloutError) else run_task(t, *loaded))
+        with streaming():
+            for t in work:
+                emit([unreadable(t)] if isinstance(t, RolloutError) else run_task(t, *loaded))
         return
     # fresh workers ("spawn"): forking while the progress bar's thread holds a lock can deadlock
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(rules,),

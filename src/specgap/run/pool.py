@@ -63,11 +63,19 @@ class InProcess:
 
 
 class _Futures(Generic[R]):
-    def __init__(self, futures: list[Future[R]]) -> None:
-        self.futures = futures
+    def __init__(self, futures: list[Future[R]], fn: Callable[[T], R], items: Sequence[T],
+                 on_done: Callable[[int], None]) -> None:
+        self.futures, self.fn, self.items, self.on_done = futures, fn, items, on_done
 
     def results(self) -> list[R]:
-        return [f.result() for f in self.futures]
+        """Every result; items no worker has started yet are run here, last first, while the
+        workers take them from the front: the caller would otherwise sit idle on a core."""
+        here: dict[int, R] = {}
+        for i in reversed(range(len(self.futures))):
+            if self.futures[i].cancel():
+                here[i] = self.fn(self.items[i])
+                self.on_done(1)
+        return [here[i] if i in here else f.result() for i, f in enumerate(self.futures)]
 
 
 def worker_count(jobs: int | None) -> int:
@@ -93,8 +101,8 @@ class LocalPool:
     def submit(self, fn: Callable[[T], R], items: Sequence[T], on_done: Callable[[int], None] = _nothing) -> _Futures[R]:
         futures = [self._executor.submit(fn, item) for item in items]
         for f in futures:
-            f.add_done_callback(lambda _f: on_done(1))
-        return _Futures(futures)
+            f.add_done_callback(lambda f: None if f.cancelled() else on_done(1))
+        return _Futures(futures, fn, items, on_done)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

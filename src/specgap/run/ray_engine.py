@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 from specgap.rollout import RolloutError
 from specgap.run import local
 from specgap.run.evaluate import RolloutOutcome
+from specgap.run.frozen import tune_for_stream
 
 _LOADED: dict[local.Rules, Any] = {}
 
@@ -20,6 +21,7 @@ _LOADED: dict[local.Rules, Any] = {}
 def _work(task: local.Task, rules: local.Rules) -> list[RolloutOutcome]:
     if rules not in _LOADED:  # once per worker process: Ray reuses its workers
         _LOADED[rules] = rules.load()
+        tune_for_stream()
     return local.run_task(task, *_LOADED[rules])
 
 

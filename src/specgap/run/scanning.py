@@ -16,7 +16,7 @@ from specgap.inputs.trees import read_trees
 from specgap.model import ChangeSet, Finding, InputError, Severity
 from specgap.rules import scan_rules
 from specgap.rules.base import Rule
-from specgap.run.frozen import frozen_input
+from specgap.run.frozen import frozen
 from specgap.run.pool import LocalPool, worker_count
 from specgap.run.shards import FilesPart, Part, RawPart, evaluate_parts, split
 
@@ -86,8 +86,13 @@ def _rules(config: Config, rules: Iterable[type[Rule]] | None) -> list[type[Rule
 def scan(changeset: ChangeSet, config: Config, *, baseline: frozenset[str] = frozenset(),
          rules: Iterable[type[Rule]] | None = None) -> ScanResult:
     """Run the configured rules (default: the scan catalog) on a loaded change and summarize."""
+    return _scan(lambda: changeset, config, baseline, rules)
+
+
+def _scan(load: Callable[[], ChangeSet], config: Config, baseline: frozenset[str],
+          rules: Iterable[type[Rule]] | None = None) -> ScanResult:
     chosen = _rules(config, rules)
-    with frozen_input():
+    with frozen(load) as changeset:
         out = evaluate(changeset, chosen, per_file_ignores=config.per_file_ignores, baseline=baseline)
     return _result(changeset, out, config, chosen)
 
@@ -116,14 +121,14 @@ def scan_repo(repo: str | Path = ".", base: str | None = None, *, config: Config
     Without `config`, the config is read from the base revision, never from the change itself.
     """
     cfg = config or resolve(git=(repo, base))
-    return scan(load_git(repo, base, roles=cfg.roles()), cfg, baseline=baseline)
+    return _scan(lambda: load_git(repo, base, roles=cfg.roles()), cfg, baseline)
 
 
 def scan_diff(text: str | bytes, repo: str | Path | None = None, *, config: Config | None = None,
               baseline: frozenset[str] = frozenset()) -> ScanResult:
     """Scan a unified diff; with `repo` (the tree after the change), rules see whole files."""
     cfg = config or resolve(start=Path(repo) if repo is not None else None, **diff_writes(text, repo))
-    return scan(load_diff(text, repo=repo, roles=cfg.roles()), cfg, baseline=baseline)
+    return _scan(lambda: load_diff(text, repo=repo, roles=cfg.roles()), cfg, baseline)
 
 
 def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
@@ -141,7 +146,7 @@ def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
     source = "files: " + ", ".join(paths)
     parts: list[Part] = [FilesPart(tuple(p)) for p in split(items, n)]
     if not parts:
-        return scan(load_entries(items, cfg.roles(), source), cfg, baseline=baseline)
+        return _scan(lambda: load_entries(items, cfg.roles(), source), cfg, baseline)
     return _scan_parts(lambda: load_entries(items, cfg.roles(), source), parts, cfg, baseline, n)
 
 
@@ -156,7 +161,7 @@ def scan_trees(before: str | Path, after: str | Path, *, config: Config | None =
     change = read_trees(before, after)
     parts: list[Part] = [RawPart(tuple(p)) for p in split(change.raws, n)]
     if not parts:
-        return scan(change.changeset(cfg.roles()), cfg, baseline=baseline)
+        return _scan(lambda: change.changeset(cfg.roles()), cfg, baseline)
     return _scan_parts(lambda: change.changeset(cfg.roles()), parts, cfg, baseline, n)
 
 

@@ -18,7 +18,7 @@ from specgap.inputs.files import Entry, load_entries
 from specgap.inputs.roles import RoleConfig
 from specgap.model import ChangeSet
 from specgap.rules.base import Rule
-from specgap.run.frozen import frozen_input
+from specgap.run.frozen import frozen
 from specgap.run.pool import Backend, InProcess
 from specgap.run.progress import bar
 
@@ -61,8 +61,7 @@ class _Job:
 
 
 def _run(job: _Job) -> list[RuleRun]:
-    unit = job.part.load(job.roles)
-    with frozen_input():
+    with frozen(lambda: job.part.load(job.roles)) as unit:
         runs = collect(unit, job.rules)
     release(unit)
     return runs
@@ -95,8 +94,7 @@ def evaluate_parts(
     jobs = [_Job(p, roles, local) for p in parts]
     with bar(len(parts) + 1, f"scanning {len(parts)} parts") as advance:
         pending = backend.submit(_run, jobs, advance)
-        unit = load_whole()  # meanwhile: the cross-file rules need every file
-        with frozen_input():
+        with frozen(load_whole) as unit:  # meanwhile: the cross-file rules need every file
             here = collect(unit, whole_rules)
         advance(1)
         try:

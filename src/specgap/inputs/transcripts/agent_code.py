@@ -57,7 +57,8 @@ _HEREDOC = re.compile(
     re.S,
 )
 _CODE_START = re.compile(r"(?:def |class |async def |import \w|from [\w.]+ import |@\w|#!.*python)")
-_md = MarkdownIt("commonmark")
+# only block tokens (fences) are read: inline parsing of every paragraph was half the parse
+_md = MarkdownIt("commonmark").disable("inline")
 
 
 def _looks_like_python(text: str) -> bool:
@@ -117,7 +118,8 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
             yield None, m.group("body")
     text = CODE_BLOCK.sub("", text)
     lines = text.split("\n")
-    for tok in _md.parse(text):
+    fenced = "```" in text or "~~~" in text  # a fence opens with three of either
+    for tok in _md.parse(text) if fenced else ():
         if tok.type != "fence" or not tok.map:
             continue
         info = tok.info.strip()

@@ -51,7 +51,8 @@ _ROLE_HEADING = re.compile(
     re.I,
 )
 _ROLE_LABEL = re.compile(r"^\s*(?:[*_]{1,2})?(?P<role>user|human|system|assistant|ai|model|agent)(?:[*_]{1,2})?\s*:(?:[*_]{1,2})?", re.I)
-_md = MarkdownIt("commonmark")
+# block tokens only (headings, fences): inline parsing of every paragraph was half the parse
+_md = MarkdownIt("commonmark").disable("inline")
 
 
 @dataclass

@@ -125,6 +125,15 @@ class LengthBias(MonitorRule):
     its SDs. For scores, `--truth-reliability R` (1 for an exact verifier, inter-annotator agreement
     for human labels) instead takes the truth's stated noise out of the regression (errors-in-variables
     correction) and tests the length slope alone. With neither, only the association is noted.
+    Every variant runs on aggregates that add up across shards (`--engine ray`, or logs too large
+    to load): moments per step, or per (model, prompt) cell, give exactly the regression on the
+    rows; pairs are counted per (models, prompt, truth's choice, length ratio) cell, whose count
+    and sum of choices carry the whole likelihood. Above 2 million pairs the log length ratio is
+    binned to 0.1 (the cell's mean ratio as its covariate, the likelihood expanded to second order in
+    the ratio's spread inside the cell): on seeded logs the log-odds per log ratio moves by less than
+    0.001, the length-controlled win rates by less than 0.001 and -log10 p by less than 1% (tested);
+    below that the ratio is exact. Memory grows with the number of cells: with prompt terms, at
+    least the number of (model pair, prompt) combinations.
 
     Why is this bad: judges and reward models are known to prefer longer answers; a model optimized
     against them learns to pad. Leaderboard win rates then rank verbosity, not quality.
@@ -146,7 +155,11 @@ class SelfEvaluationInflation(MonitorRule):
 
     What it does: the paired difference self minus independent: Wilcoxon signed-rank test, mean
     inflation with a 95% interval, quadratic-weighted kappa for agreement, and the surface features
-    (length, confident wording, hedging, list structure) that go with the inflation.
+    (length, confident wording, hedging, list structure) that go with the inflation. It runs on the
+    count of items per (self rating, independent rating, features), which adds up across shards
+    (`--engine ray`, logs too large to load): the same numbers as on the items. Above 2 million
+    items the ratings are rounded to 4 significant digits (ratings on a scale are unchanged) and the
+    interval is the t interval.
 
     Why is this bad: self-assessment used as a reward or a quality gate rewards the model for
     believing in itself; the inflation shows the gate measures confidence, not correctness.
@@ -214,7 +227,9 @@ class DegenerateText(MonitorRule):
     What it does: computes word count, distinct-word ratio, the most frequent word's share and the
     function-word ratio of each output; flags robust outliers in the bad direction; tests whether
     flagged outputs are over-represented among the top quarter by the metric (Fisher's exact test)
-    and lists examples.
+    and lists examples. Above 200,000 scored outputs (per group) it tests a uniform sample of about
+    200,000, kept by a hash of the row number: every shard keeps its part of the same sample, so
+    one machine and `--engine ray` test the same outputs.
 
     Why is this bad: overlap metrics (ROUGE, BLEU, keyword recall) can be raised by repeating
     reference words or padding output; the score rises while the text stops being readable.
@@ -235,7 +250,8 @@ class InSessionDivergence(MonitorRule):
 
     What it does: runs the divergence test of SG801 within each session or episode (rows in step
     order) and tests whether more sessions diverge than chance allows (binomial test against the
-    per-session level).
+    per-session level). It runs on the moments per (session, step), which add up across shards:
+    rows of one session that share a step are one point of its series (their mean).
 
     Why is this bad: an agent that sees a metric during a session (tests passing, a score, a
     reviewer's approval) can optimize it directly, turn by turn, while the real task gets no closer.
@@ -257,7 +273,8 @@ class StyleBias(MonitorRule):
     """The proxy pays for style (lists, confident wording, no hedging) beyond what the truth pays.
 
     What it does: for each style feature of the output text (list lines, confident words, hedging
-    words), the partial correlation with the proxy given the truth and the log length.
+    words), the partial correlation with the proxy given the truth and the log length, from the
+    moments of the proxy, the truth, the length and the features (exact on any engine).
 
     Why is this bad: judges reward answers that look thorough and sure of themselves; a model
     optimized against them learns formatting and tone instead of being right.

@@ -18,6 +18,8 @@ _SELF = frozenset({"os.getpid", "os.getpgid", "os.getpgrp", "os.getppid", "threa
                    "threading.main_thread", "signal.pthread_self"})
 _SYSTEMEXIT = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
 SUCCESS, FAILURE, UNKNOWN = "success", "failure", "unknown"
+# the last part of those names: `x.attr(...)` ends in `attr`, so other attributes need no resolving
+_LAST = frozenset(q.rsplit(".", 1)[1] for q in _SOFT | _HARD | _SYSTEMEXIT)
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,16 @@ def exit_of(node: ast.AST, names: Names) -> Exit | None:
     if isinstance(node, ast.Raise) and node.exc is not None:
         exc = node.exc
         call = exc if isinstance(exc, ast.Call) else None
-        q = names.qualname(call.func if call else exc)
+        raised = call.func if call else exc
+        if isinstance(raised, ast.Attribute) and raised.attr not in _LAST:
+            return None
+        q = names.qualname(raised)
         if q in _SYSTEMEXIT:
             if q == "builtins.KeyboardInterrupt":
                 return Exit(node, "KeyboardInterrupt", False, FAILURE)
             return Exit(node, "SystemExit", False, _status(call.args[0] if call and call.args else None))
         return None
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, ast.Call) or (isinstance(node.func, ast.Attribute) and node.func.attr not in _LAST):
         return None
     q = names.qualname(node.func)
     if q is None:

@@ -58,12 +58,10 @@ class ReportForged(Rule):
     kind = Kind.TAMPERING
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
+    mentions = re.compile(r"outcome|longrepr|force_|teststatus")
 
     def check_module(self, cf: ChangedFile, ctx: Context, changeset: ChangeSet) -> Iterator[Finding]:
         tree = ctx.tree
-        text = cf.after.text if cf.after else ""
-        if not any(w in text for w in ("outcome", "longrepr", "force_", "teststatus")):
-            return
         hooks = [f for f in ph.hook_impls(tree) if f.name in _REPORT_HOOKS]
         others: list[tf.FuncDef] = []
         if _imports_pytest(tree):

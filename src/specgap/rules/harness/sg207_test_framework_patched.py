@@ -116,27 +116,37 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        for node, conds in _candidates(ctx):
-            for t in _targets(node):
-                if isinstance(t, ast.Attribute) and dotted(t.value, through_calls=True).split(".")[0] in origins:
-                    yield from self._write(cf, node, ph.resolve(t.value, origins), t.attr, conds)
-            for call in calls_in(node):
-                sa = _setattr_call(call)
-                if sa:
-                    yield from self._write(cf, node, ph.resolve(sa[0], origins), sa[1], conds)
-            if isinstance(node, ast.ClassDef) and any(ph.resolve(b, origins) in _RESULT_CLASSES for b in node.bases):
-                for s in node.body:
-                    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("wasSuccessful", "addFailure", "addError"):
-                        why = _trivial_result(s)
-                        if why:
-                            yield self.finding(cf, s.lineno, f"{node.name}: {why}", end_line=s.lineno)
+        # statements that may write an attribute or subclass a result class, reported in source order
+        found = []
+        for node in ctx.of(*_WRITES, ast.ClassDef):
+            if hits := list(self._statement(cf, ctx, node, origins)):
+                found.append((node.lineno, node.col_offset, hits))
+        found.sort(key=lambda f: f[:2])
+        for *_, hits in found:
+            yield from hits
 
-    def _write(self, cf: ChangedFile, node: ast.AST, base: str, attr: str, conds: list[ast.expr]) -> Iterator[Finding]:
+    def _statement(self, cf: ChangedFile, ctx: Context, node: ast.AST, origins: dict[str, str]) -> Iterator[Finding]:
+        for t in _targets(node):
+            if isinstance(t, ast.Attribute) and dotted(t.value, through_calls=True).split(".")[0] in origins:
+                yield from self._write(cf, ctx, node, ph.resolve(t.value, origins), t.attr)
+        for call in calls_in(node):
+            sa = _setattr_call(call)
+            if sa:
+                yield from self._write(cf, ctx, node, ph.resolve(sa[0], origins), sa[1])
+        if isinstance(node, ast.ClassDef) and any(ph.resolve(b, origins) in _RESULT_CLASSES for b in node.bases):
+            for s in node.body:
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("wasSuccessful", "addFailure", "addError"):
+                    why = _trivial_result(s)
+                    if why:
+                        yield self.finding(cf, s.lineno, f"{node.name}: {why}", end_line=s.lineno)
+
+    def _write(self, cf: ChangedFile, ctx: Context, node: ast.AST, base: str, attr: str) -> Iterator[Finding]:
         root = base.split(".")[0]
         if root == "builtins" and attr == "AssertionError":
             yield self.finding(cf, node, "builtins.AssertionError is replaced, so failed asserts raise something else")
         elif root in _FRAMEWORKS:
             if attr in _VERDICT_ATTRS or attr.startswith("assert"):
+                conds = ctx.conditions(node, ctx.tree)  # the `if`s above it
                 opt_in = bool(conds) and bool(_OPTION_GUARD.search(_text(conds)))
                 # a plugin doing it behind a command-line option (e.g. pytest's own --runxfail) is opt-in
                 yield self.finding(cf, node, f"{base}.{attr} is replaced" + (" when an option asks for it" if opt_in else
@@ -150,9 +160,3 @@ class TestFrameworkPatched(Rule):
 _WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.With, ast.AsyncWith)
 
 
-def _candidates(ctx: Context) -> list[tuple[ast.stmt, list[ast.expr]]]:
-    """Statements that may write an attribute or subclass a result class (in source order), each
-    with the conditions above it, outermost first."""
-    found = [n for n in ctx.of(*_WRITES) if _targets(n) or any(True for _ in calls_in(n))] + ctx.of(ast.ClassDef)
-    found.sort(key=lambda n: (n.lineno, n.col_offset))
-    return [(n, ctx.conditions(n, ctx.tree)) for n in found]

@@ -63,7 +63,9 @@ class _Tests:
 
     def new(self) -> cases.TestCases:
         if self._new is None:
-            self._new = cases.index((f.after.tree, f.is_added_line) for f in self._changed())
+            # (a file the change wrote whole needs no line-by-line selection)
+            self._new = cases.index((f.after.tree, f.is_added_line if f.added_lines is not None else None)
+                                    for f in self._changed())
         return self._new
 
     def _changed(self) -> list[ChangedFile]:

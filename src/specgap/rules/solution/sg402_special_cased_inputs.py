@@ -82,6 +82,15 @@ def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
     return table if isinstance(table, ast.Dict) and table.keys else None
 
 
+def _branch_outputs(n: ast.If | ast.IfExp) -> tuple[list[object], bool]:
+    return _outputs(n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)])
+
+
+def _answers_constants(n: ast.If | ast.IfExp) -> bool:
+    outs, computed = _branch_outputs(n)
+    return bool(outs) and not computed
+
+
 def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     """Literal values a branch returns, prints or collects, and whether it also outputs something computed."""
     consts: list[object] = []
@@ -207,8 +216,8 @@ class SpecialCasedInputs(Rule):
                     local_tables.update((x.id, n.value) for x in n.targets if isinstance(x, ast.Name))
             conds = [n for n in branching if (type(n) is ast.If or id(n) in answered) and _has_literal_eq(n.test)]
             lookups = [n for n in reads if _table_of(n, local_tables) is not None]
-            if not conds and not lookups and not matches:
-                continue
+            if not lookups and not matches and not any(_answers_constants(n) for n in conds):
+                continue  # only a branch that outputs constants alone is reported: no data flow needed
             tainted = input_names(scope, owner, nodes)
             if not tainted and not any(is_input_source(n) for n in nodes):
                 continue
@@ -225,8 +234,7 @@ class SpecialCasedInputs(Rule):
                 while up is not None:
                     keys, subject = keyed[id(up)][0] + keys, keyed[id(up)][1] + "\0" + subject
                     up = outer.get(id(up))
-                body = n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)]
-                outs, computed = _outputs(body)
+                outs, computed = _branch_outputs(n)
                 if outs and not computed:
                     end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
                     branches.append(_Branch(n, keys, outs, end or n.lineno, subject))

@@ -54,6 +54,9 @@ _PATTERNS = (
 )
 # one pass over the whole text first: most files cite no test anywhere, and need no tokenizing
 _HASHED = re.compile(r"#[^\n]*")  # every comment, and some strings: a superset to search
+# every pattern names one of these (in `_REF`, or "specific inputs"); comments without any are
+# skipped before the patterns run, which try every position of what they are given
+_CITED = ("test", "assert", "grader", "checker", "judge", "output", "answer", "result", "value", "example", "input", "case")
 _ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _PATTERNS), re.I)
 # A comment explains the decision that follows it: a branch, an answer, a raise or an exit.
 _DECISIONS = (ast.If, ast.Return, ast.Match, ast.Raise)
@@ -178,12 +181,14 @@ class TestsCitedAsReason(Rule):
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
     roles = (FileRole.PRODUCT,)
-    mentions = re.compile(r"test|assert|grader|checker|judge|output|answer|result|value|example|input|case", re.I)
+    mentions = re.compile("|".join(_CITED), re.I)
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or cf.after.tree is None or not cf.is_python:
             return
-        if not _ANY.search("\n".join(_HASHED.findall(cf.after.text))):
+        # (re.I folds some non-ASCII letters to ASCII ones, `str.lower` does not: those comments stay)
+        citing = [c for c in _HASHED.findall(cf.after.text) if not c.isascii() or any(w in c.lower() for w in _CITED)]
+        if not citing or not _ANY.search("\n".join(citing)):
             return
         try:
             tokens = list(tokenize.generate_tokens(io.StringIO(cf.after.text).readline))

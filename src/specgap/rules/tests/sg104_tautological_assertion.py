@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import Context, context
 from specgap.model import (
     ChangedFile,
     ChangeSet,
@@ -57,8 +58,9 @@ class TautologicalAssertion(Rule):
         helpers = tf.helper_names(tree) if tests else frozenset()
         before = _tests(cf, cf.before) if tests else {}
         hb = tf.helper_names(_tree(cf.before)) if before else frozenset()
+        cannot_fail = _tautological_checks(context(tree), tests)
         for t in tests:
-            found = [(c, why) for c in tf.checks(t.node, helpers) if (why := tf.check_tautology(c)) and cf.touches(c.lineno)]
+            found = [(c, why) for c, why in cannot_fail.get(id(t.node), ()) if cf.touches(c.lineno)]
             old = before.get(t.qualname)
             dead = tf.unreachable_checks(t.node)
             if dead and old is None and cf.touches(dead[0].lineno):  # existing tests: SG103 reports it
@@ -84,3 +86,36 @@ class TautologicalAssertion(Rule):
             if isinstance(st, ast.Assert) and (why := tf.tautology(st.test)) and cf.touches(st.lineno):
                 yield self.finding(cf, st, f"module-level assertion cannot fail: {why}",
                                    severity=None if in_tests else Severity.LOW)
+
+
+def _tautological_checks(ctx: Context, tests: list[tf.TestFn]) -> dict[int, list[tuple[ast.AST, str]]]:
+    """Each test's checks that cannot fail (as `tf.checks` finds them, in source order), by the id
+    of the test's node. Found from the file's index: the asserts, and the calls named like a
+    check that can be judged, instead of collecting every test's checks (most can fail)."""
+    tests_ids = {id(t.node) for t in tests}
+    if not tests_ids:
+        return {}
+    judged, name = tf.TAUTOLOGY_CALLS, ast.Name
+    calls = [c for n in judged for a in ctx.attrs.get(n, ()) if isinstance(c := ctx.parent.get(a), ast.Call) and c.func is a]
+    calls += [c for c in ctx.of(ast.Call) if type(f := c.func) is name and f.id in judged]  # type: ignore[attr-defined]
+    calls = [c for c in calls if _made_as_statement(ctx, c)]
+    out: dict[int, list[tuple[ast.AST, str]]] = {}
+    for check in ctx.of(ast.Assert) + calls:
+        why = tf.check_tautology(check)
+        test = next((p for p in ctx.ancestors(check) if id(p) in tests_ids), None) if why else None
+        if test is not None:
+            out.setdefault(id(test), []).append((check, why))  # type: ignore[arg-type]
+    for found in out.values():
+        found.sort(key=lambda f: (f[0].lineno, f[0].col_offset))  # type: ignore[attr-defined]
+    return out
+
+
+def _made_as_statement(ctx: Context, call: ast.Call) -> bool:
+    """A call `stmts.calls_in` gives: a statement's value or a `with` item (awaited or not)."""
+    value: ast.AST = call
+    up = ctx.parent.get(call)
+    if isinstance(up, ast.Await):
+        value, up = up, ctx.parent.get(up)
+    if isinstance(up, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)):
+        return up.value is value
+    return isinstance(up, ast.withitem) and up.context_expr is value and isinstance(ctx.parent.get(up), (ast.With, ast.AsyncWith))

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import Context, context
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.tests._shared import _test_context, _tests, _tree
 
 
-def _skips(t: tf.TestFn) -> list[tf.Skip]:
-    out = tf.decorator_skips(t.node) + list(tf.body_skips(t.node))
+def _skips(t: tf.TestFn, body: bool = True) -> list[tf.Skip]:
+    out = tf.decorator_skips(t.node) + (list(tf.body_skips(t.node)) if body else [])
     if t.cls is not None:
         out += tf.decorator_skips(t.cls)
     return out
@@ -30,6 +32,25 @@ def _module_skips(tree: ast.Module) -> Iterator[tf.Skip]:
         elif isinstance(st, (ast.Expr, ast.If, ast.Try)):
             holder = ast.FunctionDef(name="_", args=None, body=[st], decorator_list=[])  # type: ignore[arg-type]
             yield from tf.body_skips(holder)
+
+
+# what `tf.body_skips` finds is a raise or a call of one of these (`pytest.skip()`, `self.skipTest()`)
+_BODY_SKIPS = frozenset({"skip", "xfail", "skipTest", "importorskip"})
+
+
+def _may_skip_in_body(ctx: Context, tests: list[tf.TestFn]) -> set[int]:
+    """The ids of the tests with a raise or a skip-named call anywhere inside: the only ones whose
+    body `tf.body_skips` needs to visit (most tests have neither)."""
+    ids = {id(t.node) for t in tests}
+    skips, name = _BODY_SKIPS, ast.Name
+    named = [a for n in skips for a in ctx.attrs.get(n, ())]
+    named += [f for c in ctx.of(ast.Call) if type(f := c.func) is name and f.id in skips]  # type: ignore[attr-defined]
+    out = set()
+    for node in named + ctx.of(ast.Raise):
+        test = next((p for p in ctx.ancestors(node) if id(p) in ids), None)
+        if test is not None:
+            out.add(id(test))
+    return out
 
 
 @register
@@ -59,6 +80,7 @@ class SkipAdded(Rule):
     kind = Kind.TAMPERING
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    mentions = re.compile(r"skip|Skip|xfail|expectedFailure")  # every marker, call and raise it knows
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
@@ -66,11 +88,12 @@ class SkipAdded(Rule):
             return
         before = _tests(cf, cf.before)
         tests = tf.test_functions(tree)
+        in_body = _may_skip_in_body(context(tree), tests)
         for t in tests:
             old = before.get(t.qualname)
             existed = old is not None or (cf.before is not None and cf.before.partial and not cf.is_added_line(t.node.lineno))
             had = Counter((s.what, s.conditional) for s in _skips(old)) if old is not None else Counter()
-            for s in _skips(t):
+            for s in _skips(t, id(t.node) in in_body):
                 line = getattr(s.node, "lineno", t.node.lineno)
                 if not cf.is_added_line(line):
                     continue

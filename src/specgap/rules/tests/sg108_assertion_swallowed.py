@@ -7,6 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import stmts as stmts_mod
 from specgap.analysis import testfns as tf
+from specgap.analysis.context import Context, context
 from specgap.analysis.names import dotted
 from specgap.analysis.stmts import calls_in, statements
 from specgap.model import (
@@ -105,7 +106,7 @@ class AssertionSwallowed(Rule):
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
-        if tree is None:
+        if tree is None or not _may_swallow(context(tree)):
             return
         # in test code any broad handler counts; elsewhere only one that names AssertionError,
         # since product code catches `Exception` around asserts-as-validation for honest reasons
@@ -141,6 +142,12 @@ class AssertionSwallowed(Rule):
                         yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
                                            end_line=child.lineno)
             yield from self._visit(cf, child, loop)
+
+
+def _may_swallow(ctx: Context) -> bool:
+    """Whether the file has a `try` or a `with suppress(...)` at all (most test files have neither)."""
+    return bool(ctx.of(ast.Try)) or any(isinstance(i.context_expr, ast.Call) and tf.call_name(i.context_expr) == "suppress"
+                                        for w in ctx.of(ast.With, ast.AsyncWith) for i in w.items)  # type: ignore[attr-defined]
 
 
 def _fails_otherwise(orelse: list[ast.stmt]) -> bool:
