@@ -41,10 +41,6 @@ class Project:
     name: str          # PyPI name
     version: str
     deps: tuple[str, ...] = ()      # test dependencies besides pytest
-    plugins: tuple[str, ...] = ()   # pytest plugins the suite needs (verify --plugin)
-    # ... only on pytest 8: pytest-subtests is a plugin there (built into pytest 9), and verify
-    # autoloads no plugin, so a suite using the `subtests` fixture names it (see the README)
-    plugins8: tuple[str, ...] = ()
     covers: str = ""
 
 
@@ -61,10 +57,12 @@ PROJECTS = (
     Project("six", "1.17.0", (), covers="single test file, skipif"),
     Project("parse", "1.22.4", ("pytest-cov",), covers="doctests and --cov in addopts (dropped)"),
     Project("boltons", "26.2.0", (), covers="many small modules, skipif"),
-    # Its conftest marks tests with pytest-cov's `no_cover` under filterwarnings=error: the plugin must load.
-    Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz", "attrs", "pytest-cov"), ("pytest_cov",),
-            covers="xfail_strict, filterwarnings=error, a plugin's marker, files written, hypothesis"),
-    Project("referencing", "0.37.0", ("jsonschema",), plugins8=("subtests",), covers="subtests fixture (pytest 9's own, pytest-subtests on 8), a JSON test suite"),
+    # Its conftest marks tests with pytest-cov's `no_cover` under filterwarnings=error: the plugin
+    # must be autoloaded.
+    Project("python-dateutil", "4.0.0", ("freezegun", "hypothesis", "pytz", "attrs", "pytest-cov"),
+            covers="xfail_strict, filterwarnings=error, an autoloaded plugin's marker, files written, hypothesis"),
+    # pytest-subtests (installed with pytest 8) must be autoloaded there.
+    Project("referencing", "0.37.0", ("jsonschema",), covers="subtests fixture (pytest 9's own, pytest-subtests on 8), a JSON test suite"),
     Project("pyrsistent", "0.20.0", ("hypothesis",), covers="hypothesis"),
 )
 PYTESTS = {"newest": "pytest", "8": "pytest>=8,<9"}
@@ -151,11 +149,9 @@ def plain(py: Path, tree: Path, work: Path) -> tuple[str, float, float, str]:
     return verdict, wall, cpu, tail[-1] if tail else ""
 
 
-def verify(py: Path, tree: Path, p: Project, line: str, sandbox: str) -> tuple[str, float, float, dict]:
+def verify(py: Path, tree: Path, sandbox: str) -> tuple[str, float, float, dict]:
     cmd = [sys.executable, "-m", "specgap", "verify", "--repo", str(tree), "--base", "HEAD", "--python", str(py),
            "--sandbox", sandbox, "--no-nop-check", "--no-inflation", "--no-scan", "--timeout", "900", "--format", "json"]
-    for plugin in p.plugins + (p.plugins8 if line == "8" else ()):
-        cmd += ["--plugin", plugin]
     out, wall, cpu = timed(cmd, timeout=1200)
     try:
         doc = json.loads(out.stdout)
@@ -196,7 +192,7 @@ def main() -> None:
             work = args.cache / "work" / f"{p.name}-{line}"
             work.mkdir(parents=True, exist_ok=True)
             pv, pw, pc, tail = plain(py, tree, work)
-            vv, vw, vc, report = verify(py, tree, p, line, args.sandbox)
+            vv, vw, vc, report = verify(py, tree, args.sandbox)
             if args.reports:
                 args.reports.mkdir(parents=True, exist_ok=True)
                 (args.reports / f"{p.name}-pytest{line}.json").write_text(json.dumps(report, indent=2))

@@ -7,9 +7,12 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import textwrap
 
-from specgap.verify.canaries import CANARY, SENTINEL, plan_and_rewrite
+import pytest
+
+from specgap.verify.canaries import CANARY, SENTINEL, function_id, plan_and_rewrite
 from specgap.verify.runner import RunResult, authenticate
 from specgap.verify.verdict import FAIL, PASS, TAMPERED, decide
 
@@ -176,6 +179,30 @@ def test_accounting():
     assert decide(plan, forged).status == TAMPERED
 
 
+def test_a_tests_phases_in_one_record_are_accounted_like_separate_ones():
+    plan, _ = rewrite("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    a, b = (f"tests/test_m.py::{plan.names[n]}" for n in ("test_a", "test_b"))
+
+    def test(tid, *phases):
+        return {"t": "test", "id": tid, "phases": [{"when": w, "outcome": o} for w, o in phases]}
+
+    ok = [("setup", "passed"), ("call", "passed"), ("teardown", "passed")]
+    head = [{"t": "collected", "ids": [a, b]}, test(a, *ok)]
+    assert decide(plan, run_of([*head, test(b, *ok), {"t": "final"}])).status == PASS
+    v = decide(plan, run_of([*head, test(b, *ok, ("call", "passed")), {"t": "final"}]))
+    assert v.status == FAIL and any(f.name == "duplicate-results" for f in v.evidence)
+    # a call phase in a record of its own beside the test's record is still a second call
+    assert decide(plan, run_of([*head, test(b, *ok), phase(b, "call"), {"t": "final"}])).status == FAIL
+    subtests = test(b, ("setup", "passed"), ("call", "passed"), ("subtest", "failed"), ("teardown", "passed"))
+    assert decide(plan, run_of([*head, subtests, {"t": "final"}])).status == FAIL
+
+
+@pytest.mark.parametrize("nodeid", ["t.py::test_f", "t.py::test_f[1-2]", "t.py::C::test_f[a[b]-c]", "t.py::test_f[x]y",
+                                    "t.py::test_f[\n]", "t[1].py::test_f", "t[1].py::test_f[2]"])
+def test_function_id_strips_parameters_as_the_pattern_does(nodeid):
+    assert function_id(nodeid) == re.sub(r"\[.*\]$", "", nodeid, flags=re.S)
+
+
 def test_a_passing_canary_convicts_only_next_to_its_passing_original():
     plan, _ = rewrite("from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
     real = f"tests/test_m.py::{plan.names['test_add']}"
@@ -236,11 +263,44 @@ def test_the_childs_channel_writes_a_batch_once_it_is_old_or_large(monkeypatch):
     monkeypatch.setattr(child, "_clock", lambda: now[0])
     ch = child.Channel(b"k" * 32, w)
     ch.send({"t": "phase", "id": "t.py::a", "when": "setup", "outcome": "passed"})
-    assert ch._buf  # batched
+    assert ch._lines  # batched
     now[0] += child.Channel.LAG * 2
     ch.send({"t": "phase", "id": "t.py::a", "when": "call", "outcome": "passed"})
-    assert ch._buf == bytearray()  # the stale batch went out
+    assert ch._lines == []  # the stale batch went out
     ch.send({"t": "phase", "id": "t.py::big", "when": "call", "outcome": "failed", "msg": "x" * child.Channel.BATCH})
-    assert ch._buf == bytearray()
+    assert ch._lines == []
+    os.close(w)
+    os.close(r)
+
+
+def test_the_childs_stdout_writes_through_only_now_and_then(monkeypatch):
+    # pytest's terminal reporter flushes after every test; each flush used to wake the parent.
+    import os
+
+    from specgap.verify import child
+
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    now = [0.0]
+    monkeypatch.setattr(child, "_clock", lambda: now[0])
+    out = child.LazyStdout(w)
+
+    def read() -> bytes:
+        try:
+            return os.read(r, 1 << 16)
+        except BlockingIOError:
+            return b""
+
+    for _ in range(100):
+        out.write(".")
+        out.flush()
+    assert read() == b""
+    now[0] += child.Channel.LAG * 2
+    out.write("!")
+    out.flush()
+    assert read() == b"." * 100 + b"!"
+    out.write("end")
+    out.drain()
+    assert read() == b"end"
     os.close(w)
     os.close(r)

@@ -2,10 +2,12 @@
 
 The run never uses the repository's config file (the trusted ini is passed with `-c`), but a few
 settings in the *base revision's* config are part of the test suite's meaning: which files are
-tests and where they are, extra import paths, warning filters, markers. Those keys, and only those,
-are carried into the trusted ini. From `addopts` only what selects tests the way the project chose
-(`-m`, `-k`) and how they import (`--import-mode`) is kept: the rest (plugins, `--deselect`,
-`--ignore`, `--lf`, reporting) either cannot hide a test or could, and is dropped.
+tests and where they are, extra import paths, warning filters, markers, doctest option flags.
+Those keys, and only those, are carried into the trusted ini. From `addopts` only what selects
+tests the way the project chose (`-m`, `-k`), how they import (`--import-mode`) and which doctests
+run (`--doctest-modules`, `--doctest-glob` ...: they add tests, never hide one) is kept: the rest
+(plugins, `--deselect`, `--ignore`, `--lf`, reporting) either cannot hide a test or could, and is
+dropped.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ _SOURCES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"), ("pyproject.tom
             ("setup.cfg", "tool:pytest"))
 SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath", "filterwarnings", "markers",
              "xfail_strict", "usefixtures", "empty_parameter_set_mark", "testpaths", "norecursedirs",
-             "consider_namespace_packages", "asyncio_mode")
-# addopts that are kept: the base revision's own selection of tests and its import mode.
-_KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode"}
+             "consider_namespace_packages", "asyncio_mode", "doctest_optionflags", "doctest_encoding")
+# addopts that are kept: the base revision's own selection of tests, its import mode, and the
+# doctests it collects. Options with a value, then flags.
+_KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode", "--doctest-glob": "--doctest-glob",
+              "--doctest-report": "--doctest-report"}
+_KEPT_FLAGS = ("--doctest-modules", "--doctest-continue-on-failure", "--doctest-ignore-import-errors")
+DEFAULT_DOCTEST_GLOBS = ("test*.txt",)  # pytest's own default for --doctest-glob
 
 
 def read(room: Path) -> dict[str, list[str]]:
@@ -49,6 +55,9 @@ def read(room: Path) -> dict[str, list[str]]:
             opts = kept_addopts(found.get("addopts", []))
             if opts:
                 kept["addopts"] = opts
+            off = disabled_plugins(found.get("addopts", []))
+            if off:
+                kept["disabled_plugins"] = off
             return kept
     return {}
 
@@ -65,10 +74,34 @@ def kept_addopts(argv: list[str]) -> list[str]:
         elif a in _KEPT_OPTS and i + 1 < len(argv):
             out += [a, argv[i + 1]]
             i += 1
+        elif a in _KEPT_FLAGS:
+            out.append(a)
         elif a[:2] in ("-m", "-k") and len(a) > 2 and not a.startswith("--"):
             out += [a[:2], a[2:]]
         i += 1
     return out
+
+
+def disabled_plugins(argv: list[str]) -> list[str]:
+    """Plugins the base's addopts turn off (`-p no:NAME`). Only installed plugins that would be
+    autoloaded are kept off: turning off one of pytest's own (`no:unittest`) could hide tests."""
+    out = []
+    for i, a in enumerate(argv):
+        value = argv[i + 1] if a == "-p" and i + 1 < len(argv) else a[2:] if a.startswith("-p") and a != "-p" else ""
+        if value.startswith("no:"):
+            out.append(value[3:])
+    return out
+
+
+def doctest_modules(cfg: dict[str, list[str]]) -> bool:
+    return "--doctest-modules" in cfg.get("addopts", [])
+
+
+def doctest_globs(cfg: dict[str, list[str]]) -> tuple[str, ...]:
+    """The patterns of text files pytest runs as doctests under the base's config."""
+    opts = cfg.get("addopts", [])
+    found = tuple(opts[i + 1] for i, a in enumerate(opts[:-1]) if a == "--doctest-glob")
+    return found or DEFAULT_DOCTEST_GLOBS
 
 
 def _ini(path: Path, section: str) -> dict[str, list[str]] | None:
@@ -152,7 +185,7 @@ def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
-        if key == "addopts":  # passed on the command line instead
+        if key in ("addopts", "disabled_plugins"):  # passed on the command line instead
             continue
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room
             values = [str(room / p) for v in values for p in v.split()]

@@ -27,6 +27,14 @@ SENTINEL = "sentinel"
 _PARAMS = re.compile(r"\[.*\]$", re.S)
 
 
+def function_id(nodeid: str) -> str:
+    """A node id without its parameters (`t.py::test_f[1-2]` -> `t.py::test_f`)."""
+    i = nodeid.find("[")
+    if i < 0:
+        return nodeid
+    return nodeid[:i] if nodeid.endswith("]") else _PARAMS.sub("", nodeid)
+
+
 @dataclass
 class Plan:
     names: dict[str, str] = field(default_factory=dict)          # original test name -> random name
@@ -40,7 +48,7 @@ class Plan:
         return re.sub(r"\b(test_[0-9a-f]{16})\b", lambda m: self.originals.get(m.group(1), m.group(1)), nodeid)
 
     def injected_kind(self, nodeid: str) -> tuple[str, str, str] | None:
-        name = _PARAMS.sub("", nodeid).rsplit("::", 1)[-1]
+        name = function_id(nodeid).rsplit("::", 1)[-1]
         return self.injected.get(name)
 
 

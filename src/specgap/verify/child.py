@@ -3,12 +3,13 @@
 This file is copied into the run's harness directory and started as
 `python -I -S -X pycache_prefix=... child.py`; it imports nothing from specgap. It reads its
 configuration (HMAC key, result fd, sys.path, arguments) from stdin before any code under test is
-imported, closes stdin, and writes one authenticated JSON record per event to the result fd.
+imported, closes stdin, and writes authenticated JSON records (HMAC-chained frames) to the result fd.
 Outcomes are taken from the exception each phase raised, never from reports or exit codes.
 """
 
 import hashlib
 import hmac
+import io
 import json
 import os
 import sys
@@ -19,40 +20,69 @@ _clock = time.monotonic  # taken before code under test runs (freezegun replaces
 
 
 class Channel:
-    """Append-only, HMAC-chained JSON lines on an inherited fd.
+    """Append-only JSON records on an inherited fd, in HMAC-chained frames.
 
-    Phase records go out in batches: one write each woke the parent for every phase of every test,
-    a tenth of a large suite's time. A batch is written at 32 KiB, when 0.2 s have passed since the
-    last write, and before any other record (collection, integrity, crash, final), which goes at once."""
+    A frame is one line: `{"r": records, "m": mac}`, where `records` are JSON lines and the MAC
+    covers the previous frame's MAC and them. Test records go out in batches: a write (and an HMAC)
+    for each woke the parent for every test, a tenth of a large suite's time. A batch is written
+    at 32 KiB, when 0.2 s have passed since the last write, and before any other record
+    (collection, integrity, crash, final), which goes at once."""
 
     BATCH = 1 << 15
     LAG = 0.2
+    BATCHED = ("phase", "test")
 
     def __init__(self, key, fd):
         self._key = key
         self._fd = fd
         self._seq = 0
         self._prev = b""
-        self._buf = bytearray()
+        self._lines = []
+        self._size = 0
         self._sent = _clock()
         os.set_inheritable(fd, False)  # subprocesses the tests start must not reach the channel
 
     def send(self, rec):
         rec["seq"] = self._seq
         self._seq += 1
-        body = json.dumps(rec, sort_keys=True, default=str)
-        mac = hmac.new(self._key, self._prev + body.encode(), hashlib.sha256).hexdigest()
-        self._prev = mac.encode()
-        self._buf += (json.dumps({"r": body, "m": mac}) + "\n").encode()
-        if rec.get("t") != "phase" or len(self._buf) >= self.BATCH or _clock() - self._sent > self.LAG:
+        line = json.dumps(rec, default=str)
+        self._lines.append(line)
+        self._size += len(line)
+        if rec.get("t") not in self.BATCHED or self._size >= self.BATCH or _clock() - self._sent > self.LAG:
             self.flush()
 
     def flush(self):
-        data = bytes(self._buf)
-        self._buf.clear()
-        while data:
-            data = data[os.write(self._fd, data):]
+        if self._lines:
+            body = "\n".join(self._lines)
+            self._lines.clear()
+            self._size = 0
+            mac = hmac.new(self._key, self._prev + body.encode(), hashlib.sha256).hexdigest()
+            self._prev = mac.encode()
+            data = (json.dumps({"r": body, "m": mac}) + "\n").encode()
+            while data:
+                data = data[os.write(self._fd, data):]
         self._sent = _clock()
+
+
+class LazyStdout(io.TextIOWrapper):
+    """stdout that writes through at most every LAG seconds (and when its buffer fills).
+
+    pytest's terminal reporter flushes after every test: each flush was a write into the parent's
+    pipe and a wake-up of the parent, which cost the run more wall time than its tests on a busy
+    machine. The output is only for people; `drain` writes what is left."""
+
+    def __init__(self, fd):
+        super().__init__(io.BufferedWriter(io.FileIO(fd, "w", closefd=False), 1 << 16), encoding="utf-8",
+                         errors="backslashreplace")
+        self._flushed = _clock()
+
+    def flush(self):
+        if _clock() - self._flushed > Channel.LAG:
+            self.drain()
+
+    def drain(self):
+        super().flush()
+        self._flushed = _clock()
 
 
 # What decides outcomes, timing and exits. Code under test has no business replacing any of it;
@@ -81,6 +111,10 @@ WATCH = {
     "_pytest.python_api": ["approx", "ApproxScalar.__eq__", "ApproxBase.__eq__"],
     "_pytest.raises": ["raises", "RaisesExc.__exit__"],
     "math": ["isclose", "isfinite", "isnan"],
+    "doctest": ["DocTestFinder._get_test", "DocTestFinder.find", "DocTestParser.get_doctest", "DocTestRunner.run",
+                "DocTestRunner.report_failure", "DocTestRunner.report_unexpected_exception", "OutputChecker.check_output"],
+    "_pytest.doctest": ["DoctestItem.runtest", "DoctestModule.collect", "DoctestTextfile.collect", "_check_all_skipped",
+                        "_get_runner", "_get_checker"],
 }
 
 
@@ -184,6 +218,16 @@ class Integrity:
 
 
 def _short(exc):
+    failures = getattr(exc, "failures", None) or [exc]  # pytest's MultipleDoctestFailures, or one
+    f = failures[0]
+    example = getattr(f, "example", None)
+    if example is not None and hasattr(f, "test"):  # doctest.DocTestFailure / UnexpectedException
+        try:
+            got = (f"raised {_short(f.exc_info[1])}" if hasattr(f, "exc_info") else f"gave {f.got.strip()!r}")
+            return (f"doctest {f.test.name}: >>> {example.source.strip()[:200]} expected {example.want.strip()[:200]!r}, "
+                    f"{got[:300]}")[:500]
+        except Exception:
+            pass  # fall through to the exception's own text
     try:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     except Exception:  # a hostile __str__ must not break reporting
@@ -191,18 +235,90 @@ def _short(exc):
     return text[:500]
 
 
-def _origin(tb, internal, root):
-    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+def _innermost(tb, internal):
+    """The file of the innermost frame on `tb` outside pytest and the standard library."""
     origin = None
     while tb is not None:
         fname = tb.tb_frame.f_code.co_filename
         if not fname.startswith(internal):
             origin = fname
         tb = tb.tb_next
+    return origin
+
+
+def _origin(tb, internal, root):
+    """The innermost frame on `tb` outside pytest and the standard library, room-relative."""
+    origin = _innermost(tb, internal)
     return os.path.relpath(origin, root or os.getcwd()) if origin else None
 
 
-def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
+def _room_module(module, root):
+    """`module`'s file relative to the room, or None when it lies outside."""
+    f = getattr(module, "__file__", None)
+    if not isinstance(f, str):
+        return None
+    rel = os.path.relpath(os.path.realpath(f), root)
+    return None if rel.startswith(os.pardir) else rel
+
+
+def base_doctests(docmap, trusted):
+    """Make doctest's finder read the base revision's docstrings for the code under test.
+
+    `docmap` holds, per room file of the code under test that the base revision has, the base's
+    docstrings with examples by qualified name (see specgap.verify.doctests). A module of the code
+    under test that the base lacks has no trusted doctest; trusted files (tests, conftests) and
+    installed libraries keep their own."""
+    import doctest
+
+    get_test = doctest.DocTestFinder._get_test
+    root = os.path.realpath(os.getcwd())
+    none = {"docs": {}, "loose": [], "test_dict": False}
+
+    def _get_test(self, obj, name, module, globs, source_lines):
+        rel = _room_module(module, root)
+        if rel is None or rel in trusted:
+            return get_test(self, obj, name, module, globs, source_lines)
+        entry = docmap.get(rel, none)
+        qual = "" if name == module.__name__ else name[len(module.__name__) + 1:]
+        if qual in entry["loose"] or (entry["test_dict"] and qual.startswith("__test__.")):
+            return get_test(self, obj, name, module, globs, source_lines)
+        doc = entry["docs"].get(qual)
+        # A string is taken as the docstring itself (doctest's own rule for `__test__` values).
+        return None if doc is None else get_test(self, doc, name, module, globs, source_lines)
+
+    doctest.DocTestFinder._get_test = _get_test
+
+
+def _missing_doctests(collector, result, docmap, root):
+    """Items for the base's plain doctests of this module that its collection did not produce
+    (the change removed or wrapped the object): they run in the module's namespace."""
+    import doctest
+
+    from _pytest import doctest as pd
+
+    rel = os.path.relpath(os.path.realpath(str(collector.path)), root)
+    entry = docmap.get(rel)
+    if not entry or not entry["plain"]:
+        return []
+    items = [i for i in result if isinstance(i, pd.DoctestItem)]
+    module = next((m for m in list(sys.modules.values()) if _room_module(m, root) == rel), None)
+    if module is None:
+        return []
+    found = {i.dtest.name for i in items}
+    runner = items[0].runner if items else pd._get_runner(
+        checker=pd._get_checker(), verbose=False, optionflags=pd.get_optionflags(collector.config),
+        continue_on_failure=pd._get_continue_on_failure(collector.config))
+    parser, out = doctest.DocTestParser(), []
+    for qual in entry["plain"]:
+        name = module.__name__ + ("." + qual if qual else "")
+        if name in found:
+            continue
+        test = parser.get_doctest(entry["docs"][qual], module.__dict__.copy(), name, str(collector.path), None)
+        out.append(pd.DoctestItem.from_parent(collector, name=name, runner=runner, dtest=test))
+    return out
+
+
+def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap=None):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -216,21 +332,23 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
     import _pytest
     import pluggy
 
-    # Installed libraries and pytest itself are trusted; frames there are passed over.
+    # Installed libraries, pytest and this harness are trusted; frames there are passed over.
     internal = tuple(os.path.dirname(m.__file__) + os.sep for m in (_pytest, pytest, pluggy)) + tuple(
-        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site])
+        p.rstrip(os.sep) + os.sep for p in [sysconfig.get_paths()["stdlib"], *site, os.path.dirname(__file__)])
     trusted = set(trusted or ())
     skip_marks, xfail_marks = skipping.evaluate_skip_marks, skipping.evaluate_xfail_marks
     try:
         from _pytest.unittest import TestCaseFunction
     except ImportError:  # pytest without its unittest plugin module
         TestCaseFunction = ()
+    from _pytest.doctest import DoctestItem, DoctestModule
 
     root = None
 
     class Reporter:
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
         running = None  # node id of the test whose call phase is under way
+        pending = {}  # node id -> its phase results so far
 
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_call(self, item):
@@ -280,6 +398,14 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                 ch.send({"t": "ignored", "path": os.path.relpath(str(collection_path), str(config.rootpath))})
             return res
 
+        if docmap is not None:
+            @pytest.hookimpl(wrapper=True)
+            def pytest_make_collect_report(self, collector):
+                rep = yield
+                if isinstance(collector, DoctestModule) and rep.passed:
+                    rep.result += _missing_doctests(collector, rep.result, docmap, os.path.realpath(root))
+                return rep
+
         def pytest_deselected(self, items):
             ch.send({"t": "deselected", "ids": [i.nodeid for i in items]})
 
@@ -302,7 +428,7 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
             when = call.when
             if when == "call" and self.running == item.nodeid:
                 when = "subtest"
-            rec = {"t": "phase", "id": item.nodeid, "when": when, "outcome": "passed"}
+            rec = {"when": when, "outcome": "passed"}
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
@@ -315,6 +441,12 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                     # itself (not by code under test) is the suite's own decision too.
                     if not rec["by_marker"] and trusted and _origin(exc.tb, internal, root) in trusted:
                         rec["by_marker"] = rec["by_test"] = True
+                    # A doctest skipped by its own +SKIP directives or a skip in its examples
+                    # (its text is the base revision's: see base_doctests).
+                    if not rec["by_marker"] and isinstance(item, DoctestItem):
+                        origin = _innermost(exc.tb, internal)
+                        rec["by_marker"] = origin is None or origin.startswith("<doctest ")
+                        rec["by_test"] = origin is not None and rec["by_marker"]
                 elif isinstance(exc.value, xfailed):
                     rec["outcome"] = "xfailed"
                     # pytest.xfail() called by the trusted test file or conftest itself (in a
@@ -327,12 +459,17 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=()):
                     mark = when == "call" and xfail_marks(item)
                     rec["by_marker"] = bool(mark) and (not mark.raises or isinstance(exc.value, mark.raises))
                 rec["msg"] = _short(exc.value)
-            ch.send(rec)
+            # A test's phases (and subtests) go out together, in one record, once it is torn down.
+            self.pending.setdefault(item.nodeid, []).append(rec)
             if call.when == "teardown":
+                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid)})
                 _check(ch, integrity, item.nodeid)
             return (yield)
 
         def pytest_sessionfinish(self, session, exitstatus):
+            for nodeid, phases in self.pending.items():  # tests never torn down (pytest.exit() in one)
+                ch.send({"t": "test", "id": nodeid, "phases": phases})
+            self.pending.clear()
             self._intruders("end of session")
             _check(ch, integrity, "end of session")
             _final(ch, int(exitstatus))
@@ -357,8 +494,11 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args, conftests=None, trusted=None, site=()):
-    import _pytest.assertion.rewrite  # noqa: F401  (imported so Integrity can watch it)
+def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None):
+    import doctest  # noqa: F401  (imported so Integrity can watch it)
+
+    import _pytest.assertion.rewrite  # noqa: F401
+    import _pytest.doctest  # noqa: F401
     import _pytest.main  # noqa: F401
     import _pytest.python  # noqa: F401
     import _pytest.runner  # noqa: F401
@@ -368,11 +508,21 @@ def run_pytest(ch, args, conftests=None, trusted=None, site=()):
     # Code that behaves differently under test looks for pytest's environment variables: the run
     # sets neither (honest tests have no need of them; what reveals pytest in sys.modules stays).
     _pytest.runner._update_current_test_var = lambda item, when: None
-    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site)
+    if docmap is not None:
+        base_doctests(docmap, set(trusted or ()))
+    reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site,
+                               docmap)
+    sys.stdout.flush()
+    sys.stdout = out = LazyStdout(sys.stdout.fileno())
     try:
         pytest.main(args, plugins=[reporter])
     except BaseException as exc:  # an exit raised through pytest: the final record says nothing
         ch.send({"t": "crash", "msg": _short(exc)})
+    finally:
+        try:
+            out.drain()
+        except (OSError, ValueError):  # stdout closed by the tests: the output is only for people
+            pass
 
 
 def run_unittest(ch, files):
@@ -541,7 +691,7 @@ def main():
     mode = cfg["mode"]
     try:
         if mode == "pytest":
-            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"])
+            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"], cfg.get("doctests"))
         elif mode == "unittest":
             run_unittest(ch, cfg["files"])
         elif mode == "calls":

@@ -46,6 +46,7 @@ class Room:
     excluded: list[Excluded] = field(default_factory=list)   # agent files left out, and why
     harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
     protected: list[str] = field(default_factory=list)        # trusted files, kept read-only during the run
+    base_code: dict[str, bytes] = field(default_factory=dict)  # the base's version of the room's Python product files
 
 
 def is_test_file(path: str) -> bool:
@@ -141,12 +142,22 @@ def build(
         e = entries.get(name)
         if e is not None and e.mode != "120000":
             _write(dest, name, contents[e.sha])
-    base_tests = baseconfig.selector(baseconfig.file_patterns(baseconfig.read(dest)))
+    cfg = baseconfig.read(dest)
+    base_tests = baseconfig.selector(baseconfig.file_patterns(cfg))
+    doc_glob = baseconfig.selector(baseconfig.doctest_globs(cfg))
     if select is None:
         select = base_tests
 
+    def doctext(path: str) -> bool:
+        """A text file pytest runs as a doctest (`--doctest-glob`, default `test*.txt`): a test.
+        Only one with examples, at the base or now, counts: `test-requirements.txt` is no test."""
+        if path.endswith(".py") or not doc_glob(path):
+            return False
+        e = entries.get(path)
+        return (e is not None and b">>>" in contents.get(e.sha, b"")) or b">>>" in (_read(repo / path) or b"")
+
     def trusted(path: str) -> bool:
-        return is_trusted_path(path, extra) or base_tests(path)
+        return is_trusted_path(path, extra) or base_tests(path) or doctext(path)
 
     for e in entries.values():
         if e.mode == "120000" or dropped_reason(e.path) is not None:
@@ -188,6 +199,9 @@ def build(
             room.excluded.append(Excluded(rel, "symbolic link or special file"))
             continue
         _write(dest, rel, src.read_bytes(), bool(st.st_mode & 0o111))
+        base_entry = entries.get(rel)
+        if rel.endswith(".py") and base_entry is not None and base_entry.mode != "120000":
+            room.base_code[rel] = contents[base_entry.sha]
     room.harness_changed += [p for p in entries if trusted(p) and p not in present]
 
     # Which trusted files run as tests.

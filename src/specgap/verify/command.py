@@ -34,6 +34,10 @@ from specgap.verify.session import verify as run_verify
 @click.option("--memory", type=int, default=4096, show_default=True, help="Address-space limit in MiB.")
 @click.option("--plugin", "plugins", multiple=True, metavar="NAME",
               help="A trusted pytest plugin from the interpreter's site-packages to load (-p NAME). Repeatable.")
+@click.option("--autoload/--no-autoload", default=True, show_default=True,
+              help="Load the pytest plugins installed in the interpreter's site-packages (pytest11 entry points), "
+                   "as plain pytest does, except any whose code lies in the repository or that the base config "
+                   "turns off with -p no:NAME.")
 @click.option("--nop-check/--no-nop-check", default=True, show_default=True,
               help="After a pass, run the tests on the base code too (a pass there proves nothing).")
 @click.option("--inflation/--no-inflation", default=True, show_default=True,
@@ -45,7 +49,7 @@ from specgap.verify.session import verify as run_verify
               show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only those that did not pass.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here instead of stdout.")
-def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level, timeout, memory, plugins,
+def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level, timeout, memory, plugins, autoload,
            nop_check, inflation, no_scan, fail_on, fmt, verbose, output) -> None:
     """Re-run the tests so that a wrong implementation cannot be reported as passing.
 
@@ -60,7 +64,7 @@ def verify(repo, base, tests, holdout, call_tests, runner, python, sandbox_level
         _die("--base REV is required (or --call-tests FILE)")
     else:
         opts = Options(repo=repo, base=base, tests=tests, holdout=holdout, python=python or "", runner=runner,
-                       isolation=sandbox_level, plugins=plugins, limits=limits, nop_check=nop_check, inflation=inflation)
+                       isolation=sandbox_level, plugins=plugins, autoload=autoload, limits=limits, nop_check=nop_check, inflation=inflation)
         outcome = run_verify(opts)
     v = outcome.verdict
     if v.status == verdict.ERROR and not v.tests and fmt == "text":

@@ -318,7 +318,7 @@ def _pump(proc: subprocess.Popen, rfd: int | None, limits: sandbox.Limits, start
 
 
 def authenticate(key: bytes, raw: bytes) -> tuple[list[dict], list[str]]:
-    """Records whose HMAC chain and sequence check out, up to the first one that does not."""
+    """Records of the frames whose HMAC chain and record sequence check out (see child.Channel)."""
     records: list[dict] = []
     forged: list[str] = []
     prev = b""
@@ -329,14 +329,13 @@ def authenticate(key: bytes, raw: bytes) -> tuple[list[dict], list[str]]:
             outer = json.loads(line)
             body, mac = outer["r"], outer["m"]
             good = hmac.compare_digest(hmac.new(key, prev + body.encode(), hashlib.sha256).hexdigest(), mac)
-            rec = json.loads(body) if good else None
+            recs = [json.loads(x) for x in body.split("\n")] if good else []
+            good = good and all(r.get("seq") == len(records) + i for i, r in enumerate(recs))
         except (ValueError, KeyError, TypeError, AttributeError):
-            good, rec = False, None
-        if not good or rec.get("seq") != len(records):
+            good = False
+        if not good:
             forged.append(line[:200].decode("utf-8", "replace"))
             continue
         prev = mac.encode()
-        records.append(rec)
+        records += recs
     return records, forged
-
-

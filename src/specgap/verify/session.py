@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specgap.model import Finding
-from specgap.verify import baseconfig, canaries, cleanroom, gitio, runner, sandbox, verdict
+from specgap.verify import baseconfig, canaries, cleanroom, doctests, gitio, plugins, runner, sandbox, verdict
 from specgap.rules.catalog.verify import DoNothingPasses, ExcludedFile, HarnessInflation, RunError
 
 RUNNERS = ("pytest", "unittest", "script")
@@ -29,6 +29,7 @@ class Options:
     runner: str = "pytest"
     isolation: str = "auto"
     plugins: tuple[str, ...] = ()
+    autoload: bool = True       # installed pytest plugins outside the repo, as plain pytest loads them
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     nop_check: bool = True
     inflation: bool = True
@@ -113,6 +114,7 @@ def _under_testpaths(files: list[str], testpaths: list[str]) -> list[str]:
 
 def _child(opts: Options, python: str, level: str, site: list[str], work: Path, room, files, *, stop_first=False):
     args: list[str] = []
+    extra: dict = {}
     if opts.runner == "pytest":
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +130,13 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
                 # CPU-s in packaging's large parametrized modules).
                 "-q", "--tb=native", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
                 *cfg.get("addopts", [])]
+        if baseconfig.doctest_modules(cfg):
+            # The code under test's doctests are tests: the base revision's run (see doctests.py).
+            extra["doctests"] = {rel: doctests.base_doctests(src) for rel, src in room.base_code.items()}
+        if opts.autoload:
+            off = set(cfg.get("disabled_plugins", []))
+            for name in plugins.autoload(site, room.root, opts.repo.resolve(), off):
+                args += ["-p", name]
         for p in opts.plugins:
             args += ["-p", p]
         if stop_first:
@@ -140,7 +149,7 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
             roots = [p for v in cfg.get("testpaths", []) for g in v.split() for p in sorted(glob.glob(g, root_dir=room.root))]
             args += roots + room.holdout_files if roots else ["."]
     return runner.Child(python=python, room=room.root, work=work, mode=opts.runner, files=files, args=args,
-                        site=site, protect=room.protected, level=level, limits=opts.limits)
+                        site=site, protect=room.protected, level=level, limits=opts.limits, extra=extra)
 
 
 def _verify(opts: Options, python: str, level: str, note: str, site: list[str], work: Path) -> Outcome:

@@ -7,19 +7,17 @@ A planted test that passes proves manipulation. The child's exit code is never c
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from specgap.model import Finding, Severity
 from specgap.rules.catalog import verify as checks
-from specgap.verify.canaries import CANARY, Plan
+from specgap.verify.canaries import CANARY, Plan, function_id
 from specgap.verify.cleanroom import HOLDOUT_DIR
 from specgap.verify.runner import RunResult
 
 PASS, FAIL, TAMPERED, ERROR = "pass", "fail", "tampered", "error"
 EXIT = {PASS: 0, FAIL: 1, TAMPERED: 1, ERROR: 2}
-_PARAMS = re.compile(r"\[.*\]$", re.S)
 # Outcomes the trusted test file itself decided with a skip/skipif/xfail marker: not counted.
 # Tests the base revision's own configuration deselected (-m/-k in its addopts, its conftests):
 # listed, not counted.
@@ -103,7 +101,9 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             if collected:
                 ev.append(checks.ForgedRecords.found("the trusted reporter saw collection finish twice"))
             collected += rec.get("ids", [])
-        elif t == "phase":
+        elif t == "test":  # a test's phases in one record (pytest)
+            phases[rec["id"]] += rec["phases"]
+        elif t == "phase":  # one phase (unittest, scripts)
             phases[rec["id"]].append(rec)
         elif t == "deselected":
             deselected += rec.get("ids", [])
@@ -128,8 +128,18 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
 
     # Planted tests: any that passed convicts the run; any whose result vanished from a run that
     # finished was suppressed (honest runs report every one of them).
-    planted = {_PARAMS.sub("", t).rsplit("::", 1)[-1] for t in collected + deselected + list(phases) if plan.injected_kind(t)}
-    ran = {t.split("::", 1)[0] for t in phases if not plan.injected_kind(t)}
+    # Each id's planted kind and each test's status, worked out once (a suite can have 100,000).
+    kinds = {t: plan.injected_kind(t) for t in dict.fromkeys(collected + deselected + list(phases))}
+    statuses: dict[str, tuple[str, str]] = {}
+
+    def status_of(tid: str) -> tuple[str, str]:
+        got = statuses.get(tid)
+        if got is None:
+            got = statuses[tid] = _status(phases.get(tid, []))
+        return got
+
+    planted = {function_id(t).rsplit("::", 1)[-1] for t, k in kinds.items() if k}
+    ran = {t.split("::", 1)[0] for t in phases if not kinds[t]}
     if final_at is not None:
         gone = sorted(n for n, (_, _, path) in plan.injected.items() if n not in planted and path in ran)
         if gone:
@@ -138,17 +148,17 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     convicted: dict[tuple[str, str, str], int] = defaultdict(int)  # (kind, path, original) -> copies that passed
     injected: list[tuple[str, tuple[str, str, str]]] = []
     for tid in dict.fromkeys(collected + list(phases)):
-        kind = plan.injected_kind(tid)
+        kind = kinds[tid]
         if kind is None:
             real_ids.append(tid)
-        elif _status(phases.get(tid, []))[0] == "passed":
+        elif status_of(tid)[0] == "passed":
             injected.append((tid, kind))
-    passed_functions = {_PARAMS.sub("", t) for t in real_ids if _status(phases.get(t, []))[0] == "passed"}
+    passed_functions = {function_id(t) for t in real_ids if status_of(t)[0] == "passed"}
     for tid, kind in injected:
         # A canary proves manipulation only next to its passing original: f(x) cannot equal both
         # the expected value and a different one. A wrong answer that happens to be the canary's
         # value fails the original, and is a plain failure.
-        original = _PARAMS.sub("", tid).rsplit("::", 1)[0] + "::" + plan.names.get(kind[1], kind[1])
+        original = function_id(tid).rsplit("::", 1)[0] + "::" + plan.names.get(kind[1], kind[1])
         if kind[0] == CANARY and original not in passed_functions:
             continue
         convicted[(kind[0], tid.split("::", 1)[0], plan.display(tid.rsplit("::", 1)[0]) + "::" + kind[1])] += 1
@@ -159,15 +169,15 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
                              f"{'replaced by a wrong one' if kind == CANARY else 'a fresh object()'})", path=path))
 
     for tid in dict.fromkeys(deselected):
-        if plan.injected_kind(tid) is None and tid not in phases:
+        if kinds[tid] is None and tid not in phases:
             v.tests.append(TestRow(plan.display(tid), "deselected-by-config", _suite(tid), "deselected by the base configuration"))
-    seen_functions = {_PARAMS.sub("", t) for t in real_ids + deselected}
+    seen_functions = {function_id(t) for t in real_ids + deselected}
 
     def left_out(path: str) -> bool:
         return any(i not in (".", "") and (path == i or path.startswith(i.rstrip("/") + "/")) for i in ignored)
 
     for tid in real_ids:
-        status, detail = _status(phases.get(tid, []))
+        status, detail = status_of(tid)
         if status == "missing" and tid not in phases:
             detail = "collected but no result recorded"
         row = TestRow(plan.display(tid), status, _suite(tid), detail)

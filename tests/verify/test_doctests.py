@@ -1,0 +1,233 @@
+"""Doctests the base revision's config collects are tests: they run, count, and come from the base."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from specgap.verify import baseconfig
+from specgap.verify.doctests import base_doctests
+
+from .conftest import HONEST
+
+STUB = '''
+def shout(s):
+    """Upper-case and exclaim.
+
+    >>> shout("hi")
+    'HI!'
+    """
+    raise NotImplementedError
+
+
+class Counter:
+    """
+    >>> Counter(2).twice()
+    4
+    """
+    def __init__(self, n):
+        self.n = n
+
+    def twice(self):
+        """
+        >>> Counter(5).twice()
+        10
+        """
+        return self.n * 2
+'''
+EXAMPLE = """
+    >>> shout("hi")
+    'HI!'"""
+RIGHT = STUB.replace("raise NotImplementedError", "return s.upper() + '!'")
+WRONG = STUB.replace("raise NotImplementedError", "return s + '!'")
+
+CONFIGS = {
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-ra --doctest-modules"\n',
+    "pyproject.toml ": '[tool.pytest.ini_options]\naddopts = ["--doctest-modules", "-ra"]\n',
+    "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+    "setup.cfg": "[tool:pytest]\naddopts = -ra\n    --doctest-modules\n",
+    "tox.ini": "[pytest]\naddopts = --doctest-modules\n",
+}
+
+
+def _doctested(scenario, config: str = "pyproject.toml", text: str | None = None):
+    return scenario.rebase({config.strip(): text or CONFIGS[config], "calc/text.py": STUB})
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_every_config_form_keeps_doctest_modules(tmp_path, config):
+    (tmp_path / config.strip()).write_text(CONFIGS[config])
+    assert baseconfig.doctest_modules(baseconfig.read(tmp_path))
+
+
+@pytest.mark.parametrize("config", ["pyproject.toml", "setup.cfg"])
+def test_a_failing_doctest_fails_verify(scenario, config):
+    _doctested(scenario, config).change({**HONEST, "calc/text.py": WRONG})
+    assert scenario.naive().returncode == 1
+    out = scenario.verify()
+    assert out.verdict.status == "fail", out.output
+    failed = [t for t in out.verdict.tests if t.status == "failed"]
+    assert [t.id for t in failed] == ["calc/text.py::calc.text.shout"]
+    assert "expected" in failed[0].detail and "'hi!'" in failed[0].detail
+
+
+def test_honest_doctests_pass_and_count(scenario):
+    _doctested(scenario).change({**HONEST, "calc/text.py": RIGHT})
+    assert scenario.naive().returncode == 0
+    out = scenario.verify()
+    assert out.verdict.status == "pass", out.output
+    ids = {t.id for t in out.verdict.tests if t.status == "passed"}
+    assert {"calc/text.py::calc.text.shout", "calc/text.py::calc.text.Counter",
+            "calc/text.py::calc.text.Counter.twice"} <= ids
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda s: s.replace("'HI!'", "'hi!'"), id="expected-output-rewritten"),
+    pytest.param(lambda s: s.replace('''"""Upper-case and exclaim.
+
+    >>> shout("hi")
+    'HI!'
+    """''', '"""Upper-case and exclaim."""'), id="example-deleted"),
+    pytest.param(lambda s: "def _keep(f):\n    return lambda *a: f(*a)\n\n" + s.replace("def shout", "@_keep\ndef shout"),
+                 id="hidden-behind-a-wrapper"),
+    pytest.param(lambda s: s.replace("def shout(s):", "def yell(s):").replace(EXAMPLE, ""), id="renamed-away"),
+])
+def test_a_doctest_the_change_rewrote_or_hid_still_runs_as_the_base_wrote_it(scenario, edit):
+    _doctested(scenario).change({**HONEST, "calc/text.py": edit(WRONG)})
+    assert scenario.naive().returncode == 0  # the naive run is fooled
+    out = scenario.verify()
+    assert out.verdict.status == "fail", out.output
+    assert any(t.id.endswith("shout") and t.status == "failed" for t in out.verdict.tests)
+
+
+def test_honest_edits_of_docstrings_keep_the_base_examples(scenario):
+    # Reworded prose, a refactor that moves the function behind an import, and a doctest of the
+    # change's own that fails: the base's examples pass, and only those are the suite.
+    moved = RIGHT.replace("def shout(s):", "def _shout(s):").replace("Upper-case and exclaim.", "Shout it.")
+    moved += '\n\ndef extra():\n    """\n    >>> extra()\n    2\n    """\n    return 1\n\nshout = _shout\n'
+    _doctested(scenario).change({**HONEST, "calc/text.py": moved})
+    out = scenario.verify()
+    assert out.verdict.status == "pass", out.output
+    assert not any("extra" in t.id for t in out.verdict.tests)
+
+
+def test_skip_directives_and_option_flags_of_the_base_are_honoured(scenario):
+    scenario.rebase({
+        "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--doctest-modules"\n'
+                          'doctest_optionflags = ["ELLIPSIS", "NORMALIZE_WHITESPACE"]\n',
+        "calc/text.py": textwrap.dedent('''
+            def listing():
+                """
+                >>> listing()
+                [0, 1, ..., 9]
+                """
+                raise NotImplementedError
+
+
+            def later():
+                """
+                >>> later()  # doctest: +SKIP
+                'not yet'
+                """
+            '''),
+    })
+    scenario.change({**HONEST, "calc/text.py": (scenario.repo / "calc/text.py").read_text().replace(
+        "raise NotImplementedError", "return list(range(10))")})
+    assert scenario.naive().returncode == 0
+    out = scenario.verify()
+    assert out.verdict.status == "pass", out.output
+    assert {t.id: t.status for t in out.verdict.tests}["calc/text.py::calc.text.later"] == "skipped-by-marker"
+
+
+def test_text_file_doctests_come_from_the_base(scenario):
+    scenario.rebase({
+        "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--doctest-glob=*.rst"\n',
+        "README.rst": "Usage\n=====\n\n>>> from calc import add\n>>> add(2, 2)\n4\n",
+        "requirements/test-requirements.txt": "pytest\n",
+    })
+    wrong = {**HONEST, "calc/__init__.py": HONEST["calc/__init__.py"].replace("return a + b", "return a + b + (a == b)")}
+    scenario.change({**wrong, "README.rst": "Usage\n=====\n\n>>> from calc import add\n>>> add(2, 2)\n5\n",
+                     "requirements/test-requirements.txt": "pytest\nhypothesis\n"})
+    out = scenario.verify()
+    assert out.verdict.status == "fail", out.output
+    assert {t.id: t.status for t in out.verdict.tests}["README.rst::README.rst"] == "failed"
+    excluded = {f.path for f in out.verdict.evidence if f.name == "excluded-file"}
+    assert "README.rst" in excluded and "requirements/test-requirements.txt" not in excluded
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.pytest.ini_options]\naddopts = ["--doctest-modules", "--doctest-glob", "*.rst", "--doctest-continue-on-failure"]\n',
+    '[tool.pytest.ini_options]\naddopts = "--doctest-modules --doctest-glob=*.rst --doctest-continue-on-failure"\n',
+])
+def test_doctest_options_are_kept(tmp_path, text):
+    (tmp_path / "pyproject.toml").write_text(text)
+    cfg = baseconfig.read(tmp_path)
+    assert cfg["addopts"] == ["--doctest-modules", "--doctest-glob", "*.rst", "--doctest-continue-on-failure"]
+    assert baseconfig.doctest_modules(cfg) and baseconfig.doctest_globs(cfg) == ("*.rst",)
+
+
+def test_which_base_doctests_are_expected_whatever_the_code_does():
+    found = base_doctests(textwrap.dedent('''
+        """
+        >>> 1
+        1
+        """
+        import functools
+
+        def plain():
+            """
+            >>> plain()
+            """
+
+        @functools.cache
+        def cached():
+            """
+            >>> cached()
+            """
+
+        class C:
+            @staticmethod
+            def m():
+                """
+                >>> C.m()
+                """
+
+            @property
+            def p(self):
+                """
+                >>> C().p
+                """
+
+            @p.setter
+            def p(self, v):
+                """
+                >>> 2
+                """
+
+        if True:
+            def conditional():
+                """
+                >>> conditional()
+                """
+
+        def twice():
+            """
+            >>> twice()
+            """
+
+        def twice():
+            """
+            >>> twice() + 1
+            """
+
+        __test__ = {"extra": """
+        >>> plain()
+        """}
+        ''').encode())
+    assert set(found["docs"]) == {"", "plain", "cached", "C.m", "C.p", "conditional", "twice", "__test__.extra"}
+    # Not expected whatever the code does: a decorated function (the decorator may drop the
+    # docstring), a name bound twice (the property's setter), a conditional definition.
+    assert set(found["plain"]) == {"", "plain", "C.m"}
+    assert found["loose"] == ["twice"] and not found["test_dict"]
+    assert base_doctests(b"def broken(:\n") == {"docs": {}, "plain": [], "loose": [], "test_dict": False}

@@ -1,0 +1,99 @@
+"""Installed pytest plugins load as plain pytest loads them, unless the change can reach their code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specgap.verify import baseconfig, plugins
+
+from .conftest import HONEST
+from .test_venv import _copy_distribution
+
+USES_PLUGIN = {
+    "tests/test_tiny.py": """
+        from calc import add
+
+        def test_answer(tiny_answer):
+            assert add(40, 2) == tiny_answer
+        """,
+}
+# The change's own code, offered as a plugin: loading it would stop the run.
+HOSTILE_PLUGIN = "def pytest_configure(config):\n    raise SystemExit('the change loaded its own plugin')\n"
+
+
+def _dist(site: Path, name: str, entry_points: str, files: dict[str, str] = {}) -> None:
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+
+
+@pytest.fixture
+def venv(tmp_path) -> tuple[Path, Path]:
+    """A venv with pytest, a plugin distribution (fixture `tiny_answer`), and the metadata of an
+    editable install of the project under test that declares plugins living in the repository."""
+    home = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    python = home / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    _copy_distribution("pytest", site, set())
+    _dist(site, "tinyplug", "[pytest11]\ntiny = tinyplug.plugin\n", {
+        "tinyplug/__init__.py": "",
+        "tinyplug/plugin.py": "import pytest\n\n@pytest.fixture\ndef tiny_answer():\n    return 42\n",
+    })
+    _dist(site, "calc", "[pytest11]\ncalcplug = calc.plug\nhelpers = calc_helpers.plug\n")
+    return python, site
+
+
+def test_an_installed_plugin_is_autoloaded(scenario, venv):
+    python, _ = venv
+    scenario.rebase(USES_PLUGIN).change(HONEST)
+    out = scenario.verify(python=str(python))
+    assert out.verdict.status == "pass", out.output
+    assert scenario.verify(python=str(python), autoload=False).verdict.status == "fail"
+
+
+def test_plugins_whose_code_is_in_the_repository_never_load(scenario, venv):
+    python, site = venv
+    # An editable install points into the repository (a path line), and the change writes the
+    # plugin modules its metadata names: one under the package, one beside it.
+    (site / "__editable__.calc.pth").write_text(f"{scenario.repo / 'tools'}\n")
+    scenario.rebase(USES_PLUGIN).change({**HONEST, "calc/plug.py": HOSTILE_PLUGIN,
+                                         "tools/calc_helpers/__init__.py": "", "tools/calc_helpers/plug.py": HOSTILE_PLUGIN})
+    out = scenario.verify(python=str(python))
+    assert out.verdict.status == "pass", out.output
+    assert "loaded its own plugin" not in out.output
+
+
+def test_which_entry_points_load(tmp_path):
+    site, repo = tmp_path / "site", tmp_path / "repo"
+    (repo / "src" / "proj").mkdir(parents=True)
+    (repo / "vendored").mkdir()
+    _dist(site, "good", "[pytest11]\ngood = goodplug:plugin\n[console_scripts]\nx = y\n", {"goodplug.py": ""})
+    _dist(site, "off", "[pytest11]\noff = offplug\n", {"offplug/__init__.py": ""})
+    _dist(site, "proj", "[pytest11]\nproj = proj.plugin\nmissing = notinstalled.plugin\n")
+    _dist(site, "linked", "[pytest11]\nlinked = linkedplug\n")
+    (site / "linkedplug").symlink_to(repo / "vendored")
+    _dist(site, "twin", "[pytest11]\ngood = proj.other\n")  # the same name, from code the change can reach
+    _dist(site, "other", "[pytest11]\nother = otherplug.plugin\n", {"otherplug/__init__.py": ""})
+    got = plugins.autoload([str(site)], repo, repo, {"off"})
+    assert got == ["other"]
+
+
+@pytest.mark.parametrize("addopts, off", [
+    ('["-p", "no:randomly", "-pno:cacheprovider", "-p", "xdist"]', ["randomly", "cacheprovider"]),
+    ('"-p no:randomly -ra"', ["randomly"]),
+])
+def test_the_bases_disabled_plugins_are_read(tmp_path, addopts, off):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.pytest.ini_options]\naddopts = {addopts}\n")
+    cfg = baseconfig.read(tmp_path)
+    assert cfg["disabled_plugins"] == off
+    assert "disabled_plugins" not in baseconfig.ini_text(cfg, tmp_path)
