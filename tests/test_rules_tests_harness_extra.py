@@ -456,6 +456,17 @@ def test_sg113_medium_only_when_nothing_explains_the_new_input() -> None:
     assert {f.severity for f in scan(raws + [product], [get_rule("SG113")])} == {Severity.LOW}
 
 
+def _with_real_tests(sampler: str) -> list:
+    """(tree, test functions) of a sampler and of this repository's own test files."""
+    import ast
+    from pathlib import Path
+
+    from specgap.analysis import testfns as tf
+
+    sources = [sampler] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.rglob("test_*.py"))]
+    return [(tree, tf.test_functions(tree)) for tree in map(ast.parse, sources)]
+
+
 _TAUTOLOGY_SAMPLER = '''
 import pytest, unittest
 from numpy.testing import assert_equal
@@ -510,18 +521,12 @@ class TestCase(unittest.TestCase):
 def test_tautological_checks_from_the_index_are_those_of_each_tests_checks() -> None:
     """SG104 finds checks that cannot fail from the file's index; they must be exactly those
     `testfns.checks` collects for each test, in source order (on a sampler and real test files)."""
-    import ast
-    from pathlib import Path
-
     from specgap.analysis import testfns as tf
     from specgap.analysis.context import context
     from specgap.rules.tests.sg104_tautological_assertion import _tautological_checks
 
-    sources = [_TAUTOLOGY_SAMPLER] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.glob("test_*.py"))]
     compared = 0
-    for src in sources:
-        tree = ast.parse(src)
-        tests = tf.test_functions(tree)
+    for tree, tests in _with_real_tests(_TAUTOLOGY_SAMPLER):
         fast = _tautological_checks(context(tree), tests)
         for t in tests:
             slow = [(c, why) for c in tf.checks(t.node, tf.helper_names(tree)) if (why := tf.check_tautology(c))]
@@ -572,18 +577,12 @@ class TestC(unittest.TestCase):
 def test_tests_passed_over_for_body_skips_have_none() -> None:
     """SG107 visits only the bodies of tests with a raise or a skip-named call inside; every test
     with a body skip must be among them (on a sampler and real test files)."""
-    import ast
-    from pathlib import Path
-
     from specgap.analysis import testfns as tf
     from specgap.analysis.context import context
     from specgap.rules.tests.sg107_skip_added import _may_skip_in_body
 
-    sources = [_SKIP_SAMPLER] + [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.rglob("test_*.py"))]
     with_skips = 0
-    for src in sources:
-        tree = ast.parse(src)
-        tests = tf.test_functions(tree)
+    for tree, tests in _with_real_tests(_SKIP_SAMPLER):
         visited = _may_skip_in_body(context(tree), tests)
         for t in tests:
             if list(tf.body_skips(t.node)):
