@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from monitor_memory import OUT, measure  # noqa: E402
+from monitor_memory import OUT, measure, written_apart  # noqa: E402
 
 CHECKS = ("judge", "pairs", "self", "sessions", "text")
 WORDS = ("the model answers the question about refund policy and the customer gets a clear reply with "
@@ -84,18 +84,8 @@ def _frame(check: str, n: int, seed: int):
 
 
 def make(check: str, rows: int, shards: int) -> Path:
-    """The log's shards, written in a separate process: a child forked from a process that held the
-    data would report that process's resident pages as its own peak."""
-    import multiprocessing
-
-    d = OUT / f"monitor_check_{check}_{rows}_{shards}"
-    if not (d / ".complete").exists():
-        p = multiprocessing.get_context("spawn").Process(target=_write, args=(check, rows, shards, d))
-        p.start()
-        p.join()
-        if p.exitcode:
-            sys.exit(f"writing {d} failed")
-    return d
+    """The log's shards (written apart, see `monitor_memory.written_apart`)."""
+    return written_apart(OUT / f"monitor_check_{check}_{rows}_{shards}", _write, check, rows, shards)
 
 
 def _write(check: str, rows: int, shards: int, d: Path) -> None:

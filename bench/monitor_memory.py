@@ -28,19 +28,23 @@ OUT = Path(__file__).resolve().parent / "out"
 PER_STEP = 1000
 
 
-def make_shards(rows: int, shards: int, extra: bool = False) -> Path:
-    """The log's shards, written in a separate process: a measured child forked from a process that held
-    the data would count that process's resident pages in its own peak."""
+def written_apart(d: Path, write, *args) -> Path:
+    """`write(*args, d)` run in a separate process unless `d` is complete already: a measured child
+    forked from a process that held the data would count that process's resident pages in its own peak."""
     import multiprocessing
 
-    d = OUT / f"monitor_mem_{rows}_{shards}{'_all' if extra else ''}"
     if not (d / ".complete").exists():
-        p = multiprocessing.get_context("spawn").Process(target=_write_shards, args=(rows, shards, extra, d))
+        p = multiprocessing.get_context("spawn").Process(target=write, args=(*args, d))
         p.start()
         p.join()
         if p.exitcode:
             sys.exit(f"writing {d} failed")
     return d
+
+
+def make_shards(rows: int, shards: int, extra: bool = False) -> Path:
+    """The log's shards (see `written_apart`)."""
+    return written_apart(OUT / f"monitor_mem_{rows}_{shards}{'_all' if extra else ''}", _write_shards, rows, shards, extra)
 
 
 def _write_shards(rows: int, shards: int, extra: bool, d: Path) -> None:
