@@ -80,7 +80,7 @@ class Context:
         # and (scope, class) pairs that switch where the nodes popped after them go: a scope's body
         # is pushed between a switch into it and a switch back, so no node carries its scope along.
         stack: list[Any] = []
-        push, pop, extend = stack.append, stack.pop, stack.extend
+        push, pop = stack.append, stack.pop
         for f in (_SHAPES.get(type(tree)) or _shape(type(tree)))[0]:
             for c in getattr(tree, f):
                 parent[c] = tree
@@ -144,6 +144,12 @@ class Context:
         if len(types) == 1:
             return self.by_type.get(types[0], [])
         return [n for t in types for n in self.by_type.get(t, [])]
+
+    def calls_named(self, names: frozenset[str]) -> list[ast.Call]:
+        """Calls `x.NAME(...)` and `NAME(...)` for any of `names`, from the index (no walk)."""
+        out = [c for n in names for a in self.attrs.get(n, ()) if type(c := self.parent.get(a)) is ast.Call and c.func is a]
+        out += [c for c in self.by_type.get(ast.Call, ()) if type(f := c.func) is ast.Name and f.id in names]  # type: ignore[attr-defined]
+        return out  # type: ignore[return-value]
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         """Parents of `node`, innermost first."""

@@ -95,10 +95,7 @@ def _tautological_checks(ctx: Context, tests: list[tf.TestFn]) -> dict[int, list
     tests_ids = {id(t.node) for t in tests}
     if not tests_ids:
         return {}
-    judged, name = tf.TAUTOLOGY_CALLS, ast.Name
-    calls = [c for n in judged for a in ctx.attrs.get(n, ()) if isinstance(c := ctx.parent.get(a), ast.Call) and c.func is a]
-    calls += [c for c in ctx.of(ast.Call) if type(f := c.func) is name and f.id in judged]  # type: ignore[attr-defined]
-    calls = [c for c in calls if _made_as_statement(ctx, c)]
+    calls = [c for c in ctx.calls_named(tf.TAUTOLOGY_CALLS) if _made_as_statement(ctx, c)]
     out: dict[int, list[tuple[ast.AST, str]]] = {}
     for check in ctx.of(ast.Assert) + calls:
         why = tf.check_tautology(check)

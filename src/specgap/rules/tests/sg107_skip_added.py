@@ -42,11 +42,8 @@ def _may_skip_in_body(ctx: Context, tests: list[tf.TestFn]) -> set[int]:
     """The ids of the tests with a raise or a skip-named call anywhere inside: the only ones whose
     body `tf.body_skips` needs to visit (most tests have neither)."""
     ids = {id(t.node) for t in tests}
-    skips, name = _BODY_SKIPS, ast.Name
-    named = [a for n in skips for a in ctx.attrs.get(n, ())]
-    named += [f for c in ctx.of(ast.Call) if type(f := c.func) is name and f.id in skips]  # type: ignore[attr-defined]
     out = set()
-    for node in named + ctx.of(ast.Raise):
+    for node in ctx.calls_named(_BODY_SKIPS) + ctx.of(ast.Raise):
         test = next((p for p in ctx.ancestors(node) if id(p) in ids), None)
         if test is not None:
             out.add(id(test))
