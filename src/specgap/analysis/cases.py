@@ -20,8 +20,9 @@ NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
 
 
-def value(node: ast.AST | None) -> object:
-    """The Python value of a literal expression (constants, +-numbers, tuples/lists/sets), else NO."""
+def value(node: ast.AST | None, memo: dict[int, object] | None = None) -> object:
+    """The Python value of a literal expression (constants, +-numbers, tuples/lists/sets), else NO.
+    `memo` keeps the containers' values by node id, for a caller that asks for nested ones too."""
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
@@ -30,16 +31,25 @@ def value(node: ast.AST | None) -> object:
             return -v if isinstance(node.op, ast.USub) else v
         return NO
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        if len(node.elts) > _MAX_ITEMS:
-            return NO
-        out = []
-        for e in node.elts:
-            v = value(e)
-            if v is NO:
-                return NO
-            out.append(v)
-        return tuple(out)
+        if memo is not None and (known := memo.get(id(node), memo)) is not memo:
+            return known
+        found = _container_value(node, memo)
+        if memo is not None:
+            memo[id(node)] = found
+        return found
     return NO
+
+
+def _container_value(node: ast.Tuple | ast.List | ast.Set, memo: dict[int, object] | None) -> object:
+    if len(node.elts) > _MAX_ITEMS:
+        return NO
+    out = []
+    for e in node.elts:
+        v = value(e, memo)
+        if v is NO:
+            return NO
+        out.append(v)
+    return tuple(out)
 
 
 def _scalar_text(v: object) -> str:
@@ -151,11 +161,13 @@ class TestCases:
 
     # -- building -----------------------------------------------------------------------
 
-    def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None) -> None:
-        """Index a test file, or only the nodes that start on the `lines` it selects."""
+    def add_tree(self, tree: ast.Module, lines: Callable[[int], bool] | None = None, values: bool = True) -> None:
+        """Index a test file, or only the nodes that start on the `lines` it selects. Without
+        `values`, only the cases (`cases`, `expected`, `calls`) are indexed: most of the cost is
+        in the literals' texts and shingles, which a caller that only looks up cases never reads."""
         ctx = context(tree)
         seen = self._seen
-        for node in ctx.of(ast.Constant):
+        for node in ctx.of(ast.Constant) if values else ():
             if lines is not None and not lines(node.lineno):
                 continue
             v = node.value  # type: ignore[attr-defined]
@@ -166,11 +178,12 @@ class TestCases:
                     continue
                 seen.add(key)
             self._add_literal(v)
+        memo: dict[int, object] = {}  # a nested literal is indexed itself and inside its parent
         for node in ctx.of(ast.Tuple, ast.List, ast.Set):
             if lines is None or lines(node.lineno):
-                v = value(node)
+                v = value(node, memo)
                 if v is not NO:
-                    self._add_literal(v)
+                    self._add_literal(v, values)
         for node in ctx.of(ast.Compare):
             if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.Is))  # type: ignore[attr-defined]
                     and (lines is None or lines(node.lineno))):
@@ -180,8 +193,9 @@ class TestCases:
                     and (lines is None or lines(node.lineno))):
                 self._add_compare(node.args[0], node.args[1])  # type: ignore[attr-defined]
 
-    def _add_literal(self, v: object) -> None:
-        self._add_value(v)
+    def _add_literal(self, v: object, values: bool = True) -> None:
+        if values:
+            self._add_value(v)
         if isinstance(v, tuple) and 2 <= len(v) <= 8:
             # a parametrize row / table of cases: (*args, expected)
             self._add_case(v[:-1], v[-1], None)
@@ -247,9 +261,10 @@ def _name(func: ast.AST) -> str:
     return ""
 
 
-def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]]) -> TestCases:
-    """Index the literals of parsed test files, each with an optional line selector."""
+def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> TestCases:
+    """Index the literals of parsed test files, each with an optional line selector; `values=False`
+    indexes the cases only (see `TestCases.add_tree`)."""
     out = TestCases()
     for tree, lines in trees:
-        out.add_tree(tree, lines)
+        out.add_tree(tree, lines, values)
     return out

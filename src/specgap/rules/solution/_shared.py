@@ -62,10 +62,11 @@ class _Tests:
         return self._old
 
     def new(self) -> cases.TestCases:
+        """Its cases only: a regression test is recognised by its call and expected value."""
         if self._new is None:
             # (a file the change wrote whole needs no line-by-line selection)
-            self._new = cases.index((f.after.tree, f.is_added_line if f.added_lines is not None else None)
-                                    for f in self._changed())
+            self._new = cases.index(((f.after.tree, f.is_added_line if f.added_lines is not None else None)
+                                     for f in self._changed()), values=False)
         return self._new
 
     def _changed(self) -> list[ChangedFile]:
