@@ -106,3 +106,36 @@ def test_conditions_are_the_tests_above_a_node_within_its_function() -> None:
     assert [ast.unparse(c) for c in ctx.conditions(assigned["d"], tree)] == ["outer"]
     inner_if = next(n for n in ctx.of(ast.If) if ast.unparse(n.test) == "item.ok")
     assert text(inner_if.test) == ["more"]  # a test does not run under itself
+
+
+_BINDINGS = textwrap.dedent('''
+    a, (b, *c) = d.e = f[0] = g()
+    h += 1
+    i: int = 2
+    for j, k.l in m: pass
+    with n as (o, *p), q: pass
+    [r for s in t for u in s]
+    (v := 3)
+    del w, x.y
+''')
+
+
+@pytest.mark.parametrize("src", _sources() + [_BINDINGS], ids=["syntax", "ast", "textwrap", "inspect", "bindings"])
+def test_bound_names_are_the_names_in_store_or_del_context(src: str) -> None:
+    from specgap.analysis.names import _store_names
+
+    ctx = context(ast.parse(src))
+    assert _store_names(ctx) == {n.id for n in ctx.of(ast.Name) if not isinstance(n.ctx, ast.Load)}
+
+
+def test_a_qualname_does_not_depend_on_when_it_was_first_asked() -> None:
+    # `f = e` comes before `e = sys.exit`: while the module's aliases are being found, `e` in the
+    # first line resolves to nothing yet; asked afterwards, it is `sys.exit`
+    ctx = context(ast.parse("import sys\nf = e\ne = sys.exit\nf()\n"))
+    first_value = ctx.of(ast.Assign)[0].value if ctx.of(ast.Assign)[0].lineno == 2 else ctx.of(ast.Assign)[1].value
+    assert ctx.names.qualname(first_value) == "sys.exit"
+    assert ctx.names.qualname(first_value) == "sys.exit"  # remembered, the same
+    made = ast.Attribute(value=ast.Name(id="sys", ctx=ast.Load()), attr="exit", ctx=ast.Load())
+    assert ctx.names.qualname(made) == "sys.exit"
+    assert ctx.names.qualname(ast.Name(id="nothing", ctx=ast.Load())) is None  # a new node is not the last one
+

@@ -26,6 +26,10 @@ class Names:
 
     def __init__(self, ix: Context) -> None:
         self.bound: dict[str, str | None] = {}  # local name -> qualified name (None: ambiguous/unknown)
+        # qualname by node (the node itself is the key, so a rule's short-lived node can't pass its
+        # id on to another): many rules ask it of every call
+        self._known: dict[ast.AST, str | None] = {}
+        self._ready = False  # nothing is remembered while the bindings are being found
         for node in ix.of(ast.Import):
             for a in node.names:
                 if a.asname:
@@ -38,7 +42,7 @@ class Names:
             for a in node.names:
                 if a.name != "*":
                     self._bind(a.asname or a.name, f"{mod}.{a.name}" if mod else a.name)
-        assigned = {n.id for n in ix.of(ast.Name) if not isinstance(n.ctx, ast.Load)}
+        assigned = _store_names(ix)
         assigned.update(n.name for n in ix.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         assigned.update(n.arg for n in ix.of(ast.arg))
         aliases = [(n.targets[0].id, n.value) for n in ix.of(ast.Assign)
@@ -54,6 +58,7 @@ class Names:
                 if q is not None:
                     self.bound[name] = q
                     self._assigned.discard(name)
+        self._ready = True
 
     def _bind(self, local: str, qual: str) -> None:
         if local in self.bound and self.bound[local] != qual:
@@ -63,6 +68,15 @@ class Names:
 
     def qualname(self, node: ast.AST, _depth: int = 0) -> str | None:
         """Dotted name an expression refers to (`os._exit`, `builtins.exit`), or None if unknown."""
+        if not _depth and self._ready:
+            # the tree and its bindings do not change while rules read them, so neither does this
+            known = self._known.get(node, self)
+            if known is self:
+                known = self._known[node] = self._resolve(node, 0)
+            return known  # type: ignore[return-value]
+        return self._resolve(node, _depth)
+
+    def _resolve(self, node: ast.AST, _depth: int) -> str | None:
         attrs: list[str] = []
         while isinstance(node, ast.Attribute):  # iterative: attribute chains can be very long
             attrs.append(node.attr)
@@ -111,6 +125,40 @@ class Names:
                 return f"builtins.{key}"
             return None
         return None
+
+
+# Where a name is bound or deleted (a `Name` in Store or Del context): these nodes' targets only.
+# Reading them is cheaper than testing the context of every name of the module, most of which
+# are reads.
+_TYPE_ALIAS = getattr(ast, "TypeAlias", None)  # `type X = ...`, Python 3.12+
+_BINDERS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.withitem, ast.comprehension,
+            ast.NamedExpr, ast.Delete) + ((_TYPE_ALIAS,) if _TYPE_ALIAS else ())
+
+
+def _store_names(ix: Context) -> set[str]:
+    """The names a module binds or deletes anywhere by assignment, `for`, `with ... as`, `del`, ..."""
+    load, out = ast.Load, set()
+    for node in ix.of(*_BINDERS):
+        t = type(node)
+        if t is ast.Assign or t is ast.Delete:
+            stack = list(node.targets)  # type: ignore[attr-defined]
+        elif t is ast.withitem:
+            stack = [node.optional_vars] if node.optional_vars is not None else []  # type: ignore[attr-defined]
+        elif t is _TYPE_ALIAS:
+            stack = [node.name]  # type: ignore[attr-defined]
+        else:
+            stack = [node.target]  # type: ignore[attr-defined]
+        while stack:  # a target is a name, or a tuple, list or starred of targets (or an attribute/subscript)
+            n = stack.pop()
+            c = type(n)
+            if c is ast.Name:
+                if n.ctx.__class__ is not load:  # type: ignore[attr-defined]
+                    out.add(n.id)  # type: ignore[attr-defined]
+            elif c is ast.Tuple or c is ast.List:
+                stack.extend(n.elts)  # type: ignore[attr-defined]
+            elif c is ast.Starred:
+                stack.append(n.value)  # type: ignore[attr-defined]
+    return out
 
 
 def dotted(node: ast.AST, *, through_calls: bool = False) -> str:
