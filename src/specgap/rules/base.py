@@ -147,6 +147,9 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     `str.__contains__` (one fast scan per word instead of trying every word at every position).
     Case-insensitive ones too, on ASCII text, where lowercasing is exactly what `re.I` folds."""
     words = [_plain(part) for part in pattern.pattern.split("|")]
+    if _NON_ASCII_CLASS.fullmatch(pattern.pattern):
+        # a class of non-ASCII characters (invisible ones, say) is in no ASCII text: most files
+        return lambda text: not text.isascii() and pattern.search(text) is not None
     if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
         return lambda text: pattern.search(text) is not None
     if not pattern.flags & re.IGNORECASE:
@@ -156,7 +159,15 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     def found(text: str) -> bool:
         if not text.isascii():
             return pattern.search(text) is not None
-        lowered = text.lower()
+        lowered = _lowered(text)
         return any(w in lowered for w in low)
 
     return found
+
+
+_NON_ASCII_CLASS = re.compile(r"\[[^\x00-\x7f]+\]")
+
+
+@functools.lru_cache(maxsize=4)  # as `_as_parsed`: the rules that ignore case share one lowering
+def _lowered(text: str) -> str:
+    return text.lower()
