@@ -7,7 +7,10 @@ defs and calls used as statements visit a fraction of the nodes by walking state
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from specgap.analysis.context import Context
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -56,3 +59,18 @@ def calls_in(st: ast.stmt) -> Iterator[ast.Call]:
             v = v.value
         if isinstance(v, ast.Call):
             yield v
+
+
+def statement_making(ctx: Context, call: ast.Call) -> ast.stmt | None:
+    """The statement whose `calls_in` gives `call`, found from the call by its parents (for rules
+    that find calls by name in the index rather than walking statements)."""
+    value: ast.AST = call
+    up = ctx.parent.get(call)
+    if isinstance(up, ast.Await):
+        value, up = up, ctx.parent.get(up)
+    if isinstance(up, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)):
+        return up if up.value is value else None
+    if isinstance(up, ast.withitem) and up.context_expr is value:
+        st = ctx.parent.get(up)
+        return st if isinstance(st, (ast.With, ast.AsyncWith)) else None
+    return None

@@ -9,7 +9,7 @@ from specgap.analysis import pytest_hooks as ph
 from specgap.analysis import testfns as tf
 from specgap.analysis.context import Context, local_nodes, subtree
 from specgap.analysis.names import dotted
-from specgap.analysis.stmts import calls_in
+from specgap.analysis.stmts import calls_in, statement_making
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
@@ -116,9 +116,14 @@ class TestFrameworkPatched(Rule):
                 r = ph.resolve(st.value, origins)
                 if r.split(".")[0] in _FRAMEWORKS:
                     origins.setdefault(st.targets[0].id, r)
-        # statements that may write an attribute or subclass a result class, reported in source order
+        # statements that may write an attribute or subclass a result class, reported in source order:
+        # from the index, the assignments to an attribute of a framework name, the statements made
+        # of a `setattr(...)` call, and the classes (instead of every statement of the file)
         found = []
-        for node in ctx.of(*_WRITES, ast.ClassDef):
+        setattrs = [st for c in ctx.calls_named(_SETATTR) if (st := statement_making(ctx, c)) is not None]
+        writes = [n for n in ctx.of(ast.Assign, ast.AugAssign, ast.AnnAssign)
+                  if any(isinstance(t, ast.Attribute) for t in _targets(n))]
+        for node in {id(n): n for n in writes + setattrs + ctx.of(ast.ClassDef)}.values():
             if hits := list(self._statement(cf, ctx, node, origins)):
                 found.append((node.lineno, node.col_offset, hits))
         found.sort(key=lambda f: f[:2])
@@ -157,6 +162,6 @@ class TestFrameworkPatched(Rule):
                                    confidence=Confidence.MEDIUM)
 
 
-_WRITES = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.With, ast.AsyncWith)
+_SETATTR = frozenset({"setattr"})
 
 

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from specgap.analysis import testfns as tf
 from specgap.analysis.context import Context, context
+from specgap.analysis.stmts import statement_making
 from specgap.model import (
     ChangedFile,
     ChangeSet,
@@ -95,7 +96,7 @@ def _tautological_checks(ctx: Context, tests: list[tf.TestFn]) -> dict[int, list
     tests_ids = {id(t.node) for t in tests}
     if not tests_ids:
         return {}
-    calls = [c for c in ctx.calls_named(tf.TAUTOLOGY_CALLS) if _made_as_statement(ctx, c)]
+    calls = [c for c in ctx.calls_named(tf.TAUTOLOGY_CALLS) if statement_making(ctx, c) is not None]
     out: dict[int, list[tuple[ast.AST, str]]] = {}
     for check in ctx.of(ast.Assert) + calls:
         why = tf.check_tautology(check)
@@ -105,14 +106,3 @@ def _tautological_checks(ctx: Context, tests: list[tf.TestFn]) -> dict[int, list
     for found in out.values():
         found.sort(key=lambda f: (f[0].lineno, f[0].col_offset))  # type: ignore[attr-defined]
     return out
-
-
-def _made_as_statement(ctx: Context, call: ast.Call) -> bool:
-    """A call `stmts.calls_in` gives: a statement's value or a `with` item (awaited or not)."""
-    value: ast.AST = call
-    up = ctx.parent.get(call)
-    if isinstance(up, ast.Await):
-        value, up = up, ctx.parent.get(up)
-    if isinstance(up, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)):
-        return up.value is value
-    return isinstance(up, ast.withitem) and up.context_expr is value and isinstance(ctx.parent.get(up), (ast.With, ast.AsyncWith))
