@@ -139,3 +139,13 @@ def test_a_qualname_does_not_depend_on_when_it_was_first_asked() -> None:
     assert ctx.names.qualname(made) == "sys.exit"
     assert ctx.names.qualname(ast.Name(id="nothing", ctx=ast.Load())) is None  # a new node is not the last one
 
+
+@pytest.mark.parametrize("src", _sources(), ids=["syntax", "ast", "textwrap", "inspect"])
+def test_calls_named_are_the_calls_of_that_name_or_attribute(src: str) -> None:
+    tree = ast.parse(src)
+    ctx = context(tree)
+    for names in (frozenset({"isinstance"}), frozenset({"join", "append", "m"}), frozenset({"nothing"})):
+        want = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+            isinstance(n.func, ast.Name) and n.func.id in names or isinstance(n.func, ast.Attribute) and n.func.attr in names)]
+        got = ctx.calls_named(names)
+        assert sorted(map(id, got)) == sorted(map(id, want)) and len(got) == len(want)

@@ -66,6 +66,7 @@ class Context:
         self._own: dict[int, list[ast.AST]] = {}
         self._names: Names | None = None
         self._derived: dict[Callable[[Context], Any], Any] = {}
+        self._calls: defaultdict[str, list[ast.Call]] | None = None  # calls by the name they call
         self._walk()
 
     def _walk(self) -> None:
@@ -146,10 +147,18 @@ class Context:
         return [n for t in types for n in self.by_type.get(t, [])]
 
     def calls_named(self, names: frozenset[str]) -> list[ast.Call]:
-        """Calls `x.NAME(...)` and `NAME(...)` for any of `names`, from the index (no walk)."""
-        out = [c for n in names for a in self.attrs.get(n, ()) if type(c := self.parent.get(a)) is ast.Call and c.func is a]
-        out += [c for c in self.by_type.get(ast.Call, ()) if type(f := c.func) is ast.Name and f.id in names]  # type: ignore[attr-defined]
-        return out  # type: ignore[return-value]
+        """Calls `x.NAME(...)` and `NAME(...)` for any of `names` (in no particular order)."""
+        by_name = self._calls
+        if by_name is None:  # one pass over the calls, for every rule that asks
+            by_name = self._calls = defaultdict(list)
+            name, attribute = ast.Name, ast.Attribute
+            for c in self.by_type.get(ast.Call, ()):
+                f = c.func  # type: ignore[attr-defined]
+                if type(f) is name:
+                    by_name[f.id].append(c)
+                elif type(f) is attribute:
+                    by_name[f.attr].append(c)
+        return [c for n in names for c in by_name.get(n, ())]  # type: ignore[misc]
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         """Parents of `node`, innermost first."""
