@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from specgap.analysis.context import context
 from specgap.analysis.context import release as release_tree
 from specgap.inputs.roles import matches_any
 from specgap.model import ChangedFile, ChangeSet, Finding, InputError
@@ -157,15 +158,28 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
     found: list[list[Finding]] = [[] for _ in rules]
     errors: list[InputError | None] = [None] * len(rules)
     local = [i for i, r in enumerate(rules) if file_local(r)]
+    # most rules only read the parsed module (`check_module`): called directly with the file's
+    # analysis, without `Rule.check_file`'s generator around it (rules x files calls add up)
+    modular = [r.check_file is Rule.check_file for r in rules]
+    by_role: dict[object, list[int]] = {}
     for cs in containers:
         for cf in cs.files:
             if cf.binary:
                 continue
-            for i in local:
+            todo = by_role.get(cf.role)
+            if todo is None:
+                todo = by_role[cf.role] = [i for i in local if cf.role in rules[i].roles]
+            tree = cf.after.tree if cf.after is not None else None
+            ctx = None
+            for i in todo:
                 rule = instances[i]
-                if errors[i] is None and cf.role in rule.roles and rule._mentioned(cf):
+                if errors[i] is None and rule._mentioned(cf):
                     try:
-                        found[i].extend(rule.check_file(cf, cs))
+                        if not modular[i]:
+                            found[i].extend(rule.check_file(cf, cs))
+                        elif tree is not None:
+                            ctx = ctx or context(tree)
+                            found[i].extend(rule.check_module(cf, ctx, cs))
                     except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
                         errors[i] = _crash(rule.id, exc)
     for i, rule in enumerate(instances):
