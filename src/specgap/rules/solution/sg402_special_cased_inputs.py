@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from specgap.analysis import cases
+from specgap.analysis.context import Context, context
 from specgap.analysis.flow import input_names, is_input_source, mentions
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -119,6 +120,28 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     return consts, computed
 
 
+def _may_special_case(ctx: Context) -> bool:
+    """Whether the file has anything a scope below is looked at for: a `match`, a branch on a
+    literal that outputs constants, or a lookup in a literal dict. Found from the index, so the
+    three in four product files without any skip the walk through every scope's nodes."""
+    if ctx.of(ast.Match) or any(_has_literal_eq(n.test) and _answers_constants(n) for n in ctx.of(ast.If, ast.IfExp)):
+        return True
+    if not ctx.of(ast.Dict):
+        return False
+    keyed = {t.id for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
+             for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
+    for n in ctx.of(ast.Subscript, ast.Call):
+        if isinstance(n, ast.Subscript):
+            table = n.value
+        elif isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args:  # type: ignore[attr-defined]
+            table = n.func.value  # type: ignore[attr-defined]
+        else:
+            continue
+        if isinstance(table, ast.Dict) and table.keys or isinstance(table, ast.Name) and table.id in keyed:
+            return True
+    return False
+
+
 def _spec(keys: list[object]) -> int:
     return cases.specificity(keys[0] if len(keys) == 1 else tuple(keys))
 
@@ -189,6 +212,8 @@ class SpecialCasedInputs(Rule):
                 yield from self._check_tree(cf, cf.after.tree, tests)
 
     def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
+        if not _may_special_case(context(tree)):
+            return
         tables = {
             t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
             for t in s.targets if isinstance(t, ast.Name)
