@@ -74,6 +74,9 @@ def _sniff(node: ast.AST) -> str | None:
     return None
 
 
+_SNIFFING = (ast.Subscript, ast.Call, ast.Compare, ast.Attribute)
+
+
 def _is_argv(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and dotted(n) == "sys.argv" for n in subtree(node))
 
@@ -163,7 +166,7 @@ class TestEnvironmentSniffing(Rule):
         if tree is None or not any(h in cf.after.text for h in _SNIFF_HINTS) or _is_test_tool(tree):
             return
         sniffs: dict[int, str] = {}
-        for n in context(tree).all_nodes():
+        for n in context(tree).of(*_SNIFFING):  # the only kinds of node `_sniff` knows
             kind = _sniff(n)
             if kind:
                 sniffs[id(n)] = kind

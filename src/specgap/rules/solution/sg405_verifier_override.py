@@ -115,18 +115,27 @@ class VerifierOverride(Rule):
         for scope, owner, _ in ctx.scopes:
             if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_def(cf, scope, owner, imported)
-        for n in ctx.all_nodes():
-            if type(n) is ast.Assign:
-                for t in n.targets:
-                    yield from self._check_rebind(cf, n, t, n.value, imported, module_fns)
-            elif type(n) is not ast.Call or not _may_rebind(n.func):
-                continue
-            elif ((f := dotted(n.func)) == "setattr" and len(n.args) == 3
-                  and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)):
-                target = ast.Attribute(value=n.args[0], attr=n.args[1].value, ctx=ast.Store())
-                yield from self._check_rebind(cf, n, target, n.args[2], imported, module_fns)
-            elif f.rsplit(".", 1)[-1] in ("patch", "object"):
-                yield from self._check_patch(cf, n)
+        # the assignments and calls come from the index; what they find (seldom anything) is
+        # reported in the order of a walk, as before
+        found: dict[int, list[Finding]] = {}
+        for n in ctx.of(ast.Assign):
+            if hits := [f for t in n.targets for f in self._check_rebind(cf, n, t, n.value, imported, module_fns)]:
+                found[id(n)] = hits
+        for n in ctx.of(ast.Call):
+            if _may_rebind(n.func) and (hits := list(self._check_call(cf, n, imported, module_fns))):
+                found[id(n)] = hits
+        if found:
+            for n in ctx.all_nodes():
+                yield from found.get(id(n), ())
+
+    def _check_call(self, cf: ChangedFile, n: ast.Call, imported: set[str],
+                    module_fns: dict[str, ast.AST]) -> Iterator[Finding]:
+        if ((f := dotted(n.func)) == "setattr" and len(n.args) == 3
+                and isinstance(n.args[1], ast.Constant) and isinstance(n.args[1].value, str)):
+            target = ast.Attribute(value=n.args[0], attr=n.args[1].value, ctx=ast.Store())
+            yield from self._check_rebind(cf, n, target, n.args[2], imported, module_fns)
+        elif f.rsplit(".", 1)[-1] in ("patch", "object"):
+            yield from self._check_patch(cf, n)
 
     def _check_patch(self, cf: ChangedFile, call: ast.Call) -> Iterator[Finding]:
         """`mock.patch("grader.verify", return_value=True)` outside the tests."""
