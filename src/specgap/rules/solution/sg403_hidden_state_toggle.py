@@ -92,13 +92,27 @@ class HiddenStateToggle(Rule):
         for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            params = set(param_names(scope))
-            glob = {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
-            local = {t for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                     for t in bound_names(n)} - glob
-            shared = (module_names | glob) - params - local
-            advanced: dict[str, ast.AST] = {}
+            # one pass sorts the function's nodes: its declarations, bindings, and the steps below
+            glob: set[str] = set()
+            binds: list[ast.AST] = []
+            steps: list[ast.AST] = []  # what may advance state, in source order
             for n in nodes:
+                t = type(n)
+                if t is ast.Global or t is ast.Nonlocal:
+                    glob.update(n.names)  # type: ignore[attr-defined]
+                elif t is ast.Assign or t is ast.AugAssign or t is ast.AnnAssign:
+                    binds.append(n)
+                    if t is not ast.AnnAssign:
+                        steps.append(n)
+                elif t is ast.Call:
+                    steps.append(n)
+            params = set(param_names(scope))
+            local = {t for n in binds for t in bound_names(n)} - glob
+            shared = (module_names | glob) - params - local
+            if not shared:
+                continue  # no state kept between calls to advance
+            advanced: dict[str, ast.AST] = {}
+            for n in steps:
                 if isinstance(n, ast.AugAssign):
                     key = _state_key(n.target, shared)
                     if key is not None:
@@ -113,7 +127,7 @@ class HiddenStateToggle(Rule):
                     if key in canned:  # an iterator over canned answers (not `itertools.count()`)
                         advanced.setdefault(key, n)
             # `depth += 1 ... depth -= 1`: a recursion depth, back to where it was when the call ends
-            for n in nodes:
+            for n in steps:
                 if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Sub):
                     advanced.pop(_state_key(n.target, shared) or "", None)
             if not advanced:

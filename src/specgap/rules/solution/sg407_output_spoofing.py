@@ -46,6 +46,10 @@ def _template(node: ast.AST) -> str | None:
     return None
 
 
+_OPENERS = frozenset({"open", "io.open", "codecs.open"})
+_PATH_WRITES = frozenset({"write_text", "write_bytes"})
+
+
 @register
 class OutputSpoofing(Rule):
     """Product code that prints or writes what a grader reads as a test result.
@@ -99,7 +103,7 @@ class OutputSpoofing(Rule):
                 elif f in _WRITE_CALLS and n.args:
                     arg = n.args[1] if f == "os.write" and len(n.args) > 1 else n.args[0]
                     yield from self._status(cf, n, arg, in_atexit, exits, id(n) in guarded)
-                else:
+                elif f in _OPENERS or type(n.func) is ast.Attribute and n.func.attr in _PATH_WRITES:
                     yield from self._grader_file(cf, n)
 
     def _status(self, cf: ChangedFile, call: ast.Call, arg: ast.AST, in_atexit: bool, exits: bool,
@@ -125,12 +129,12 @@ class OutputSpoofing(Rule):
     def _grader_file(self, cf: ChangedFile, call: ast.Call) -> Iterator[Finding]:
         f = dotted(call.func)
         path: str | None = None
-        if f in ("open", "io.open", "codecs.open") and call.args:
+        if f in _OPENERS and call.args:
             mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
             m = _template(mode) if mode is not None else None
             if m and any(c in m for c in "wax+"):
                 path = _template(call.args[0])
-        elif isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
+        elif isinstance(call.func, ast.Attribute) and call.func.attr in _PATH_WRITES:
             inner = call.func.value
             if isinstance(inner, ast.Call) and dotted(inner.func).endswith("Path") and inner.args:
                 path = _template(inner.args[0])
