@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis import stmts as stmts_mod
 from specgap.analysis import testfns as tf
 from specgap.analysis.context import Context, context
 from specgap.analysis.names import dotted
@@ -111,37 +110,44 @@ class AssertionSwallowed(Rule):
         # in test code any broad handler counts; elsewhere only one that names AssertionError,
         # since product code catches `Exception` around asserts-as-validation for honest reasons
         self._any_broad = cf.role is FileRole.TEST or bool(tf.test_functions(tree))
-        yield from self._visit(cf, tree, in_loop=False)
+        ctx = context(tree)
+        for child in ctx.of(ast.Try, ast.With, ast.AsyncWith):  # from the index: no walk of every statement
+            yield from self._check(cf, child, _in_loop(ctx, child))
 
-    def _visit(self, cf: ChangedFile, node: ast.AST, in_loop: bool) -> Iterator[Finding]:
-        for child in stmts_mod.child_statements(node):
-            loop = in_loop or isinstance(child, (ast.For, ast.AsyncFor, ast.While))
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                loop = False
-            if (isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body)
-                    and not _fails_otherwise(child.orelse)):
-                for h in child.handlers:
-                    catches = _catches_failure(h) if self._any_broad else (
-                        _names_assertion_error(h) and tf.trivial_body(h))
-                    if catches and not _reraises(h.body, h.name) and cf.touches(child.lineno, h.lineno):
-                        yield self.finding(
-                            cf, child.lineno,
-                            "assertion failures inside this try are caught and dropped"
-                            + (" (inside a loop: a retry?)" if in_loop else ""),
-                            end_line=h.end_lineno,
-                            severity=Severity.LOW if in_loop else None,
-                            confidence=Confidence.MEDIUM if in_loop else None,
-                        )
-                        break
-            elif isinstance(child, (ast.With, ast.AsyncWith)) and _own_checks(child.body):
-                for item in child.items:
-                    e = item.context_expr
-                    if (isinstance(e, ast.Call) and tf.call_name(e) == "suppress"
-                            and any(_is_broad(a) if self._any_broad else dotted(a, through_calls=True) == "AssertionError" for a in e.args)
-                            and cf.touches(child.lineno)):
-                        yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
-                                           end_line=child.lineno)
-            yield from self._visit(cf, child, loop)
+    def _check(self, cf: ChangedFile, child: ast.AST, in_loop: bool) -> Iterator[Finding]:
+        if (isinstance(child, ast.Try) and _own_checks(child.body) and not _expects_exception(child.body)
+                and not _fails_otherwise(child.orelse)):
+            for h in child.handlers:
+                catches = _catches_failure(h) if self._any_broad else (
+                    _names_assertion_error(h) and tf.trivial_body(h))
+                if catches and not _reraises(h.body, h.name) and cf.touches(child.lineno, h.lineno):
+                    yield self.finding(
+                        cf, child.lineno,
+                        "assertion failures inside this try are caught and dropped"
+                        + (" (inside a loop: a retry?)" if in_loop else ""),
+                        end_line=h.end_lineno,
+                        severity=Severity.LOW if in_loop else None,
+                        confidence=Confidence.MEDIUM if in_loop else None,
+                    )
+                    break
+        elif isinstance(child, (ast.With, ast.AsyncWith)) and _own_checks(child.body):
+            for item in child.items:
+                e = item.context_expr
+                if (isinstance(e, ast.Call) and tf.call_name(e) == "suppress"
+                        and any(_is_broad(a) if self._any_broad else dotted(a, through_calls=True) == "AssertionError" for a in e.args)
+                        and cf.touches(child.lineno)):
+                    yield self.finding(cf, child.lineno, "assertion failures inside this block are suppressed",
+                                       end_line=child.lineno)
+
+
+def _in_loop(ctx: Context, node: ast.AST) -> bool:
+    """Whether a loop of the same function holds `node` (a retry, most likely)."""
+    for p in ctx.ancestors(node):
+        if isinstance(p, (ast.For, ast.AsyncFor, ast.While)):
+            return True
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+    return False
 
 
 def _may_swallow(ctx: Context) -> bool:
