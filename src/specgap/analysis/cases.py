@@ -23,20 +23,21 @@ _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases w
 def value(node: ast.AST | None, memo: dict[int, object] | None = None) -> object:
     """The Python value of a literal expression (constants, +-numbers, tuples/lists/sets), else NO.
     `memo` keeps the containers' values by node id, for a caller that asks for nested ones too."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
-        v = node.operand.value
-        if isinstance(v, (int, float, complex)) and not isinstance(v, bool):
-            return -v if isinstance(node.op, ast.USub) else v
-        return NO
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+    t = type(node)  # exact types: test files hold hundreds of thousands of literals
+    if t is ast.Constant:
+        return node.value  # type: ignore[union-attr]
+    if t is ast.Tuple or t is ast.List or t is ast.Set:
         if memo is not None and (known := memo.get(id(node), memo)) is not memo:
             return known
-        found = _container_value(node, memo)
+        found = _container_value(node, memo)  # type: ignore[arg-type]
         if memo is not None:
             memo[id(node)] = found
         return found
+    if t is ast.UnaryOp and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):  # type: ignore[union-attr]
+        v = node.operand.value  # type: ignore[union-attr]
+        if isinstance(v, (int, float, complex)) and not isinstance(v, bool):
+            return -v if isinstance(node.op, ast.USub) else v  # type: ignore[union-attr]
+        return NO
     return NO
 
 
@@ -76,7 +77,15 @@ def tokens(v: object) -> list[str]:
 
 
 def text(v: object) -> str:
-    """The normalized text of a value (`(8, 4)` -> "8 4", `'5\\n5 5 2\\n'` -> "5 5 5 2")."""
+    """The normalized text of a value (`(8, 4)` -> "8 4", `'5\\n5 5 2\\n'` -> "5 5 5 2"): its
+    tokens joined by one space."""
+    t = type(v)  # the common cases first, each exactly what joining `tokens(v)` gives
+    if t is str:
+        return " ".join(v.split())  # type: ignore[attr-defined]
+    if t is int:
+        return repr(v)
+    if t is tuple:
+        return " ".join([x for x in map(text, v) if x])  # type: ignore[call-overload]
     return " ".join(tokens(v))
 
 
