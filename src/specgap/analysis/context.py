@@ -149,16 +149,15 @@ class Context:
     def calls_named(self, names: frozenset[str]) -> list[ast.Call]:
         """Calls `x.NAME(...)` and `NAME(...)` for any of `names` (in no particular order)."""
         by_name = self._calls
-        if by_name is None:  # one pass over the calls, for every rule that asks
+        if by_name is None:  # `NAME(...)`: one pass over the calls, for every rule that asks
             by_name = self._calls = defaultdict(list)
-            name, attribute = ast.Name, ast.Attribute
+            name = ast.Name
             for c in self.by_type.get(ast.Call, ()):
-                f = c.func  # type: ignore[attr-defined]
-                if type(f) is name:
-                    by_name[f.id].append(c)
-                elif type(f) is attribute:
-                    by_name[f.attr].append(c)
-        return [c for n in names for c in by_name.get(n, ())]  # type: ignore[misc]
+                if type(f := c.func) is name:  # type: ignore[attr-defined]
+                    by_name[f.id].append(c)  # type: ignore[attr-defined]
+        # `x.NAME(...)`: from the walk's attributes by name
+        out = [c for n in names for a in self.attrs.get(n, ()) if type(c := self.parent.get(a)) is ast.Call and c.func is a]
+        return out + [c for n in names for c in by_name.get(n, ())]  # type: ignore[misc]
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         """Parents of `node`, innermost first."""
