@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
+import unicodedata
 from typing import Iterator
 
 from specgap.analysis import testfns as tf
@@ -14,6 +16,15 @@ from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Sev
 from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.tests._shared import _literal, _tree
+
+
+def _mentions_patching(fn: tf.FuncDef, lines: list[str]) -> bool:
+    """Whether a test's text (decorators included) names a patch at all; most tests patch nothing."""
+    start = min([d.lineno for d in fn.decorator_list] + [fn.lineno])
+    text = "\n".join(lines[start - 1 : fn.end_lineno])
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)  # as the parser reads names
+    return "patch" in text or "setattr" in text
 
 
 def _patch_targets(fn: tf.FuncDef) -> list[tuple[ast.Call, str, ast.AST | None, str]]:
@@ -82,14 +93,16 @@ class MockedSubject(Rule):
     kind = Kind.TAMPERING
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    mentions = re.compile(r"patch|setattr")
 
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = _tree(cf.after)
-        if tree is None or ("patch" not in cf.after.text and "setattr" not in cf.after.text):
+        if tree is None:
             return
         local = {st.name for st in statements(tree) if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        lines = cf.after.lines
         for t in tf.test_functions(tree):
-            patches = _patch_targets(t.node)
+            patches = _patch_targets(t.node) if _mentions_patching(t.node, lines) else []
             if not patches:
                 continue
             results: dict[str, str] = {}  # variable -> function whose result it holds
