@@ -1,0 +1,91 @@
+"""The fenced code blocks of an agent's Markdown answer, as CommonMark (markdown-it) reads them.
+
+markdown-it builds every block of the text in Python, a few characters at a time: for a typical
+single-file RL answer (a sentence and one 60-line fence) that was most of the time spent reading
+the rollout. Where the text's structure cannot hide a fence, the fences are read line by line at
+C speed instead, with markdown-it's exact result: every line holding a fence marker (three
+backticks or tildes) opens a top-level fence at column 0 or lies inside one, and no line outside
+the fences starts an HTML block. Then every fence is top level: a column-0 fence line ends any
+paragraph, list, block quote, reference or indented code before it (each takes a fence as its
+terminator), and only an HTML block could swallow it. Anything else (an indented or quoted
+fence, a fence in a list, `<` starting a line, CR line ends or NUL) goes to markdown-it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from markdown_it import MarkdownIt
+
+# only block tokens (fences) are read: inline parsing of every paragraph was half the parse
+_md = MarkdownIt("commonmark").disable("inline")
+_HTML_START = re.compile(r"^[ \t]*<", re.M)
+
+
+class Fence(NamedTuple):
+    line: int  # the opening fence's line (0-based), markdown-it's `token.map[0]`
+    info: str  # the info string as written after the marker (not stripped)
+    content: str
+
+
+def fences(text: str) -> list[Fence]:
+    """Every fenced code block of `text`, nested ones included, in order."""
+    quick = _top_level(text)
+    if quick is not None:
+        return quick
+    return [Fence(t.map[0], t.info, t.content) for t in _md.parse(text) if t.type == "fence" and t.map]
+
+
+def _indent(line: str, stripped: str) -> int:
+    """The line's indent with tabs expanded to the next multiple of 4 (markdown-it's `sCount`)."""
+    width = 0
+    for ch in line[:len(line) - len(stripped)]:
+        width += 4 - width % 4 if ch == "\t" else 1
+    return width
+
+
+def _top_level(text: str) -> list[Fence] | None:
+    """The fences read line by line, or None where the structure needs markdown-it (see above)."""
+    if "\r" in text or "\0" in text:  # markdown-it normalises these first
+        return None
+    lines = text.split("\n")
+    # markdown-it has no line for a last one of only spaces or tabs (or nothing) without a "\n"
+    n = len(lines) - 1 if not lines[-1].strip(" \t") else len(lines)
+    marked = [i for i in range(n) if "```" in lines[i] or "~~~" in lines[i]]
+    found: list[Fence] = []
+    inside: list[tuple[int, int]] = []  # line ranges [start, end) of the fences
+    k = 0
+    while k < len(marked):
+        start = marked[k]
+        line = lines[start]
+        marker = line[0]
+        if not line.startswith(("```", "~~~")):
+            return None  # indented, quoted, listed or inline: markdown-it decides
+        size = len(line) - len(line.lstrip(marker))
+        info = line[size:]
+        if marker == "`" and "`" in info:
+            return None  # not a fence (CommonMark forbids a backtick there): a paragraph's text
+        end = n  # unclosed: the fence runs to the end of the text
+        k += 1
+        while k < len(marked):
+            candidate = lines[marked[k]]
+            k += 1
+            stripped = candidate.lstrip(" \t")
+            if not stripped.startswith(marker) or _indent(candidate, stripped) >= 4:
+                continue
+            run = len(stripped) - len(stripped.lstrip(marker))
+            if run >= size and not stripped[run:].strip(" \t"):
+                end = marked[k - 1]
+                break
+        body = lines[start + 1:end]
+        # every content line keeps its "\n"; the last line of the text has one only if the text does
+        closed_or_newline = end < n or n < len(lines)
+        content = "\n".join(body) + "\n" if body and closed_or_newline else "\n".join(body)
+        found.append(Fence(start, info, content))
+        inside.append((start, end + 1 if end < n else n))
+    for m in _HTML_START.finditer(text):
+        at = text.count("\n", 0, m.start())
+        if at < n and not any(a <= at < b for a, b in inside):
+            return None  # an HTML block may run over a fence line
+    return found
