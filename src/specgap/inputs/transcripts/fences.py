@@ -20,7 +20,9 @@ from markdown_it import MarkdownIt
 
 # only block tokens (fences) are read: inline parsing of every paragraph was half the parse
 _md = MarkdownIt("commonmark").disable("inline")
-_HTML_START = re.compile(r"^[ \t]*<", re.M)
+# searched for in "\n" + text: a leading literal lets the regex engine jump between line starts
+# where `^` with re.M would be tried at every character
+_HTML_START = re.compile(r"\n[ \t]*<")
 
 
 class Fence(NamedTuple):
@@ -52,7 +54,7 @@ def _top_level(text: str) -> list[Fence] | None:
     lines = text.split("\n")
     # markdown-it has no line for a last one of only spaces or tabs (or nothing) without a "\n"
     n = len(lines) - 1 if not lines[-1].strip(" \t") else len(lines)
-    marked = [i for i in range(n) if "```" in lines[i] or "~~~" in lines[i]]
+    marked = [i for i, line in enumerate(lines[:n]) if "```" in line or "~~~" in line]
     found: list[Fence] = []
     inside: list[tuple[int, int]] = []  # line ranges [start, end) of the fences
     k = 0
@@ -84,8 +86,8 @@ def _top_level(text: str) -> list[Fence] | None:
         content = "\n".join(body) + "\n" if body and closed_or_newline else "\n".join(body)
         found.append(Fence(start, info, content))
         inside.append((start, end + 1 if end < n else n))
-    for m in _HTML_START.finditer(text):
-        at = text.count("\n", 0, m.start())
+    for m in _HTML_START.finditer("\n" + text):
+        at = text.count("\n", 0, m.start())  # the match starts at the "\n" before its line
         if at < n and not any(a <= at < b for a, b in inside):
             return None  # an HTML block may run over a fence line
     return found
