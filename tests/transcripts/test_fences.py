@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from specgap.inputs.transcripts import fences as fences_mod
-from specgap.inputs.transcripts.fences import Fence, fences
+from specgap.inputs import fences as fences_mod
+from specgap.inputs.fences import Fence, code_blocks, fences
 
 # lines that open, close or hide fences, and the blocks around them that could change what a fence is
 PIECES = [
@@ -15,6 +15,7 @@ PIECES = [
     "-->", "<pre>", "</pre>", "  <span>", "[ref]: /url", "[ref]: /url \"title", "title\"", "    indented code",
     "\tcode", "# Heading", "Heading", "===", "---", "***", "", "", "", "   ", "\t", "Some text.", "def f(x):",
     "    return x", "assert f(1) == 2", "print('```')", "s = '~~~'", "x = 1  # ```", "  ````", "``````",
+    ">     quoted code", "-     listed code", "1.     code", "      deep", "  >    x", "a    b", "-\tx",
 ]
 
 
@@ -28,7 +29,11 @@ def _doc(rng: random.Random) -> str:
 
 
 def _markdown_it(text: str) -> list[Fence]:
-    return [Fence(t.map[0], t.info, t.content) for t in fences_mod._md.parse(text) if t.type == "fence" and t.map]
+    return [Fence(t.map[0], t.map[1], t.info, t.content) for t in fences_mod._md.parse(text) if t.type == "fence" and t.map]
+
+
+def _blocks(text: str) -> list[str]:
+    return [t.content for t in fences_mod._md.parse(text) if t.type in ("fence", "code_block")]
 
 
 def test_fences_match_markdown_it_on_random_documents() -> None:
@@ -37,6 +42,7 @@ def test_fences_match_markdown_it_on_random_documents() -> None:
     for _ in range(4000):
         text = _doc(rng)
         assert fences(text) == _markdown_it(text), repr(text)
+        assert code_blocks(text) == _blocks(text), repr(text)
         if fences_mod._top_level(text) is not None:
             quick += 1
             assert fences_mod._top_level(text) == _markdown_it(text), repr(text)
@@ -46,10 +52,17 @@ def test_fences_match_markdown_it_on_random_documents() -> None:
 
 def test_common_answer_shapes_are_read_line_by_line() -> None:
     answer = "Here is the solution.\n\n```python\ndef f(x):\n    return x + 1\n```\n\nIt adds one.\n"
-    assert fences_mod._top_level(answer) == [Fence(2, "python", "def f(x):\n    return x + 1\n")]
+    assert fences_mod._top_level(answer) == [Fence(2, 6, "python", "def f(x):\n    return x + 1\n")]
     unclosed = "```py\nimport os\n\n    print(1)"
-    assert fences_mod._top_level(unclosed) == [Fence(0, "py", "import os\n\n    print(1)")]
+    assert fences_mod._top_level(unclosed) == [Fence(0, 4, "py", "import os\n\n    print(1)")]
     # a fence inside a list item or a quote, or after an HTML block: markdown-it decides
     for text in ("1. Step\n   ```python\n   x = 1\n   ```\n", "> ```\n> x\n", "<div>\n```\nx\n```\n"):
         assert fences_mod._top_level(text) is None
         assert fences(text) == _markdown_it(text)
+
+
+def test_code_blocks_include_indented_ones() -> None:
+    prompt = "Make this pass:\n\n    assert f(1) == 2\n\nand this:\n\n```python\nassert f(2) == 3\n```\n"
+    assert code_blocks(prompt) == ["assert f(1) == 2\n", "assert f(2) == 3\n"] == _blocks(prompt)
+    # four spaces inside a fence are code, not a sign of an indented block
+    assert code_blocks("```\n    x = 1\n```\n") == ["    x = 1\n"]

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from specgap.inputs.changeset import RawFile
 from specgap.inputs.diff import diff_raws, looks_like_diff
-from specgap.inputs.transcripts.fences import fences
+from specgap.inputs.fences import fences
 from specgap.model import InputError
 
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")

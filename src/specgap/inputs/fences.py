@@ -1,4 +1,4 @@
-"""The fenced code blocks of an agent's Markdown answer, as CommonMark (markdown-it) reads them.
+"""Code blocks of Markdown (an agent's answer, a prompt), as CommonMark (markdown-it) reads them.
 
 markdown-it builds every block of the text in Python, a few characters at a time: for a typical
 single-file RL answer (a sentence and one 60-line fence) that was most of the time spent reading
@@ -27,6 +27,7 @@ _HTML_START = re.compile(r"\n[ \t]*<")
 
 class Fence(NamedTuple):
     line: int  # the opening fence's line (0-based), markdown-it's `token.map[0]`
+    end: int  # the line after its closing fence (or the text's line count), `token.map[1]`
     info: str  # the info string as written after the marker (not stripped)
     content: str
 
@@ -36,7 +37,20 @@ def fences(text: str) -> list[Fence]:
     quick = _top_level(text)
     if quick is not None:
         return quick
-    return [Fence(t.map[0], t.info, t.content) for t in _md.parse(text) if t.type == "fence" and t.map]
+    return [Fence(t.map[0], t.map[1], t.info, t.content) for t in _md.parse(text) if t.type == "fence" and t.map]
+
+
+def code_blocks(text: str) -> list[str]:
+    """The content of every fenced and indented code block of `text`, in order, as markdown-it
+    reads them. An indented block needs a line indented by four columns past its container's
+    prefix, so a text whose lines outside fences hold neither four spaces nor a tab has none."""
+    quick = _top_level(text)
+    if quick is not None:
+        inside = {n for f in quick for n in range(f.line, f.end)}
+        lines = text.split("\n")
+        if not any(("    " in line or "\t" in line) and n not in inside for n, line in enumerate(lines)):
+            return [f.content for f in quick]
+    return [t.content for t in _md.parse(text) if t.type in ("fence", "code_block")]
 
 
 def _indent(line: str, stripped: str) -> int:
@@ -84,8 +98,8 @@ def _top_level(text: str) -> list[Fence] | None:
         # every content line keeps its "\n"; the last line of the text has one only if the text does
         closed_or_newline = end < n or n < len(lines)
         content = "\n".join(body) + "\n" if body and closed_or_newline else "\n".join(body)
-        found.append(Fence(start, info, content))
-        inside.append((start, end + 1 if end < n else n))
+        found.append(Fence(start, end + 1 if end < n else n, info, content))
+        inside.append((found[-1].line, found[-1].end))
     for m in _HTML_START.finditer("\n" + text):
         at = text.count("\n", 0, m.start())  # the match starts at the "\n" before its line
         if at < n and not any(a <= at < b for a, b in inside):
