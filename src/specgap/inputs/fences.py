@@ -100,8 +100,13 @@ def _top_level(text: str) -> list[Fence] | None:
         content = "\n".join(body) + "\n" if body and closed_or_newline else "\n".join(body)
         found.append(Fence(start, end + 1 if end < n else n, info, content))
         inside.append((found[-1].line, found[-1].end))
+    # matches and fences both come in line order: walk them together (linear on huge texts)
+    at = scanned = k = 0
     for m in _HTML_START.finditer("\n" + text):
-        at = text.count("\n", 0, m.start())  # the match starts at the "\n" before its line
-        if at < n and not any(a <= at < b for a, b in inside):
+        at += text.count("\n", scanned, m.start())  # the match starts at the "\n" before its line
+        scanned = m.start()
+        while k < len(inside) and inside[k][1] <= at:
+            k += 1
+        if at < n and not (k < len(inside) and inside[k][0] <= at):
             return None  # an HTML block may run over a fence line
     return found
