@@ -1,4 +1,4 @@
-"""The line-by-line fence reader gives markdown-it's fences exactly, or leaves the text to it."""
+"""The line-by-line reader gives markdown-it's fences and code blocks exactly, or leaves the text to it."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def _doc(rng: random.Random) -> str:
 
 
 def _markdown_it(text: str) -> list[Fence]:
-    return [Fence(t.map[0], t.map[1], t.info, t.content) for t in fences_mod._md.parse(text) if t.type == "fence" and t.map]
+    tokens = fences_mod._md.parse(text)
+    return [Fence(t.map[0], t.map[1], t.info, t.content) for t in tokens if t.type == "fence" and t.map]
 
 
 def _blocks(text: str) -> list[str]:
