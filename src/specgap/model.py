@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -184,8 +185,9 @@ class SourceFile:
         m = _DEF_HEADER.match(header)
         return m.group(1) if m else None
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
+        """The text's lines (split once: rules and evidence ask again and again)."""
         return self.text.splitlines()
 
     def segment(self, line: int, end_line: int | None = None) -> str:
