@@ -146,6 +146,8 @@ class InputKeyedToggle(Rule):
         for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
+            if not any(type(n) is ast.Name and n.id in state for n in nodes):  # type: ignore[attr-defined]
+                continue  # it records nothing: no data flow needed
             tainted = input_names(scope, owner, nodes) - state
             if not tainted:
                 continue
