@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from specgap.analysis.context import subtree
+from specgap.analysis.context import Context, subtree
 from specgap.analysis.folding import const_int
 from specgap.analysis.names import Names
 
@@ -40,6 +40,14 @@ def _status(arg: ast.AST | None) -> str:
     if isinstance(arg, (ast.Constant, ast.JoinedStr)):  # sys.exit("message") exits with 1
         return FAILURE
     return UNKNOWN
+
+
+def module_exits(ix: Context) -> list[Exit]:
+    """Every exit a module performs: `exit_of` of its calls and raises, from the index. A method
+    call whose name no exit has (`x.append(...)`, most calls) is passed over without a call."""
+    names, attribute = ix.names, ast.Attribute
+    calls = [n for n in ix.of(ast.Call) if type(f := n.func) is not attribute or f.attr in _LAST]  # type: ignore[attr-defined]
+    return [e for n in calls + ix.of(ast.Raise) if (e := exit_of(n, names)) is not None]
 
 
 def exit_of(node: ast.AST, names: Names) -> Exit | None:

@@ -24,7 +24,7 @@ from specgap.model import (
 )
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.escapes._shared import FAILURE, SUCCESS, UNKNOWN, Exit, exit_of
+from specgap.rules.escapes._shared import FAILURE, SUCCESS, UNKNOWN, Exit, module_exits
 
 _CLI_MODULES = frozenset({"argparse", "optparse", "getopt", "click", "typer", "docopt", "fire", "plac", "cleo",
                           "rich_click", "cyclopts"})
@@ -167,7 +167,7 @@ class EarlyExit(Rule):
             return
         ix = context(tree)
         names = context(tree).names
-        found = [e for n in ix.of(ast.Call, ast.Raise) if (e := exit_of(n, names)) is not None]
+        found = module_exits(ix)
         if not found:
             return
         mod = _module_facts(cf, ix, names)
