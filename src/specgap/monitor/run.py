@@ -324,9 +324,13 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
     keep_all = textgame.threshold(counts[None])
     keep: Any = keep_all
     if len(counts) > 1 and spec.group:
-        keep = pl.col(spec.group).cast(pl.String).replace_strict(
-            {g: max(textgame.threshold(n), keep_all) for g, n in counts.items() if g is not None},
-            default=keep_all, return_dtype=pl.UInt64)
+        # a chain of literals, not `replace_strict`: with a lookup in the filter polars' streaming engine held
+        # memory that grew with the rows read (0.47 -> 1.16 GiB from 2.5M to 5M rows)
+        keep = pl.lit(keep_all, pl.UInt64)
+        for g, n in counts.items():
+            if g is not None:
+                keep = pl.when(pl.col(spec.group).cast(pl.String) == g).then(
+                    pl.lit(max(textgame.threshold(n), keep_all), pl.UInt64)).otherwise(keep)
     smp = compute(partial(textgame.sample, proxy=proxy, text=text, truth=truth, keep=keep), None, False, merge=False)
     for g, n in counts.items():
         sub = smp if g is None else smp.filter(pl.col(spec.group).cast(pl.String) == g)
