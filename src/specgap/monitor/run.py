@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import tempfile
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, Callable
 
 from specgap.model import Confidence, Finding, InputError, Severity
@@ -194,6 +196,8 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=rows)
+    tmp = tempfile.TemporaryDirectory(prefix="specgap-cells-")   # partitions of cells too many for memory
+    made: list[Path] = []
     by = [spec.group] if spec.group else []
     per_step = spec.step is not None
     if engine == "ray":
@@ -201,12 +205,42 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     step_expr: list[Any] = []
 
     def compute(part: Callable[..., Any], prepare: Any = None, step: bool = per_step,
-                levels: list[str] | None = None, merge: bool = True) -> pl.DataFrame:
-        """One aggregate of the whole log, per (group, step, levels): `part(frame, by=..., per_step=...)`;
-        without `merge`, the shards' parts joined as they are (a sample)."""
-        fn = partial(_aggregate_part, part=part, prepare=[*step_expr, *_listed(prepare)], by=by, per_step=step)
+                levels: list[str] | None = None, merge: bool = True, where: Any = None) -> pl.DataFrame:
+        """One aggregate of the whole log (or of the rows `where` holds), per (group, step, levels):
+        `part(frame, by=..., per_step=...)`; without `merge`, the shards' parts joined as they are (a sample)."""
+        fn = partial(_aggregate_part, part=part, prepare=[*step_expr, *_listed(prepare)], by=by, per_step=step,
+                     where=where)
         parts = shards.aggregates(log.files, spec, fn) if engine == "ray" else fn(log.frame).collect(engine="streaming")
         return aggregate.combine(parts, by, step, levels) if merge else parts
+
+    def partitioned(part: Callable[..., Any], prepare: Any, step: bool, levels: list[str],
+                    key: list[str]) -> list[tuple[str | None, list[Callable[[], pl.DataFrame]]]]:
+        """Per group, loaders of an aggregate with too many cells for one group-by in memory: computed in
+        partitions by a hash of `key` (a partition holds all cells of a key's value), each kept on disk."""
+        cells = int(compute(partial(_whole, part=partial(aggregate.distinct, cols=[*aggregate.keys(by, step), *levels])),
+                            prepare, merge=False).get_column("cells").sum())
+        n = aggregate.partitions(cells)
+        if n == 1:
+            return [(g, [partial(lambda m: m, m)]) for g, m in per_group(compute(part, prepare, step, levels), step, levels)]
+        files, groups = [], set()
+        for i in range(n):
+            m = compute(part, prepare, step, levels, where=aggregate.in_partition(key, i, n))
+            if by and len(groups) <= MAX_GROUPS:
+                groups.update(m.get_column(spec.group).drop_nulls().unique().to_list())
+            files.append(Path(tmp.name) / f"cells-{len(made)}.parquet")
+            made.append(files[-1])
+            m.write_parquet(files[-1])
+            del m
+        read = lambda f, g: (aggregate.combine(pl.read_parquet(f), None, step, levels) if g is None and by  # noqa: E731
+                             else pl.read_parquet(f) if g is None
+                             else pl.read_parquet(f).filter(pl.col(spec.group) == g).drop(spec.group))
+        out: list[tuple[str | None, list[Callable[[], pl.DataFrame]]]] = [(None, [partial(read, f, None) for f in files])]
+        if len(groups) > MAX_GROUPS:
+            report.notes.append(Note("input", None, f"{spec.group}: more than {MAX_GROUPS} groups; per-group checks "
+                                                    f"run only up to {MAX_GROUPS} groups, so only overall"))
+        elif len(groups) > 1:
+            out += [(str(g), [partial(read, f, g) for f in files]) for g in sorted(groups)]
+        return out
 
     def per_group(m: pl.DataFrame, step: bool = per_step,
                   levels: list[str] | None = None) -> list[tuple[str | None, pl.DataFrame]]:
@@ -266,20 +300,20 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                 prepare = pairs.prepare(*_pair_lengths(spec), pairs.BIN_WIDTH if rows > pairs.EXACT_ROWS else 0.0)
                 for truth in spec.truth or [None]:
                     levels = pairs.levels(truth, spec.pair_model_a, spec.pair_model_b, spec.prompt)
-                    c = compute(partial(pairs.cells, proxy=proxy, truth=truth, model_a=spec.pair_model_a,
-                                        model_b=spec.pair_model_b, prompt=spec.prompt), prepare, False, levels)
-                    for g, cg in per_group(c, False, levels):
-                        outcome.extend(pairs.pairwise(cg, proxy, truth, g, spec.pair_model_a, spec.pair_model_b,
-                                                      spec.prompt))
+                    # prompts' terms are fitted partition by partition: a prompt's cells stay together
+                    for g, parts in partitioned(partial(pairs.cells, proxy=proxy, truth=truth, model_a=spec.pair_model_a,
+                                                        model_b=spec.pair_model_b, prompt=spec.prompt),
+                                                prepare, False, levels, [spec.prompt] if spec.prompt else levels):
+                        outcome.extend(pairs.pairwise_parts(parts, proxy, truth, g, spec.pair_model_a,
+                                                            spec.pair_model_b, spec.prompt))
             if spec.text:
                 _degenerate(report, outcome, compute, per_group, proxy, spec.truth[0] if spec.truth else None)
             for truth in spec.truth if spec.session else []:
                 sd = {g: aggregate.total(m, 0)[2] for g, m in per_group(
                     compute(partial(aggregate.moments, cols=[truth]), None, False), False)}
-                cells = compute(partial(divergence.session_cells, proxy=proxy, truth=truth, session=spec.session),
-                                None, True, [spec.session])
-                for g, cg in per_group(cells, True, [spec.session]):
-                    outcome.extend(divergence.in_session(cg, sd[g], proxy, truth, spec.session, g))
+                for g, parts in partitioned(partial(divergence.session_cells, proxy=proxy, truth=truth,
+                                                    session=spec.session), None, True, [spec.session], [spec.session]):
+                    outcome.extend(divergence.in_session_parts(parts, sd[g], proxy, truth, spec.session, g))
         if spec.self_rating and spec.independent:
             levels = selfeval.levels(spec.self_rating, spec.independent, spec.text is not None)
             c = compute(partial(selfeval.cells, self_col=spec.self_rating, indep=spec.independent, text=spec.text,
@@ -299,6 +333,8 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
                 spec.audit_size)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(log, exc) from None
+    finally:
+        tmp.cleanup()
     report.notes += outcome.notes
     report.plots = outcome.plots
     report.notes.append(Note("input", None, f"{rows:,} rows read as per-step aggregates ({engine}); "
@@ -351,9 +387,11 @@ def _whole(frame: Any, part: Callable[..., Any], by: list[str], per_step: bool) 
     return part(frame)
 
 
-def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool) -> Any:
+def _aggregate_part(frame: Any, part: Callable[..., Any], prepare: Any, by: list[str], per_step: bool,
+                    where: Any = None) -> Any:
     """One shard's (or the whole log's) aggregate: the same code on every engine."""
-    return part(frame.with_columns(prepare) if prepare else frame, by=by, per_step=per_step)
+    frame = frame.with_columns(prepare) if prepare else frame
+    return part(frame if where is None else frame.filter(where), by=by, per_step=per_step)
 
 
 def _decide(report: Report, hyps: list[Hypothesis], path: str) -> None:
