@@ -406,3 +406,33 @@ def test_pairwise_fit_is_the_row_level_penalized_maximum_likelihood(tmp_path):
     lo, hi = f.stats["log_odds_ci"]
     assert (hi - lo) / (2 * 1.96) == pytest.approx(se, rel=1e-6)
     assert f.stats["prompts"] == len(prompts) and f.stats["models"] == len(models)
+
+
+@pytest.mark.parametrize("name", ["pairs+models+prompt", "sessions", "degenerate+style+truth", "self+text",
+                                  "model+prompt+truth", "mixed", "audit"])
+def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, summaries, sessions, shards, mixed,
+                                                          monkeypatch, name):
+    """Large Parquet logs are read in batches of rows (windows of a file, or small files together), and the
+    batches' aggregates, samples and tops are combined: the checks of one pass over the log, numbers to 1e-6."""
+    spec = {"mixed": MIXED, "audit": AUDIT}.get(name) or ROW_CHECKS[name]
+    log = {"mixed": str(mixed / "*.parquet"), "audit": str(shards / "*.parquet")}.get(name) or (
+        arena if spec.pair_length_a else rated if spec.self_rating else sessions if spec.session else
+        summaries if spec.text else judged)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    one = run([log], spec)
+    batched: list[int] = []
+    real = run_mod._batches
+    monkeypatch.setattr(run_mod, "BATCH_ROWS", 250)
+    monkeypatch.setattr(run_mod, "_batches", lambda *a: batched.append(len(b := real(*a))) or b)
+    many = run([log], spec)
+    assert batched and batched[0] >= 4   # windows of a file and files together
+    _same(one, many, at_least=3)
+    _close([f.stats for f in one.findings], [f.stats for f in many.findings])
+    assert one.findings
+    if name == "audit":
+        assert many.audit.equals(one.audit)
+    monkeypatch.setattr(run_mod, "BATCH_ROWS", int(0.7 * one.rows))   # two of the three files in one batch
+    grouped = run([log], spec)
+    assert batched[-1] == 2
+    _same(one, grouped, at_least=3)
+    _close([f.stats for f in one.findings], [f.stats for f in grouped.findings])
