@@ -414,6 +414,8 @@ def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, 
                                                           monkeypatch, name):
     """Large Parquet logs are read in batches of rows (windows of a file, or small files together), and the
     batches' aggregates, samples and tops are combined: the checks of one pass over the log, numbers to 1e-6."""
+    from specgap.monitor import aggregate
+
     spec = {"mixed": MIXED, "audit": AUDIT}.get(name) or ROW_CHECKS[name]
     log = {"mixed": str(mixed / "*.parquet"), "audit": str(shards / "*.parquet")}.get(name) or (
         arena if spec.pair_length_a else rated if spec.self_rating else sessions if spec.session else
@@ -423,6 +425,8 @@ def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, 
     batched: list[int] = []
     real = run_mod._batches
     monkeypatch.setattr(run_mod, "BATCH_ROWS", 250)
+    # the batches' parts are added up as they come (and cells in partitions) once they outgrow this
+    monkeypatch.setattr(aggregate, "PART_CELLS", 400)
     monkeypatch.setattr(run_mod, "_batches", lambda *a: batched.append(len(b := real(*a))) or b)
     many = run([log], spec)
     assert batched and batched[0] >= 4   # windows of a file and files together

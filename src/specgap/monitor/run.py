@@ -217,8 +217,9 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         if engine == "ray":
             parts = shards.aggregates(log.files, spec, fn)
         elif batches and not whole:
-            parts = pl.concat([fn(open_log(fs, spec, row_offset=o, window=w).frame).collect(engine="streaming")
-                               for fs, o, w in batches], how="vertical_relaxed")
+            parts = _gather((fn(open_log(fs, spec, row_offset=o, window=w).frame).collect(engine="streaming")
+                             for fs, o, w in batches),
+                            partial(aggregate.combine, by=by, per_step=step, levels=levels) if merge else None)
         else:
             parts = fn(log.frame).collect(engine="streaming")
         return aggregate.combine(parts, by, step, levels) if merge else parts
@@ -411,6 +412,26 @@ def _batches(log: Log, spec: Spec) -> list[tuple[list[str], int, tuple[int, int]
             group_rows += n
         start += n
     return out + ([(group, group_start, None)] if group else [])
+
+
+def _gather(parts: Any, combine: Callable[..., Any] | None) -> Any:
+    """The batches' parts joined; with `combine`, added up as they come whenever the parts held outgrow the
+    sum so far (cells of many batches would otherwise be held side by side: 2.86 GiB for pairwise cells at
+    20M rows, 1.36 GiB in one pass)."""
+    import polars as pl
+
+    from specgap.monitor import aggregate
+
+    done: Any = None
+    held: list[Any] = []
+    size = 0
+    for p in parts:
+        held.append(p)
+        size += p.height
+        if combine is not None and size > max(aggregate.PART_CELLS // 4, 2 * (done.height if done is not None else 0)):
+            done, held, size = combine(held if done is None else [done, *held]), [], 0
+    held = held if done is None else [done, *held]
+    return pl.concat(held, how="vertical_relaxed") if held else done
 
 
 def _listed(prepare: Any) -> list[Any]:
