@@ -440,3 +440,21 @@ def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, 
     assert batched[-1] == 2
     _same(one, grouped, at_least=3)
     _close([f.stats for f in one.findings], [f.stats for f in grouped.findings])
+
+
+def test_ray_engine_computes_partitions_of_cells_as_polars_does(arena, sessions, monkeypatch):
+    """Cells in partitions on Ray: each partition's pass filters its rows inside the Ray tasks."""
+    from specgap.monitor import aggregate
+
+    ray = pytest.importorskip("ray")
+    monkeypatch.setattr(aggregate, "partitions", lambda cells: 3)
+    logs = {"pairs+models+prompt": arena, "sessions": sessions}
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
+    finally:
+        ray.shutdown()
+    for name, log in logs.items():
+        rows = run([log], ROW_CHECKS[name])
+        _same(rows, on_ray[name], at_least=3)
+        _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])
