@@ -45,8 +45,9 @@ def _container_value(node: ast.Tuple | ast.List | ast.Set, memo: dict[int, objec
     if len(node.elts) > _MAX_ITEMS:
         return NO
     out = []
+    constant = ast.Constant
     for e in node.elts:
-        v = value(e, memo)
+        v = e.value if type(e) is constant else value(e, memo)  # type: ignore[attr-defined]
         if v is NO:
             return NO
         out.append(v)
@@ -197,9 +198,8 @@ class TestCases:
             if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.Is))  # type: ignore[attr-defined]
                     and (lines is None or lines(node.lineno))):
                 self._add_compare(node.left, node.comparators[0])  # type: ignore[attr-defined]
-        for node in ctx.of(ast.Call):
-            if (len(node.args) >= 2 and _name(node.func) in _ASSERT_EQUAL  # type: ignore[attr-defined]
-                    and (lines is None or lines(node.lineno))):
+        for node in ctx.calls_named(_ASSERT_EQUAL):
+            if len(node.args) >= 2 and (lines is None or lines(node.lineno)):
                 self._add_compare(node.args[0], node.args[1])  # type: ignore[attr-defined]
 
     def _add_literal(self, v: object, values: bool = True) -> None:
