@@ -56,7 +56,6 @@ class TautologicalAssertion(Rule):
         if tree is None:
             return
         tests = tf.test_functions(tree)
-        helpers = tf.helper_names(tree) if tests else frozenset()
         before = _tests(cf, cf.before) if tests else {}
         hb = tf.helper_names(_tree(cf.before)) if before else frozenset()
         cannot_fail = _tautological_checks(context(tree), tests)
@@ -69,7 +68,7 @@ class TautologicalAssertion(Rule):
                                    "return comes before them", end_line=dead[0].lineno)
             if not found:
                 continue
-            real_now = len(tf.real_checks(t.node, helpers))
+            real_now = len(tf.real_checks(t.node, tf.helper_names(tree)))  # (found once per file, when needed)
             replaced = old is not None and len(tf.real_checks(old.node, hb)) > real_now
             # a new smoke test ending in `assert True` is a human habit too: only replacing a real check is strong
             sev = Severity.HIGH if replaced else Severity.LOW
