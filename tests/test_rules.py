@@ -152,3 +152,22 @@ def test_mentions_fast_path_agrees_with_the_pattern(rule) -> None:
     found = _finder(rule.mentions)
     for text in texts:
         assert found(text) == (rule.mentions.search(text) is not None), (rule.id, text)
+
+
+def test_mentions_found_in_one_pass_agree_with_every_pattern_on_overlapping_words() -> None:
+    """All pre-checks share one pass over a file (an Aho-Corasick automaton): words inside other
+    words (`exit` in `atexit`), overlapping and repeated ones must be found as the patterns find them."""
+    import random
+
+    from specgap.rules.base import _finder
+
+    rules = [r for r in all_rules() if r.mentions is not None]
+    words = sorted({p.replace("\\", "") for r in rules for p in r.mentions.pattern.split("|")})
+    rng = random.Random(11)
+    texts = ["atexit", "SystemExit", "xskipx", "vars(x)", "ATEXIT", "Skip", "gc\n", "gcx", ""]
+    for _ in range(400):
+        texts.append("".join(rng.choice(words + ["", " ", "_", "x", "\n"]) for _ in range(rng.randrange(1, 6))))
+    for rule in rules:
+        found = _finder(rule.mentions)
+        for text in texts:
+            assert found(text) == (rule.mentions.search(text) is not None), (rule.id, text)

@@ -7,6 +7,8 @@ import inspect
 import functools
 import re
 import unicodedata
+
+import ahocorasick
 from typing import Callable, ClassVar, Iterable, Iterator
 
 from specgap.analysis.context import Context, context
@@ -146,23 +148,57 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     """`pattern.search(text) is not None`, faster: an alternation of plain words is found with
     `str.__contains__` (one fast scan per word instead of trying every word at every position).
     Case-insensitive ones too, on ASCII text, where lowercasing is exactly what `re.I` folds."""
-    words = [_plain(part) for part in pattern.pattern.split("|")]
+    words = _words(pattern)
     if _NON_ASCII_CLASS.fullmatch(pattern.pattern):
         # a class of non-ASCII characters (invisible ones, say) is in no ASCII text: most files
         return lambda text: not text.isascii() and pattern.search(text) is not None
-    if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
+    if words is None:
         return lambda text: pattern.search(text) is not None
+    plain = frozenset(words)
     if not pattern.flags & re.IGNORECASE:
-        return lambda text: any(w in text for w in words)  # type: ignore[operator]
-    low = [w.lower() for w in words]  # type: ignore[union-attr]
+        if plain <= _vocabulary():
+            return lambda text: not plain.isdisjoint(_present(text))
+        return lambda text: any(w in text for w in plain)
 
     def found(text: str) -> bool:
         if not text.isascii():
             return pattern.search(text) is not None
-        lowered = _lowered(text)
-        return any(w in lowered for w in low)
+        return not plain.isdisjoint(_present(_lowered(text)))
 
     return found
+
+
+def _words(pattern: re.Pattern[str]) -> list[str] | None:
+    """The plain words a pre-check pattern is an alternation of (lowered if it ignores case), or
+    None if it is not one."""
+    words = [_plain(part) for part in pattern.pattern.split("|")]
+    if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
+        return None
+    return [w.lower() for w in words] if pattern.flags & re.IGNORECASE else words  # type: ignore[union-attr,return-value]
+
+
+@functools.lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    """One Aho-Corasick automaton over the words of every registered rule's pre-check, so each file
+    is read once for all of them (a search per word per rule read it about a hundred times)."""
+    from specgap.rules import all_rules
+
+    automaton = ahocorasick.Automaton()
+    for rule in all_rules():
+        for w in (_words(rule.mentions) or []) if rule.mentions is not None else []:
+            automaton.add_word(w, w)
+    automaton.make_automaton()
+    return automaton
+
+
+def _vocabulary() -> frozenset[str]:
+    return frozenset(_automaton().keys()) if len(_automaton()) else frozenset()
+
+
+@functools.lru_cache(maxsize=4)  # every rule asks about the same file in turn
+def _present(text: str) -> frozenset[str]:
+    """The automaton's words that occur in `text` (every occurrence, overlapping ones too)."""
+    return frozenset(w for _, w in _automaton().iter(text))
 
 
 _NON_ASCII_CLASS = re.compile(r"\[[^\x00-\x7f]+\]")
