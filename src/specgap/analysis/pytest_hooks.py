@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from specgap.analysis.context import context, local_nodes
+from specgap.analysis.context import Context, context, local_nodes
 from specgap.analysis.names import dotted
 from specgap.analysis.testfns import FuncDef
 
@@ -46,8 +46,17 @@ def resolve(node: ast.AST, origins: dict[str, str]) -> str:
     return f"{origin}.{rest}" if rest else origin
 
 
-def hook_impls(tree: ast.Module) -> Iterator[FuncDef]:
-    """Functions named `pytest_*` at module level or in (plugin) classes."""
+def hook_impls(tree: ast.Module) -> list[FuncDef]:
+    """Functions named `pytest_*` at module level or in (plugin) classes (found once per file,
+    however many rules ask: do not modify the list)."""
+    return context(tree).derived(_impls)
+
+
+def _impls(ctx: Context) -> list[FuncDef]:
+    return list(_hook_impls(ctx.tree))  # type: ignore[arg-type]
+
+
+def _hook_impls(tree: ast.Module) -> Iterator[FuncDef]:
     for st in tree.body:
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name.startswith("pytest_"):
             yield st
@@ -56,7 +65,7 @@ def hook_impls(tree: ast.Module) -> Iterator[FuncDef]:
                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("pytest_"):
                     yield s
         elif isinstance(st, ast.If):  # version-dependent definitions
-            yield from hook_impls(ast.Module(body=st.body + st.orelse, type_ignores=[]))
+            yield from _hook_impls(ast.Module(body=st.body + st.orelse, type_ignores=[]))
 
 
 def is_wrapper(fn: FuncDef) -> bool:
