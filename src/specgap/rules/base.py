@@ -154,39 +154,44 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
         return lambda text: not text.isascii() and pattern.search(text) is not None
     if words is None:
         return lambda text: pattern.search(text) is not None
-    plain = frozenset(words)
     if not pattern.flags & re.IGNORECASE:
+        plain = frozenset(words)
         if plain <= _vocabulary():
             return lambda text: not plain.isdisjoint(_present(text))
         return lambda text: any(w in text for w in plain)
+    # (the words that ignore case are everyday ones, "test", "value": found early in most files,
+    # they are cheaper looked for one by one, stopping at the first, than all counted by the automaton)
+    low = [w.lower() for w in words]
 
     def found(text: str) -> bool:
         if not text.isascii():
             return pattern.search(text) is not None
-        return not plain.isdisjoint(_present(_lowered(text)))
+        lowered = _lowered(text)
+        return any(w in lowered for w in low)
 
     return found
 
 
 def _words(pattern: re.Pattern[str]) -> list[str] | None:
-    """The plain words a pre-check pattern is an alternation of (lowered if it ignores case), or
-    None if it is not one."""
+    """The plain words a pre-check pattern is an alternation of, or None if it is not one."""
     words = [_plain(part) for part in pattern.pattern.split("|")]
     if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
         return None
-    return [w.lower() for w in words] if pattern.flags & re.IGNORECASE else words  # type: ignore[union-attr,return-value]
+    return words  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=1)
 def _automaton() -> ahocorasick.Automaton:
-    """One Aho-Corasick automaton over the words of every registered rule's pre-check, so each file
-    is read once for all of them (a search per word per rule read it about a hundred times)."""
+    """One Aho-Corasick automaton over the words of every registered rule's case-sensitive
+    pre-check, so each file is read once for all of them (a search per word per rule read it
+    about a hundred times)."""
     from specgap.rules import all_rules
 
     automaton = ahocorasick.Automaton()
     for rule in all_rules():
-        for w in (_words(rule.mentions) or []) if rule.mentions is not None else []:
-            automaton.add_word(w, w)
+        if rule.mentions is not None and not rule.mentions.flags & re.IGNORECASE:
+            for w in _words(rule.mentions) or []:
+                automaton.add_word(w, w)
     automaton.make_automaton()
     return automaton
 
