@@ -155,6 +155,70 @@ def test_degenerate_text_under_rouge(invoke):
     assert fired(rept, "SG808")
 
 
+_BENCH_WORDS = ("the model answers the question about refund policy and the customer gets a clear reply with "
+                "dates amounts and steps to follow when the order arrives late or damaged").split()
+
+
+def _bench_text_log(n: int, seed: int, length_effect: float, stuffed_share: float = 0.0) -> pl.DataFrame:
+    """The shape of bench/monitor_checks_memory.py --check text: outputs of 5-39 random words of a small
+    vocabulary (short ones often trip the on-its-face cut-offs: 3 of 10 words "the"), a truth that rises
+    with the length, and a proxy that is the truth plus noise; stuffed outputs score 1.5 higher."""
+    from specgap.monitor.load import ROW
+
+    rng = np.random.default_rng(seed)
+    k = rng.integers(5, 40, n)
+    idx = rng.integers(0, len(_BENCH_WORDS), (n, 40))
+    stuffed = rng.random(n) < stuffed_share
+    idx[stuffed, ::2] = 12   # "refund"
+    words = np.array(_BENCH_WORDS)[idx]
+    truth = rng.normal(0, 1, n) + length_effect * k
+    return pl.DataFrame({ROW: np.arange(1, n + 1), "output": [" ".join(w[:c]) for w, c in zip(words, k)],
+                         "rouge1": truth + 1.5 * stuffed + rng.normal(0, 0.5, n), "faithfulness": truth})
+
+
+@pytest.mark.parametrize("n, seed, length_effect", [
+    # the percentile gap fired on these: Fisher p=0.0048 (20k); p=0.0035 on the bench's honest group at 500k
+    # rows (a sample of 199,855) and p=0.0002 at 2.5M (199,314): noisy scores regress to the middle, so
+    # degenerate outputs whose truth is genuinely lower got high percentile gaps
+    (20_000, 0, 0.05),
+    pytest.param(200_000, 1, 0.02, marks=pytest.mark.slow),
+])
+def test_degenerate_text_honest_metric_with_worse_degenerate_outputs_is_clear(n, seed, length_effect):
+    from specgap.monitor import textgame
+
+    honest = textgame.on_rows(_bench_text_log(n, seed, length_effect), "rouge1", "output", None, "faithfulness")
+    (h,) = honest.hypotheses
+    assert h.p >= 0.05, h.evidence
+    # the degenerate outputs are worse on the truth here: that is what the old statistic mistook for gaming
+    assert h.stats["degenerate_rest"] > 0
+    gamed = textgame.on_rows(_bench_text_log(n, seed + 100, length_effect, 0.05), "rouge1", "output", None,
+                             "faithfulness")
+    (g,) = gamed.hypotheses
+    assert g.p < 1e-10 and g.stats["effect"] > 0.5, g.evidence
+
+
+def test_beyond_truth_is_unbiased_by_the_truth_and_unbent_by_flagged_gaming():
+    from specgap.monitor.textgame import beyond_truth
+
+    rng = np.random.default_rng(5)
+    n = 50_000
+    t = rng.normal(0, 1, n)
+    s = t + rng.normal(0, 0.5, n)
+    z = beyond_truth(s, t, np.ones(n, bool))
+    assert abs(np.corrcoef(z, t)[0, 1]) < 0.02          # the percentile gap: about -0.2 here
+    gap = (st.rankdata(s) - st.rankdata(t)) / n
+    assert np.corrcoef(gap, t)[0, 1] < -0.1
+    # a third of the outputs gamed (high score, low truth) and flagged: left out of the fit, the rest stay centred
+    g = rng.random(n) < 0.33
+    s2 = np.where(g, s + 2, s)
+    z2 = beyond_truth(s2, t, ~g)
+    assert abs(np.mean(z2[~g])) < 0.05 and np.mean(z2[g]) > 3
+    # a discrete truth (ties across bins) and a constant truth
+    td = rng.integers(1, 6, n).astype(float)
+    assert np.isfinite(beyond_truth(td + rng.normal(0, 1, n), td, np.ones(n, bool))).all()
+    assert np.isfinite(beyond_truth(rng.normal(0, 1, 100), np.ones(100), np.ones(100, bool))).all()
+
+
 def test_in_session_feedback_loop(invoke):
     args = ("--step", "turn", "--session", "session", "--proxy", "visible_tests", "--truth", "hidden_tests")
     code, rep, _ = invoke(synth.session_run(91, 0.4), *args)

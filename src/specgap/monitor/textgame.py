@@ -34,6 +34,8 @@ MAX_ROWS = 200_000  # text statistics cost ~50us a row: larger logs are tested o
 FULL = 2**64 - 1    # hash threshold that keeps every row
 SEED = 808
 ROBUST_Z = 3.5
+MAX_BINS = 50      # bins of the truth for the scores expected from it (`beyond_truth`)
+BIN_ROWS = 200     # unflagged outputs per bin at least
 FUNCTION_WORDS = ("the a an of to in and or but is are was were be it that this for on with as by at from "
                   "not no can will would should do does did have has had i you he she we they its their").split()
 # feature -> the direction that is degenerate (-1: too low, +1: too high, 0: either way)
@@ -64,6 +66,41 @@ def _robust_z(v: np.ndarray) -> np.ndarray:
         q75, q25 = np.nanpercentile(v, [75, 25])
         mad = (q75 - q25) / 1.349
     return (v - med) / mad if mad else np.zeros_like(v)
+
+
+def beyond_truth(score: np.ndarray, truth: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """How far each score is above what its truth predicts, in the spread at that truth: (score - m(truth)) /
+    s(truth), with m and s the mean and standard deviation of the scores of the `base` rows (the outputs not
+    flagged) in bins of the truth (quantiles, up to MAX_BINS), joined piecewise-linearly (a straight line
+    fitted to them when there are too few for 3 bins). Fitted without the flagged outputs so that gamed ones,
+    however common, do not bend it. Not the percentile gap (rank of score minus rank of truth): that is
+    biased by the truth itself when the score is noisy (regression to the mean: -0.21 correlation with the
+    truth), so degenerate outputs that are genuinely worse fired under an honest metric (bench
+    monitor_checks_memory.py --check text, group honest: Fisher p=0.0002 at n=199,314, h=0.018)."""
+    tb, sb = truth[base], score[base]
+    k = min(MAX_BINS, len(tb) // BIN_ROWS)
+    if k < 3:
+        slope, icept = np.polyfit(tb, sb, 1) if np.ptp(tb) > 0 else (0.0, float(np.mean(sb)))
+        sd = float(np.std(sb - (slope * tb + icept))) or 1.0
+        return (score - (slope * truth + icept)) / sd
+    order = np.argsort(tb, kind="stable")
+    bins = np.array_split(order, k)
+    x = np.array([np.mean(tb[b]) for b in bins])
+    m = np.array([np.mean(sb[b]) for b in bins])
+    s = np.array([np.std(sb[b]) for b in bins])
+    # tied truths (a discrete truth) make bins with the same centre: one point per centre
+    x, inv = np.unique(x, return_inverse=True)
+    m = np.bincount(inv, m) / np.bincount(inv)
+    s = np.bincount(inv, s) / np.bincount(inv)
+    s = np.where(s > 0, s, float(np.std(sb)) or 1.0)
+    if len(x) < 2:
+        return (score - m[0]) / s[0]
+    mu, sd = np.interp(truth, x, m), np.interp(truth, x, s)
+    # beyond the outer bins' centres the line goes on with the slope of the outer segment
+    lo, hi = truth < x[0], truth > x[-1]
+    mu[lo] = m[0] + (truth[lo] - x[0]) * (m[1] - m[0]) / (x[1] - x[0])
+    mu[hi] = m[-1] + (truth[hi] - x[-1]) * (m[-1] - m[-2]) / (x[-1] - x[-2])
+    return (score - mu) / sd
 
 
 def _scored(frame: "pl.LazyFrame", proxy: str, text: str, truth: str | None) -> "pl.LazyFrame":
@@ -113,7 +150,7 @@ def on_rows(df: "pl.DataFrame", proxy: str, text: str, group: str | None, truth:
 def degenerate_text(d: "pl.DataFrame", proxy: str, text: str, group: str | None, truth: str | None,
                     scored: int) -> Outcome:
     """`d`: the sampled scored outputs (all of them up to MAX_ROWS) of the `scored` ones. With a truth,
-    "high scores" means high relative to the truth (proxy percentile minus truth percentile), so that
+    "high scores" means high relative to what the truth predicts (`beyond_truth`), so that
     long outputs which are genuinely better do not count against the metric."""
     import polars as pl
 
@@ -145,10 +182,8 @@ def degenerate_text(d: "pl.DataFrame", proxy: str, text: str, group: str | None,
     score = d.get_column(proxy).to_numpy().astype(float)
     rank_by = score
     if truth:
-        # percentile gap as in the audit queue: a regression on the truth would absorb the gaming
-        # itself when gamed outputs are common (high proxy, low truth bends the fitted line)
         t = d.get_column(truth).to_numpy().astype(float)
-        rank_by = (st.rankdata(score) - st.rankdata(t)) / n
+        rank_by = beyond_truth(score, t, ~flags if (~flags).sum() >= MIN_ROWS else np.ones(n, bool))
     top = rank_by >= np.quantile(rank_by, 0.75)
     a, b = int((flags & top).sum()), int((~flags & top).sum())
     c, e = int((flags & ~top).sum()), int((~flags & ~top).sum())

@@ -229,7 +229,9 @@ class DegenerateText(MonitorRule):
     What it does: computes word count, distinct-word ratio, the most frequent word's share and the
     function-word ratio of each output; flags robust outliers in the bad direction; tests whether
     flagged outputs are over-represented among the top quarter by the metric (Fisher's exact test)
-    and lists examples. Above 200,000 scored outputs (per group) it tests a uniform sample of about
+    and lists examples. With --truth, "top" means the metric furthest above what the truth predicts
+    (the mean and spread of the unflagged outputs' metric in bins of the truth), so degenerate outputs
+    that are genuinely worse are not held against an honest metric. Above 200,000 scored outputs (per group) it tests a uniform sample of about
     200,000, kept by a hash of the row number: every shard keeps its part of the same sample, so
     one machine and `--engine ray` test the same outputs.
 
