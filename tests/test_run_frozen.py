@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -94,3 +95,29 @@ def test_a_stream_of_rollouts_tunes_the_collector_only_while_it_runs() -> None:
         del garbage
         assert gc.collect() >= 1
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+def test_a_paused_unit_keeps_the_collector_off_until_its_block_ends() -> None:
+    class Node:
+        pass
+
+    with frozen(list, pause=True):
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        ref = weakref.ref(cycle)
+        del cycle
+        assert ref() is not None  # waits for the collector
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_paused_unit_whose_load_fails_leaves_the_collector_on() -> None:
+    def load() -> None:
+        raise OSError("unreadable")
+
+    with pytest.raises(OSError):
+        with frozen(load, pause=True):
+            pass
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

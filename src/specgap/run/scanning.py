@@ -92,7 +92,7 @@ def scan(changeset: ChangeSet, config: Config, *, baseline: frozenset[str] = fro
 def _scan(load: Callable[[], ChangeSet], config: Config, baseline: frozenset[str],
           rules: Iterable[type[Rule]] | None = None) -> ScanResult:
     chosen = _rules(config, rules)
-    with frozen(load) as changeset:
+    with frozen(load, pause=True) as changeset:
         out = evaluate(changeset, chosen, per_file_ignores=config.per_file_ignores, baseline=baseline)
     return _result(changeset, out, config, chosen)
 

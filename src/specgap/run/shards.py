@@ -61,7 +61,7 @@ class _Job:
 
 
 def _run(job: _Job) -> list[RuleRun]:
-    with frozen(lambda: job.part.load(job.roles)) as unit:
+    with frozen(lambda: job.part.load(job.roles), pause=True) as unit:
         runs = collect(unit, job.rules)
     release(unit)
     return runs
@@ -94,7 +94,7 @@ def evaluate_parts(
     jobs = [_Job(p, roles, local) for p in parts]
     with bar(len(parts) + 1, f"scanning {len(parts)} parts") as advance:
         pending = backend.submit(_run, jobs, advance)
-        with frozen(load_whole) as unit:  # meanwhile: the cross-file rules need every file
+        with frozen(load_whole, pause=True) as unit:  # meanwhile: the cross-file rules need every file
             here = collect(unit, whole_rules)
         advance(1)
         try:
