@@ -226,6 +226,7 @@ def release(unit: ChangeSet) -> None:
                 release_tree(side.tree)
 
 
+@functools.lru_cache(maxsize=None)  # asked of every rule for every unit (each of millions of rollouts)
 def runs_late(rule: type[Rule]) -> bool:
     return issubclass(rule, UnusedSuppression)  # it judges the others' results
 
