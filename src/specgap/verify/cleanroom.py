@@ -47,6 +47,7 @@ class Room:
     harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
     protected: list[str] = field(default_factory=list)        # trusted files, kept read-only during the run
     base_code: dict[str, bytes] = field(default_factory=dict)  # the base's version of the room's Python product files
+    deleted_code: dict[str, bytes] = field(default_factory=dict)  # base Python product files the change deleted
 
 
 def is_test_file(path: str) -> bool:
@@ -203,6 +204,9 @@ def build(
         if rel.endswith(".py") and base_entry is not None and base_entry.mode != "120000":
             room.base_code[rel] = contents[base_entry.sha]
     room.harness_changed += [p for p in entries if trusted(p) and p not in present]
+    if not product_from_base:
+        room.deleted_code = {p: contents[e.sha] for p, e in entries.items() if p.endswith(".py") and p not in present
+                             and e.mode != "120000" and not trusted(p) and dropped_reason(p) is None}
 
     # Which trusted files run as tests.
     roots = inside if tests else [""]
