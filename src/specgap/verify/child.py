@@ -431,6 +431,22 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
         running = None  # node id of the test whose call phase is under way
         pending = {}  # node id -> its phase results so far
+        protocol = []  # node ids whose run protocol is under way, outermost first
+        protocols = 0  # outermost protocol runs so far
+
+        @pytest.hookimpl(wrapper=True, tryfirst=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            # A plugin that reruns a failed test (pytest-rerunfailures) runs its phases again inside
+            # this one protocol run: each teardown closes an attempt, tagged with the run, so the
+            # parent can tell reruns from results reported twice.
+            if not self.protocol:
+                self.protocols += 1
+            self.protocol.append(item.nodeid)
+            try:
+                return (yield)
+            finally:
+                self.protocol.pop()
+
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_call(self, item):
             # Reports made while the call phase runs are its subtests (unittest subTest, the
@@ -540,6 +556,8 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
             if when == "call" and self.running == item.nodeid:
                 when = "subtest"
             rec = {"when": when, "outcome": "passed"}
+            if self.protocol != [item.nodeid] or (self.running is not None and when != "subtest"):
+                rec["nested"] = True  # run from inside another test, or outside any test's own run
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
@@ -573,7 +591,8 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
             # A test's phases (and subtests) go out together, in one record, once it is torn down.
             self.pending.setdefault(item.nodeid, []).append(rec)
             if call.when == "teardown":
-                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid)})
+                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid),
+                         "run": self.protocols if self.protocol else None})
                 _check(ch, integrity, item.nodeid)
             return (yield)
 
