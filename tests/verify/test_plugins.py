@@ -100,6 +100,8 @@ def test_the_bases_disabled_plugins_are_read(tmp_path, addopts, off):
 
 
 FLAKY = {
+    # Reruns for every test, from the base's own addopts; the markers below ask for more.
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-ra --reruns=1"\n',
     "tests/test_flaky.py": """
         import pytest
         from calc import add
@@ -120,6 +122,12 @@ FLAKY = {
         @pytest.mark.flaky(reruns=2)
         def test_mean_of_three():
             assert mean([1, 2, 6]) == 3
+
+
+        def test_flaky_unmarked(request):
+            first = request.node.nodeid not in SEEN
+            SEEN.add(request.node.nodeid)
+            assert not first, "a race the suite tolerates with --reruns"
         """,
 }
 
@@ -148,6 +156,8 @@ def test_reruns_of_a_flaky_test_are_attempts_not_duplicates(scenario, rerun_pyth
     row = next(t for t in out.verdict.tests if t.id.endswith("test_flaky_service"))
     assert row.status == "passed" and "attempt 2 of 2" in row.detail and "ConnectionError" in row.detail
     assert any("passed only when rerun" in n for n in out.verdict.notes)
+    unmarked = next(t for t in out.verdict.tests if t.id.endswith("test_flaky_unmarked"))
+    assert unmarked.status == "passed" and "attempt 2 of 2" in unmarked.detail  # the base's --reruns is kept
     # A wrong mean fails all three attempts: still a failure, and no accusation of duplication.
     wrong = {**HONEST, "calc/stats.py": "def mean(xs):\n    return sum(xs) / (len(xs) + 1)\n"}
     out = scenario.change(wrong).verify(python=str(rerun_python))

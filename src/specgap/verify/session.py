@@ -117,9 +117,13 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
     args: list[str] = []
     extra: dict = {"census": True} if census else {}
     if opts.runner == "pytest":
+        cfg = baseconfig.read(room.root)
+        loaded = list(opts.plugins)
+        if opts.autoload:
+            loaded[:0] = plugins.autoload(site, room.root, opts.repo.resolve(), set(cfg.get("disabled_plugins", [])))
+        cfg, reruns = baseconfig.rerun_settings(cfg, loaded)
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
-        cfg = baseconfig.read(room.root)
         ini.write_text(baseconfig.ini_text(cfg, room.root))
         scratch = runner.scratch(level, work) / "work"
         # The cache lives in this run's scratch dir: suites keep their `cache` fixture, and
@@ -130,18 +134,14 @@ def _child(opts: Options, python: str, level: str, site: list[str], work: Path, 
                 # the whole test module again for every failure (each failing canary cost 0.1-0.3
                 # CPU-s in packaging's large parametrized modules).
                 "-q", "--tb=native", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
-                *cfg.get("addopts", [])]
+                *cfg.get("addopts", []), *reruns]
         if docs is not None:
             # The code under test's doctests are tests: the base revision's run (see doctests.py).
             extra["doctests"], extra["lost_doctests"] = docs
         if census:
             args.append("--collect-only")
-        if opts.autoload:
-            off = set(cfg.get("disabled_plugins", []))
-            for name in plugins.autoload(site, room.root, opts.repo.resolve(), off):
-                args += ["-p", name]
-        for p in opts.plugins:
-            args += ["-p", p]
+        for name in loaded:
+            args += ["-p", name]
         if stop_first:
             args.append("-x")
         # The whole suite as pytest would find it (testpaths, collect_ignore, norecursedirs all
