@@ -169,7 +169,8 @@ def build(
                 room.protected.append(e.path)
 
     work = gitio.worktree_files(repo)
-    work += sorted(set(baseconfig.version_files(dest)) - set(work) - set(entries))  # generated, so git-ignored
+    generated = set(baseconfig.version_files(dest)) - set(entries)  # generated at build time, so git-ignored
+    work += sorted(generated - set(work))
     base_tops = {_top_module(p) for p in entries}
     present = set()
     for rel in work:
@@ -190,8 +191,8 @@ def build(
             if reason:
                 room.excluded.append(Excluded(rel, reason))
             continue
-        if product_from_base:
-            continue
+        if product_from_base and rel not in generated:
+            continue  # the base's code, with the version file its build generates (the package imports it)
         top = _top_module(rel)
         if top in installed and top not in base_tops:
             room.excluded.append(Excluded(rel, f"new module {top!r} would shadow the installed library of that name"))
