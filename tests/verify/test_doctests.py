@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from specgap.verify import baseconfig
-from specgap.verify.doctests import base_doctests
+from specgap.verify.doctests import base_doctests, expected
 
 from .conftest import HONEST
 
@@ -362,3 +362,18 @@ def test_honest_moves_that_keep_a_doctests_name_working_pass(scenario):
     passed = {t.id for t in out.verdict.tests if t.status == "passed"}
     assert {"calc/text.py::calc.text.shout", "calc/text.py::calc.text.dumps", "calc/text.py::calc.text.twice",
             "calc/words.py::calc.words.initials", "calc/fmt.py::calc.fmt.pct"} <= passed
+
+
+def test_the_census_decides_which_base_doctests_are_owed():
+    static = {"calc/a.py": base_doctests(b'def f():\n    """\n    >>> f()\n    """\n'),
+              "calc/b.py": base_doctests(b'def g():\n    """\n    >>> g()\n    """\n'),
+              "calc/c.py": base_doctests(b'def h():\n    """\n    >>> h()\n    """\n')}
+    deleted = {"calc/d.py": base_doctests(b'"""\n>>> 1\n1\n"""\n'), "calc/e.py": base_doctests(b"x = 1\n")}
+    census = [{"id": "calc/a.py::calc.a.f", "module": "calc.a", "name": "calc.a.f", "text": "\n>>> f() + 0\n"},
+              {"id": "calc/d.py::calc.d", "module": "calc.d", "name": "calc.d", "text": "\n>>> 1\n1\n"}]
+    docmap, lost = expected(static, deleted, census, errors={"calc/c.py"})
+    # the base's run text; nothing owed where the base's run had none; the source where it errored
+    assert docmap["calc/a.py"]["docs"] == {"f": "\n>>> f() + 0\n"} and docmap["calc/a.py"]["module"] == "calc.a"
+    assert docmap["calc/b.py"]["plain"] == [] and docmap["calc/c.py"] == static["calc/c.py"]
+    assert lost == {"calc/d.py": {"module": "calc.d", "docs": {"": "\n>>> 1\n1\n"}}}
+    assert expected(static, deleted, None, set()) == (static, {})

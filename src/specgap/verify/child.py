@@ -367,14 +367,6 @@ def _lost(parent, name, why):
     return item
 
 
-def _module_name(rel):
-    """A room file's module name as pytest's default import mode gives it, for messages and ids."""
-    parts = rel[:-3].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts[1:] if parts[0] == "src" and len(parts) > 1 else parts)
-
-
 def _deleted_doctests(session, lost, root):
     """Items for the doctests of base files the change deleted: run in the module of the same
     name if the change still provides one in the room, else failing with why."""
@@ -503,11 +495,13 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
                     rep.result += _missing_doctests(collector, rep.result, docmap, os.path.realpath(root))
                 elif isinstance(collector, DoctestModule) and rep.skipped:
                     # --doctest-ignore-import-errors skips a module that does not import: the
-                    # base's doctests there fail instead of vanishing.
+                    # base's doctests there fail instead of vanishing. Only those the base's own
+                    # run had (the census says so: its entries name their module), since a base
+                    # that fails to import it too owes none.
                     rel = os.path.relpath(os.path.realpath(str(collector.path)), os.path.realpath(root))
                     entry = docmap.get(rel) or {"plain": []}
-                    if entry["plain"]:
-                        module = entry.get("module") or _module_name(rel)
+                    module = entry.get("module")
+                    if entry["plain"] and module:
                         rep.outcome, rep.longrepr = "passed", None
                         rep.result = [_lost(collector, module + ("." + q if q else ""),
                                             f"module {module} ({rel}) no longer imports with the change")
