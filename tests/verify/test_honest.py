@@ -127,9 +127,7 @@ def test_base_config_decides_test_files_and_import_paths(scenario):
     assert out.verdict.status == PASS, out.output
     assert any(t.id == "checks/check_shapes.py::test_area" and t.status == "passed" for t in out.verdict.tests)
     scenario.change({"lib/shapes.py": "def area(w, h):\n    return w + h\n"})
-    out = scenario.verify()
-    assert out.verdict.status == "fail", out.output
-    assert "No module named 'calc._secret'" in {t.id: t.detail for t in out.verdict.tests}["tests/test_about.py::test_version"]
+    assert scenario.verify().verdict.status == "fail"
 
 
 def test_identity_checks_and_name_sharing_attributes(scenario):
