@@ -4,6 +4,8 @@ a new prompt every --group rollouts, as RL samples several answers per task).
     python bench/transcripts_speed.py                 # 100,000 rollouts, all cores
     python bench/transcripts_speed.py -n 5000 -j 1    # a quick single-core number
     python bench/transcripts_speed.py -n 2000 --profile 25   # where one process spends it
+    python bench/transcripts_speed.py --inputs tests/fixtures/transcripts ../shared/corpus/dev/items --repeat 3 -j 1
+                                                      # real transcript shapes instead of generated ones
 
 Prints rollouts/s overall and per core, the peak memory of the main process and of the largest
 worker (flat in the input size if the run streams), and the projected wall time for 10 million
@@ -93,17 +95,26 @@ def main() -> None:
     ap.add_argument("--profile", type=int, metavar="K", default=0,
                     help="one process under cProfile; print the K functions with the most own time, and the time by "
                          "module (timings are then inflated: read the shares)")
+    ap.add_argument("--inputs", nargs="+", type=Path, metavar="PATH",
+                    help="read these transcript files or directories (--repeat times) instead of generated rollouts")
+    ap.add_argument("--repeat", type=int, default=1, help="with --inputs: how many times each input is read")
     args = ap.parse_args()
     if args.profile:
         args.jobs = 1
     rules = local.Rules(tuple(r.id for r in select_rules(rollout_rules())),
                         () if args.transcript_rules_only else tuple(r.id for r in select_rules(scan_rules())))
     with tempfile.TemporaryDirectory() as tmp:
-        shard = Path(tmp) / "shard.jsonl"
-        t0 = time.perf_counter()
-        generate(shard, args.n, args.group)
-        lines = sum(1 for _ in open(shard))
-        print(f"generated {lines} rollouts ({shard.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+        if args.inputs:
+            inputs = [p for p in args.inputs if p.exists()]
+            print(f"reading {', '.join(map(str, inputs)) or 'nothing (no such path)'} x{args.repeat}")
+            work = inputs * args.repeat
+        else:
+            shard = Path(tmp) / "shard.jsonl"
+            t0 = time.perf_counter()
+            generate(shard, args.n, args.group)
+            lines = sum(1 for _ in open(shard))
+            print(f"generated {lines} rollouts ({shard.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+            work = [shard]
         count = findings = 0
 
         def done(o: RolloutOutcome) -> None:
@@ -117,13 +128,15 @@ def main() -> None:
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        local.run([shard], rules, jobs=args.jobs, on_outcome=done)
+        local.run(work, rules, jobs=args.jobs, on_outcome=done)
         if profiler is not None:
             profiler.disable()
         wall = time.perf_counter() - t0
         self_ru, child_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
         main_cpu = _cpu(resource.RUSAGE_SELF) - main0
+    if not count:
+        return
     rate = count / wall
     print(f"rollouts: {count}  findings: {findings}  jobs: {args.jobs}  rules: {len(rules.rollout)} transcript + "
           f"{len(rules.file)} scan  python {sys.version.split()[0]}")

@@ -271,6 +271,9 @@ def _patched(text: str, errors: list[InputError]) -> tuple[list[tuple[PatchedFil
 
 
 def looks_like_diff(text: str) -> bool:
+    # `^` with re.M is tried at every character: first look for what either start must hold
+    if "diff --git " not in text and "\n+++ " not in text:
+        return False
     return bool(_DIFF_START.search(text))
 
 

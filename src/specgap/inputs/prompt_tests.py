@@ -11,15 +11,13 @@ import functools
 import re
 import warnings
 
-from markdown_it import MarkdownIt
+from specgap.inputs.fences import code_blocks
 
 _ASSERT_LINE = re.compile(r"^\s*assert\b.*$", re.M)
 _EXAMPLE_MARK = re.compile(
     r"^\s*(?:#+\s*)?(?:[*_]{1,2})?(?:sample|example)?\s*(?P<kind>input|output)s?\s*(?:#?\d+)?\s*:?\s*(?:[*_]{1,2})?\s*$", re.I)
 _MAX_EXAMPLES = 50
 _TEST_CODE = re.compile(r"\bassert|\bdef test|unittest")
-# only block tokens (code) are read: inline parsing of every paragraph was half the parse
-_md = MarkdownIt("commonmark").disable("inline")
 
 
 def _parses(code: str) -> bool:
@@ -95,9 +93,9 @@ def _prompt_tests(texts: tuple[str, ...]) -> str:
     for text in texts:
         # a code block's content is lines of the text minus their indent or quote marks, so
         # the text holds what the content must
-        for tok in _md.parse(text) if _TEST_CODE.search(text) else ():
-            if tok.type in ("fence", "code_block") and _TEST_CODE.search(tok.content):
-                add(tok.content)
+        for block in code_blocks(text) if _TEST_CODE.search(text) else ():
+            if _TEST_CODE.search(block):
+                add(block)
         for m in _ASSERT_LINE.finditer(text):
             line = m.group(0).strip()
             if not any(line in piece for piece in pieces):

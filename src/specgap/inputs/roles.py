@@ -65,6 +65,15 @@ def _match(path: str, pattern: str) -> bool:
 
 
 def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    if isinstance(patterns, tuple):
+        return _matches_tuple(path, patterns)
+    return any(_match(path, p) for p in patterns)
+
+
+# rules ask about the same paths and the same pattern tuples for every file and rollout (a dozen
+# globs, up to three fnmatch calls each)
+@functools.lru_cache(maxsize=4096)
+def _matches_tuple(path: str, patterns: tuple[str, ...]) -> bool:
     return any(_match(path, p) for p in patterns)
 
 

@@ -14,10 +14,9 @@ import re
 import warnings
 from typing import Any, Iterator
 
-from markdown_it import MarkdownIt
-
 from specgap.inputs.changeset import RawFile
 from specgap.inputs.diff import diff_raws, looks_like_diff
+from specgap.inputs.fences import fences
 from specgap.model import InputError
 
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file", "target_file")
@@ -57,8 +56,6 @@ _HEREDOC = re.compile(
     re.S,
 )
 _CODE_START = re.compile(r"(?:def |class |async def |import \w|from [\w.]+ import |@\w|#!.*python)")
-# only block tokens (fences) are read: inline parsing of every paragraph was half the parse
-_md = MarkdownIt("commonmark").disable("inline")
 
 
 def _looks_like_python(text: str) -> bool:
@@ -119,13 +116,11 @@ def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[t
     text = CODE_BLOCK.sub("", text)
     lines = text.split("\n")
     fenced = "```" in text or "~~~" in text  # a fence opens with three of either
-    for tok in _md.parse(text) if fenced else ():
-        if tok.type != "fence" or not tok.map:
-            continue
-        info = tok.info.strip()
+    for fence in fences(text) if fenced else ():
+        info = fence.info.strip()
         lang = info.split()[0].lower().split(":")[0] if info else ""
-        body = tok.content
-        name = _fence_name(info, body, lines[: tok.map[0]])
+        body = fence.content
+        name = _fence_name(info, body, lines[max(0, fence.line - 2): fence.line])
         if lang in ("diff", "patch") or looks_like_diff(body):
             for raw in diff_raws(body, errors):
                 found = True
