@@ -341,3 +341,120 @@ def test_label_steps_are_ordered_alike_on_every_shard(labelled, monkeypatch):
     streamed = run([labelled], SPEC)
     _same(rows, streamed, at_least=3)
     assert {f.rule_id for f in streamed.findings if f.group == "gamed"} & {"SG801", "SG802", "SG803"}
+
+
+@pytest.mark.parametrize("name, binned", [("pairs+models+prompt", False), ("pairs+models+prompt", True),
+                                          ("pairs+models+prompt+truth", True), ("pairs", False), ("sessions", False)])
+def test_cells_in_partitions_give_the_checks_of_all_cells_at_once(arena, sessions, monkeypatch, name, binned):
+    """Cells too many for memory are computed and used in partitions by a hash of the prompt (pairwise SG804,
+    fitted partition by partition) or of the session (SG809): the same checks, numbers to 1e-6, as with
+    every cell in memory, on the streamed and on the rows' path."""
+    from specgap.monitor import aggregate, pairs
+
+    spec = ROW_CHECKS.get(name) or Spec(**PAIRS, pair_model_a="model_a", pair_model_b="model_b", prompt="prompt",
+                                        truth=["human_prefers_a"])
+    log = sessions if spec.session else arena
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    if binned:
+        monkeypatch.setattr(pairs, "EXACT_ROWS", 100)
+    whole = run([log], spec)
+    seen: list[int] = []
+    monkeypatch.setattr(aggregate, "partitions", lambda cells: seen.append(cells) or 7)
+    parted = run([log], spec)
+    assert seen and all(c > 7 for c in seen)   # it did go through 7 partitions, each with cells
+    _same(whole, parted, at_least=3)
+    _close([f.stats for f in whole.findings], [f.stats for f in parted.findings])
+    assert whole.findings
+
+
+def test_pairwise_fit_is_the_row_level_penalized_maximum_likelihood(tmp_path):
+    """The length slope and its standard error from the cells (Newton over partitions) are those of the
+    penalized logistic regression fitted on the rows themselves, with scipy's optimizer run to convergence."""
+    import numpy as np
+    from scipy import optimize
+    from scipy.special import expit
+
+    df = synth.arena_run(5, bias=0.6, n=900, prompts=40)
+    df.write_parquet(tmp_path / "a.parquet")
+    spec = Spec(proxy=["judge_prefers_a"], pair_length_a="len_a", pair_length_b="len_b", pair_model_a="model_a",
+                pair_model_b="model_b", prompt="prompt", alpha=0.5)
+    f = [x for x in run([str(tmp_path / "a.parquet")], spec).findings if x.rule_id == "SG804"][0]
+    y = df.get_column("judge_prefers_a").to_numpy()
+    dl = np.log1p(df.get_column("len_a").to_numpy()) - np.log1p(df.get_column("len_b").to_numpy())
+    models = sorted(set(df.get_column("model_a")) | set(df.get_column("model_b")))
+    ma = np.array([models.index(m) for m in df.get_column("model_a")])
+    mb = np.array([models.index(m) for m in df.get_column("model_b")])
+    ref = int(np.argmax(np.bincount(ma, minlength=len(models)) + np.bincount(mb, minlength=len(models))))
+    M = np.zeros((len(y), len(models)))
+    M[np.arange(len(y)), ma] += 1
+    M[np.arange(len(y)), mb] -= 1
+    prompts = sorted(set(df.get_column("prompt")))
+    P = np.zeros((len(y), len(prompts)))
+    P[np.arange(len(y)), [prompts.index(p) for p in df.get_column("prompt")]] = 1
+    X = np.column_stack([np.ones(len(y)), dl, np.delete(M, ref, axis=1), P])
+    pen = np.r_[np.zeros(X.shape[1] - len(prompts)), np.ones(len(prompts))]
+
+    def nll(b):
+        z = X @ b
+        return -(y * z - np.logaddexp(0, z)).sum() + 0.5 * (pen * b * b).sum(), -(X.T @ (y - expit(z))) + pen * b
+
+    b = optimize.minimize(nll, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
+                          options={"maxiter": 100000, "gtol": 1e-11, "ftol": 1e-16}).x
+    p = expit(X @ b)
+    se = np.sqrt(np.linalg.inv(X.T @ (X * (p * (1 - p))[:, None]) + np.diag(pen))[1, 1])
+    assert f.stats["log_odds_per_log_ratio"] == pytest.approx(b[1], rel=1e-6)
+    lo, hi = f.stats["log_odds_ci"]
+    assert (hi - lo) / (2 * 1.96) == pytest.approx(se, rel=1e-6)
+    assert f.stats["prompts"] == len(prompts) and f.stats["models"] == len(models)
+
+
+@pytest.mark.parametrize("name", ["pairs+models+prompt", "sessions", "degenerate+style+truth", "self+text",
+                                  "model+prompt+truth", "mixed", "audit"])
+def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, summaries, sessions, shards, mixed,
+                                                          monkeypatch, name):
+    """Large Parquet logs are read in batches of rows (windows of a file, or small files together), and the
+    batches' aggregates, samples and tops are combined: the checks of one pass over the log, numbers to 1e-6."""
+    from specgap.monitor import aggregate
+
+    spec = {"mixed": MIXED, "audit": AUDIT}.get(name) or ROW_CHECKS[name]
+    log = {"mixed": str(mixed / "*.parquet"), "audit": str(shards / "*.parquet")}.get(name) or (
+        arena if spec.pair_length_a else rated if spec.self_rating else sessions if spec.session else
+        summaries if spec.text else judged)
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    one = run([log], spec)
+    batched: list[int] = []
+    real = run_mod._batches
+    monkeypatch.setattr(run_mod, "BATCH_ROWS", 250)
+    # the batches' parts are added up as they come (and cells in partitions) once they outgrow this
+    monkeypatch.setattr(aggregate, "PART_CELLS", 400)
+    monkeypatch.setattr(run_mod, "_batches", lambda *a: batched.append(len(b := real(*a))) or b)
+    many = run([log], spec)
+    assert batched and batched[0] >= 4   # windows of a file and files together
+    _same(one, many, at_least=3)
+    _close([f.stats for f in one.findings], [f.stats for f in many.findings])
+    assert one.findings
+    if name == "audit":
+        assert many.audit.equals(one.audit)
+    monkeypatch.setattr(run_mod, "BATCH_ROWS", int(0.7 * one.rows))   # two of the three files in one batch
+    grouped = run([log], spec)
+    assert batched[-1] == 2
+    _same(one, grouped, at_least=3)
+    _close([f.stats for f in one.findings], [f.stats for f in grouped.findings])
+
+
+def test_ray_engine_computes_partitions_of_cells_as_polars_does(arena, sessions, monkeypatch):
+    """Cells in partitions on Ray: each partition's pass filters its rows inside the Ray tasks."""
+    from specgap.monitor import aggregate
+
+    ray = pytest.importorskip("ray")
+    monkeypatch.setattr(aggregate, "partitions", lambda cells: 3)
+    logs = {"pairs+models+prompt": arena, "sessions": sessions}
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
+    finally:
+        ray.shutdown()
+    for name, log in logs.items():
+        rows = run([log], ROW_CHECKS[name])
+        _same(rows, on_ray[name], at_least=3)
+        _close([f.stats for f in rows.findings], [f.stats for f in on_ray[name].findings])

@@ -88,6 +88,30 @@ def combine(parts: "pl.DataFrame | list[pl.DataFrame]", by: list[str] | None = N
     return df.group_by(k).agg(aggs).sort(k) if k else df.select(aggs)
 
 
+PART_CELLS = 1_000_000   # cells one partition may have: a group-by holds ~0.7 KiB per cell while it streams
+PART_SEED = 812
+
+
+def distinct(lf: "pl.LazyFrame", cols: list[str]) -> "pl.LazyFrame":
+    """About how many distinct combinations of `cols` (cells) there are: HyperLogLog, memory fixed."""
+    import polars as pl
+
+    return lf.select(pl.struct(cols).hash(seed=PART_SEED).approx_n_unique().cast(pl.Int64).alias("cells"))
+
+
+def partitions(cells: int) -> int:
+    """How many partitions keep each under PART_CELLS, for about `cells` cells (a quarter more: the estimate
+    is approximate, and a hash splits unevenly)."""
+    return max(1, -(-int(cells * 1.25) // PART_CELLS))
+
+
+def in_partition(cols: list[str], part: int, parts: int) -> "pl.Expr":
+    """The rows of partition `part` of `parts`: by a hash of `cols`, so that all rows of one value go together."""
+    import polars as pl
+
+    return (pl.struct(cols).hash(seed=PART_SEED) % parts) == part
+
+
 def total(m: "pl.DataFrame", i: int) -> tuple[int, float, float]:
     """Row count, mean and standard deviation (ddof=1) of metric `i` over all steps of `m`."""
     n = int(m.get_column("n").sum())

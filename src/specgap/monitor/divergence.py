@@ -10,8 +10,10 @@ truth's. All must hold (intersection-union: p = the largest).
 
 from __future__ import annotations
 
+import heapq
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from scipy import stats as st
@@ -290,20 +292,31 @@ def session_cells(frame: "pl.LazyFrame", proxy: str, truth: str, session: str, b
     return aggregate.moments(frame, [proxy, truth], by, True, levels=[session])
 
 
-def in_session(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, session: str, group: str | None,
-               level: float = 0.05) -> Outcome:
-    """SG809: the divergence test inside each session; fires when more sessions diverge than chance allows.
-    `cells`: `session_cells` of one group; `sd_t`: the truth's standard deviation over the group's rows.
+@dataclass
+class SessionTally:
+    """SG809's per-session tests reduced to a fixed size: how many were tested and diverged, the rows they
+    cover, and the diverging sessions with the lowest p-values (p, the session's sort key, its label, its
+    first row), the first `KEEP` in order."""
+    tested: int = 0
+    diverging: int = 0
+    n: int = 0
+    worst: list[tuple[float, tuple[bool, Any], str, int]] = field(default_factory=list)
 
-    Each session's test is an intersection-union test (valid, conservative), so under no feedback
-    loop the count of sessions with p < `level` is at most Binomial(sessions, level); the finding's
-    p-value is that binomial tail.
-    """
+    KEEP = 20
+
+    def add(self, other: "SessionTally") -> None:
+        self.tested += other.tested
+        self.diverging += other.diverging
+        self.n += other.n
+        self.worst = heapq.nsmallest(self.KEEP, self.worst + other.worst, key=lambda w: (w[0], w[1]))
+
+
+def session_tests(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, session: str, group: str | None,
+                  level: float = 0.05) -> SessionTally:
+    """The divergence test inside each session of `cells` (`session_cells` of one group, whole sessions)."""
     import polars as pl
 
-    out = Outcome()
-    pvals: list[tuple[str, float, float, int]] = []
-    tested = 0
+    out = SessionTally(n=int(cells.get_column("n").sum()) if cells.height else 0)
     for (sid,), part in cells.sort(session, STEP, "row").group_by(session, maintain_order=True):
         if part.height < MIN_STEPS:
             continue
@@ -311,24 +324,51 @@ def in_session(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, sessi
         part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
         o = divergence(part, proxy, truth, group, rule_id=InSessionDivergence.id, margin_sd=sd_t)
         if o.hypotheses:
-            h = o.hypotheses[0]
-            tested += 1
-            pvals.append((str(sid), h.p, h.stats["effect"], int(part.get_column("row")[0])))
+            p = o.hypotheses[0].p
+            out.tested += 1
+            if p < level:
+                out.diverging += 1
+                out.worst.append((p, (sid is not None, sid), str(sid), int(part.get_column("row")[0])))
+    out.worst = heapq.nsmallest(out.KEEP, out.worst, key=lambda w: (w[0], w[1]))
+    return out
+
+
+def in_session(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, session: str, group: str | None,
+               level: float = 0.05) -> Outcome:
+    """SG809 on the session cells of one group (see `in_session_parts`)."""
+    return in_session_parts([lambda: cells], sd_t, proxy, truth, session, group, level)
+
+
+def in_session_parts(parts: "list[Callable[[], pl.DataFrame]]", sd_t: float, proxy: str, truth: str, session: str,
+                     group: str | None, level: float = 0.05) -> Outcome:
+    """SG809: the divergence test inside each session; fires when more sessions diverge than chance allows.
+    `parts`: loaders of `session_cells` of one group in partitions that each hold whole sessions (one at a
+    time in memory); `sd_t`: the truth's standard deviation over the group's rows.
+
+    Each session's test is an intersection-union test (valid, conservative), so under no feedback
+    loop the count of sessions with p < `level` is at most Binomial(sessions, level); the finding's
+    p-value is that binomial tail.
+    """
+    out = Outcome()
+    tally = SessionTally()
+    for load in parts:
+        tally.add(session_tests(load(), sd_t, proxy, truth, session, group, level))
+    tested = tally.tested
     if tested < 5:
         out.notes.append(Note(InSessionDivergence.id, group, f"{proxy} vs {truth}: {tested} session(s) with at least "
                                               f"{MIN_STEPS} rows; in-session divergence needs 5"))
         return out
-    hits = sorted([s for s in pvals if s[1] < level], key=lambda s: s[1])
-    p_value = float(st.binomtest(len(hits), tested, level, alternative="greater").pvalue)
-    share = len(hits) / tested
-    worst = ", ".join(f"{s} ({stats.fmt_p(p)})" for s, p, _, _ in hits[:5])
+    hits = tally.worst
+    p_value = float(st.binomtest(tally.diverging, tested, level, alternative="greater").pvalue)
+    share = tally.diverging / tested
+    worst = ", ".join(f"{s} ({stats.fmt_p(p)})" for p, _, s, _ in hits[:5])
     out.hypotheses.append(Hypothesis(
         InSessionDivergence.id, group, p_value, stats.d_severity(stats.cohen_h(share, level)),
         f"{proxy} rises while {truth} does not inside sessions: a feedback loop on a visible metric",
-        f"{len(hits)} of {tested} sessions diverge at p<{level} (expected {level:.0%} by chance, "
+        f"{tally.diverging} of {tested} sessions diverge at p<{level} (expected {level:.0%} by chance, "
         f"{stats.fmt_p(p_value)})" + (f"; worst: {worst}" if worst else ""),
-        {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(len(hits), tested)),
-         "sessions": tested, "diverging": [s for s, *_ in hits[:20]], "proxy": proxy, "truth": truth,
-         "n": int(cells.get_column("n").sum())},
-        rows=(int(hits[0][3]), int(hits[0][3])) if hits else None))
+        {"effect": share, "effect_unit": "share of sessions diverging", "ci": list(stats.wilson(tally.diverging, tested)),
+         "sessions": tested, "diverging": [s for _, _, s, _ in hits[:20]], "proxy": proxy, "truth": truth,
+         "n": tally.n},
+        rows=(hits[0][3], hits[0][3]) if hits else None))
     return out

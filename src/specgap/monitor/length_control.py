@@ -10,8 +10,8 @@ at equal lengths to give length-controlled win rates (pairwise) or means (pointw
 Pairwise: logit P(A preferred) = a + b * log(len_A / len_B) + s[model_A] - s[model_B] + u[prompt]
 (+ c * (truth choice - 1/2) when a truth column exists). Model strengths are unpenalized; prompt
 terms carry a unit ridge penalty (a random-effect-like prior), which keeps hundreds of prompts
-identifiable with a few comparisons each. Fitted with scipy's L-BFGS; standard errors from the
-penalized information matrix.
+identifiable with a few comparisons each. Fitted by Newton's method over partitions of the cells
+(`pairfit`); standard errors from the penalized information matrix.
 Pointwise: OLS of the score on log length with model and prompt fixed effects (Frisch-Waugh: both
 sides residualized on the effects with scipy's sparse least squares) (+ the truth when given).
 
@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import sparse
 from scipy import stats as st
 from scipy.sparse.linalg import lsqr
-from scipy.special import expit
 
 from specgap.monitor import stats
 
@@ -80,118 +79,7 @@ def _codes(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
     return np.array([index.get(v, -1) if v is not None else -1 for v in values]), levels
 
 
-@dataclass
-class LogitFit:
-    beta: np.ndarray
-    cov: np.ndarray
-    converged: bool
-
-
-def penalized_logit(X: sparse.csr_matrix, sy: np.ndarray, n: np.ndarray, penalty: np.ndarray,
-                    spread: tuple[int, np.ndarray, np.ndarray] | None = None) -> LogitFit:
-    """Logistic regression with fractional outcomes (ties as 0.5) and a per-coefficient ridge penalty, on
-    cells of rows that share their covariates: `n` rows of a cell whose outcomes sum to `sy`.
-
-    `spread`: (j, sxy, ss) when covariate j varies inside the cells (X holds its cell means): per cell the
-    sum of outcome times covariate and the covariate's sum of squared deviations from its mean. The
-    log-likelihood is then expanded to second order in those deviations (the outcome term is exact), so
-    binned covariates lose only the fourth-order remainder."""
-    j, sxy, ss = spread if spread is not None else (0, None, None)
-
-    def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
-        z = X @ b
-        p = expit(z)
-        if sxy is None:
-            nll = -float((sy * z - n * np.logaddexp(0, z)).sum())
-            grad = -(X.T @ (sy - n * p))
-        else:
-            w = p * (1 - p)
-            bj = b[j]
-            # outcome term: sum_i y_i z_i = sy z(cell mean) + b_j (sxy - sy * mean), exact
-            dev = sxy - sy * X[:, [j]].toarray().ravel()
-            nll = -float((sy * z + bj * dev - n * np.logaddexp(0, z) - 0.5 * bj * bj * ss * w).sum())
-            grad = -(X.T @ (sy - n * p - 0.5 * bj * bj * ss * w * (1 - 2 * p)))
-            grad[j] -= float((dev - bj * ss * w).sum())
-        return nll + 0.5 * float((penalty * b * b).sum()), grad + penalty * b
-
-    res = optimize.minimize(objective, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
-                            options={"maxiter": 5000, "gtol": 1e-7})
-    p = expit(X @ res.x)
-    info = (X.T @ sparse.diags(n * p * (1 - p)) @ X).toarray() + np.diag(penalty)
-    if ss is not None:
-        info[j, j] += float((ss * p * (1 - p)).sum())   # the covariate's spread inside cells informs its slope
-    return LogitFit(res.x, np.linalg.pinv(info), bool(res.success))
-
-
-@dataclass
-class PairwiseFit:
-    beta_len: float
-    se_len: float
-    n: int
-    n_models: int
-    n_prompts: int
-    win_rate: float
-    lc_win_rate: float
-    ranking: Ranking | None
-    bins: dict[str, list[float]]    # win rate of A by length-ratio bin: observed and at equal lengths
-    converged: bool
-
-
-Codes = tuple[np.ndarray, list[str]]   # integer label codes (-1: missing) and the labels, sorted
-
-
-def pairwise(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, truth: np.ndarray | None,
-             models: tuple[np.ndarray, np.ndarray, list[str]] | None, prompt: Codes | None,
-             spread: tuple[np.ndarray, np.ndarray] | None = None) -> PairwiseFit:
-    """The length model on cells (see `pairs`): per cell its row count `n`, sum of choices `sy`, mean log
-    length ratio `dl`, the truth's choice, and its labels' codes (models: A's, B's and their shared
-    labels); `spread`: when the ratio varies inside cells (binned), per cell the sum of choice times ratio
-    and the ratio's sum of squared deviations."""
-    k = len(n)
-    rows = int(n.sum())
-    cols: list[sparse.spmatrix] = [sparse.csr_matrix(np.column_stack([np.ones(k), dl]))]
-    pen = [0.0, 0.0]
-    if truth is not None:
-        cols.append(sparse.csr_matrix((truth - 0.5)[:, None]))
-        pen.append(0.0)
-    levels: list[str] = []
-    if models is not None:
-        ca, cb, levels = models
-        counts = np.bincount(np.concatenate([ca[ca >= 0], cb[cb >= 0]]),
-                             weights=np.concatenate([n[ca >= 0], n[cb >= 0]]), minlength=len(levels))
-        ref = int(np.argmax(counts))   # the most compared model (often the baseline) anchors the scale
-        idx = np.arange(k)
-        m = sparse.csr_matrix((np.ones(k), (idx, np.where(ca >= 0, ca, ref))), shape=(k, len(levels))) \
-            - sparse.csr_matrix((np.ones(k), (idx, np.where(cb >= 0, cb, ref))), shape=(k, len(levels)))
-        keep = [i for i in range(len(levels)) if i != ref]
-        cols.append(m[:, keep])
-        pen += [0.0] * len(keep)
-    n_prompts = 0
-    if prompt is not None:
-        cp, lp = prompt
-        if len(lp) < rows:   # a prompt seen once has nothing to compare within
-            n_prompts = len(lp)
-            ok = cp >= 0
-            cols.append(sparse.csr_matrix((np.ones(ok.sum()), (np.arange(k)[ok], cp[ok])), shape=(k, len(lp))))
-            pen += [PROMPT_PENALTY] * len(lp)
-    X = sparse.hstack(cols).tocsr()
-    fit = penalized_logit(X, sy, n, np.array(pen), (1, *spread) if spread is not None else None)
-    b, se = float(fit.beta[1]), float(math.sqrt(max(fit.cov[1, 1], 0.0)))
-    z = X @ fit.beta
-    p0 = expit(z - b * dl)                                # the same verdicts at equal lengths
-    rank = None
-    if levels:
-        won = np.bincount(ca[ca >= 0], sy[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], (n - sy)[cb >= 0], len(levels))
-        ctl = np.bincount(ca[ca >= 0], (n * p0)[ca >= 0], len(levels)) \
-            + np.bincount(cb[cb >= 0], (n * (1 - p0))[cb >= 0], len(levels))
-        seen = np.bincount(ca[ca >= 0], n[ca >= 0], len(levels)) + np.bincount(cb[cb >= 0], n[cb >= 0], len(levels))
-        rank = ranking({v: float(won[i] / seen[i]) for i, v in enumerate(levels) if seen[i]},
-                       {v: float(ctl[i] / seen[i]) for i, v in enumerate(levels) if seen[i]})
-    return PairwiseFit(b, se, rows, len(levels), n_prompts, float(sy.sum() / rows), float((n * p0).sum() / rows),
-                       rank, _bins(n, sy, dl, p0), fit.converged)
-
-
-def _bins(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
+def ratio_bins(n: np.ndarray, sy: np.ndarray, dl: np.ndarray, p0: np.ndarray, k: int = 10) -> dict[str, list[float]]:
     """Win rate of A per decile of the log length ratio, observed and predicted at equal lengths."""
     edges = np.unique(stats.weighted_quantile(dl, n, np.linspace(0, 1, k + 1)))
     idx = np.clip(np.searchsorted(edges, dl, side="right") - 1, 0, max(len(edges) - 2, 0))

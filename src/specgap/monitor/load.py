@@ -199,10 +199,11 @@ def numeric_columns(spec: Spec) -> list[str]:
     return [c for c in spec.columns() if c not in text_like]
 
 
-def open_log(paths: list[str], spec: Spec, row_offset: int = 0) -> Log:
+def open_log(paths: list[str], spec: Spec, row_offset: int = 0, window: tuple[int, int] | None = None) -> Log:
     """A lazy frame over every file, with the spec's columns checked and metric columns cast.
 
-    Rows are numbered from `row_offset + 1` (a shard of a larger log starts where the one before ends)."""
+    Rows are numbered from `row_offset + 1` (a shard of a larger log starts where the one before ends).
+    `window`: (first row, rows) of one file only, a batch of a large file (Parquet reads only its row groups)."""
     import polars as pl
 
     files = expand(paths)
@@ -212,6 +213,8 @@ def open_log(paths: list[str], spec: Spec, row_offset: int = 0) -> Log:
                         "or set them in [tool.specgap.monitor]")
     notes: list[str] = []
     frames = [_scan_one(f, needed, notes) for f in files]
+    if window is not None:
+        frames = [frames[0].slice(*window)]
     lf = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     raw = lf
     schema = lf.collect_schema()

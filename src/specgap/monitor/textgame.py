@@ -94,8 +94,14 @@ def row_hash() -> "pl.Expr":
 def sample(frame: "pl.LazyFrame", proxy: str, text: str, truth: str | None, keep: "pl.Expr | int",
            by: list[str] | None = None, per_step: bool = False) -> "pl.LazyFrame":
     """The scored outputs whose row hash is at most `keep` (a threshold, or an expression of one per group)."""
-    cols = [*(by or []), ROW, proxy, *([truth] if truth else []), text]
-    return _scored(frame, proxy, text, truth).select(cols).filter(row_hash() <= keep)
+    import polars as pl
+
+    cols = [*(by or []), ROW, proxy, *([truth] if truth else [])]
+    # the kept texts are copied (concat_str writes new strings): a filtered string column is views into its
+    # chunk's buffers, so the sample would otherwise hold the text of every row read (0.7 -> 1.2 GiB from 2.5M
+    # to 5M rows, bench/monitor_checks_memory.py --check text)
+    return (_scored(frame, proxy, text, truth).filter(row_hash() <= keep)
+            .select([*cols, pl.concat_str([pl.col(text), pl.lit("")]).alias(text)]))
 
 
 def on_rows(df: "pl.DataFrame", proxy: str, text: str, group: str | None, truth: str | None = None) -> Outcome:

@@ -132,8 +132,10 @@ class LengthBias(MonitorRule):
     binned to 0.1 (the cell's mean ratio as its covariate, the likelihood expanded to second order in
     the ratio's spread inside the cell): on seeded logs the log-odds per log ratio moves by less than
     0.001, the length-controlled win rates by less than 0.001 and -log10 p by less than 1% (tested);
-    below that the ratio is exact. Memory grows with the number of cells: with prompt terms, at
-    least the number of (model pair, prompt) combinations.
+    below that the ratio is exact. Cells too many for memory (over a million) are computed in
+    partitions by a hash of the prompt and kept on disk, and the model is fitted by Newton's method
+    one partition at a time (the prompt terms eliminated per partition): memory stays bounded
+    whatever the number of prompts, with the same fit (tested to 1e-6).
 
     Why is this bad: judges and reward models are known to prefer longer answers; a model optimized
     against them learns to pad. Leaderboard win rates then rank verbosity, not quality.
@@ -251,7 +253,9 @@ class InSessionDivergence(MonitorRule):
     What it does: runs the divergence test of SG801 within each session or episode (rows in step
     order) and tests whether more sessions diverge than chance allows (binomial test against the
     per-session level). It runs on the moments per (session, step), which add up across shards:
-    rows of one session that share a step are one point of its series (their mean).
+    rows of one session that share a step are one point of its series (their mean). When they are
+    too many for memory they are computed in partitions by a hash of the session, kept on disk, and
+    tested one partition at a time.
 
     Why is this bad: an agent that sees a metric during a session (tests passing, a score, a
     reviewer's approval) can optimize it directly, turn by turn, while the real task gets no closer.
