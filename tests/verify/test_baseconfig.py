@@ -42,3 +42,17 @@ def test_a_list_form_marker_selection_of_the_base_is_honoured(scenario):
     out = scenario.verify()
     assert out.verdict.status == "pass", out.output
     assert not any(t.id.endswith("test_huge") and t.status == "passed" for t in out.verdict.tests)
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.pytest.ini_options]\naddopts = "-ra --reruns=2 --only-rerun ConnectionError"\nreruns_delay = 1\n',
+    '[tool.pytest.ini_options]\naddopts = ["--reruns", "2", "--only-rerun", "ConnectionError"]\nreruns_delay = 1\n',
+])
+def test_rerun_settings_are_kept_only_when_the_rerun_plugin_loads(tmp_path, text):
+    (tmp_path / "pyproject.toml").write_text(text)
+    cfg = baseconfig.read(tmp_path)
+    kept, opts = baseconfig.rerun_settings(cfg, ["cov", "rerunfailures"])
+    assert opts == ["--reruns", "2", "--only-rerun", "ConnectionError"]
+    assert "reruns_delay = 1" in baseconfig.ini_text(kept, tmp_path) and "rerun" not in " ".join(cfg.get("addopts", []))
+    dropped, opts = baseconfig.rerun_settings(cfg, ["cov"])
+    assert opts == [] and "reruns" not in baseconfig.ini_text(dropped, tmp_path)

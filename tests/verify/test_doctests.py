@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from specgap.verify import baseconfig
-from specgap.verify.doctests import base_doctests
+from specgap.verify.doctests import base_doctests, expected
 
 from .conftest import HONEST
 
@@ -231,3 +231,149 @@ def test_which_base_doctests_are_expected_whatever_the_code_does():
     assert set(found["plain"]) == {"", "plain", "C.m"}
     assert found["loose"] == ["twice"] and not found["test_dict"]
     assert base_doctests(b"def broken(:\n") == {"docs": {}, "plain": [], "loose": [], "test_dict": False}
+
+
+# Doctests the base runs whatever their syntax: decorated, conditional, bound twice, in a module of
+# their own, in a module whose import can fail (skipped under --doctest-ignore-import-errors).
+# Beside them, doctests the base never ran: a decorator that drops the docstring, a branch not
+# taken. Only what the base ran is owed.
+LOSABLE = {
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--doctest-modules --doctest-ignore-import-errors"\n',
+    "calc/text.py": '''
+        import functools
+
+
+        def _bare(f):
+            return lambda *a: f(*a)
+
+
+        @functools.lru_cache
+        def shout(s):
+            """
+            >>> shout("hi")
+            'HI!'
+            """
+            return s.upper() + "!"
+
+
+        try:
+            import json
+        except ImportError:
+            json = None
+        else:
+            def dumps(x):
+                """
+                >>> dumps([1])
+                '[1]'
+                """
+                return json.dumps(x)
+
+
+        def twice(n):
+            return n
+
+
+        def twice(n):
+            """
+            >>> twice(4)
+            8
+            """
+            return 2 * n
+
+
+        @_bare
+        def undocumented(n):
+            """
+            >>> undocumented(1)
+            'never run: the decorator drops this docstring'
+            """
+            return n
+
+
+        if False:
+            def never():
+                """
+                >>> never()
+                'never run: the branch is not taken'
+                """
+        ''',
+    "calc/words.py": '''
+        def initials(s):
+            """
+            >>> initials("hello world")
+            'HW'
+            """
+            return "".join(w[0].upper() for w in s.split())
+        ''',
+    "calc/fmt.py": '''
+        def pct(x):
+            """
+            >>> pct(0.5)
+            '50%'
+            """
+            return f"{x:.0%}"
+        ''',
+}
+LOSABLE_TEXT = textwrap.dedent(LOSABLE["calc/text.py"])
+
+
+def test_doctests_the_change_removes_deletes_or_breaks_fail_with_a_reason(scenario):
+    scenario.rebase(LOSABLE).change({
+        **HONEST,
+        # The decorated, the conditional and the twice-bound definition go, and with them their
+        # doctests; so do the two the base never ran.
+        "calc/text.py": "def unrelated():\n    return 1\n",
+        "calc/words.py": None,  # the whole module, with its doctest
+        "calc/fmt.py": "import no_such_module_anywhere\n\n" + textwrap.dedent(LOSABLE["calc/fmt.py"]),
+    })
+    assert scenario.naive().returncode == 0  # plain pytest is fooled: nothing fails, nothing is missing
+    out = scenario.verify()
+    assert out.verdict.status == "fail", out.output
+    rows = {t.id: t for t in out.verdict.tests}
+    for name in ("shout", "dumps", "twice"):
+        row = rows[f"calc/text.py::calc.text.{name}"]
+        assert row.status == "failed" and f"the change removed calc.text.{name}" in row.detail, row
+    row = rows["calc/words.py::calc.words.initials"]
+    assert row.status == "failed" and "module calc.words (calc/words.py) was deleted by the change" in row.detail
+    row = rows["calc/fmt.py::calc.fmt.pct"]
+    assert row.status == "failed" and "module calc.fmt (calc/fmt.py) no longer imports" in row.detail
+    assert not any(n in t for t in rows for n in ("undocumented", "never"))  # never run by the base: not owed
+    assert sum(t.status == "failed" for t in rows.values()) == 5
+
+
+def test_honest_moves_that_keep_a_doctests_name_working_pass(scenario):
+    # The decorated function renamed but bound under its name again, the conditional one now
+    # unconditional, the twice-bound one defined once; the docstrings the base never ran go.
+    text = LOSABLE_TEXT.split("@_bare")[0].replace("@functools.lru_cache\ndef shout", "@functools.cache\ndef _shout")
+    text = text.replace("try:\n    import json\nexcept ImportError:\n    json = None\nelse:\n", "import json\nif True:\n")
+    text = text.replace("def twice(n):\n    return n\n", "")
+    assert text.count("def ") == 4 and "except" not in text
+    scenario.rebase(LOSABLE).change({
+        **HONEST,
+        "calc/text.py": text + "\nshout = _shout\n",
+        # A module turned into a package of the same name, and one moved behind a re-export.
+        "calc/words.py": None,
+        "calc/words/__init__.py": LOSABLE["calc/words.py"].replace('"""\n            >>>', '"""Now a package.\n\n            >>>'),
+        "calc/fmt.py": "from calc._fmt import pct\n",
+        "calc/_fmt.py": LOSABLE["calc/fmt.py"],
+    })
+    out = scenario.verify()
+    assert out.verdict.status == "pass", (out.verdict.reasons, [t for t in out.verdict.tests if t.status != "passed"])
+    passed = {t.id for t in out.verdict.tests if t.status == "passed"}
+    assert {"calc/text.py::calc.text.shout", "calc/text.py::calc.text.dumps", "calc/text.py::calc.text.twice",
+            "calc/words.py::calc.words.initials", "calc/fmt.py::calc.fmt.pct"} <= passed
+
+
+def test_the_census_decides_which_base_doctests_are_owed():
+    static = {"calc/a.py": base_doctests(b'def f():\n    """\n    >>> f()\n    """\n'),
+              "calc/b.py": base_doctests(b'def g():\n    """\n    >>> g()\n    """\n'),
+              "calc/c.py": base_doctests(b'def h():\n    """\n    >>> h()\n    """\n')}
+    deleted = {"calc/d.py": base_doctests(b'"""\n>>> 1\n1\n"""\n'), "calc/e.py": base_doctests(b"x = 1\n")}
+    census = [{"id": "calc/a.py::calc.a.f", "module": "calc.a", "name": "calc.a.f", "text": "\n>>> f() + 0\n"},
+              {"id": "calc/d.py::calc.d", "module": "calc.d", "name": "calc.d", "text": "\n>>> 1\n1\n"}]
+    docmap, lost = expected(static, deleted, census, errors={"calc/c.py"})
+    # the base's run text; nothing owed where the base's run had none; the source where it errored
+    assert docmap["calc/a.py"]["docs"] == {"f": "\n>>> f() + 0\n"} and docmap["calc/a.py"]["module"] == "calc.a"
+    assert docmap["calc/b.py"]["plain"] == [] and docmap["calc/c.py"] == static["calc/c.py"]
+    assert lost == {"calc/d.py": {"module": "calc.d", "docs": {"": "\n>>> 1\n1\n"}}}
+    assert expected(static, deleted, None, set()) == (static, {})

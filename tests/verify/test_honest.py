@@ -268,18 +268,26 @@ def test_a_run_where_every_test_is_skipped_proves_nothing(scenario):
 
 def test_a_version_file_the_build_generates_is_used(scenario):
     # hatch-vcs / setuptools-scm write the version file at build time and the project git-ignores
-    # it: the package imports it, so the run needs the working tree's copy (dateutil).
+    # it: the package imports it, so the run needs the working tree's copy (dateutil), and so does
+    # the base's doctest census (else the base's doctests that import it would not be owed).
     scenario.rebase({
         ".gitignore": "calc/_version.py\n",
-        "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "calc/_version.py"\n',
-        "calc/about.py": "from calc._version import version\n",
+        "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "calc/_version.py"\n'
+                          '[tool.pytest.ini_options]\naddopts = "--doctest-modules --doctest-ignore-import-errors"\n',
+        "calc/about.py": 'from calc._version import version\n\ndef banner():\n    """\n    >>> banner()\n    \'calc 1.2\'\n'
+                         '    """\n    return "calc " + version\n',
+        "calc/_version.py": "version = '1.2'\n",  # ignored: never committed
         "tests/test_about.py": "from calc.about import version\n\ndef test_version():\n    assert version == '1.2'\n",
     })
     scenario.change({**HONEST, "calc/_version.py": "version = '1.2'\n"})
     assert scenario.naive().returncode == 0
     out = scenario.verify()
     assert out.verdict.status == PASS, out.output
+    assert {t.id: t.status for t in out.verdict.tests}["calc/about.py::calc.about.banner"] == "passed"
     # Any other git-ignored file stays out: it is not part of the change anyone can review.
-    scenario.change({"calc/about.py": "from calc._secret import version\n", "calc/_secret.py": "version = '1.2'\n",
+    about = (scenario.repo / "calc/about.py").read_text().replace("calc._version", "calc._secret")
+    scenario.change({"calc/about.py": about, "calc/_secret.py": "version = '1.2'\n",
                      ".gitignore": "calc/_version.py\ncalc/_secret.py\n"})
-    assert scenario.verify().verdict.status == "fail"
+    out = scenario.verify()
+    assert out.verdict.status == "fail", out.output
+    assert "No module named 'calc._secret'" in {t.id: t.detail for t in out.verdict.tests}["tests/test_about.py::test_version"]

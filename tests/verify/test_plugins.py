@@ -97,3 +97,72 @@ def test_the_bases_disabled_plugins_are_read(tmp_path, addopts, off):
     cfg = baseconfig.read(tmp_path)
     assert cfg["disabled_plugins"] == off
     assert "disabled_plugins" not in baseconfig.ini_text(cfg, tmp_path)
+
+
+FLAKY = {
+    # Reruns for every test, from the base's own addopts; the markers below ask for more.
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-ra --reruns=1"\n',
+    "tests/test_flaky.py": """
+        import pytest
+        from calc import add
+        from calc.stats import mean
+
+        SEEN = set()
+
+
+        @pytest.mark.flaky(reruns=2)
+        def test_flaky_service(request):
+            first = request.node.nodeid not in SEEN
+            SEEN.add(request.node.nodeid)
+            if first:
+                raise ConnectionError("the service did not answer in time")
+            assert add(2, 2) == 4
+
+
+        @pytest.mark.flaky(reruns=2)
+        def test_mean_of_three():
+            assert mean([1, 2, 6]) == 3
+
+
+        def test_flaky_unmarked(request):
+            first = request.node.nodeid not in SEEN
+            SEEN.add(request.node.nodeid)
+            assert not first, "a race the suite tolerates with --reruns"
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def rerun_python(tmp_path_factory) -> Path:
+    """A venv with this pytest and pytest-rerunfailures (autoloaded, as plain pytest would)."""
+    home = tmp_path_factory.mktemp("rerun") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    python = home / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # This pytest's version pins the plugin's release to one that supports it (CI also runs pytest 8.0).
+    got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site),
+                          "pytest-rerunfailures", f"pytest=={pytest.__version__}"], capture_output=True, text=True,
+                         timeout=300)
+    if got.returncode:
+        pytest.skip(f"pytest-rerunfailures could not be installed: {(got.stderr.strip().splitlines() or ['?'])[-1]}")
+    return python
+
+
+def test_reruns_of_a_flaky_test_are_attempts_not_duplicates(scenario, rerun_python):
+    scenario.rebase(FLAKY)
+    out = scenario.change(HONEST).verify(python=str(rerun_python))
+    assert out.verdict.status == "pass", (out.verdict.reasons, out.output)
+    row = next(t for t in out.verdict.tests if t.id.endswith("test_flaky_service"))
+    assert row.status == "passed" and "attempt 2 of 2" in row.detail and "ConnectionError" in row.detail
+    assert any("passed only when rerun" in n for n in out.verdict.notes)
+    unmarked = next(t for t in out.verdict.tests if t.id.endswith("test_flaky_unmarked"))
+    assert unmarked.status == "passed" and "attempt 2 of 2" in unmarked.detail  # the base's --reruns is kept
+    # A wrong mean fails all three attempts: still a failure, and no accusation of duplication.
+    wrong = {**HONEST, "calc/stats.py": "def mean(xs):\n    return sum(xs) / (len(xs) + 1)\n"}
+    out = scenario.change(wrong).verify(python=str(rerun_python))
+    assert out.verdict.status == "fail", out.output
+    rows = {t.id.rsplit("::", 1)[-1]: t for t in out.verdict.tests}
+    assert rows["test_mean_of_three"].status == "failed" and "failed all 3 attempts" in rows["test_mean_of_three"].detail
+    assert rows["test_flaky_service"].status == "passed"
+    assert not any(f.name == "duplicate-results" for f in out.verdict.evidence)

@@ -197,6 +197,32 @@ def test_a_tests_phases_in_one_record_are_accounted_like_separate_ones():
     assert decide(plan, run_of([*head, subtests, {"t": "final"}])).status == FAIL
 
 
+def test_reruns_inside_one_run_protocol_are_attempts_and_the_last_decides():
+    plan, _ = rewrite("def test_a():\n    pass\n")
+    a = f"tests/test_m.py::{plan.names['test_a']}"
+
+    def attempt(call, run=1, **extra):
+        return {"t": "test", "id": a, "run": run,
+                "phases": [{"when": "setup", "outcome": "passed"}, {"when": "call", "outcome": call, "msg": call, **extra},
+                           {"when": "teardown", "outcome": "passed"}]}
+
+    def verdict_of(*attempts):
+        return decide(plan, run_of([{"t": "collected", "ids": [a]}, *attempts, {"t": "final"}]))
+
+    flaky = verdict_of(attempt("failed"), attempt("failed"), attempt("passed"))
+    assert flaky.status == PASS and not flaky.evidence
+    assert flaky.tests[0].detail.startswith("passed on attempt 3 of 3") and "passed only when rerun" in flaky.notes[0]
+    broken = verdict_of(attempt("failed"), attempt("failed"))
+    assert broken.status == FAIL and broken.tests[0].status == "failed" and "failed all 2 attempts" in broken.tests[0].detail
+    # Not reruns, so results reported twice: after a pass, from another run protocol or none, or
+    # from inside another test.
+    for twice in [(attempt("passed"), attempt("passed")), (attempt("failed"), attempt("passed", run=2)),
+                  (attempt("failed", run=None), attempt("passed", run=None)),
+                  (attempt("failed"), attempt("passed", nested=True))]:
+        v = verdict_of(*twice)
+        assert v.status == FAIL and v.tests[0].status == "duplicated" and any(f.name == "duplicate-results" for f in v.evidence)
+
+
 @pytest.mark.parametrize("nodeid", ["t.py::test_f", "t.py::test_f[1-2]", "t.py::C::test_f[a[b]-c]", "t.py::test_f[x]y",
                                     "t.py::test_f[\n]", "t[1].py::test_f", "t[1].py::test_f[2]"])
 def test_function_id_strips_parameters_as_the_pattern_does(nodeid):

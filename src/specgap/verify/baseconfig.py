@@ -37,6 +37,12 @@ SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath",
 _KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode", "--doctest-glob": "--doctest-glob",
               "--doctest-report": "--doctest-report"}
 _KEPT_FLAGS = ("--doctest-modules", "--doctest-continue-on-failure", "--doctest-ignore-import-errors")
+# pytest-rerunfailures' settings: a failed test runs again and its last attempt decides, as the base
+# chose. They cannot hide a test that fails every time. Kept only when the plugin loads (pytest
+# refuses options, and warns of settings, that no plugin declares): see `rerun_settings`.
+RERUN_PLUGINS = ("rerunfailures", "pytest_rerunfailures")
+_RERUN_OPTS = ("--reruns", "--reruns-delay", "--only-rerun", "--rerun-except")
+RERUN_KEYS = ("reruns", "reruns_delay")
 DEFAULT_DOCTEST_GLOBS = ("test*.txt",)  # pytest's own default for --doctest-glob
 
 
@@ -58,6 +64,10 @@ def read(room: Path) -> dict[str, list[str]]:
             off = disabled_plugins(found.get("addopts", []))
             if off:
                 kept["disabled_plugins"] = off
+            kept.update({k: v for k, v in found.items() if k in RERUN_KEYS})
+            reruns = _options(found.get("addopts", []), _RERUN_OPTS)
+            if reruns:
+                kept["rerun_opts"] = reruns
             return kept
     return {}
 
@@ -80,6 +90,25 @@ def kept_addopts(argv: list[str]) -> list[str]:
             out += [a[:2], a[2:]]
         i += 1
     return out
+
+
+def _options(argv: list[str], names: tuple[str, ...]) -> list[str]:
+    """The options among `names` in argv (each with its value), as separate argv items."""
+    out: list[str] = []
+    for i, a in enumerate(argv):
+        name, eq, val = a.partition("=")
+        if name in names and eq:
+            out += [name, val]
+        elif a in names and i + 1 < len(argv):
+            out += [a, argv[i + 1]]
+    return out
+
+
+def rerun_settings(cfg: dict[str, list[str]], plugins: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """`cfg` without the rerun plugin's settings unless it is among `plugins`, and its options to add."""
+    if any(p in RERUN_PLUGINS for p in plugins):
+        return cfg, cfg.get("rerun_opts", [])
+    return {k: v for k, v in cfg.items() if k not in RERUN_KEYS}, []
 
 
 def disabled_plugins(argv: list[str]) -> list[str]:
@@ -185,7 +214,7 @@ def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
-        if key in ("addopts", "disabled_plugins"):  # passed on the command line instead
+        if key in ("addopts", "disabled_plugins", "rerun_opts"):  # passed on the command line instead
             continue
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room
             values = [str(room / p) for v in values for p in v.split()]

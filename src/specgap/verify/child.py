@@ -291,34 +291,108 @@ def base_doctests(docmap, trusted):
 
 def _missing_doctests(collector, result, docmap, root):
     """Items for the base's plain doctests of this module that its collection did not produce
-    (the change removed or wrapped the object): they run in the module's namespace."""
-    import doctest
-
+    (the change removed or wrapped the object): they run in the module's namespace, or fail at
+    once when the object they document is gone."""
     from _pytest import doctest as pd
 
     rel = os.path.relpath(os.path.realpath(str(collector.path)), root)
     entry = docmap.get(rel)
     if not entry or not entry["plain"]:
         return []
-    items = [i for i in result if isinstance(i, pd.DoctestItem)]
     module = next((m for m in list(sys.modules.values()) if _room_module(m, root) == rel), None)
     if module is None:
         return []
-    found = {i.dtest.name for i in items}
-    runner = items[0].runner if items else pd._get_runner(
-        checker=pd._get_checker(), verbose=False, optionflags=pd.get_optionflags(collector.config),
-        continue_on_failure=pd._get_continue_on_failure(collector.config))
+    found = {i.dtest.name for i in result if isinstance(i, pd.DoctestItem)}
+    docs = {q: entry["docs"][q] for q in entry["plain"] if module.__name__ + ("." + q if q else "") not in found}
+    return _doctest_items(collector, module, docs, str(collector.path))
+
+
+def _doctest_items(parent, module, docs, path):
+    """The base's doctests `docs` (by qualified name) run in `module`'s namespace; one whose
+    object the module no longer has fails, saying so."""
+    import doctest
+
+    from _pytest import doctest as pd
+
+    runner = pd._get_runner(checker=pd._get_checker(), verbose=False, optionflags=pd.get_optionflags(parent.config),
+                            continue_on_failure=pd._get_continue_on_failure(parent.config))
     parser, out = doctest.DocTestParser(), []
-    for qual in entry["plain"]:
+    for qual, text in docs.items():
         name = module.__name__ + ("." + qual if qual else "")
-        if name in found:
+        if not _resolves(module, qual):
+            out.append(_lost(parent, name, f"the change removed {name}"))
             continue
-        test = parser.get_doctest(entry["docs"][qual], module.__dict__.copy(), name, str(collector.path), None)
-        out.append(pd.DoctestItem.from_parent(collector, name=name, runner=runner, dtest=test))
+        test = parser.get_doctest(text, module.__dict__.copy(), name, path, None)
+        out.append(pd.DoctestItem.from_parent(parent, name=name, runner=runner, dtest=test))
     return out
 
 
-def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap=None):
+def _resolves(module, qual):
+    """Whether `module` still has the object a doctest's qualified name documents."""
+    obj = module
+    for part in qual.split(".") if qual else ():
+        if isinstance(obj, dict):
+            found = part in obj
+            obj = obj.get(part)
+        else:
+            found = hasattr(obj, part)
+            obj = getattr(obj, part, None)
+        if not found:
+            return False
+    return True
+
+
+class DoctestLost(AssertionError):
+    """A doctest of the base revision that the changed code no longer lets run."""
+
+
+_LOST_ITEM = []
+
+
+def _lost(parent, name, why):
+    """An item that fails with `why`: the base's doctest `name` cannot run against the change."""
+    if not _LOST_ITEM:
+        import pytest
+
+        class LostDoctest(pytest.Item):
+            def runtest(self):
+                raise DoctestLost(f"doctest {self.name}: {self.why}")
+
+            def reportinfo(self):
+                return self.path, None, f"[doctest] {self.name}"
+
+        _LOST_ITEM.append(LostDoctest)
+    item = _LOST_ITEM[0].from_parent(parent, name=name)
+    item.why = why
+    return item
+
+
+def _deleted_doctests(session, lost, root):
+    """Items for the doctests of base files the change deleted: run in the module of the same
+    name if the change still provides one in the room, else failing with why."""
+    import importlib
+
+    from _pytest.doctest import DoctestModule
+
+    out = []
+    for rel, entry in lost.items():
+        path = os.path.join(root, rel)
+        parent = DoctestModule.from_parent(session, path=type(session.path)(path))
+        try:
+            module = importlib.import_module(entry["module"])
+            gone = None if _room_module(module, root) is not None else "it is imported from outside the code under test"
+        except (Exception, SystemExit) as exc:
+            module, gone = None, _short(exc)
+        if gone is None:
+            out += _doctest_items(parent, module, entry["docs"], path)
+            continue
+        for qual in entry["docs"]:
+            name = entry["module"] + ("." + qual if qual else "")
+            out.append(_lost(parent, name, f"module {entry['module']} ({rel}) was deleted by the change ({gone})"))
+    return out
+
+
+def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap=None, lost=None, census=False):
     """The reporter plugin object: collected ids, per-phase outcomes, a final record."""
     import unittest
 
@@ -349,6 +423,21 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
         known = None  # plugins registered when the session started (pytest's own, trusted conftests)
         running = None  # node id of the test whose call phase is under way
         pending = {}  # node id -> its phase results so far
+        protocol = []  # node ids whose run protocol is under way, outermost first
+        protocols = 0  # outermost protocol runs so far
+
+        @pytest.hookimpl(wrapper=True, tryfirst=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            # A plugin that reruns a failed test (pytest-rerunfailures) runs its phases again inside
+            # this one protocol run: each teardown closes an attempt, tagged with the run, so the
+            # parent can tell reruns from results reported twice.
+            if not self.protocol:
+                self.protocols += 1
+            self.protocol.append(item.nodeid)
+            try:
+                return (yield)
+            finally:
+                self.protocol.pop()
 
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_call(self, item):
@@ -404,7 +493,34 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
                 rep = yield
                 if isinstance(collector, DoctestModule) and rep.passed:
                     rep.result += _missing_doctests(collector, rep.result, docmap, os.path.realpath(root))
+                elif isinstance(collector, DoctestModule) and rep.skipped:
+                    # --doctest-ignore-import-errors skips a module that does not import: the
+                    # base's doctests there fail instead of vanishing. Only those the base's own
+                    # run had (the census says so: its entries name their module), since a base
+                    # that fails to import it too owes none.
+                    rel = os.path.relpath(os.path.realpath(str(collector.path)), os.path.realpath(root))
+                    entry = docmap.get(rel) or {"plain": []}
+                    module = entry.get("module")
+                    if entry["plain"] and module:
+                        rep.outcome, rep.longrepr = "passed", None
+                        rep.result = [_lost(collector, module + ("." + q if q else ""),
+                                            f"module {module} ({rel}) no longer imports with the change")
+                                      for q in entry["plain"]]
                 return rep
+
+        if lost:
+            @pytest.hookimpl(tryfirst=True)
+            def pytest_collection_modifyitems(self, session, items):
+                # Before -k/-m deselect: the base's deselection applies to these as to any test.
+                items += _deleted_doctests(session, lost, os.path.realpath(root))
+
+        if census:
+            @pytest.hookimpl(tryfirst=True)
+            def pytest_ignore_collect(self, collection_path, config):
+                # The census wants the base's doctests of the code under test: test files are
+                # trusted whatever happens, and importing them would only cost time.
+                rel = os.path.relpath(str(collection_path), str(config.rootpath))
+                return True if rel in trusted and os.path.basename(rel) != "conftest.py" else None
 
         def pytest_deselected(self, items):
             ch.send({"t": "deselected", "ids": [i.nodeid for i in items]})
@@ -416,6 +532,11 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
         def pytest_collection_finish(self, session):
             self._intruders("collection")
             ch.send({"t": "collected", "ids": [i.nodeid for i in session.items]})
+            if census:
+                ch.send({"t": "doctests", "items": [
+                    {"id": i.nodeid, "module": i.dtest.globs.get("__name__", ""), "name": i.dtest.name,
+                     "text": i.dtest.docstring or ""}
+                    for i in session.items if isinstance(i, DoctestItem) and isinstance(i.parent, DoctestModule)]})
 
         @pytest.hookimpl(wrapper=True, tryfirst=True)
         def pytest_runtest_makereport(self, item, call):
@@ -429,6 +550,8 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
             if when == "call" and self.running == item.nodeid:
                 when = "subtest"
             rec = {"when": when, "outcome": "passed"}
+            if self.protocol != [item.nodeid] or (self.running is not None and when != "subtest"):
+                rec["nested"] = True  # run from inside another test, or outside any test's own run
             if exc is not None:
                 if isinstance(exc.value, skipped):
                     rec["outcome"] = "skipped"
@@ -462,7 +585,8 @@ def pytest_reporter(ch, integrity, conftests=None, trusted=None, site=(), docmap
             # A test's phases (and subtests) go out together, in one record, once it is torn down.
             self.pending.setdefault(item.nodeid, []).append(rec)
             if call.when == "teardown":
-                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid)})
+                ch.send({"t": "test", "id": item.nodeid, "phases": self.pending.pop(item.nodeid),
+                         "run": self.protocols if self.protocol else None})
                 _check(ch, integrity, item.nodeid)
             return (yield)
 
@@ -494,7 +618,7 @@ def _check(ch, integrity, where):
         ch.send({"t": "integrity", "changed": changed, "where": where})
 
 
-def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None):
+def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None, lost=None, census=False):
     import doctest  # noqa: F401  (imported so Integrity can watch it)
 
     import _pytest.assertion.rewrite  # noqa: F401
@@ -511,7 +635,7 @@ def run_pytest(ch, args, conftests=None, trusted=None, site=(), docmap=None):
     if docmap is not None:
         base_doctests(docmap, set(trusted or ()))
     reporter = pytest_reporter(ch, Integrity(WATCH), None if conftests is None else set(conftests), trusted, site,
-                               docmap)
+                               docmap, lost, census)
     sys.stdout.flush()
     sys.stdout = out = LazyStdout(sys.stdout.fileno())
     try:
@@ -691,7 +815,8 @@ def main():
     mode = cfg["mode"]
     try:
         if mode == "pytest":
-            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"], cfg.get("doctests"))
+            run_pytest(ch, cfg["args"], cfg.get("conftests"), cfg.get("trusted"), cfg["site"], cfg.get("doctests"),
+                       cfg.get("lost_doctests"), cfg.get("census", False))
         elif mode == "unittest":
             run_unittest(ch, cfg["files"])
         elif mode == "calls":

@@ -47,6 +47,7 @@ class Room:
     harness_changed: list[str] = field(default_factory=list) # trusted paths the change touched
     protected: list[str] = field(default_factory=list)        # trusted files, kept read-only during the run
     base_code: dict[str, bytes] = field(default_factory=dict)  # the base's version of the room's Python product files
+    deleted_code: dict[str, bytes] = field(default_factory=dict)  # base Python product files the change deleted
 
 
 def is_test_file(path: str) -> bool:
@@ -168,7 +169,8 @@ def build(
                 room.protected.append(e.path)
 
     work = gitio.worktree_files(repo)
-    work += sorted(set(baseconfig.version_files(dest)) - set(work) - set(entries))  # generated, so git-ignored
+    generated = set(baseconfig.version_files(dest)) - set(entries)  # generated at build time, so git-ignored
+    work += sorted(generated - set(work))
     base_tops = {_top_module(p) for p in entries}
     present = set()
     for rel in work:
@@ -189,8 +191,8 @@ def build(
             if reason:
                 room.excluded.append(Excluded(rel, reason))
             continue
-        if product_from_base:
-            continue
+        if product_from_base and rel not in generated:
+            continue  # the base's code, with the version file its build generates (the package imports it)
         top = _top_module(rel)
         if top in installed and top not in base_tops:
             room.excluded.append(Excluded(rel, f"new module {top!r} would shadow the installed library of that name"))
@@ -203,6 +205,9 @@ def build(
         if rel.endswith(".py") and base_entry is not None and base_entry.mode != "120000":
             room.base_code[rel] = contents[base_entry.sha]
     room.harness_changed += [p for p in entries if trusted(p) and p not in present]
+    if not product_from_base:
+        room.deleted_code = {p: contents[e.sha] for p, e in entries.items() if p.endswith(".py") and p not in present
+                             and e.mode != "120000" and not trusted(p) and dropped_reason(p) is None}
 
     # Which trusted files run as tests.
     roots = inside if tests else [""]

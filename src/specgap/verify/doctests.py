@@ -11,6 +11,15 @@ whatever the changed file's docstrings now say:
 - a doctest of a plain definition (an undecorated top-level function or class, or a method of one)
   whose object the change removed, renamed or hid behind a wrapper still runs, in its module's
   namespace: it fails if the name it uses no longer works.
+
+Which doctests the base revision really has is a question about its run, not its source: a
+decorator may drop a docstring, a condition may leave a definition out, a name bound twice keeps
+its last object, a module may fail to import. So when any base docstring has examples, the base
+revision's own code is collected once (a census, `--collect-only`), and what it collected is what
+the change must keep (`expected`): every doctest of the census runs against the changed code, in
+its module's namespace if the change's collection lost it. One whose object the change removed,
+whose module the change deleted, or whose module no longer imports fails and says so; nothing the
+base ran disappears without a report.
 """
 
 from __future__ import annotations
@@ -126,3 +135,33 @@ def _bound_once(body: list[ast.stmt]) -> set[str]:
             for n in names:
                 count[n] = count.get(n, 0) + 1
     return {n for n, c in count.items() if c == 1}
+
+
+def expected(static: dict[str, dict], deleted: dict[str, dict], census: list[dict] | None,
+             errors: set[str]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The doctests the changed code must pass: (docmap for the files the change kept, lost).
+
+    `static` and `deleted` are `base_doctests` of the base files the change kept and deleted;
+    `census` lists the base run's doctest items of the code under test (`id`, `module`, `name`,
+    `text`), None when there was no census; `errors` are files the census could not collect. A
+    kept file's entry comes from the census (all its doctests, as the base ran them) unless the
+    census failed on it (then its source decides, as above). `lost` maps each deleted file the
+    base collected doctests from to its module name and those doctests, by qualified name.
+    """
+    if census is None:
+        return dict(static), {}
+    found: dict[str, dict] = {}
+    for item in census:
+        rel, module, name = item["id"].split("::", 1)[0], item["module"], item["name"]
+        qual = "" if name == module else name[len(module) + 1:]
+        found.setdefault(rel, {"module": module, "docs": {}})["docs"][qual] = item["text"]
+    docmap = {}
+    for rel, entry in static.items():
+        if rel in errors:
+            docmap[rel] = entry
+        else:
+            docs = found.get(rel, {}).get("docs", {})
+            docmap[rel] = {"docs": docs, "plain": list(docs), "loose": [], "test_dict": False,
+                           "module": found.get(rel, {}).get("module", "")}
+    lost = {rel: found[rel] for rel in deleted if rel in found}
+    return docmap, lost

@@ -112,33 +112,39 @@ def _under_testpaths(files: list[str], testpaths: list[str]) -> list[str]:
                                     and fnmatch.fnmatchcase(f, r + "/*") for r in roots)]
 
 
-def _child(opts: Options, python: str, level: str, site: list[str], work: Path, room, files, *, stop_first=False):
+def _child(opts: Options, python: str, level: str, site: list[str], work: Path, room, files, *, stop_first=False,
+           docs: tuple[dict, dict] | None = None, census: bool = False):
     args: list[str] = []
-    extra: dict = {}
+    extra: dict = {"census": True} if census else {}
     if opts.runner == "pytest":
+        cfg = baseconfig.read(room.root)
+        loaded = list(opts.plugins)
+        if opts.autoload:
+            loaded[:0] = plugins.autoload(site, room.root, opts.repo.resolve(), set(cfg.get("disabled_plugins", [])))
+        cfg, reruns = baseconfig.rerun_settings(cfg, loaded)
         ini = work / "harness" / "pytest.ini"
         ini.parent.mkdir(parents=True, exist_ok=True)
-        cfg = baseconfig.read(room.root)
         ini.write_text(baseconfig.ini_text(cfg, room.root))
         scratch = runner.scratch(level, work) / "work"
         # The cache lives in this run's scratch dir: suites keep their `cache` fixture, and
         # nothing planted in the tree (--lf, stepwise state) is read.
         args = ["-c", str(ini), "--rootdir", str(room.root), "--confcutdir", str(room.root),
                 "-o", f"cache_dir={scratch / 'pytest-cache'}", "-p", "no:stepwise",
-                # Native tracebacks: the output is only for people, and pytest's own styles parse
-                # the whole test module again for every failure (each failing canary cost 0.1-0.3
-                # CPU-s in packaging's large parametrized modules).
-                "-q", "--tb=native", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
-                *cfg.get("addopts", [])]
-        if baseconfig.doctest_modules(cfg):
+                # One line per failure: the output is only for people (the records carry each
+                # failure's message). pytest's long and short styles parse the whole test module
+                # again for every failure (0.1-0.3 CPU-s per failing canary in packaging's large
+                # parametrized modules), and every style but `line` looks through all passed
+                # setup and teardown reports for each failure in the summary, after the results
+                # are recorded: failures x tests, 57 CPU-s for packaging's ~450 failing canaries.
+                "-q", "--tb=line", "-o", "console_output_style=classic", "--basetemp", str(scratch / "basetemp"),
+                *cfg.get("addopts", []), *reruns]
+        if docs is not None:
             # The code under test's doctests are tests: the base revision's run (see doctests.py).
-            extra["doctests"] = {rel: doctests.base_doctests(src) for rel, src in room.base_code.items()}
-        if opts.autoload:
-            off = set(cfg.get("disabled_plugins", []))
-            for name in plugins.autoload(site, room.root, opts.repo.resolve(), off):
-                args += ["-p", name]
-        for p in opts.plugins:
-            args += ["-p", p]
+            extra["doctests"], extra["lost_doctests"] = docs
+        if census:
+            args.append("--collect-only")
+        for name in loaded:
+            args += ["-p", name]
         if stop_first:
             args.append("-x")
         # The whole suite as pytest would find it (testpaths, collect_ignore, norecursedirs all
@@ -166,8 +172,13 @@ def _verify(opts: Options, python: str, level: str, note: str, site: list[str], 
     if not files:
         return _error("no test files found at the base revision" + (" under the given --tests" if opts.tests else ""),
                       isolation=level, isolation_note=note, base=room.base, runner=opts.runner)
-    res = runner.run(_child(opts, python, level, site, work / "main", room, files))
+    docs, doc_note = None, ""
+    if opts.runner == "pytest" and baseconfig.doctest_modules(baseconfig.read(room.root)):
+        docs, doc_note = _base_doctests(opts, python, level, site, work, rng, room, out)
+    res = runner.run(_child(opts, python, level, site, work / "main", room, files, docs=docs))
     v = verdict.decide(plan, res)
+    if doc_note:
+        v.notes.append(doc_note)
     out.verdict, out.output = v, res.output
     out.timing["run"] = res.wall
     out.timing["run_cpu"] = res.cpu
@@ -182,6 +193,28 @@ def _verify(opts: Options, python: str, level: str, note: str, site: list[str], 
     if room.harness_changed and opts.inflation and opts.runner == "pytest" and v.status != verdict.ERROR:
         _inflation(opts, python, level, work, out)
     return out
+
+
+def _base_doctests(opts: Options, python: str, level: str, site: list[str], work: Path, rng, room,
+                   out: Outcome) -> tuple[tuple[dict, dict], str]:
+    """The doctests the changed code must pass (see doctests.expected), and a note if the base's
+    census failed (then each kept file's source decides, and a deleted file's doctests are not run)."""
+    static = {rel: doctests.base_doctests(src) for rel, src in room.base_code.items()}
+    deleted = {rel: doctests.base_doctests(src) for rel, src in room.deleted_code.items()}
+    if not any(e["docs"] for e in (*static.values(), *deleted.values())):
+        return (static, {}), ""
+    base, files, _ = _prepare(opts, work / "census", from_base=True, rng=rng, installed=frozenset(),
+                              canaries_per_module=0)
+    res = runner.run(_child(opts, python, level, site, work / "census", base, files, census=True))
+    out.timing["doctest_census"] = res.wall
+    out.timing["doctest_census_cpu"] = res.cpu
+    found = next((r for r in res.records if r.get("t") == "doctests"), None)
+    if found is None or res.forged or res.timed_out or not any(r.get("t") == "final" for r in res.records):
+        why = res.spawn_error or ("timed out" if res.timed_out else (res.output.strip().splitlines() or ["no result"])[-1])
+        note = f"the base revision's doctests could not be collected ({why[:200]}); they were read from its source, and those of deleted files were not run"
+        return doctests.expected(static, deleted, None, set()), note
+    errors = {r.get("id", "").split("::", 1)[0] for r in res.records if r.get("t") == "collect_error"}
+    return doctests.expected(static, deleted, found["items"], errors), ""
 
 
 def _nop(opts: Options, python: str, level: str, site: list[str], work: Path, rng, out: Outcome) -> None:

@@ -74,6 +74,24 @@ def _status(phases: list[dict]) -> tuple[str, str]:
     return "passed", ""
 
 
+def _attempts_status(attempts: list[tuple[object, list[dict]]]) -> tuple[str, str] | None:
+    """The status of a test a rerun plugin ran several times, or None when its records are not
+    reruns. Reruns are attempts made inside the test's one run protocol (none from inside another
+    test), each after a failed one: the last decides, as it does for plain pytest."""
+    runs = {run for run, _ in attempts}
+    if len(attempts) < 2 or len(runs) != 1 or None in runs:
+        return None
+    if any(p.get("nested") for _, phases in attempts for p in phases):
+        return None
+    each = [_status(phases) for _, phases in attempts]
+    if any(status != "failed" for status, _ in each[:-1]):
+        return None  # a rerun follows a failure only: anything else is a result reported twice
+    status, detail = each[-1]
+    if status == "failed":
+        return status, f"{detail} (failed all {len(each)} attempts)"
+    return status, f"{status} on attempt {len(each)} of {len(each)}; attempt 1 failed: {each[0][1]}"
+
+
 def decide(plan: Plan, run: RunResult) -> Verdict:
     v = Verdict(status=PASS)
     ev = v.evidence
@@ -86,6 +104,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     deselected: list[str] = []
     ignored: list[str] = []
     phases: dict[str, list[dict]] = defaultdict(list)
+    attempts: dict[str, list[tuple[object, list[dict]]]] = defaultdict(list)  # pytest: one per teardown
     collect_errors: list[dict] = []
     crash = ""
     patched: list[tuple[str, str]] = []
@@ -103,6 +122,7 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             collected += rec.get("ids", [])
         elif t == "test":  # a test's phases in one record (pytest)
             phases[rec["id"]] += rec["phases"]
+            attempts[rec["id"]].append((rec.get("run"), rec["phases"]))
         elif t == "phase":  # one phase (unittest, scripts)
             phases[rec["id"]].append(rec)
         elif t == "deselected":
@@ -135,7 +155,8 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     def status_of(tid: str) -> tuple[str, str]:
         got = statuses.get(tid)
         if got is None:
-            got = statuses[tid] = _status(phases.get(tid, []))
+            got = statuses[tid] = (len(attempts.get(tid, ())) > 1 and _attempts_status(attempts[tid])
+                                   or _status(phases.get(tid, [])))
         return got
 
     planted = {function_id(t).rsplit("::", 1)[-1] for t, k in kinds.items() if k}
@@ -186,6 +207,10 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             ev.append(checks.DuplicateResults.found(f"{row.id}: {detail}", path=tid.split("::", 1)[0]))
         elif status in ("skipped", "xfailed"):
             ev.append(checks.RuntimeSkip.found(f"{row.id} was {status} at run time: {detail}", path=tid.split("::", 1)[0]))
+    flaky = [plan.display(t) for t in real_ids if len(attempts.get(t, ())) > 1 and status_of(t)[0] == "passed"]
+    if flaky:
+        v.notes.append(f"{len(flaky)} test(s) passed only when rerun after failing (a rerun plugin, as the suite "
+                       f"asks): {', '.join(flaky[:5])}{' ...' if len(flaky) > 5 else ''}")
     errors_by_path = {e["id"].split("::", 1)[0]: e.get("msg", "") for e in collect_errors}
     missing = []
     for fid in sorted(plan.expected):
