@@ -155,6 +155,15 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def bare_venv(home: Path) -> tuple[Path, Path]:
+    """A venv at `home` without pip or system packages: its python and its site-packages."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    python = home / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    return python, site
+
+
 def make_repo(path: Path, files: dict[str, str]) -> str:
     path.mkdir(parents=True)
     git(path, "init", "-q")

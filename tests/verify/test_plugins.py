@@ -10,7 +10,7 @@ import pytest
 
 from specgap.verify import baseconfig, plugins
 
-from .conftest import HONEST
+from .conftest import HONEST, bare_venv
 from .test_venv import _copy_distribution
 
 USES_PLUGIN = {
@@ -40,10 +40,7 @@ def venv(tmp_path) -> tuple[Path, Path]:
     """A venv with pytest, a plugin distribution (fixture `tiny_answer`), and the metadata of an
     editable install of the project under test that declares plugins living in the repository."""
     home = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
-    python = home / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    python, site = bare_venv(home)
     _copy_distribution("pytest", site, set())
     _dist(site, "tinyplug", "[pytest11]\ntiny = tinyplug.plugin\n", {
         "tinyplug/__init__.py": "",
@@ -136,10 +133,7 @@ FLAKY = {
 def rerun_python(tmp_path_factory) -> Path:
     """A venv with this pytest and pytest-rerunfailures (autoloaded, as plain pytest would)."""
     home = tmp_path_factory.mktemp("rerun") / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
-    python = home / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    python, site = bare_venv(home)
     # This pytest's version pins the plugin's release to one that supports it (CI also runs pytest 8.0).
     got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site),
                           "pytest-rerunfailures", f"pytest=={pytest.__version__}"], capture_output=True, text=True,

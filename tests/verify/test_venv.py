@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from .conftest import HONEST
+from .conftest import HONEST, bare_venv
 from packaging.requirements import Requirement
 
 from specgap.verify import sandbox
@@ -54,10 +52,7 @@ def _copy_distribution(name: str, site: Path, done: set[str]) -> None:
 def venv(tmp_path_factory) -> Path:
     """A venv without pip or system packages: pytest (copied) and one package nothing else has."""
     home = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
-    python = home / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    python, site = bare_venv(home)
     _copy_distribution("pytest", site, set())
     (site / "venvonly.py").write_text("ANSWER = 42\n")
     return python
