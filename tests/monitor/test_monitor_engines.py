@@ -123,13 +123,17 @@ def test_local_file_url_reads_like_a_path(shards):
     _same(by_path, by_url)
 
 
-def test_ray_engine_agrees_with_polars(mixed):
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local 2-CPU Ray for this module's Ray tests: starting one costs seconds each time."""
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    try:
-        on_ray = run([str(mixed / "*.parquet")], MIXED, engine="ray")
-    finally:
-        ray.shutdown()
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_engine_agrees_with_polars(mixed, local_ray):
+    on_ray = run([str(mixed / "*.parquet")], MIXED, engine="ray")
     assert any("(ray)" in n.message for n in on_ray.notes)
     assert {"SG801", "SG803", "SG804", "SG806", "SG807"} <= {c["rule_id"] for c in on_ray.checks}
     _same(run([str(mixed / "*.parquet")], MIXED), on_ray)
@@ -302,18 +306,13 @@ def test_degenerate_text_sample_is_the_same_on_rows_and_shards(summaries, monkey
 
 
 def test_ray_engine_runs_every_check_as_polars_does(arena, judged, rated, summaries, sessions, styled, shards,
-                                                    labelled):
+                                                    labelled, local_ray):
     """One Ray session for every check that used to read rows, the audit queue and label steps."""
-    ray = pytest.importorskip("ray")
     specs = {**ROW_CHECKS, "audit": AUDIT, "labels": SPEC}
     logs = {"pairs+models+prompt": arena, "model+prompt+truth": judged, "self+text": rated,
             "degenerate+style+truth": summaries, "sessions": sessions, "style": styled,
             "audit": str(shards / "*.parquet"), "labels": labelled}
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    try:
-        on_ray = {name: run([log], specs[name], engine="ray") for name, log in logs.items()}
-    finally:
-        ray.shutdown()
+    on_ray = {name: run([log], specs[name], engine="ray") for name, log in logs.items()}
     assert on_ray["audit"].audit.equals(run([logs["audit"]], AUDIT).audit)
     ran = set()
     for name, log in logs.items():
@@ -442,18 +441,13 @@ def test_aggregates_in_batches_of_rows_add_up_to_one_pass(judged, arena, rated, 
     _close([f.stats for f in one.findings], [f.stats for f in grouped.findings])
 
 
-def test_ray_engine_computes_partitions_of_cells_as_polars_does(arena, sessions, monkeypatch):
+def test_ray_engine_computes_partitions_of_cells_as_polars_does(arena, sessions, monkeypatch, local_ray):
     """Cells in partitions on Ray: each partition's pass filters its rows inside the Ray tasks."""
     from specgap.monitor import aggregate
 
-    ray = pytest.importorskip("ray")
     monkeypatch.setattr(aggregate, "partitions", lambda cells: 3)
     logs = {"pairs+models+prompt": arena, "sessions": sessions}
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    try:
-        on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
-    finally:
-        ray.shutdown()
+    on_ray = {name: run([log], ROW_CHECKS[name], engine="ray") for name, log in logs.items()}
     for name, log in logs.items():
         rows = run([log], ROW_CHECKS[name])
         _same(rows, on_ray[name], at_least=3)
