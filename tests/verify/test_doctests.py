@@ -82,23 +82,31 @@ def test_honest_doctests_pass_and_count(scenario):
             "calc/text.py::calc.text.Counter.twice"} <= ids
 
 
-@pytest.mark.parametrize("edit", [
-    pytest.param(lambda s: s.replace("'HI!'", "'hi!'"), id="expected-output-rewritten"),
-    pytest.param(lambda s: s.replace('''"""Upper-case and exclaim.
+# Ways a change hides a doctest from plain pytest, each tried in a module of its own.
+HIDING_EDITS = {
+    "rewritten": lambda s: s.replace("'HI!'", "'hi!'"),  # the expected output rewritten
+    "deleted": lambda s: s.replace('''"""Upper-case and exclaim.
 
     >>> shout("hi")
     'HI!'
-    """''', '"""Upper-case and exclaim."""'), id="example-deleted"),
-    pytest.param(lambda s: "def _keep(f):\n    return lambda *a: f(*a)\n\n" + s.replace("def shout", "@_keep\ndef shout"),
-                 id="hidden-behind-a-wrapper"),
-    pytest.param(lambda s: s.replace("def shout(s):", "def yell(s):").replace(EXAMPLE, ""), id="renamed-away"),
-])
-def test_a_doctest_the_change_rewrote_or_hid_still_runs_as_the_base_wrote_it(scenario, edit):
-    _doctested(scenario).change({**HONEST, "calc/text.py": edit(WRONG)})
+    """''', '"""Upper-case and exclaim."""'),  # the example deleted
+    "wrapped": lambda s: "def _keep(f):\n    return lambda *a: f(*a)\n\n" + s.replace("def shout", "@_keep\ndef shout"),
+    "renamed": lambda s: s.replace("def shout(s):", "def yell(s):").replace(EXAMPLE, ""),  # renamed away
+}
+
+
+def test_a_doctest_the_change_rewrote_or_hid_still_runs_as_the_base_wrote_it(scenario):
+    """One change does each of `HIDING_EDITS` to a wrong implementation in its own module (one
+    verify run for all): every module's doctest still runs as the base wrote it, and fails."""
+    modules = {name: f"calc/{name}.py" for name in HIDING_EDITS}
+    scenario.rebase({"pyproject.toml": CONFIGS["pyproject.toml"], **{path: STUB for path in modules.values()}})
+    scenario.change({**HONEST, **{modules[name]: edit(WRONG) for name, edit in HIDING_EDITS.items()}})
     assert scenario.naive().returncode == 0  # the naive run is fooled
     out = scenario.verify()
     assert out.verdict.status == "fail", out.output
-    assert any(t.id.endswith("shout") and t.status == "failed" for t in out.verdict.tests)
+    failed = {t.id for t in out.verdict.tests if t.status == "failed"}
+    for name, path in modules.items():
+        assert any(i.startswith(f"{path}::") and i.endswith("shout") for i in failed), (name, sorted(failed))
 
 
 def test_honest_edits_of_docstrings_keep_the_base_examples(scenario):
