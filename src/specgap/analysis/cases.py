@@ -290,11 +290,14 @@ class LazyCases:
         self._values = values
         self._pending = list(files)
 
-    def _load(self, could_answer: Callable[[frozenset[str]], bool]) -> TestCases:
+    def _load(self, could_answer: Callable[[frozenset[str]], bool],
+              also: Callable[[ast.Module], bool] | None = None) -> TestCases:
+        """The index, with every file indexed that `could_answer` from its literals' tokens (and
+        that passes `also`, a further necessary condition)."""
         if self._pending:
             left = []
             for tree, lines in self._pending:
-                if could_answer(literal_tokens(tree)):
+                if could_answer(literal_tokens(tree)) and (also is None or also(tree)):
                     self._index.add_tree(tree, lines, self._values)
                 else:
                     left.append((tree, lines))
@@ -321,8 +324,9 @@ class LazyCases:
 
     def call_expects(self, fn: str, texts: set[str]) -> bool:
         """Whether a test expects one of `texts` from a call to a function named `fn`."""
-        outs = _token_sets(texts)
-        return not self._load(lambda have: any(o <= have for o in outs)).calls.get(fn, set()).isdisjoint(texts)
+        outs, name = _token_sets(texts), frozenset({fn})
+        idx = self._load(lambda have: any(o <= have for o in outs), lambda tree: bool(context(tree).calls_named(name)))
+        return not idx.calls.get(fn, set()).isdisjoint(texts)
 
     def has_value(self, v: object) -> bool:
         """`TestCases.has_value`."""
