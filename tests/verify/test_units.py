@@ -9,9 +9,11 @@ import json
 import random
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from specgap.verify import pycache
 from specgap.verify.canaries import CANARY, SENTINEL, function_id, plan_and_rewrite
 from specgap.verify.runner import RunResult, authenticate
 from specgap.verify.verdict import FAIL, PASS, TAMPERED, decide
@@ -330,3 +332,20 @@ def test_the_childs_stdout_writes_through_only_now_and_then(monkeypatch):
     assert read() == b"end"
     os.close(w)
     os.close(r)
+
+
+def test_a_runs_bytecode_cache_starts_from_its_own_interpreters_entries_only(tmp_path):
+    # One cache per base interpreter holds the packages of every virtualenv made from it.
+    tmp = tmp_path.resolve()
+    cache, prefix = tmp / "cache", tmp / "prefix"
+    stdlib, venv_site, other_site = tmp / "py/lib", tmp / "py/lib/site-packages", tmp / "other/lib/site-packages"
+    for d in (stdlib, venv_site, other_site):
+        entry = cache / str(d).strip("/") / "__pycache__" / "m.cpython-311.pyc"
+        entry.parent.mkdir(parents=True)
+        entry.write_bytes(str(d).encode())
+    pycache.seed(cache, prefix, [str(venv_site), str(stdlib)])
+    linked = sorted(p.relative_to(prefix) for p in prefix.rglob("*.pyc"))
+    assert linked == sorted(Path(str(d).strip("/")) / "__pycache__" / "m.cpython-311.pyc" for d in (stdlib, venv_site))
+    assert all((prefix / p).samefile(cache / p) for p in linked)  # links, not copies
+    pycache.seed(tmp / "no-cache-yet", tmp / "prefix2", [str(stdlib)])
+    assert not (tmp / "prefix2").exists()
