@@ -225,6 +225,41 @@ def test_reruns_inside_one_run_protocol_are_attempts_and_the_last_decides():
         assert v.status == FAIL and v.tests[0].status == "duplicated" and any(f.name == "duplicate-results" for f in v.evidence)
 
 
+def test_a_test_collected_several_times_runs_once_per_copy_and_every_copy_must_pass():
+    # pytest-flakefinder collects a test it cannot parametrize (a unittest.TestCase's) N times.
+    plan, _ = rewrite("def test_a():\n    pass\n")
+    a = f"tests/test_m.py::{plan.names['test_a']}"
+
+    def attempt(call, run, **extra):
+        return {"t": "test", "id": a, "run": run,
+                "phases": [{"when": "setup", "outcome": "passed"}, {"when": "call", "outcome": call, "msg": call, **extra},
+                           {"when": "teardown", "outcome": "passed"}]}
+
+    def verdict_of(copies, *attempts):
+        return decide(plan, run_of([{"t": "collected", "ids": [a] * copies}, *attempts, {"t": "final"}]))
+
+    each = verdict_of(3, *(attempt("passed", run) for run in (1, 2, 3)))
+    assert each.status == PASS and not each.evidence and not each.notes
+    assert each.tests[0].detail == "each of its 3 copies in the collection passed"
+    # Repetition cannot outvote a failure, whichever copy it falls in.
+    for bad in (1, 2, 3):
+        v = verdict_of(3, *(attempt("failed" if run == bad else "passed", run) for run in (1, 2, 3)))
+        assert v.status == FAIL and v.tests[0].status == "failed" and f"copy {bad} of 3" in v.tests[0].detail
+        assert not any(f.name == "duplicate-results" for f in v.evidence)
+    # A rerun plugin's attempts inside one copy: the copy's last attempt decides.
+    rerun = verdict_of(2, attempt("failed", 1), attempt("passed", 1), attempt("passed", 2))
+    assert rerun.status == PASS and "passed only when rerun" in rerun.notes[0]
+    assert verdict_of(2, attempt("passed", 1), attempt("failed", 2), attempt("failed", 2)).status == FAIL
+    # A copy that never ran leaves the test missing.
+    short = verdict_of(3, attempt("passed", 1), attempt("passed", 2))
+    assert short.status == FAIL and short.tests[0].status == "missing" and "2 of its 3 copies" in short.tests[0].detail
+    # More runs than copies, a run from inside another test: results reported twice.
+    for twice in [(attempt("passed", 1), attempt("passed", 2), attempt("passed", 3)),
+                  (attempt("passed", 1), attempt("passed", 2, nested=True))]:
+        v = verdict_of(2, *twice)
+        assert v.status == FAIL and v.tests[0].status == "duplicated" and any(f.name == "duplicate-results" for f in v.evidence)
+
+
 @pytest.mark.parametrize("nodeid", ["t.py::test_f", "t.py::test_f[1-2]", "t.py::C::test_f[a[b]-c]", "t.py::test_f[x]y",
                                     "t.py::test_f[\n]", "t[1].py::test_f", "t[1].py::test_f[2]"])
 def test_function_id_strips_parameters_as_the_pattern_does(nodeid):
