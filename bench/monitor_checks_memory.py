@@ -124,13 +124,13 @@ def main() -> None:
         size = sum(p.stat().st_size for p in d.glob("*.parquet"))
         print(f"{check}: {a.rows:,} rows in {a.shards} shards, {size / 2**30:.2f} GiB on disk "
               f"(ready in {time.perf_counter() - t0:.0f} s)", flush=True)
-        wall, cpu, gib, code, rep = measure([str(d / "*.parquet"), *ARGS[check], "--group", "run",
-                                             "--engine", a.engine])
+        wall, cpu, gib, code, rep, own = measure([str(d / "*.parquet"), *ARGS[check], "--group", "run",
+                                                  "--engine", a.engine])
         notes = " ".join(n["message"] for n in rep.get("summary", {}).get("notes", []))
         how = f"aggregates, {a.engine}" if "per-step aggregates" in notes else "every row loaded"
         fired = sorted({(f["rule_id"], f.get("group") or "overall") for f in rep.get("findings", [])})
-        print(f"  monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB, exit {code}, "
-              f"fired: {', '.join(f'{r} {g}' for r, g in fired) or 'none'}", flush=True)
+        print(f"  monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB (own process "
+              f"{own:.2f}), exit {code}, fired: {', '.join(f'{r} {g}' for r, g in fired) or 'none'}", flush=True)
 
 
 if __name__ == "__main__":

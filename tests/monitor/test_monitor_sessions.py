@@ -62,8 +62,8 @@ def test_all_sessions_at_once_equal_one_session_at_a_time(seed):
     cells = divergence.session_cells(df.lazy(), "visible_tests", "hidden_tests", "session").collect()
     sd_t = aggregate.total(aggregate.moments(df.lazy(), ["hidden_tests"], per_step=False).collect(), 0)[2]
     ref = _one_at_a_time(cells, sd_t)
-    got = {sid: (p, row) for sid, row, p in sessions.pvalues(cells, sd_t, "session", divergence.MIN_STEPS,
-                                                             divergence.SESSION_POINTS, divergence.MARGIN_D).iter_rows()}
+    res = sessions.pvalues(cells, sd_t, "session", divergence.MIN_STEPS, divergence.SESSION_POINTS, divergence.MARGIN_D)
+    got = {sid: (p, row) for sid, row, p in res.iter_rows()}
     assert set(got) == set(ref)
     assert None in got and "mono" in got and len(got) > 40
     for sid, (p, row) in ref.items():

@@ -79,7 +79,7 @@ def combine(parts: "pl.DataFrame | list[pl.DataFrame]", by: list[str] | None = N
     row numbers (`rows`) are joined."""
     import polars as pl
 
-    df = pl.concat(parts) if isinstance(parts, list) else parts
+    df = pl.concat(parts, how="vertical_relaxed") if isinstance(parts, list) else parts
     k = [*keys(by, per_step), *(levels or [])]
     aggs = [pl.col(c).explode() if c == "rows" else
             pl.col(c).max() if c.endswith("row_end") or c.startswith("hi") else

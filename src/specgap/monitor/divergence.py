@@ -328,8 +328,8 @@ def session_tests(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, se
     out.diverging = hits.height
     if hits.height > out.KEEP:   # only the lowest p-values (and their ties) can be kept
         hits = hits.filter(pl.col("p") <= hits.get_column("p").sort()[out.KEEP - 1])
-    out.worst = heapq.nsmallest(out.KEEP, [(p, (sid is not None, sid), str(sid), int(row)) for sid, row, p in hits.iter_rows()],
-                                key=lambda w: (w[0], w[1]))
+    worst = [(p, (sid is not None, sid), str(sid), int(row)) for sid, row, p in hits.iter_rows()]
+    out.worst = heapq.nsmallest(out.KEEP, worst, key=lambda w: (w[0], w[1]))
     return out
 
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 PAIR_CELLS = 4_000_000   # pairs of points (sessions x pairs) held at once: ~32 MB per array
 
 
-def series(cells: "pl.DataFrame", session: str, min_steps: int, max_points: int) -> tuple["pl.DataFrame", "pl.DataFrame"]:
+def series(cells: "pl.DataFrame", session: str, min_steps: int,
+           max_points: int) -> tuple["pl.DataFrame", "pl.DataFrame"]:
     """Each session's points as `divergence.step_series` makes them (x = the step's position in the session,
     binned to `max_points`), and per session: its label, first row, point count and proxy SD. Sessions with
     fewer than `min_steps` steps are left out."""
@@ -44,7 +45,8 @@ def series(cells: "pl.DataFrame", session: str, min_steps: int, max_points: int)
     binned = (pts.filter(long).group_by("_sid", "_bin")
               .agg(pl.col("x").mean(), (pl.col("p") * pl.col("n")).sum() / pl.col("n").sum(),
                    (pl.col("t") * pl.col("n")).sum() / pl.col("n").sum()))
-    pts = pl.concat([pts.filter(~long).select("_sid", "_bin", "x", "p", "t"), binned.select("_sid", "_bin", "x", "p", "t")])
+    cols = ["_sid", "_bin", "x", "p", "t"]
+    pts = pl.concat([pts.filter(~long).select(cols), binned.select(cols)])
     pts = pts.sort("_sid", "_bin").with_columns(pl.len().over("_sid").alias("_k"))
     per = per.join(pts.group_by("_sid").agg(pl.col("_k").first()), on="_sid").sort("_sid")
     return pts, per
@@ -75,7 +77,8 @@ def pvalues(cells: "pl.DataFrame", sd_t: float, session: str, min_steps: int, ma
     return per.select("label", "row").with_columns(pl.Series("p", p)).filter(pl.col("p").is_not_nan())
 
 
-def _session_p(x: np.ndarray, p: np.ndarray, t: np.ndarray, sd_p: np.ndarray, sd_t: float, margin_d: float) -> np.ndarray:
+def _session_p(x: np.ndarray, p: np.ndarray, t: np.ndarray, sd_p: np.ndarray, sd_t: float,
+               margin_d: float) -> np.ndarray:
     """`divergence.divergence`'s p-value for rows of sessions (points `x` strictly increasing in each row)."""
     p_up = _trend_p_up(x, p)
     gain_t, se_t, p_flat = _gain_test(x, t, margin_d * sd_t)
