@@ -105,11 +105,16 @@ def partitions(cells: int) -> int:
     return max(1, -(-int(cells * 1.25) // PART_CELLS))
 
 
-def in_partition(cols: list[str], part: int, parts: int) -> "pl.Expr":
-    """The rows of partition `part` of `parts`: by a hash of `cols`, so that all rows of one value go together."""
+def partition_of(cols: list[str], parts: int) -> "pl.Expr":
+    """A row's partition of `parts`: by a hash of `cols`, so that all rows of one value go together."""
     import polars as pl
 
-    return (pl.struct(cols).hash(seed=PART_SEED) % parts) == part
+    return pl.struct(cols).hash(seed=PART_SEED) % parts
+
+
+def in_partition(cols: list[str], part: int, parts: int) -> "pl.Expr":
+    """The rows of partition `part` of `parts` (`partition_of`)."""
+    return partition_of(cols, parts) == part
 
 
 def total(m: "pl.DataFrame", i: int) -> tuple[int, float, float]:
