@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -198,8 +198,14 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=rows)
+    tmp = tempfile.TemporaryDirectory(prefix="specgap-cells-")   # partitions of cells; a CSV or JSONL log as Parquet
+    if engine == "polars" and not all(f.lower().endswith(".parquet") for f in log.files):
+        try:
+            log = _as_parquet(log, spec, Path(tmp.name))
+        except BaseException:
+            tmp.cleanup()
+            raise
     batches = _batches(log, spec) if engine == "polars" else []
-    tmp = tempfile.TemporaryDirectory(prefix="specgap-cells-")   # partitions of cells too many for memory
     made: list[Path] = []
     by = [spec.group] if spec.group else []
     per_step = spec.step is not None
@@ -401,12 +407,28 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
         outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
 
 
+def _as_parquet(log: Log, spec: Spec, tmp: Path) -> Log:
+    """A CSV or JSONL log written once to Parquet (the columns asked for, as read: one streamed pass), so that
+    the passes that follow read it in batches as any Parquet log (`_batches`): polars' text readers cannot
+    start inside a file, and a pass over a large file held memory growing with it. Rows keep their numbers,
+    findings the log's name; a malformed CSV fails here, with its line (`read_error`)."""
+    import polars as pl
+
+    out = tmp / "log.parquet"
+    try:
+        log.raw.sink_parquet(out)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    return replace(open_log([str(out)], spec), label=log.label, notes=log.notes)
+
+
 def _batches(log: Log, spec: Spec) -> list[tuple[list[str], int, tuple[int, int] | None]]:
     """Batches of about BATCH_ROWS rows, (files, rows before the batch, window of one file or None): small
     Parquet files together, large ones in windows. polars' Parquet reader decodes ahead of a slow consumer
     (tokenizing text) by as much as the files of a pass hold, so one pass over a large log holds memory
     growing with it (the text checks' length moments: 0.94 GiB at 20M rows in 10 files, 0.25 GiB in batches
-    of 500k rows, the same CPU). Empty (one pass) for other formats, whose readers cannot start inside a file."""
+    of 500k rows, the same CPU). Empty (one pass) for other formats (one machine writes them as Parquet first,
+    `_as_parquet`; Ray reads them a file per task)."""
     from specgap.monitor import shards
 
     if not all(f.lower().endswith(".parquet") for f in log.files):
