@@ -31,6 +31,9 @@ MAX_GROUPS = 50
 LARGE_ROWS = 2_000_000   # above this, step-only runs stream per-step moments instead of loading the rows
 BATCH_ROWS = 500_000     # rows of a Parquet file read in one pass on large logs (`_batches`)
 PART = "__part"          # a row's partition of cells, in the folders `partitioned` writes
+# rows a partition's writer holds before writing them: each open partition holds one such group (125 partitions
+# of 20M rows: 1.06 GiB with polars' default, 0.59 GiB with this)
+SPILL_GROUP_ROWS = 16_384
 ENGINES = ("polars", "ray")
 
 
@@ -272,7 +275,7 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         d = Path(tmp.name) / f"rows-{len(made)}"
         made.append(d)
         (log.frame.with_columns([*step_expr, *_listed(prepare)]).with_columns(aggregate.partition_of(key, n).alias(PART))
-         .sink_parquet(pl.PartitionBy(d, key=PART, include_key=False), mkdir=True))
+         .sink_parquet(pl.PartitionBy(d, key=PART, include_key=False), mkdir=True, row_group_size=SPILL_GROUP_ROWS))
         return pl.scan_parquet(d, hive_partitioning=True)
 
     def per_group(m: pl.DataFrame, step: bool = per_step,
