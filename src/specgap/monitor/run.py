@@ -411,18 +411,20 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
 
 
 def _as_parquet(log: Log, spec: Spec, tmp: Path) -> Log:
-    """A CSV or JSONL log written once to Parquet (the columns asked for, as read: one streamed pass), so that
-    the passes that follow read it in batches as any Parquet log (`_batches`): polars' text readers cannot
-    start inside a file, and a pass over a large file held memory growing with it. Rows keep their numbers,
-    findings the log's name; a malformed CSV fails here, with its line (`read_error`)."""
+    """A CSV or JSONL log written once to Parquet, file by file (the columns asked for, as read: one streamed
+    pass), so that the passes that follow read it in batches as any Parquet log (`_batches`): polars' text
+    readers cannot start inside a file. File by file because a sink keeps the rows' order, and over many
+    files read at once it held the files read ahead (0.37 / 0.49 GiB for 2.5M / 5M rows of text in 10 files).
+    Rows keep their numbers, findings the log's name; a malformed CSV fails here, with its line (`read_error`)."""
     import polars as pl
 
-    out = tmp / "log.parquet"
+    out = [str(tmp / f"log-{i:05d}.parquet") for i in range(len(log.files))]
     try:
-        log.raw.sink_parquet(out)
+        for f, o in zip(log.files, out):
+            open_log([f], spec).raw.sink_parquet(o)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise read_error(log, exc) from None
-    return replace(open_log([str(out)], spec), label=log.label, notes=log.notes)
+    return replace(open_log(out, spec), label=log.label, notes=log.notes)
 
 
 def _batches(log: Log, spec: Spec) -> list[tuple[list[str], int, tuple[int, int] | None]]:
