@@ -6,8 +6,8 @@
     python bench/monitor_checks_memory.py --rows 10000000 --check text --format csv   # CSV (or jsonl) shards
 
 For each check a log of `--rows` rows in `--shards` Parquet shards (or `--format` CSV or JSONL ones) is
-written once under bench/out/ (seeded; the gamed half of each log is the group `gamed`), then `specgap monitor` runs on it in its
-own process with the threshold for loading rows left at its default, so a log above 2M rows goes
+written once under bench/out/ (seeded; the gamed half of each log is the group `gamed`), then `specgap
+monitor` runs on it in its own process with the threshold for loading rows left at its default, so a log above 2M rows goes
 through the streamed aggregates (`--engine polars`) or Ray shards. Printed per check: wall time, CPU
 seconds of the child (user + system; for Ray the driver only, as in monitor_memory.py), its peak RSS,
 and the findings. The checks:
