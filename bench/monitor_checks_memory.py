@@ -3,10 +3,11 @@
     python bench/monitor_checks_memory.py --rows 20000000                 # every check, 20M rows each
     python bench/monitor_checks_memory.py --rows 2000000 --check text     # one check
     python bench/monitor_checks_memory.py --rows 20000000 --engine ray
+    python bench/monitor_checks_memory.py --rows 10000000 --check text --format csv   # CSV (or jsonl) shards
 
-For each check a log of `--rows` rows in `--shards` Parquet shards is written once under bench/out/
-(seeded; the gamed half of each log is the group `gamed`), then `specgap monitor` runs on it in its
-own process with the threshold for loading rows left at its default, so a log above 2M rows goes
+For each check a log of `--rows` rows in `--shards` Parquet shards (or `--format` CSV or JSONL ones) is
+written once under bench/out/ (seeded; the gamed half of each log is the group `gamed`), then `specgap
+monitor` runs on it in its own process with the threshold for loading rows left at its default, so a log above 2M rows goes
 through the streamed aggregates (`--engine polars`) or Ray shards. Printed per check: wall time, CPU
 seconds of the child (user + system; for Ray the driver only, as in monitor_memory.py), its peak RSS,
 and the findings. The checks:
@@ -83,16 +84,18 @@ def _frame(check: str, n: int, seed: int):
                          "faithfulness": truth, "run": np.where(gamed, "gamed", "honest")})
 
 
-def make(check: str, rows: int, shards: int) -> Path:
+def make(check: str, rows: int, shards: int, fmt: str = "parquet") -> Path:
     """The log's shards (written apart, see `monitor_memory.written_apart`)."""
-    return written_apart(OUT / f"monitor_check_{check}_{rows}_{shards}", _write, check, rows, shards)
+    return written_apart(OUT / f"monitor_check_{check}_{rows}_{shards}{'' if fmt == 'parquet' else '_' + fmt}",
+                         _write, check, rows, shards, fmt)
 
 
-def _write(check: str, rows: int, shards: int, d: Path) -> None:
+def _write(check: str, rows: int, shards: int, fmt: str, d: Path) -> None:
     d.mkdir(parents=True, exist_ok=True)
     per = rows // shards
     for i in range(shards):
-        _frame(check, per if i < shards - 1 else rows - per * (shards - 1), i).write_parquet(d / f"part-{i:02d}.parquet")
+        df = _frame(check, per if i < shards - 1 else rows - per * (shards - 1), i)
+        getattr(df, {"parquet": "write_parquet", "csv": "write_csv", "jsonl": "write_ndjson"}[fmt])(d / f"part-{i:02d}.{fmt}")
     (d / ".complete").touch()
     return d
 
@@ -114,23 +117,24 @@ def main() -> None:
     ap.add_argument("--shards", type=int, default=10)
     ap.add_argument("--check", choices=CHECKS, action="append")
     ap.add_argument("--engine", choices=["polars", "ray"], default="polars")
+    ap.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
     a = ap.parse_args()
     if len(a.check or CHECKS) > 1:
         print("(the peak RSS of a check is exact only when it is the first one measured: run one --check per "
               "invocation for exact numbers)")
     for check in a.check or CHECKS:
         t0 = time.perf_counter()
-        d = make(check, a.rows, a.shards)
-        size = sum(p.stat().st_size for p in d.glob("*.parquet"))
-        print(f"{check}: {a.rows:,} rows in {a.shards} shards, {size / 2**30:.2f} GiB on disk "
+        d = make(check, a.rows, a.shards, a.format)
+        size = sum(p.stat().st_size for p in d.glob(f"*.{a.format}"))
+        print(f"{check}: {a.rows:,} rows in {a.shards} {a.format} shards, {size / 2**30:.2f} GiB on disk "
               f"(ready in {time.perf_counter() - t0:.0f} s)", flush=True)
-        wall, cpu, gib, code, rep = measure([str(d / "*.parquet"), *ARGS[check], "--group", "run",
-                                             "--engine", a.engine])
+        wall, cpu, gib, code, rep, own = measure([str(d / f"*.{a.format}"), *ARGS[check], "--group", "run",
+                                                  "--engine", a.engine])
         notes = " ".join(n["message"] for n in rep.get("summary", {}).get("notes", []))
         how = f"aggregates, {a.engine}" if "per-step aggregates" in notes else "every row loaded"
         fired = sorted({(f["rule_id"], f.get("group") or "overall") for f in rep.get("findings", [])})
-        print(f"  monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB, exit {code}, "
-              f"fired: {', '.join(f'{r} {g}' for r, g in fired) or 'none'}", flush=True)
+        print(f"  monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB (own process "
+              f"{own:.2f}), exit {code}, fired: {', '.join(f'{r} {g}' for r, g in fired) or 'none'}", flush=True)
 
 
 if __name__ == "__main__":

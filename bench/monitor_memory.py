@@ -10,8 +10,8 @@ The log (a divergence: the proxy keeps rising, the truth peaks then falls; 1,000
 runs as groups) is written once per size under bench/out/. With --all-checks it also has an output
 length the proxy pays for and a moderator's flags, so SG804 (with --length and --truth) and
 SG806/SG807 run on the same per-step aggregates as SG801-SG803. Each measurement runs the command in its
-own process; the peak RSS printed is that process's (ru_maxrss of the child), and for Ray the driver's
-plus the largest worker's is not separable, so Ray's line reports the driver only.
+own process; the peak RSS printed is ru_maxrss of the children, and beside it the command's own process's
+(its RUSAGE_SELF at exit): with Ray that is the driver's, where the shards' parts are joined.
 """
 
 from __future__ import annotations
@@ -80,7 +80,10 @@ def measure(args: list[str], large_rows: int | None = None) -> tuple[float, floa
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = ru0.ru_maxrss
     # the old way, for comparison: raise the threshold above the log's size so every row is loaded
-    code = ("import sys, specgap.monitor.run as r; from specgap.cli import main; "
+    # the command's own peak too (its process alone: with Ray, ru_maxrss of the children may be a worker's)
+    code = ("import atexit, resource, sys, specgap.monitor.run as r; from specgap.cli import main; "
+            "atexit.register(lambda: sys.stderr.write("
+            "f'\\nself_peak_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')); "
             f"r.LARGE_ROWS = {large_rows or 'r.LARGE_ROWS'}; sys.argv = ['specgap', *sys.argv[1:]]; main()")
     proc = subprocess.run([sys.executable, "-c", code, "monitor", *args, "--format", "json"],
                           capture_output=True, text=True)
@@ -93,7 +96,8 @@ def measure(args: list[str], large_rows: int | None = None) -> tuple[float, floa
     rep = json.loads(proc.stdout) if proc.returncode in (0, 1) else {}
     if not rep:
         print(proc.stderr[-2000:])
-    return wall, cpu, peak_kib / 2**20, proc.returncode, rep
+    own = [int(x.split("=")[1]) for x in proc.stderr.split() if x.startswith("self_peak_kib=")]
+    return wall, cpu, peak_kib / 2**20, proc.returncode, rep, (own[-1] if own else float("nan")) / 2**20
 
 
 def main() -> None:
@@ -113,11 +117,12 @@ def main() -> None:
             "--truth", "gold_reward", "--engine", a.engine]
     if a.all_checks:
         args += ["--length", "length", "--pred", "flagged", "--label", "harmful"]
-    wall, cpu, gib, code, rep = measure(args, a.rows + 1 if a.rows_path else None)
+    wall, cpu, gib, code, rep, own = measure(args, a.rows + 1 if a.rows_path else None)
     fired = sorted({(f["rule_id"], f.get("group") or "overall") for f in rep.get("findings", [])})
     notes = " ".join(n["message"] for n in rep.get("summary", {}).get("notes", []))
     how = f"per-step aggregates, {a.engine}" if "per-step aggregates" in notes else "every row loaded"
-    print(f"monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB, exit {code}, "
+    print(f"monitor ({how}): {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {gib:.2f} GiB (the command's own "
+          f"process: {own:.2f} GiB), exit {code}, "
           f"{rep.get('summary', {}).get('rows', 0):,} rows, fired: {', '.join(f'{r} {g}' for r, g in fired) or 'none'}")
 
 

@@ -117,6 +117,37 @@ def test_flag_counts_of_shards_add_up_to_the_whole(mixed):
     assert aggregate.combine(parts, ["model"]).sort(key).equals(whole.sort(key))
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_large_csv_and_jsonl_logs_are_read_in_batches_as_parquet_is(mixed, tmp_path, monkeypatch, fmt):
+    """A large CSV or JSONL log (two files) is written once as Parquet and read in batches of rows: the same
+    checks, findings and rows as the same log in Parquet shards."""
+    df = pl.concat([pl.read_parquet(f) for f in sorted(mixed.glob("*.parquet"))])
+    for i, part in enumerate(df.iter_slices(df.height // 2 + 1)):
+        getattr(part, "write_csv" if fmt == "csv" else "write_ndjson")(tmp_path / f"log-{i}.{fmt}")
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    monkeypatch.setattr(run_mod, "BATCH_ROWS", 250)
+    batched: list[int] = []
+    real = run_mod._batches
+    monkeypatch.setattr(run_mod, "_batches", lambda *a: batched.append(len(b := real(*a))) or b)
+    text = run([str(tmp_path / f"*.{fmt}")], MIXED)
+    assert batched[-1] >= df.height // 250 and text.source == f"{tmp_path / f'log-0.{fmt}'} (+1 more)"
+    parquet = run([str(mixed / "*.parquet")], MIXED)
+    assert text.rows == parquet.rows == df.height
+    _same(parquet, text)
+    _close([f.stats for f in parquet.findings], [f.stats for f in text.findings])
+
+
+def test_large_malformed_csv_still_names_the_line(tmp_path, monkeypatch):
+    from specgap.monitor.load import LogError
+
+    p = tmp_path / "bad.csv"
+    good = "".join(f"{i},0.5,0.4\n" for i in range(1, 300))
+    p.write_text("step,reward_model,gold_reward\n" + good + '300,"0.7,0.2\n301,0.8,0.1\n')
+    monkeypatch.setattr(run_mod, "LARGE_ROWS", 100)
+    with pytest.raises(LogError, match=r"line 301: a quoted field opens here and is not closed"):
+        run([str(p)], Spec(step="step", proxy=["reward_model"], truth=["gold_reward"]))
+
+
 def test_local_file_url_reads_like_a_path(shards):
     by_path = run([str(shards / "*.parquet")], SPEC)
     by_url = run([(shards / "x").as_uri()[:-1] + "*.parquet"], SPEC)

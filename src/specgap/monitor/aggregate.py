@@ -79,7 +79,7 @@ def combine(parts: "pl.DataFrame | list[pl.DataFrame]", by: list[str] | None = N
     row numbers (`rows`) are joined."""
     import polars as pl
 
-    df = pl.concat(parts) if isinstance(parts, list) else parts
+    df = pl.concat(parts, how="vertical_relaxed") if isinstance(parts, list) else parts
     k = [*keys(by, per_step), *(levels or [])]
     aggs = [pl.col(c).explode() if c == "rows" else
             pl.col(c).max() if c.endswith("row_end") or c.startswith("hi") else
@@ -105,11 +105,16 @@ def partitions(cells: int) -> int:
     return max(1, -(-int(cells * 1.25) // PART_CELLS))
 
 
-def in_partition(cols: list[str], part: int, parts: int) -> "pl.Expr":
-    """The rows of partition `part` of `parts`: by a hash of `cols`, so that all rows of one value go together."""
+def partition_of(cols: list[str], parts: int) -> "pl.Expr":
+    """A row's partition of `parts`: by a hash of `cols`, so that all rows of one value go together."""
     import polars as pl
 
-    return (pl.struct(cols).hash(seed=PART_SEED) % parts) == part
+    return pl.struct(cols).hash(seed=PART_SEED) % parts
+
+
+def in_partition(cols: list[str], part: int, parts: int) -> "pl.Expr":
+    """The rows of partition `part` of `parts` (`partition_of`)."""
+    return partition_of(cols, parts) == part
 
 
 def total(m: "pl.DataFrame", i: int) -> tuple[int, float, float]:

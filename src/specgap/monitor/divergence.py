@@ -313,23 +313,23 @@ class SessionTally:
 
 def session_tests(cells: "pl.DataFrame", sd_t: float, proxy: str, truth: str, session: str, group: str | None,
                   level: float = 0.05) -> SessionTally:
-    """The divergence test inside each session of `cells` (`session_cells` of one group, whole sessions)."""
+    """The divergence test inside each session of `cells` (`session_cells` of one group, whole sessions): in
+    each session, each step is one point of the episode, in order (`sessions.pvalues`, all sessions at once)."""
     import polars as pl
 
+    from specgap.monitor import sessions
+
     out = SessionTally(n=int(cells.get_column("n").sum()) if cells.height else 0)
-    for (sid,), part in cells.sort(session, STEP, "row").group_by(session, maintain_order=True):
-        if part.height < MIN_STEPS:
-            continue
-        # inside a session, each step is one point of the episode, in order
-        part = part.with_columns(pl.int_range(pl.len()).cast(pl.Float64).alias(STEP))
-        o = divergence(part, proxy, truth, group, rule_id=InSessionDivergence.id, margin_sd=sd_t)
-        if o.hypotheses:
-            p = o.hypotheses[0].p
-            out.tested += 1
-            if p < level:
-                out.diverging += 1
-                out.worst.append((p, (sid is not None, sid), str(sid), int(part.get_column("row")[0])))
-    out.worst = heapq.nsmallest(out.KEEP, out.worst, key=lambda w: (w[0], w[1]))
+    if not cells.height:
+        return out
+    res = sessions.pvalues(cells, sd_t, session, MIN_STEPS, SESSION_POINTS, MARGIN_D)
+    out.tested = res.height
+    hits = res.filter(pl.col("p") < level)
+    out.diverging = hits.height
+    if hits.height > out.KEEP:   # only the lowest p-values (and their ties) can be kept
+        hits = hits.filter(pl.col("p") <= hits.get_column("p").sort()[out.KEEP - 1])
+    worst = [(p, (sid is not None, sid), str(sid), int(row)) for sid, row, p in hits.iter_rows()]
+    out.worst = heapq.nsmallest(out.KEEP, worst, key=lambda w: (w[0], w[1]))
     return out
 
 

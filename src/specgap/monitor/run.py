@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +30,10 @@ from specgap.rules.catalog.monitor import (
 MAX_GROUPS = 50
 LARGE_ROWS = 2_000_000   # above this, step-only runs stream per-step moments instead of loading the rows
 BATCH_ROWS = 500_000     # rows of a Parquet file read in one pass on large logs (`_batches`)
+PART = "__part"          # a row's partition of cells, in the folders `partitioned` writes
+# rows a partition's writer holds before writing them: each open partition holds one such group (125 partitions
+# of 20M rows: 1.06 GiB with polars' default, 0.59 GiB with this)
+SPILL_GROUP_ROWS = 16_384
 ENGINES = ("polars", "ray")
 
 
@@ -197,8 +201,14 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
     if rows == 0:
         raise LogError(f"{log.label}: no rows")
     report = Report(source=log.label, spec=spec, rows=rows)
+    tmp = tempfile.TemporaryDirectory(prefix="specgap-cells-")   # partitions of cells; a CSV or JSONL log as Parquet
+    if engine == "polars" and not all(f.lower().endswith(".parquet") for f in log.files):
+        try:
+            log = _as_parquet(log, spec, Path(tmp.name))
+        except BaseException:
+            tmp.cleanup()
+            raise
     batches = _batches(log, spec) if engine == "polars" else []
-    tmp = tempfile.TemporaryDirectory(prefix="specgap-cells-")   # partitions of cells too many for memory
     made: list[Path] = []
     by = [spec.group] if spec.group else []
     per_step = spec.step is not None
@@ -214,10 +224,9 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         are (a sample). `whole`: in one pass over all files, not in batches (a part that does not add up)."""
         fn = partial(_aggregate_part, part=part, prepare=[*step_expr, *_listed(prepare)], by=by, per_step=step,
                      where=where)
-        if engine == "ray":
-            parts = shards.aggregates(log.files, spec, fn)
-        elif batches and not whole:
-            parts = _gather((fn(open_log(fs, spec, row_offset=o, window=w).frame).collect(engine="streaming")
+        if engine == "ray" or (batches and not whole):
+            parts = _gather(shards.aggregates(log.files, spec, fn) if engine == "ray" else
+                            (fn(open_log(fs, spec, row_offset=o, window=w).frame).collect(engine="streaming")
                              for fs, o, w in batches),
                             partial(aggregate.combine, by=by, per_step=step, levels=levels) if merge else None)
         else:
@@ -234,9 +243,14 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         n = aggregate.partitions(cells)
         if n == 1:
             return [(g, [partial(lambda m: m, m)]) for g, m in per_group(compute(part, prepare, step, levels), step, levels)]
+        rows = spill(key, n, prepare) if engine == "polars" and hasattr(pl, "PartitionBy") else None
         files, groups = [], set()
         for i in range(n):
-            m = compute(part, prepare, step, levels, where=aggregate.in_partition(key, i, n))
+            if rows is None:
+                m = compute(part, prepare, step, levels, where=aggregate.in_partition(key, i, n))
+            else:
+                m = aggregate.combine(part(rows.filter(pl.col(PART) == i).drop(PART), by=by, per_step=step)
+                                      .collect(engine="streaming"), by, step, levels)
             if by and len(groups) <= MAX_GROUPS:
                 groups.update(m.get_column(spec.group).drop_nulls().unique().to_list())
             files.append(Path(tmp.name) / f"cells-{len(made)}.parquet")
@@ -253,6 +267,16 @@ def _run_on_moments(log: Log, spec: Spec, engine: str, rows: int) -> Report:
         elif len(groups) > 1:
             out += [(str(g), [partial(read, f, g) for f in files]) for g in sorted(groups)]
         return out
+
+    def spill(key: list[str], n: int, prepare: Any) -> pl.LazyFrame:
+        """The log's rows, prepared, written in one streamed pass to a folder per partition of `key` (polars'
+        partitioned sink), and a scan of them that reads only the partition it is filtered to. Reading the whole
+        log once per partition instead is n passes: 125 of 100M rows for SG809's session cells."""
+        d = Path(tmp.name) / f"rows-{len(made)}"
+        made.append(d)
+        (log.frame.with_columns([*step_expr, *_listed(prepare)]).with_columns(aggregate.partition_of(key, n).alias(PART))
+         .sink_parquet(pl.PartitionBy(d, key=PART, include_key=False), mkdir=True, row_group_size=SPILL_GROUP_ROWS))
+        return pl.scan_parquet(d, hive_partitioning=True)
 
     def per_group(m: pl.DataFrame, step: bool = per_step,
                   levels: list[str] | None = None) -> list[tuple[str | None, pl.DataFrame]]:
@@ -386,12 +410,30 @@ def _degenerate(report: Report, outcome: Outcome, compute: Callable[..., Any], p
         outcome.extend(textgame.degenerate_text(sub, proxy, text, g, truth, n))
 
 
+def _as_parquet(log: Log, spec: Spec, tmp: Path) -> Log:
+    """A CSV or JSONL log written once to Parquet, file by file (the columns asked for, as read: one streamed
+    pass), so that the passes that follow read it in batches as any Parquet log (`_batches`): polars' text
+    readers cannot start inside a file. File by file because a sink keeps the rows' order, and over many
+    files read at once it held the files read ahead (0.37 / 0.49 GiB for 2.5M / 5M rows of text in 10 files).
+    Rows keep their numbers, findings the log's name; a malformed CSV fails here, with its line (`read_error`)."""
+    import polars as pl
+
+    out = [str(tmp / f"log-{i:05d}.parquet") for i in range(len(log.files))]
+    try:
+        for f, o in zip(log.files, out):
+            open_log([f], spec).raw.sink_parquet(o)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(log, exc) from None
+    return replace(open_log(out, spec), label=log.label, notes=log.notes)
+
+
 def _batches(log: Log, spec: Spec) -> list[tuple[list[str], int, tuple[int, int] | None]]:
     """Batches of about BATCH_ROWS rows, (files, rows before the batch, window of one file or None): small
     Parquet files together, large ones in windows. polars' Parquet reader decodes ahead of a slow consumer
     (tokenizing text) by as much as the files of a pass hold, so one pass over a large log holds memory
     growing with it (the text checks' length moments: 0.94 GiB at 20M rows in 10 files, 0.25 GiB in batches
-    of 500k rows, the same CPU). Empty (one pass) for other formats, whose readers cannot start inside a file."""
+    of 500k rows, the same CPU). Empty (one pass) for other formats (one machine writes them as Parquet first,
+    `_as_parquet`; Ray reads them a file per task)."""
     from specgap.monitor import shards
 
     if not all(f.lower().endswith(".parquet") for f in log.files):
@@ -415,8 +457,8 @@ def _batches(log: Log, spec: Spec) -> list[tuple[list[str], int, tuple[int, int]
 
 
 def _gather(parts: Any, combine: Callable[..., Any] | None) -> Any:
-    """The batches' parts joined; with `combine`, added up as they come whenever the parts held outgrow the
-    sum so far (cells of many batches would otherwise be held side by side: 2.86 GiB for pairwise cells at
+    """The batches' (or Ray shards') parts joined; with `combine`, added up as they come whenever the parts
+    held outgrow the sum so far (cells of many batches would otherwise be held side by side: 2.86 GiB for pairwise cells at
     20M rows, 1.36 GiB in one pass)."""
     import polars as pl
 

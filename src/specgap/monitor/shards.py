@@ -3,14 +3,14 @@
 Each Ray task opens its shard with the same reader as one machine does (`load.open_log`, rows numbered
 from where the shard starts) and computes the same aggregate as one machine would (`aggregate.moments`,
 `aggregate.flag_counts`, a check's cells, sample or top rows); the parts are combined
-(`aggregate.combine`, or joined), and the checks run on the result. Ray is started locally unless one is running
+(`aggregate.combine` as they arrive, or joined), and the checks run on the result. Ray is started locally unless one is running
 (`ray.init(address=...)` beforehand, or RAY_ADDRESS, connects to a cluster).
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from specgap.monitor.load import open_log
 from specgap.monitor.spec import Spec, SpecError
@@ -37,9 +37,11 @@ def row_counts(files: list[str], spec: Spec) -> list[int]:
     return [int(open_log([f], spec).frame.select(pl.len()).collect(engine="streaming").item()) for f in files]
 
 
-def aggregates(files: list[str], spec: Spec, part: Callable[["pl.LazyFrame"], "pl.LazyFrame"]) -> "pl.DataFrame":
-    """`part` (a per-step aggregate of `aggregate`) of every file, computed per file on Ray Data; the
-    caller sums them with `aggregate.combine`."""
+def aggregates(files: list[str], spec: Spec,
+               part: Callable[["pl.LazyFrame"], "pl.LazyFrame"]) -> Iterator["pl.DataFrame"]:
+    """`part` (a per-step aggregate of `aggregate`) of every file, computed per file on Ray Data and yielded
+    as each arrives: the caller adds them up as they come (`run._gather`), so the driver holds the sum so far
+    and a few shards' parts, not every shard's at once."""
     import polars as pl
 
     ray = _ray()
@@ -53,5 +55,5 @@ def aggregates(files: list[str], spec: Spec, part: Callable[["pl.LazyFrame"], "p
 
     # one block per file (from_items makes up to one block per item)
     ds = ray.data.from_items([{"path": f, "offset": o} for f, o in zip(files, starts)])
-    return pl.concat([pl.read_ipc(io.BytesIO(r["part"])) for r in ds.flat_map(shard).take_all()],
-                     how="vertical_relaxed")
+    for r in ds.flat_map(shard).iter_rows():
+        yield pl.read_ipc(io.BytesIO(r["part"]))
