@@ -56,3 +56,21 @@ def test_rerun_settings_are_kept_only_when_the_rerun_plugin_loads(tmp_path, text
     assert "reruns_delay = 1" in baseconfig.ini_text(kept, tmp_path) and "rerun" not in " ".join(cfg.get("addopts", []))
     dropped, opts = baseconfig.rerun_settings(cfg, ["cov"])
     assert opts == [] and "reruns" not in baseconfig.ini_text(dropped, tmp_path)
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.pytest.ini_options]\naddopts = "-ra --flake-finder --flake-runs=4 --flake-max-minutes 1 --reruns 1"\n',
+    '[tool.pytest.ini_options]\naddopts = ["--flake-finder", "--flake-runs", "4", "--flake-max-minutes=1", "--reruns=1"]\n',
+])
+def test_flakefinder_copies_are_kept_without_its_time_bound_when_it_loads(tmp_path, text):
+    # Its time bound turns the copies left when time is up into skips: a slow change would skip tests.
+    (tmp_path / "pyproject.toml").write_text(text)
+    cfg = baseconfig.read(tmp_path)
+    assert baseconfig.rerun_settings(cfg, ["flakefinder"])[1] == ["--flake-finder", "--flake-runs", "4"]
+    assert baseconfig.rerun_settings(cfg, ["flakefinder", "rerunfailures"])[1] == [
+        "--reruns", "1", "--flake-finder", "--flake-runs", "4"]
+    assert baseconfig.rerun_settings(cfg, ["cov"])[1] == []
+    assert "flake" not in baseconfig.ini_text(cfg, tmp_path)
+    # --flake-runs alone does nothing in plain pytest, and nothing here.
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "--flake-runs=4"\n')
+    assert baseconfig.rerun_settings(baseconfig.read(tmp_path), ["flakefinder"])[1] == []

@@ -131,15 +131,16 @@ FLAKY = {
 
 @pytest.fixture(scope="module")
 def rerun_python(tmp_path_factory) -> Path:
-    """A venv with this pytest and pytest-rerunfailures (autoloaded, as plain pytest would)."""
+    """A venv with this pytest and two plugins that run tests more than once, pytest-rerunfailures
+    and pytest-flakefinder (both autoloaded, as plain pytest would)."""
     home = tmp_path_factory.mktemp("rerun") / "env"
     python, site = bare_venv(home)
-    # This pytest's version pins the plugin's release to one that supports it (CI also runs pytest 8.0).
+    # This pytest's version pins the plugins' releases to ones that support it (CI also runs pytest 8.0).
     got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site),
-                          "pytest-rerunfailures", f"pytest=={pytest.__version__}"], capture_output=True, text=True,
-                         timeout=300)
+                          "pytest-rerunfailures", "pytest-flakefinder", f"pytest=={pytest.__version__}"],
+                         capture_output=True, text=True, timeout=300)
     if got.returncode:
-        pytest.skip(f"pytest-rerunfailures could not be installed: {(got.stderr.strip().splitlines() or ['?'])[-1]}")
+        pytest.skip(f"the rerun plugins could not be installed: {(got.stderr.strip().splitlines() or ['?'])[-1]}")
     return python
 
 
@@ -159,4 +160,49 @@ def test_reruns_of_a_flaky_test_are_attempts_not_duplicates(scenario, rerun_pyth
     rows = {t.id.rsplit("::", 1)[-1]: t for t in out.verdict.tests}
     assert rows["test_mean_of_three"].status == "failed" and "failed all 3 attempts" in rows["test_mean_of_three"].detail
     assert rows["test_flaky_service"].status == "passed"
+    assert not any(f.name == "duplicate-results" for f in out.verdict.evidence)
+
+
+REPEATED = {
+    # pytest-flakefinder: every test three times, from the base's own addopts.
+    "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-ra --flake-finder --flake-runs=3"\n',
+    "tests/test_repeated.py": """
+        import unittest
+        from calc import add
+        from calc.stats import mean
+
+
+        def test_add():
+            assert add(2, 3) == 5
+
+
+        class TestMean(unittest.TestCase):
+            def test_mean(self):
+                self.assertEqual(mean([1, 2, 6]), 3)
+        """,
+}
+
+
+def test_copies_of_every_test_are_runs_not_duplicates_and_each_must_pass(scenario, rerun_python):
+    # flakefinder parametrizes a test function (three ids) and collects a TestCase's test three
+    # times under one id: three runs of one test, not a result reported three times.
+    scenario.rebase(REPEATED)
+    out = scenario.change(HONEST).verify(python=str(rerun_python), tests=("tests/test_repeated.py",))
+    assert out.verdict.status == "pass", (out.verdict.reasons, out.output)
+    rows = {t.id: t for t in out.verdict.tests}
+    assert {i for i in rows if "test_add" in i} == {f"tests/test_repeated.py::test_add[{k}]" for k in range(3)}
+    assert rows["tests/test_repeated.py::TestMean::test_mean"].detail == "each of its 3 copies in the collection passed"
+    # Right only the first time it sees an input: a later copy fails, and repetition cannot outvote it.
+    stale = {**HONEST, "calc/stats.py": """
+        _seen = set()
+
+        def mean(xs):
+            first = tuple(xs) not in _seen
+            _seen.add(tuple(xs))
+            return sum(xs) / (len(xs) if first else len(xs) + 1)
+        """}
+    out = scenario.change(stale).verify(python=str(rerun_python), tests=("tests/test_repeated.py",))
+    assert out.verdict.status == "fail", out.output
+    row = {t.id: t for t in out.verdict.tests}["tests/test_repeated.py::TestMean::test_mean"]
+    assert row.status == "failed" and "of 3 in the collection" in row.detail, row
     assert not any(f.name == "duplicate-results" for f in out.verdict.evidence)

@@ -9,9 +9,11 @@ import json
 import random
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from specgap.verify import pycache
 from specgap.verify.canaries import CANARY, SENTINEL, function_id, plan_and_rewrite
 from specgap.verify.runner import RunResult, authenticate
 from specgap.verify.verdict import FAIL, PASS, TAMPERED, decide
@@ -223,6 +225,41 @@ def test_reruns_inside_one_run_protocol_are_attempts_and_the_last_decides():
         assert v.status == FAIL and v.tests[0].status == "duplicated" and any(f.name == "duplicate-results" for f in v.evidence)
 
 
+def test_a_test_collected_several_times_runs_once_per_copy_and_every_copy_must_pass():
+    # pytest-flakefinder collects a test it cannot parametrize (a unittest.TestCase's) N times.
+    plan, _ = rewrite("def test_a():\n    pass\n")
+    a = f"tests/test_m.py::{plan.names['test_a']}"
+
+    def attempt(call, run, **extra):
+        return {"t": "test", "id": a, "run": run,
+                "phases": [{"when": "setup", "outcome": "passed"}, {"when": "call", "outcome": call, "msg": call, **extra},
+                           {"when": "teardown", "outcome": "passed"}]}
+
+    def verdict_of(copies, *attempts):
+        return decide(plan, run_of([{"t": "collected", "ids": [a] * copies}, *attempts, {"t": "final"}]))
+
+    each = verdict_of(3, *(attempt("passed", run) for run in (1, 2, 3)))
+    assert each.status == PASS and not each.evidence and not each.notes
+    assert each.tests[0].detail == "each of its 3 copies in the collection passed"
+    # Repetition cannot outvote a failure, whichever copy it falls in.
+    for bad in (1, 2, 3):
+        v = verdict_of(3, *(attempt("failed" if run == bad else "passed", run) for run in (1, 2, 3)))
+        assert v.status == FAIL and v.tests[0].status == "failed" and f"copy {bad} of 3" in v.tests[0].detail
+        assert not any(f.name == "duplicate-results" for f in v.evidence)
+    # A rerun plugin's attempts inside one copy: the copy's last attempt decides.
+    rerun = verdict_of(2, attempt("failed", 1), attempt("passed", 1), attempt("passed", 2))
+    assert rerun.status == PASS and "passed only when rerun" in rerun.notes[0]
+    assert verdict_of(2, attempt("passed", 1), attempt("failed", 2), attempt("failed", 2)).status == FAIL
+    # A copy that never ran leaves the test missing.
+    short = verdict_of(3, attempt("passed", 1), attempt("passed", 2))
+    assert short.status == FAIL and short.tests[0].status == "missing" and "2 of its 3 copies" in short.tests[0].detail
+    # More runs than copies, a run from inside another test: results reported twice.
+    for twice in [(attempt("passed", 1), attempt("passed", 2), attempt("passed", 3)),
+                  (attempt("passed", 1), attempt("passed", 2, nested=True))]:
+        v = verdict_of(2, *twice)
+        assert v.status == FAIL and v.tests[0].status == "duplicated" and any(f.name == "duplicate-results" for f in v.evidence)
+
+
 @pytest.mark.parametrize("nodeid", ["t.py::test_f", "t.py::test_f[1-2]", "t.py::C::test_f[a[b]-c]", "t.py::test_f[x]y",
                                     "t.py::test_f[\n]", "t[1].py::test_f", "t[1].py::test_f[2]"])
 def test_function_id_strips_parameters_as_the_pattern_does(nodeid):
@@ -330,3 +367,20 @@ def test_the_childs_stdout_writes_through_only_now_and_then(monkeypatch):
     assert read() == b"end"
     os.close(w)
     os.close(r)
+
+
+def test_a_runs_bytecode_cache_starts_from_its_own_interpreters_entries_only(tmp_path):
+    # One cache per base interpreter holds the packages of every virtualenv made from it.
+    tmp = tmp_path.resolve()
+    cache, prefix = tmp / "cache", tmp / "prefix"
+    stdlib, venv_site, other_site = tmp / "py/lib", tmp / "py/lib/site-packages", tmp / "other/lib/site-packages"
+    for d in (stdlib, venv_site, other_site):
+        entry = cache / str(d).strip("/") / "__pycache__" / "m.cpython-311.pyc"
+        entry.parent.mkdir(parents=True)
+        entry.write_bytes(str(d).encode())
+    pycache.seed(cache, prefix, [str(venv_site), str(stdlib)])
+    linked = sorted(p.relative_to(prefix) for p in prefix.rglob("*.pyc"))
+    assert linked == sorted(Path(str(d).strip("/")) / "__pycache__" / "m.cpython-311.pyc" for d in (stdlib, venv_site))
+    assert all((prefix / p).samefile(cache / p) for p in linked)  # links, not copies
+    pycache.seed(tmp / "no-cache-yet", tmp / "prefix2", [str(stdlib)])
+    assert not (tmp / "prefix2").exists()

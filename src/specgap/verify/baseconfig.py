@@ -37,12 +37,18 @@ SAFE_KEYS = ("python_files", "python_classes", "python_functions", "pythonpath",
 _KEPT_OPTS = {"-m": "-m", "-k": "-k", "--import-mode": "--import-mode", "--doctest-glob": "--doctest-glob",
               "--doctest-report": "--doctest-report"}
 _KEPT_FLAGS = ("--doctest-modules", "--doctest-continue-on-failure", "--doctest-ignore-import-errors")
-# pytest-rerunfailures' settings: a failed test runs again and its last attempt decides, as the base
-# chose. They cannot hide a test that fails every time. Kept only when the plugin loads (pytest
-# refuses options, and warns of settings, that no plugin declares): see `rerun_settings`.
+# Plugins that run a test more than once, as the base chose: pytest-rerunfailures runs a failed
+# test again and its last attempt decides; pytest-flakefinder collects every test several times and
+# every copy must pass (see verdict.py). Neither can hide a test that fails every time, and dropping
+# the repetition could hide one that fails now and then. Their options and settings are kept only
+# when the plugin loads (pytest refuses options, and warns of settings, that no plugin declares):
+# see `rerun_settings`. flakefinder's `--flake-max-minutes` is not kept: the copies left when its
+# time is up are skipped, so a slow change would turn tests into skips.
 RERUN_PLUGINS = ("rerunfailures", "pytest_rerunfailures")
 _RERUN_OPTS = ("--reruns", "--reruns-delay", "--only-rerun", "--rerun-except")
 RERUN_KEYS = ("reruns", "reruns_delay")
+REPEAT_PLUGINS = ("flakefinder", "pytest_flakefinder")
+_REPEAT_OPTS, _REPEAT_FLAGS = ("--flake-runs",), ("--flake-finder",)
 DEFAULT_DOCTEST_GLOBS = ("test*.txt",)  # pytest's own default for --doctest-glob
 
 
@@ -68,6 +74,9 @@ def read(room: Path) -> dict[str, list[str]]:
             reruns = _options(found.get("addopts", []), _RERUN_OPTS)
             if reruns:
                 kept["rerun_opts"] = reruns
+            repeats = _options(found.get("addopts", []), _REPEAT_OPTS, _REPEAT_FLAGS)
+            if "--flake-finder" in repeats:
+                kept["repeat_opts"] = repeats
             return kept
     return {}
 
@@ -92,12 +101,14 @@ def kept_addopts(argv: list[str]) -> list[str]:
     return out
 
 
-def _options(argv: list[str], names: tuple[str, ...]) -> list[str]:
-    """The options among `names` in argv (each with its value), as separate argv items."""
+def _options(argv: list[str], names: tuple[str, ...], flags: tuple[str, ...] = ()) -> list[str]:
+    """The options among `names` in argv (each with its value), and the `flags`, as separate argv items."""
     out: list[str] = []
     for i, a in enumerate(argv):
         name, eq, val = a.partition("=")
-        if name in names and eq:
+        if a in flags:
+            out.append(a)
+        elif name in names and eq:
             out += [name, val]
         elif a in names and i + 1 < len(argv):
             out += [a, argv[i + 1]]
@@ -105,10 +116,12 @@ def _options(argv: list[str], names: tuple[str, ...]) -> list[str]:
 
 
 def rerun_settings(cfg: dict[str, list[str]], plugins: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """`cfg` without the rerun plugin's settings unless it is among `plugins`, and its options to add."""
+    """`cfg` without the settings of the rerun plugins that are not among `plugins`, and the options
+    to add for those that are."""
+    opts = cfg.get("repeat_opts", []) if any(p in REPEAT_PLUGINS for p in plugins) else []
     if any(p in RERUN_PLUGINS for p in plugins):
-        return cfg, cfg.get("rerun_opts", [])
-    return {k: v for k, v in cfg.items() if k not in RERUN_KEYS}, []
+        return cfg, cfg.get("rerun_opts", []) + opts
+    return {k: v for k, v in cfg.items() if k not in RERUN_KEYS}, opts
 
 
 def disabled_plugins(argv: list[str]) -> list[str]:
@@ -214,7 +227,7 @@ def ini_text(cfg: dict[str, list[str]], room: Path) -> str:
     settings = {"python_files": list(PYTEST_FILE_PATTERNS), "python_classes": ["Test"], "python_functions": ["test"]}
     settings.update(cfg)
     for key, values in settings.items():
-        if key in ("addopts", "disabled_plugins", "rerun_opts"):  # passed on the command line instead
+        if key in ("addopts", "disabled_plugins", "rerun_opts", "repeat_opts"):  # passed on the command line instead
             continue
         if key == "pythonpath":  # relative to the base config's directory, i.e. the room
             values = [str(room / p) for v in values for p in v.split()]

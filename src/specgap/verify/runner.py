@@ -170,12 +170,13 @@ def run(child: Child) -> RunResult:
     boot = harness / "child.py"
     shutil.copyfile(CHILD, boot)
     cache = pycache.location(child.python)
+    roots = [stdlib_dir(child.python), *child.site]  # where the cached interpreter modules live
     if child.level == "bwrap":
         cache.mkdir(parents=True, exist_ok=True)
         prefix = cache  # mounted read-only: the child reads the trusted cache and cannot add to it
     else:
         prefix = scratch(child.level, child.work) / "pycache"
-        pycache.seed(cache, prefix)
+        pycache.seed(cache, prefix, roots)
     key = secrets.token_bytes(32)
     rfd, wfd = os.pipe()
     cfg = {
@@ -202,7 +203,7 @@ def run(child: Child) -> RunResult:
         # child's CPU time never reaches our rusage: the child's own count stands in (cost only).
         res.cpu += max(0.0, float(final["cpu"]))
     if final is not None:
-        pycache.learn(child.python, cache, final.get("imported", []), [stdlib_dir(child.python), *child.site])
+        pycache.learn(child.python, cache, final.get("imported", []), roots)
     if child.level == "bwrap":
         res.leftovers = False  # bwrap's own init may still be exiting; the PID namespace dies with it
     return res

@@ -1,13 +1,14 @@
 """Turn authenticated records into a verdict: strict accounting, canaries, sentinels.
 
-A real test passes only when it has exactly one record per phase and every one of them passed.
+A real test passes only when it has exactly one record per phase and every one of them passed
+(per copy, when a plugin collects it several times; per attempt, when a rerun plugin retries it).
 Missing, skipped (other than by the test file's own marker), xfailed, failed, duplicated: all fail.
 A planted test that passes proves manipulation. The child's exit code is never consulted.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from specgap.model import Finding, Severity
@@ -74,22 +75,46 @@ def _status(phases: list[dict]) -> tuple[str, str]:
     return "passed", ""
 
 
-def _attempts_status(attempts: list[tuple[object, list[dict]]]) -> tuple[str, str] | None:
-    """The status of a test a rerun plugin ran several times, or None when its records are not
-    reruns. Reruns are attempts made inside the test's one run protocol (none from inside another
-    test), each after a failed one: the last decides, as it does for plain pytest."""
-    runs = {run for run, _ in attempts}
-    if len(attempts) < 2 or len(runs) != 1 or None in runs:
-        return None
-    if any(p.get("nested") for _, phases in attempts for p in phases):
-        return None
-    each = [_status(phases) for _, phases in attempts]
+def _retried_status(attempts: list[list[dict]]) -> tuple[str, str] | None:
+    """The status of a test a rerun plugin ran several times inside one run protocol, or None when
+    its records are not reruns: each attempt must follow a failed one, and the last decides, as it
+    does for plain pytest."""
+    each = [_status(phases) for phases in attempts]
     if any(status != "failed" for status, _ in each[:-1]):
         return None  # a rerun follows a failure only: anything else is a result reported twice
     status, detail = each[-1]
     if status == "failed":
         return status, f"{detail} (failed all {len(each)} attempts)"
     return status, f"{status} on attempt {len(each)} of {len(each)}; attempt 1 failed: {each[0][1]}"
+
+
+def _runs_status(attempts: list[tuple[object, list[dict]]], copies: int) -> tuple[str, str] | None:
+    """The status of a test with several attempts or copies, or None when its records are not what
+    pytest makes of them. A test collected `copies` times (pytest-flakefinder's copies) runs once
+    per copy, and every copy must pass: repetition cannot outvote a failure, and a copy that never
+    ran leaves the test missing. Inside one run, attempts are a rerun plugin's (`_retried_status`).
+    Anything else (more runs than copies, a run from inside another test) is a result reported twice."""
+    runs: dict[object, list[list[dict]]] = defaultdict(list)
+    for run, phases in attempts:
+        runs[run].append(phases)
+    if None in runs or len(runs) > copies or any(p.get("nested") for _, phases in attempts for p in phases):
+        return None
+    each = []
+    for tries in runs.values():
+        got = _retried_status(tries) if len(tries) > 1 else _status(tries[0])
+        if got is None:
+            return None
+        each.append(got)
+    if copies == 1:
+        return each[0]
+    bad = [(i, s) for i, s in enumerate(each, 1) if s[0] != "passed"]
+    worst = next(((i, s) for i, s in bad if s[0] not in BY_MARKER), bad[0] if bad else None)
+    if worst is not None:
+        i, (status, detail) = worst
+        return status, f"{detail} (copy {i} of {copies} in the collection)".strip()
+    if len(each) < copies:
+        return "missing", f"{len(each)} of its {copies} copies in the collection ran"
+    return "passed", f"each of its {copies} copies in the collection passed"
 
 
 def decide(plan: Plan, run: RunResult) -> Verdict:
@@ -151,11 +176,13 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
     # Each id's planted kind and each test's status, worked out once (a suite can have 100,000).
     kinds = {t: plan.injected_kind(t) for t in dict.fromkeys(collected + deselected + list(phases))}
     statuses: dict[str, tuple[str, str]] = {}
+    copies = Counter(collected)  # a plugin (pytest-flakefinder) may collect a test several times
 
     def status_of(tid: str) -> tuple[str, str]:
         got = statuses.get(tid)
         if got is None:
-            got = statuses[tid] = (len(attempts.get(tid, ())) > 1 and _attempts_status(attempts[tid])
+            several = len(attempts.get(tid, ())) > 1 or copies[tid] > 1
+            got = statuses[tid] = (several and _runs_status(attempts.get(tid, []), max(copies[tid], 1))
                                    or _status(phases.get(tid, [])))
         return got
 
@@ -207,7 +234,8 @@ def decide(plan: Plan, run: RunResult) -> Verdict:
             ev.append(checks.DuplicateResults.found(f"{row.id}: {detail}", path=tid.split("::", 1)[0]))
         elif status in ("skipped", "xfailed"):
             ev.append(checks.RuntimeSkip.found(f"{row.id} was {status} at run time: {detail}", path=tid.split("::", 1)[0]))
-    flaky = [plan.display(t) for t in real_ids if len(attempts.get(t, ())) > 1 and status_of(t)[0] == "passed"]
+    flaky = [plan.display(t) for t in real_ids if status_of(t)[0] == "passed"
+             and len({run for run, _ in attempts.get(t, ())}) < len(attempts.get(t, ()))]
     if flaky:
         v.notes.append(f"{len(flaky)} test(s) passed only when rerun after failing (a rerun plugin, as the suite "
                        f"asks): {', '.join(flaky[:5])}{' ...' if len(flaky) > 5 else ''}")
