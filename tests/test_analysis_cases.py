@@ -59,3 +59,57 @@ def test_value_of_signed_numbers_and_non_literals() -> None:
     assert cases.value(expr("-True")) is cases.NO and cases.value(expr("-'a'")) is cases.NO
     assert cases.value(expr("[1, (2, -3), {4}]")) == (1, (2, -3), (4,))
     assert cases.value(expr("[1, x]")) is cases.NO and cases.value(expr("f(1)")) is cases.NO and cases.value(None) is cases.NO
+
+
+_MORE_TESTS = [
+    textwrap.dedent('''
+        def test_g():
+            assert g(-5, "a  b") == (1, 2.0)
+            assert g(0x10) == "x\\ty"
+            assert k("p q r") == 1
+            rows = [("5\\n5 5 2\\n", "4"), (b"k", None), ((3, -1j), True), ([1, 2, 3, 4, 5], "long text here")]
+    '''),
+    textwrap.dedent('''
+        import unittest
+        class T(unittest.TestCase):
+            def test_h(self):
+                self.assertEqual(h(1e3, "q"), 7)
+                self.assertEqual(h(8, 4), -44)
+                self.assertEqual(k("q r s"), 2)
+                data = """first line 1 2 3
+                second line 4 5 6"""
+    '''),
+    _TESTS,
+]
+
+
+def test_lazy_index_answers_as_the_full_index_does() -> None:
+    """Each query of the lazy index, asked of a fresh one, gets the full index's answer: a file is
+    left out only when it cannot hold the answer. Queries are made of the files' own literals (so
+    most have answers), mixed across files and with values no file has."""
+    import random
+
+    trees = [ast.parse(src) for src in _MORE_TESTS]
+    values = sorted({repr(v) for t in trees for n in ast.walk(t)
+                     if (v := cases.value(n)) is not cases.NO}) + ["'zzz'", "999", "'line 4 5'", "'5 5 2'",
+                                                                       "'p q r s'"]  # a run across two files
+    pool = [eval(v) for v in values]  # noqa: S307 - reprs of literals made just above
+    texts = sorted({cases.text(v) for v in pool})
+    rng = random.Random(3)
+    for flag in (True, False):
+        full = cases.index([(t, None) for t in trees], values=flag)
+        fresh = lambda: cases.LazyCases([(t, None) for t in trees], values=flag)  # noqa: E731
+        for _ in range(400):
+            args = [rng.choice(pool) for _ in range(rng.randrange(1, 3))]
+            want = set(rng.sample(texts, rng.randrange(1, 3)))
+            v = rng.choice(pool)
+            fn = rng.choice(["f", "g", "h", "nope"])
+            assert fresh().has_args(args) == bool(full.expected_for(args)), args
+            assert fresh().expects(args, want) == bool(full.expected_for(args) & want), (args, want)
+            assert fresh().is_expected(want) == bool(full.expected & want), want
+            assert fresh().call_expects(fn, want) == bool(full.calls.get(fn, set()) & want), (fn, want)
+            assert fresh().has_value(v) == full.has_value(v), v
+        # and one lazy index asked everything in turn agrees too (files load as queries need them)
+        one = fresh()
+        for v in pool:
+            assert one.has_value(v) == full.has_value(v) and one.has_args([v]) == bool(full.expected_for([v]))

@@ -149,3 +149,31 @@ def test_calls_named_are_the_calls_of_that_name_or_attribute(src: str) -> None:
             isinstance(n.func, ast.Name) and n.func.id in names or isinstance(n.func, ast.Attribute) and n.func.attr in names)]
         got = ctx.calls_named(names)
         assert sorted(map(id, got)) == sorted(map(id, want)) and len(got) == len(want)
+
+
+_ALIASED = textwrap.dedent('''
+    import os, sys as s, importlib
+    from os import _exit as bye, path
+    from builtins import exec as run
+    quit_now = s.exit
+    eval = print            # shadows the builtin: not builtins.eval any more
+    def f(x):
+        bye(1); s.exit(0); quit_now(); exit(); os.path.join(x); path.join(x)
+        getattr(os, "_ex" + "it")(2); vars(os)["_exit"](3); __import__("os")._exit(4)
+        importlib.import_module("sys").exit(5); run("1"); exec("2"); eval("3"); compile("4", "f", "exec")
+        x.exit(); s.modules["os"]._exit(6); len(x); print(x)
+''')
+
+
+@pytest.mark.parametrize("src", [_ALIASED, *_sources()], ids=["aliased", "syntax", "ast", "textwrap", "inspect"])
+def test_calls_to_are_the_calls_whose_qualname_is_one_of_them(src: str) -> None:
+    tree = ast.parse(src)
+    ctx = context(tree)
+    for quals in (frozenset({"os._exit", "sys.exit", "builtins.exit"}), frozenset({"builtins.exec", "builtins.eval", "builtins.compile"}),
+                  frozenset({"os.path.join", "builtins.len", "builtins.isinstance", "ast.AST"}), frozenset({"nothing.at_all"})):
+        want = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ctx.names.qualname(n.func) in quals]
+        got = ctx.calls_to(quals)
+        assert sorted(map(id, got)) == sorted(map(id, want)) and len(got) == len(want)
+    if src is _ALIASED:  # every spelling of an exit is found, and the shadowed builtin is not an eval
+        assert len(ctx.calls_to(frozenset({"os._exit", "sys.exit", "builtins.exit"}))) == 9
+        assert {c.func.id for c in ctx.calls_to(frozenset({"builtins.exec", "builtins.eval"}))} == {"run", "exec"}

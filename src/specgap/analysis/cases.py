@@ -10,11 +10,12 @@ and tuple-vs-arguments differences do not hide a match. `specificity` says how m
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from specgap.analysis.context import context
+from specgap.analysis.context import Context, context
 
 NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
@@ -190,7 +191,9 @@ class TestCases:
             self._add_literal(v)
         memo: dict[int, object] = {}  # a nested literal is indexed itself and inside its parent
         for node in ctx.of(ast.Tuple, ast.List, ast.Set):
-            if lines is None or lines(node.lineno):
+            # for the cases alone, only a row (2 to 8 items) is read; a longer or shorter literal
+            # is valued only inside one
+            if (values or 2 <= len(node.elts) <= 8) and (lines is None or lines(node.lineno)):  # type: ignore[attr-defined]
                 v = value(node, memo)
                 if v is not NO:
                     self._add_literal(v, values)
@@ -268,6 +271,103 @@ def _name(func: ast.AST) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return ""
+
+
+class LazyCases:
+    """The test cases of many files, each file indexed only when a query could find something in it.
+
+    Everything `TestCases.add_tree` takes from a file (values, shingles, cases, expected and call
+    texts) is made of the tokens of its literals, so a file whose literals lack a query's tokens
+    (`literal_tokens`) cannot answer that query: it is left unindexed until one that it could
+    answer comes. The answers are those of indexing every file at once. A scan of a large tree asks
+    a few dozen questions of thousands of test files, and most cannot answer any of them.
+    """
+
+    __test__ = False
+
+    def __init__(self, files: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> None:
+        self._index = TestCases()
+        self._values = values
+        self._pending = list(files)
+
+    def _load(self, could_answer: Callable[[frozenset[str]], bool],
+              also: Callable[[ast.Module], bool] | None = None) -> TestCases:
+        """The index, with every file indexed that `could_answer` from its literals' tokens (and
+        that passes `also`, a further necessary condition)."""
+        if self._pending:
+            left = []
+            for tree, lines in self._pending:
+                if could_answer(literal_tokens(tree)) and (also is None or also(tree)):
+                    self._index.add_tree(tree, lines, self._values)
+                else:
+                    left.append((tree, lines))
+            self._pending = left
+        return self._index
+
+    def has_args(self, args: Iterable[object]) -> bool:
+        """Whether some test case is called with `args` (in any order)."""
+        args = list(args)
+        need = set(tokens(tuple(args)))
+        return bool(self._load(need.issubset).expected_for(args))
+
+    def expects(self, args: Iterable[object], texts: set[str]) -> bool:
+        """Whether a test case called with `args` expects one of `texts` (normalized texts)."""
+        args = list(args)
+        need, outs = set(tokens(tuple(args))), _token_sets(texts)
+        idx = self._load(lambda have: need <= have and any(o <= have for o in outs))
+        return not idx.expected_for(args).isdisjoint(texts)
+
+    def is_expected(self, texts: set[str]) -> bool:
+        """Whether one of `texts` is what some test expects."""
+        outs = _token_sets(texts)
+        return not self._load(lambda have: any(o <= have for o in outs)).expected.isdisjoint(texts)
+
+    def call_expects(self, fn: str, texts: set[str]) -> bool:
+        """Whether a test expects one of `texts` from a call to a function named `fn`."""
+        outs, name = _token_sets(texts), frozenset({fn})
+        idx = self._load(lambda have: any(o <= have for o in outs), lambda tree: bool(context(tree).calls_named(name)))
+        return not idx.calls.get(fn, set()).isdisjoint(texts)
+
+    def has_value(self, v: object) -> bool:
+        """`TestCases.has_value`."""
+        toks = tokens(v)
+        if len(toks) < _SHINGLE:
+            need = set(toks)
+            return self._load(need.issubset).has_value(v)
+        windows = [set(w) for w in _shingles(toks)]  # a match is the whole value, or each of its windows
+        return self._load(lambda have: any(w <= have for w in windows)).has_value(v)
+
+
+def _token_sets(texts: Iterable[str]) -> list[set[str]]:
+    return [set(t.split()) for t in texts]
+
+
+_VALUE = operator.attrgetter("value")
+
+
+def literal_tokens(tree: ast.Module) -> frozenset[str]:
+    """Every token of a file's literals (its constants, and its signed numbers as `-5`)."""
+    return context(tree).derived(_literal_tokens)
+
+
+def _literal_tokens(ctx: Context) -> frozenset[str]:
+    # tests repeat their constants (13 in 14 of pandas'): each distinct one once, found in bulk
+    values = list(map(_VALUE, ctx.of(ast.Constant)))
+    out: set[str] = set()
+    words: list[str] = []
+    for t, v in set(zip(map(type, values), values)):
+        if t is str:
+            words.append(v)  # a string's tokens are its words
+        elif t is int:
+            out.add(repr(v))
+        else:
+            out.update(tokens(v))
+    out.update(" ".join(words).split())
+    for node in ctx.of(ast.UnaryOp):
+        v = value(node)
+        if v is not NO:
+            out.update(tokens(v))
+    return frozenset(out)
 
 
 def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> TestCases:

@@ -159,6 +159,24 @@ class Context:
         out = [c for n in names for a in self.attrs.get(n, ()) if type(c := self.parent.get(a)) is ast.Call and c.func is a]
         return out + [c for n in names for c in by_name.get(n, ())]  # type: ignore[misc]
 
+    def calls_to(self, quals: frozenset[str]) -> list[ast.Call]:
+        """Calls of any of the qualified names `quals` (`os._exit`, `builtins.exec`), through
+        imports and aliases (see `names`), in no particular order. A call is resolved only if it
+        could be one: `x.attr(...)` whose `attr` ends none of them, or `name(...)` where `name` is
+        neither such a builtin nor bound to one of them, cannot (and most calls are one of those)."""
+        names = self.names
+        lasts = {q.rsplit(".", 1)[-1] for q in quals}
+        plain = {q[len("builtins."):] for q in quals if q.startswith("builtins.")}
+        plain.update(local for local, q in names.bound.items() if q in quals)
+        attribute, name = ast.Attribute, ast.Name
+        out: list[ast.Call] = []
+        for c in self.by_type.get(ast.Call, ()):
+            f = c.func  # type: ignore[attr-defined]
+            t = type(f)
+            if (f.attr in lasts if t is attribute else f.id in plain if t is name else True) and names.qualname(f) in quals:
+                out.append(c)  # type: ignore[arg-type]
+        return out
+
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         """Parents of `node`, innermost first."""
         p = self.parent.get(node)
@@ -170,6 +188,20 @@ class Context:
         """Every node of the tree but the module (as `ast.walk` gives them, in another order)."""
         for _, _, nodes in self.scopes:
             yield from nodes
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        """The scope that owns `node` (see `own_nodes`): the innermost function, class or lambda
+        whose body holds it, else the module. A definition's decorators, defaults and annotations
+        are its enclosing scope's."""
+        child = node
+        for p in self.ancestors(node):
+            t = type(p)
+            if t in _SCOPE_TYPES:
+                body = p.body  # type: ignore[attr-defined]
+                if body is child if t is ast.Lambda else any(s is child for s in body):
+                    return p
+            child = p
+        return self.tree
 
     def own_nodes(self, scope: ast.AST) -> list[ast.AST]:
         """The nodes `scope` (the module, a function, class or lambda of this tree) owns itself."""
@@ -249,6 +281,19 @@ def local_nodes(scope: ast.AST) -> Iterator[ast.AST]:
                 extend([x for x in v if isinstance(x, node_type)])
             elif isinstance(v, node_type):
                 push(v)
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """`node`'s child nodes but expression contexts and operators: `ast.iter_child_nodes`, several
+    times cheaper (identifier and constant fields are not looked at)."""
+    out: list[ast.AST] = []
+    for f in (_SHAPES.get(type(node)) or _shape(type(node)))[0]:
+        v = getattr(node, f)
+        if type(v) is list:
+            out.extend([c for c in v if c is not None])
+        elif v is not None:
+            out.append(v)
+    return out
 
 
 def subtree(node: ast.AST) -> Iterator[ast.AST]:

@@ -19,7 +19,8 @@ _SELF = frozenset({"os.getpid", "os.getpgid", "os.getpgrp", "os.getppid", "threa
 _SYSTEMEXIT = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
 SUCCESS, FAILURE, UNKNOWN = "success", "failure", "unknown"
 # the last part of those names: `x.attr(...)` ends in `attr`, so other attributes need no resolving
-_LAST = frozenset(q.rsplit(".", 1)[1] for q in _SOFT | _HARD | _SYSTEMEXIT)
+_EXITS = _SOFT | _HARD | _SYSTEMEXIT
+_LAST = frozenset(q.rsplit(".", 1)[1] for q in _EXITS)
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,10 @@ def _status(arg: ast.AST | None) -> str:
 
 
 def module_exits(ix: Context) -> list[Exit]:
-    """Every exit a module performs: `exit_of` of its calls and raises, from the index. A method
-    call whose name no exit has (`x.append(...)`, most calls) is passed over without a call."""
-    names, attribute = ix.names, ast.Attribute
-    calls = [n for n in ix.of(ast.Call) if type(f := n.func) is not attribute or f.attr in _LAST]  # type: ignore[attr-defined]
-    return [e for n in calls + ix.of(ast.Raise) if (e := exit_of(n, names)) is not None]
+    """Every exit a module performs: `exit_of` of its raises and of its calls of an exit (only
+    those are resolved: see `Context.calls_to`)."""
+    names = ix.names
+    return [e for n in ix.calls_to(_EXITS) + ix.of(ast.Raise) if (e := exit_of(n, names)) is not None]
 
 
 def exit_of(node: ast.AST, names: Names) -> Exit | None:

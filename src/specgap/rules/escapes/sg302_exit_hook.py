@@ -72,6 +72,9 @@ def _swallows(cb: ast.expr, ix: Context) -> bool | None:
     return not any(isinstance(n, (ast.Call, ast.Raise)) for s in body for n in subtree(s))
 
 
+# the calls that register a callback or set a hook attribute
+_REGISTERS = frozenset({"atexit.register", "threading.Timer", "signal.signal", "builtins.setattr"})
+
 @register
 class ExitHook(Rule):
     """Hook that turns a failing run into a clean exit.
@@ -105,7 +108,7 @@ class ExitHook(Rule):
     def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
         names = ix.names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
-        for call in ix.of(ast.Call):
+        for call in ix.calls_to(_REGISTERS):
             q = names.qualname(call.func)
             if q == "atexit.register" and call.args:
                 yield from self._exit_callback(cf, call, _callback_exits(call.args[0], call.args[1:], names, ix),

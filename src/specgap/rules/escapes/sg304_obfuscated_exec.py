@@ -107,8 +107,8 @@ class ObfuscatedExec(Rule):
     def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
         names = ix.names
         top = Severity.CRITICAL if cf.role in (FileRole.HARNESS, FileRole.PROTECTED) else Severity.HIGH
-        for call in ix.of(ast.Call):
-            if names.qualname(call.func) not in _EXEC or (arg := _payload(call)) is None:
+        for call in ix.calls_to(_EXEC):
+            if (arg := _payload(call)) is None:
                 continue
             if isinstance(arg, ast.Constant) and not isinstance(arg.value, (str, bytes)):
                 continue

@@ -46,6 +46,7 @@ _FRAME_CALLS = frozenset({"sys._getframe", "sys._current_frames", "inspect.curre
                           "sys.settrace", "sys.setprofile"})
 _GC_CALLS = frozenset({"gc.get_referrers", "gc.get_objects", "gc.get_referents"})
 _SOURCE_CALLS = frozenset({"inspect.getsource", "inspect.getsourcelines", "linecache.getline", "linecache.getlines"})
+_CALLS = _FRAME_CALLS | _GC_CALLS | _SOURCE_CALLS
 _FRAME_ATTRS = ("f_back", "f_locals", "f_globals", "code_context", "tb_frame")
 
 
@@ -102,7 +103,7 @@ class FrameIntrospection(Rule):
     def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
         names = ix.names
         scopes: dict[ast.AST, _Evidence] = defaultdict(_Evidence)
-        for call in ix.of(ast.Call):
+        for call in ix.calls_to(_CALLS):
             q = names.qualname(call.func)
             if q in _FRAME_CALLS:
                 scopes[_scope(call, ix)].add(0, call, f"{q}()")

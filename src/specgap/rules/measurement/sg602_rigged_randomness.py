@@ -65,8 +65,8 @@ class RiggedRandomness(_PatchRule):
             return
         ix = context(tree)
         names = context(tree).names
-        for call in ix.of(ast.Call):
+        for call in ix.calls_to(_SEEDS):
             q = names.qualname(call.func)
-            if q in _SEEDS and call.args and isinstance(call.args[0], ast.Constant) and where(call, ix).import_time:
+            if call.args and isinstance(call.args[0], ast.Constant) and where(call, ix).import_time:
                 yield self.finding(cf, call, f"{q}() with a constant at import time: every importer's "
                                    "random draws become fixed", severity=Severity.LOW, confidence=Confidence.LOW)

@@ -65,24 +65,24 @@ class _Tests:
         # weakly: this index is kept on the change set itself, and a cycle would keep a dropped
         # change (every tree of a scan) alive until the garbage collector found it
         self._changeset = weakref.proxy(changeset)
-        self._old: cases.TestCases | None = None
-        self._new: cases.TestCases | None = None
+        self._old: cases.LazyCases | None = None
+        self._new: cases.LazyCases | None = None
 
-    def get(self) -> cases.TestCases:
+    def get(self) -> cases.LazyCases:
         if self._old is None:
             changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
                        if f.added_lines is not None]
             context = [(f.after.tree, None) for f in self._changeset.context_files()
                        if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
-            self._old = cases.index(changed + context)
+            self._old = cases.LazyCases(changed + context)
         return self._old
 
-    def new(self) -> cases.TestCases:
+    def new(self) -> cases.LazyCases:
         """Its cases only: a regression test is recognised by its call and expected value."""
         if self._new is None:
             # (a file the change wrote whole needs no line-by-line selection)
-            self._new = cases.index(((f.after.tree, f.is_added_line if f.added_lines is not None else None)
-                                     for f in self._changed()), values=False)
+            self._new = cases.LazyCases(((f.after.tree, f.is_added_line if f.added_lines is not None else None)
+                                         for f in self._changed()), values=False)
         return self._new
 
     def _changed(self) -> list[ChangedFile]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import itertools
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from specgap.analysis import cases
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import Context, children, context
 from specgap.analysis.flow import input_names, is_input_source, mentions
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
@@ -87,11 +87,6 @@ def _branch_outputs(n: ast.If | ast.IfExp) -> tuple[list[object], bool]:
     return _outputs(n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)])
 
 
-def _answers_constants(n: ast.If | ast.IfExp) -> bool:
-    outs, computed = _branch_outputs(n)
-    return bool(outs) and not computed
-
-
 def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     """Literal values a branch returns, prints or collects, and whether it also outputs something computed."""
     consts: list[object] = []
@@ -116,30 +111,22 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
             else:
                 consts.append(v)
             continue
-        stack.extend(ast.iter_child_nodes(n))
+        stack.extend(children(n))
     return consts, computed
 
 
-def _may_special_case(ctx: Context) -> bool:
-    """Whether the file has anything a scope below is looked at for: a `match`, a branch on a
-    literal that outputs constants, or a lookup in a literal dict. Found from the index, so the
-    three in four product files without any skip the walk through every scope's nodes."""
-    if ctx.of(ast.Match) or any(_has_literal_eq(n.test) and _answers_constants(n) for n in ctx.of(ast.If, ast.IfExp)):
-        return True
-    if not ctx.of(ast.Dict):
-        return False
-    keyed = {t.id for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
-             for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
-    for n in ctx.of(ast.Subscript, ast.Call):
-        if isinstance(n, ast.Subscript):
-            table = n.value
-        elif isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args:  # type: ignore[attr-defined]
-            table = n.func.value  # type: ignore[attr-defined]
-        else:
-            continue
-        if isinstance(table, ast.Dict) and table.keys or isinstance(table, ast.Name) and table.id in keyed:
-            return True
-    return False
+def _candidate_scopes(ctx: Context, answers: Callable[[ast.AST], bool]) -> set[int]:
+    """The scopes (by id) that own anything `_check_tree` looks at: a `match`, a branch on a literal
+    that outputs constants, or a lookup in a literal dict. Found from the file's index, so scopes
+    without any (all of them in three product files in four) skip the walk through their nodes."""
+    found: list[ast.AST] = list(ctx.of(ast.Match))
+    found += [n for n in ctx.of(ast.If, ast.IfExp) if _has_literal_eq(n.test) and answers(n)]  # type: ignore[attr-defined]
+    if ctx.of(ast.Dict):
+        # every name bound to a non-empty dict anywhere: a superset of what each scope's tables hold
+        keyed = {t.id: a.value for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
+                 for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
+        found += [n for n in ctx.of(ast.Subscript, ast.Call) if _table_of(n, keyed) is not None]
+    return {id(ctx.scope_of(n)) for n in found}
 
 
 def _spec(keys: list[object]) -> int:
@@ -158,10 +145,10 @@ class _Branch:
     def key(self) -> object:
         return self.keys[0] if len(self.keys) == 1 else tuple(self.keys)
 
-    def in_tests(self, idx: cases.TestCases) -> bool:
+    def in_tests(self, idx: cases.LazyCases) -> bool:
         """Whether the keys are a test's arguments, or appear together in a test's input (in
         any order, for up to three of them: `k == 2 and n == 5` reads the line "5 2")."""
-        if idx.expected_for(self.keys):
+        if idx.has_args(self.keys):
             return True
         if len(self.keys) <= 3:
             return any(idx.has_value(p[0] if len(p) == 1 else p) for p in itertools.permutations(self.keys))
@@ -212,13 +199,28 @@ class SpecialCasedInputs(Rule):
                 yield from self._check_tree(cf, cf.after.tree, tests)
 
     def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
-        if not _may_special_case(context(tree)):
+        outputs: dict[int, tuple[list[object], bool]] = {}  # each branch's outputs, walked once
+
+        def branch_outputs(n: ast.AST) -> tuple[list[object], bool]:
+            found = outputs.get(id(n))
+            if found is None:
+                found = outputs[id(n)] = _branch_outputs(n)  # type: ignore[arg-type]
+            return found
+
+        def answers(n: ast.AST) -> bool:  # outputs constants, and nothing computed
+            outs, computed = branch_outputs(n)
+            return bool(outs) and not computed
+
+        candidates = _candidate_scopes(context(tree), answers)
+        if not candidates:
             return
         tables = {
             t.id: s.value for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Dict)
             for t in s.targets if isinstance(t, ast.Name)
         }
         for scope, owner, nodes in _code_scopes(tree):
+            if id(scope) not in candidates:
+                continue
             # cheap shape checks first: most scopes have no literal equality and no table lookup,
             # and need no data flow at all
             # one pass sorts the scope's nodes by what the checks below need
@@ -241,7 +243,7 @@ class SpecialCasedInputs(Rule):
                     local_tables.update((x.id, n.value) for x in n.targets if isinstance(x, ast.Name))
             conds = [n for n in branching if (type(n) is ast.If or id(n) in answered) and _has_literal_eq(n.test)]
             lookups = [n for n in reads if _table_of(n, local_tables) is not None]
-            if not lookups and not matches and not any(_answers_constants(n) for n in conds):
+            if not lookups and not matches and not any(answers(n) for n in conds):
                 continue  # only a branch that outputs constants alone is reported: no data flow needed
             tainted = input_names(scope, owner, nodes)
             if not tainted and not any(is_input_source(n) for n in nodes):
@@ -259,7 +261,7 @@ class SpecialCasedInputs(Rule):
                 while up is not None:
                     keys, subject = keyed[id(up)][0] + keys, keyed[id(up)][1] + "\0" + subject
                     up = outer.get(id(up))
-                outs, computed = _branch_outputs(n)
+                outs, computed = branch_outputs(n)
                 if outs and not computed:
                     end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
                     branches.append(_Branch(n, keys, outs, end or n.lineno, subject))
@@ -294,9 +296,8 @@ class SpecialCasedInputs(Rule):
             keyword = any(cases.is_word(k) for k in br.keys) and all(
                 cases.is_word(k) or cases.specificity(k) == 0 for k in br.keys)
             table = per_subject[br.subject] >= 2 and untested.get(br.subject, 0) > 0
-            expected = idx.expected_for(br.keys)
             shown = ", ".join(cases.text(k) or repr(k) for k in br.keys)
-            if expected & outs_text and not (keyword and table):
+            if not (keyword and table) and idx.expects(br.keys, outs_text):
                 if spec + out_spec < 2:
                     continue  # `if n == 2: return 1`: too common a shape to call without more
                 # a word keyed to a word (`if c == "def": return "qdef"`) is how keywords are
@@ -307,7 +308,7 @@ class SpecialCasedInputs(Rule):
                                    end_line=br.end)
                 continue
             if not keyword and not table and br.in_tests(idx):
-                if outs_text & idx.expected and (spec >= 2 or spec + out_spec >= 3):
+                if (spec >= 2 or spec + out_spec >= 3) and idx.is_expected(outs_text):
                     yield self.finding(cf, br.node, f"branch on a test input ({shown}) outputs an expected value of the tests",
                                        severity=Severity.HIGH, confidence=Confidence.MEDIUM, end_line=br.end)
                     continue
@@ -317,7 +318,7 @@ class SpecialCasedInputs(Rule):
                     continue
             if spec >= 2 and not keyword and (len(br.keys) > 1 or cases.specificity(br.key) >= 3):
                 vague.append(br)
-            elif spec + out_spec >= 3 and tests.new().expected_for(br.keys) & outs_text:
+            elif spec + out_spec >= 3 and tests.new().expects(br.keys, outs_text):
                 yield self.finding(cf, br.node, f"branch on a test's input ({shown}) returns that test's expected output; "
                                    "the change adds that test too (a regression test?)",
                                    severity=Severity.LOW, confidence=Confidence.LOW, end_line=br.end)
@@ -345,7 +346,7 @@ class SpecialCasedInputs(Rule):
             specific = [(k, v) for k, v in pairs if cases.specificity(k) >= 1
                         and cases.specificity(k) + cases.specificity(v) >= 3 and not cases.is_word(k)]
             idx = tests.get() if specific else None
-            hits = [(k, v) for k, v in specific if cases.text(v) in idx.expected_for(k if isinstance(k, tuple) else [k])]
+            hits = [(k, v) for k, v in specific if idx.expects(k if isinstance(k, tuple) else [k], {cases.text(v)})]
             # a table of known values that the tests sample (primes, OEIS terms) is larger than
             # the tests; a table of answers holds little else
             if hits and 2 * len(hits) >= len(pairs):

@@ -70,11 +70,11 @@ class HardCodedAnswer(Rule):
             return
         reads = bool(params & names_read(fn))
         how = "reads its input but always returns" if reads else "ignores its input and returns"
-        if not texts.isdisjoint(tests.get().calls.get(fn.name, ())):
+        if tests.get().call_expects(fn.name, texts):
             sev = Severity.HIGH if spec >= 2 and not reads else Severity.MEDIUM
             yield self.finding(cf, fn, f"`{fn.name}` {how} {next(iter(texts))!r}, the value the tests expect from it",
                                severity=sev, end_line=fn.body[-1].end_lineno)
-        elif not texts.isdisjoint(tests.new().calls.get(fn.name, ())):
+        elif tests.new().call_expects(fn.name, texts):
             yield self.finding(cf, fn, f"`{fn.name}` {how} {next(iter(texts))!r}, the value a test added by the change "
                                "expects from it", severity=Severity.LOW, confidence=Confidence.LOW,
                                end_line=fn.body[-1].end_lineno)
