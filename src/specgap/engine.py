@@ -153,22 +153,43 @@ def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
     return _collect(split_containers(unit), list(rules))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How `_collect` runs a list of rules, worked out once per list (a stream of rollouts runs the
+    same list millions of times)."""
+
+    local: list[int]  # the file-local rules, by position
+    # most rules only read the parsed module (`check_module`): called directly with the file's
+    # analysis, without `Rule.check_file`'s generator around it (rules x files calls add up)
+    modular: list[bool]
+    cross: list[int]  # the others
+    by_role: dict[object, list[int]]  # the file-local rules of each role, filled as roles come
+
+    def todo(self, role: object, rules: list[type[Rule]]) -> list[int]:
+        found = self.by_role.get(role)
+        if found is None:
+            found = self.by_role[role] = [i for i in self.local if role in rules[i].roles]
+        return found
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(rules: tuple[type[Rule], ...]) -> _Plan:
+    local = [i for i, r in enumerate(rules) if file_local(r)]
+    cross = [i for i in range(len(rules)) if i not in local]
+    return _Plan(local, [r.check_file is Rule.check_file for r in rules], cross, {})
+
+
 def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleRun]:
     instances = [r() for r in rules]
     found: list[list[Finding]] = [[] for _ in rules]
     errors: list[InputError | None] = [None] * len(rules)
-    local = [i for i, r in enumerate(rules) if file_local(r)]
-    # most rules only read the parsed module (`check_module`): called directly with the file's
-    # analysis, without `Rule.check_file`'s generator around it (rules x files calls add up)
-    modular = [r.check_file is Rule.check_file for r in rules]
-    by_role: dict[object, list[int]] = {}
+    plan = _plan(tuple(rules))
+    modular = plan.modular
     for cs in containers:
         for cf in cs.files:
             if cf.binary:
                 continue
-            todo = by_role.get(cf.role)
-            if todo is None:
-                todo = by_role[cf.role] = [i for i in local if cf.role in rules[i].roles]
+            todo = plan.todo(cf.role, rules)
             tree = cf.after.tree if cf.after is not None else None
             ctx = None
             for i in todo:
@@ -182,9 +203,8 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
                             found[i].extend(rule.check_module(cf, ctx, cs))
                     except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
                         errors[i] = _crash(rule.id, exc)
-    for i, rule in enumerate(instances):
-        if i in local:
-            continue
+    for i in plan.cross:
+        rule = instances[i]
         try:
             for cs in containers:
                 found[i].extend(rule.check(cs))

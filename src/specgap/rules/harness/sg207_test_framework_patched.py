@@ -121,8 +121,10 @@ class TestFrameworkPatched(Rule):
         # of a `setattr(...)` call, and the classes (instead of every statement of the file)
         found = []
         setattrs = [st for c in ctx.calls_named(_SETATTR) if (st := statement_making(ctx, c)) is not None]
+        # (a write reports only an attribute of a framework name; the `setattr` statements are in `setattrs`)
         writes = [n for n in ctx.of(ast.Assign, ast.AugAssign, ast.AnnAssign)
-                  if any(isinstance(t, ast.Attribute) for t in _targets(n))]
+                  if any(type(t) is ast.Attribute and dotted(t.value, through_calls=True).split(".")[0] in origins
+                         for t in _targets(n))]
         for node in {id(n): n for n in writes + setattrs + ctx.of(ast.ClassDef)}.values():
             if hits := list(self._statement(cf, ctx, node, origins)):
                 found.append((node.lineno, node.col_offset, hits))

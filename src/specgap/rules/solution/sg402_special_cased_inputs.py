@@ -115,6 +115,9 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     return consts, computed
 
 
+_GET = frozenset({"get"})
+
+
 def _candidate_scopes(ctx: Context, answers: Callable[[ast.AST], bool]) -> set[int]:
     """The scopes (by id) that own anything `_check_tree` looks at: a `match`, a branch on a literal
     that outputs constants, or a lookup in a literal dict. Found from the file's index, so scopes
@@ -125,7 +128,10 @@ def _candidate_scopes(ctx: Context, answers: Callable[[ast.AST], bool]) -> set[i
         # every name bound to a non-empty dict anywhere: a superset of what each scope's tables hold
         keyed = {t.id: a.value for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
                  for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
-        found += [n for n in ctx.of(ast.Subscript, ast.Call) if _table_of(n, keyed) is not None]
+        name, literal = ast.Name, ast.Dict
+        found += [n for n in ctx.of(ast.Subscript)  # `TABLE[k]`, `{...}[k]`: as `_table_of` reads them, inline
+                  if (t := type(v := n.value)) is name and v.id in keyed or t is literal and v.keys]  # type: ignore[attr-defined]
+        found += [n for n in ctx.calls_named(_GET) if _table_of(n, keyed) is not None]
     return {id(ctx.scope_of(n)) for n in found}
 
 

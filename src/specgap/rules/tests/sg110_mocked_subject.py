@@ -99,7 +99,7 @@ class MockedSubject(Rule):
         tree = _tree(cf.after)
         if tree is None:
             return
-        local = {st.name for st in statements(tree) if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        local: set[str] | None = None  # the names the module defines, found when first needed
         lines = cf.after.lines
         for t in tf.test_functions(tree):
             patches = _patch_targets(t.node) if _mentions_patching(t.node, lines) else []
@@ -119,6 +119,8 @@ class MockedSubject(Rule):
             for call, target, value, owner in patches:
                 if target not in checked or not cf.touches(call.lineno, call.end_lineno):
                     continue
+                if local is None:
+                    local = {st.name for st in statements(tree) if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
                 if owner in local or results.get(owner) in local or owner.split(".")[0] in sys.stdlib_module_names:
                     # a class defined in the test module, or os.listdir: the test exercises the
                     # mocking itself (a mocking library's own tests), not product code
