@@ -37,6 +37,31 @@ def _state_key(node: ast.AST, module_names: set[str]) -> str | None:
     return None
 
 
+def _base(target: ast.AST) -> str | None:
+    """The name an assignment target writes through: `x`, `x.a`, `x[k]` -> x."""
+    t = type(target)
+    if t is ast.Attribute or t is ast.Subscript:
+        target = target.value  # type: ignore[attr-defined]
+    return target.id if type(target) is ast.Name else None  # type: ignore[attr-defined]
+
+
+def _may_advance(ctx: Context, module_names: set[str], canned: set[str]) -> bool:
+    """Whether any statement of the module could advance state kept between calls (what the
+    functions' pass below looks for, asked of the whole module at once: most have none). A
+    function's own name is local to it unless declared `global`; `x.a` and `x[k]` write into
+    a module-level `x` (or a global one), and `next(x)` advances a canned iterator."""
+    declared = {name for n in ctx.of(ast.Global, ast.Nonlocal) for name in n.names}  # type: ignore[attr-defined]
+    reach = module_names | declared
+    for n in ctx.of(ast.AugAssign, ast.Assign):
+        targets = n.targets if type(n) is ast.Assign else [n.target]  # type: ignore[attr-defined]
+        if len(targets) == 1:
+            t = targets[0]
+            if (type(t) is ast.Name and t.id in declared) or (type(t) is not ast.Name and _base(t) in reach):
+                return True
+    return bool(canned) and any(type(c.func) is ast.Name and c.args and _base(c.args[0]) in canned
+                                for c in ctx.calls_named(frozenset({"next"})))
+
+
 def _reads(expr: ast.AST, module_names: set[str]) -> set[str]:
     return {k for n in ast.walk(expr) if (k := _state_key(n, module_names)) is not None}
 
@@ -89,6 +114,8 @@ class HiddenStateToggle(Rule):
                 v = s.value.args[0] if isinstance(s.value, ast.Call) and s.value.args else s.value
                 if cases.value(v) is not cases.NO or (isinstance(v, ast.Name) and v.id in canned):
                     canned.update(n for t in s.targets for n in target_names(t))
+        if not _may_advance(ctx, module_names, canned):
+            return
         for scope, owner, nodes in _code_scopes(tree):
             if owner is not None or not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue

@@ -44,6 +44,8 @@ def _env_var(node: ast.AST) -> str | None:
 
 def _sniff(node: ast.AST) -> str | None:
     """'framework' for a check of running under a test runner, 'ci' for a CI check, else None."""
+    if not _may_sniff(node):
+        return None
     var = _env_var(node)
     if var is not None:
         upper = var.upper()
@@ -74,7 +76,25 @@ def _sniff(node: ast.AST) -> str | None:
     return None
 
 
-_SNIFFING = (ast.Subscript, ast.Call, ast.Compare, ast.Attribute)
+_CALLED = frozenset({"get", "endswith", "startswith", "find", "count", "hasattr", "getattr"})
+
+
+def _may_sniff(node: ast.AST) -> bool:
+    """What `_sniff` needs of a subscript, call or comparison, tested first (there are many):
+    `...environ[...]`; a call of `...get`, `...getenv`, a string method or `hasattr`/`getattr`;
+    a single comparison with a constant on one side."""
+    t = type(node)
+    if t is ast.Subscript:
+        v = node.value  # type: ignore[union-attr]
+        return (type(v) is ast.Attribute and v.attr.endswith("environ")) or (type(v) is ast.Name and v.id.endswith("environ"))
+    if t is ast.Call:
+        f = node.func  # type: ignore[union-attr]
+        last = f.attr if type(f) is ast.Attribute else f.id if type(f) is ast.Name else ""
+        return last in _CALLED or last.endswith("getenv")
+    if t is ast.Compare:
+        return len(node.ops) == 1 and (type(node.left) is ast.Constant  # type: ignore[union-attr]
+                                       or type(node.comparators[0]) is ast.Constant)  # type: ignore[union-attr]
+    return True
 
 
 def _is_argv(node: ast.AST) -> bool:
@@ -166,7 +186,9 @@ class TestEnvironmentSniffing(Rule):
         if tree is None or not any(h in cf.after.text for h in _SNIFF_HINTS) or _is_test_tool(tree):
             return
         sniffs: dict[int, str] = {}
-        for n in context(tree).of(*_SNIFFING):  # the only kinds of node `_sniff` knows
+        ctx = context(tree)
+        # the only kinds of node `_sniff` knows (of attributes, `sys._called_from_test`)
+        for n in ctx.of(ast.Subscript, ast.Call, ast.Compare) + ctx.attrs.get("_called_from_test", []):
             kind = _sniff(n)
             if kind:
                 sniffs[id(n)] = kind

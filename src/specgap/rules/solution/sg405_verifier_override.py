@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from specgap.analysis import cases
@@ -24,9 +25,16 @@ _GRADER_WORDS = frozenset({
 _RUNNER_NAMES = frozenset({"run_tests", "run_test", "runtests", "run_all_tests", "test_runner"})
 
 
+# Every name below holds one of these (asked for every function and assignment target, which
+# seldom do: one search spares the rest)
+_GRADERISH = re.compile("verif|grad|evaluat|judge|reward|score|correct|check|valid|pass|oracle|test|assert|fail", re.I)
+
+
 def _grader_name(name: str) -> str | None:
     """'runner' for a test runner or assertion (where a no-op fakes success), 'grader' for a
     checker (where accepting everything does), else None."""
+    if not _GRADERISH.search(name):
+        return None
     low = name.lower().strip("_")
     if low in _RUNNER_NAMES or low.startswith("assert") or low == "fail":
         return "runner"
@@ -39,12 +47,12 @@ def _grader_name(name: str) -> str | None:
     return None
 
 
-def _may_rebind(func: ast.AST) -> bool:
-    """Whether a call's function may be `setattr` or a `patch` (`.object`): the calls looked at
-    below, told apart cheaply from the rest before their dotted names are made."""
-    if type(func) is ast.Attribute:
-        return func.attr in ("patch", "object")
-    return type(func) is ast.Name and func.id in ("setattr", "patch", "object")
+_PATCHES = frozenset({"patch", "object"})
+_SETATTR = frozenset({"setattr"})
+
+
+def _target_name(target: ast.AST) -> str | None:
+    return target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
 
 
 def _fake_fn(fn: ast.AST) -> str | None:
@@ -52,9 +60,15 @@ def _fake_fn(fn: ast.AST) -> str | None:
     one that does nothing, None for one that looks at its arguments or computes something."""
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         return None
-    params = set(param_names(fn)) - {"self", "cls"}
-    if params & names_read(fn):
+    fake = _fake_shape(fn)
+    # (the shape first: reading the whole body for the names it reads costs more)
+    if fake is None or (set(param_names(fn)) - {"self", "cls"}) & names_read(fn):
         return None
+    return fake
+
+
+def _fake_shape(fn: FuncDef | ast.Lambda) -> str | None:
+    """`_fake_fn` but for the arguments it reads: what a function's answers are."""
     if isinstance(fn, ast.Lambda):
         v = const_value(fn.body)
         return None if v is cases.NO else "accept" if v else "noop"
@@ -68,6 +82,9 @@ def _fake_fn(fn: ast.AST) -> str | None:
         return "noop"
     if not all(isinstance(s, ast.Return) for s in body[-1:]):
         return None
+    last = const_value(body[-1].value)  # type: ignore[attr-defined]
+    if last is cases.NO or not last:
+        return None  # (before looking for the other returns)
     values = [const_value(r) for r in returns(fn)]
     return "accept" if values and all(v is not cases.NO and v for v in values) else None
 
@@ -113,16 +130,21 @@ class VerifierOverride(Rule):
             elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module_fns[s.name] = s
         for scope, owner, _ in ctx.scopes:
-            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and _grader_name(scope.name):
                 yield from self._check_def(cf, scope, owner, imported)
         # the assignments and calls come from the index; what they find (seldom anything) is
         # reported in the order of a walk, as before
         found: dict[int, list[Finding]] = {}
         for n in ctx.of(ast.Assign):
-            if hits := [f for t in n.targets for f in self._check_rebind(cf, n, t, n.value, imported, module_fns)]:
-                found[id(n)] = hits
-        for n in ctx.of(ast.Call):
-            if _may_rebind(n.func) and (hits := list(self._check_call(cf, n, imported, module_fns))):
+            for t in n.targets:
+                if (name := _target_name(t)) and _grader_name(name):  # (what `_check_rebind` asks first)
+                    if hits := [f for t in n.targets for f in self._check_rebind(cf, n, t, n.value, imported, module_fns)]:
+                        found[id(n)] = hits
+                    break
+        # `setattr(...)`, `patch(...)`, `x.patch(...)`, `x.object(...)`: the only calls `_check_call` reads
+        calls = ctx.calls_named(_PATCHES) + [c for c in ctx.calls_named(_SETATTR) if type(c.func) is ast.Name]
+        for n in calls:
+            if hits := list(self._check_call(cf, n, imported, module_fns)):
                 found[id(n)] = hits
         if found:
             for n in ctx.all_nodes():
@@ -175,7 +197,7 @@ class VerifierOverride(Rule):
 
     def _check_rebind(self, cf: ChangedFile, node: ast.AST, target: ast.AST, val: ast.AST,
                       imported: set[str], module_fns: dict[str, ast.AST]) -> Iterator[Finding]:
-        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else None
+        name = _target_name(target)
         role = _grader_name(name) if name else None
         if role is None:
             return

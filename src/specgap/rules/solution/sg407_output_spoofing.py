@@ -20,7 +20,7 @@ from specgap.model import (
 )
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.solution._shared import _EXIT_CALLS
+from specgap.rules.solution._shared import _EXIT_CALLS, owner
 
 _STATUS_LINES = (
     # pytest -v lines and summaries, unittest's summary: what log-parsing graders read
@@ -48,6 +48,8 @@ def _template(node: ast.AST) -> str | None:
 
 _OPENERS = frozenset({"open", "io.open", "codecs.open"})
 _PATH_WRITES = frozenset({"write_text", "write_bytes"})
+# the last parts of every call name above (and `atexit.register`'s)
+_LAST_NAMES = frozenset(f.rsplit(".", 1)[-1] for f in _EXIT_CALLS | _WRITE_CALLS | _OPENERS | {"atexit.register"}) | _PATH_WRITES
 
 
 @register
@@ -85,12 +87,20 @@ class OutputSpoofing(Rule):
         for s in tree.body:
             if isinstance(s, ast.If) and is_main_guard(s.test):
                 guarded.update(id(n) for n in subtree(s))
-        called = {id(n): dotted(n.func) for n in ctx.of(ast.Call)}  # what each call calls, spelled out once
-        at_exit.update(dotted(n.args[0]) for n in ctx.of(ast.Call) if n.args and called[id(n)] == "atexit.register")
+        # what each call that may matter calls, spelled out once; no other call can be reported or
+        # count as an exit, and only scopes holding one of these need a look
+        named = ctx.calls_named(_LAST_NAMES)
+        if not named:
+            return
+        called = {id(n): dotted(n.func) for n in named}
+        at_exit.update(dotted(n.args[0]) for n in named if n.args and called[id(n)] == "atexit.register")
         at_exit.update(n.name for n in ctx.of(ast.FunctionDef, ast.AsyncFunctionDef)
                        if any(dotted(d) == "atexit.register" for d in n.decorator_list))
+        holding = {id(owner(ctx, n)) for n in named}
         for scope, _, nodes in ctx.scopes:
-            calls = [n for n in nodes if type(n) is ast.Call]
+            if id(scope) not in holding:
+                continue
+            calls = [n for n in nodes if id(n) in called]
             exit_calls = {f for n in calls if (f := called[id(n)]) in _EXIT_CALLS}
             # `os._exit` skips the runner's own report; a module that exits while being imported
             # ends the test run; a CLI's `main()` that exits is just a CLI

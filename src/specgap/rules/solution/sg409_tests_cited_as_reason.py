@@ -9,6 +9,7 @@ import tokenize
 from typing import Iterator
 
 from specgap.analysis import cases
+from specgap.analysis.context import Context, context, subtree
 from specgap.analysis.flow import walk_block
 from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
@@ -52,18 +53,47 @@ _PATTERNS = (
     (re.compile(rf"\b(?:hard[- ]?cod\w*|special[- ]?cas\w*)\b[^.;!?]{{0,40}}?\b{_REF}", re.I),
      "hard-codes for the tests"),
 )
-# one pass over the whole text first: most files cite no test anywhere, and need no tokenizing
-_HASHED = re.compile(r"#[^\n]*")  # every comment, and some strings: a superset to search
-# every pattern names one of these (in `_REF`, or "specific inputs"); comments without any are
-# skipped before the patterns run, which try every position of what they are given
-_CITED = ("test", "assert", "grader", "checker", "judge", "output", "answer", "result", "value", "example", "input", "case")
+# One pass over the whole text first: most files cite no test anywhere, and need no tokenizing.
+# Each line from its first `#` holds that line's comment, if it has one (or a string): a line
+# whose part after `#` matches no pattern has no comment that does.
+_HASHED = re.compile(r"#[^\n]*")
 _ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _PATTERNS), re.I)
+# every pattern names one of these (in `_REF`, or "specific inputs"): the file's pre-check
+_CITED = ("test", "assert", "grader", "checker", "judge", "output", "answer", "result", "value", "example", "input", "case")
+# and, more closely, a `_REF` (all but two of them name one of the first five words) or "specific"
+_SAMPLE = re.compile(r"(?:expected|required|desired|sample|example|provided|given)\s+(?:output|answer|result|value|example|input|case)")
+_MUST = re.compile(r"test|assert|grader|checker|judge|specific|particular|" + _SAMPLE.pattern, re.I)
 # A comment explains the decision that follows it: a branch, an answer, a raise or an exit.
 _DECISIONS = (ast.If, ast.Return, ast.Match, ast.Raise)
 
 
 _NOUN = re.compile(r"test|assert|grader|checker|judge", re.I)
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _may_cite(comment: str) -> bool:
+    """Whether a comment holds what every pattern needs: a `_REF`, or "specific"/"particular"
+    (a fast test of the words before `_ANY`, which tries every position of the comment)."""
+    if not comment.isascii():  # (re.I folds some non-ASCII letters to ASCII ones; `str.lower` does not)
+        return _MUST.search(comment) is not None
+    low = comment.lower()
+    return (any(w in low for w in _CITED[:5]) or "specific" in low or "particular" in low
+            or (any(w in low for w in _CITED[5:]) and _SAMPLE.search(low) is not None))
+
+
+def _cited_lines(text: str) -> set[int] | None:
+    """The lines whose comment may give a test as the reason (None: any line may)."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR ends a comment token but not a line of text
+    lines: set[int] = set()
+    line, pos = 1, 0
+    for m in _HASHED.finditer(text):
+        c = m.group()
+        if _may_cite(c) and _ANY.search(c):
+            line += text.count("\n", pos, m.start())
+            pos = m.start()
+            lines.add(line)
+    return lines
 
 
 def _reason(comment: str) -> tuple[str, str] | None:
@@ -76,11 +106,11 @@ def _reason(comment: str) -> tuple[str, str] | None:
     return None
 
 
-def _identifier_words(tree: ast.AST) -> set[str]:
-    """The words of the code's own names (`invalid_tests` -> invalid, test): when the task is
-    about tests or judges, a comment about "the tests" is about the task's data."""
+def _identifier_words(ctx: Context, scope: ast.AST) -> set[str]:
+    """The words of the code's own names in `scope` (`invalid_tests` -> invalid, test): when the
+    task is about tests or judges, a comment about "the tests" is about the task's data."""
     words: set[str] = set()
-    for n in ast.walk(tree):
+    for n in ctx.all_nodes() if scope is ctx.tree else subtree(scope):
         name = (n.id if isinstance(n, ast.Name) else n.arg if isinstance(n, ast.arg)
                 else n.attr if isinstance(n, ast.Attribute)
                 else n.name if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None)
@@ -89,9 +119,20 @@ def _identifier_words(tree: ast.AST) -> set[str]:
     return words
 
 
-def _statements(tree: ast.Module) -> list[ast.stmt]:
+def _comments(text: str, last: int | None) -> list[tokenize.TokenInfo]:
+    """The comment tokens of `text`, up to line `last`."""
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if last is not None and tok.start[0] > last:
+            break
+        if tok.type == tokenize.COMMENT:
+            out.append(tok)
+    return out
+
+
+def _statements(ctx: Context) -> list[ast.stmt]:
     """Every statement of the module, in source order."""
-    return sorted((n for n in ast.walk(tree) if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
+    return sorted((n for n in ctx.all_nodes() if isinstance(n, ast.stmt)), key=lambda n: (n.lineno, n.col_offset))
 
 
 def _attached(stmts: list[ast.stmt], line: int, own_line: bool) -> ast.stmt | None:
@@ -186,27 +227,38 @@ class TestsCitedAsReason(Rule):
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         if cf.after is None or cf.after.tree is None or not cf.is_python:
             return
-        # (re.I folds some non-ASCII letters to ASCII ones, `str.lower` does not: those comments stay)
-        citing = [c for c in _HASHED.findall(cf.after.text) if not c.isascii() or any(w in c.lower() for w in _CITED)]
-        if not citing or not _ANY.search("\n".join(citing)):
-            return
+        source = cf.after.text
+        cited = _cited_lines(source)
+        if cited is not None:
+            cited = {n for n in cited if cf.touches(n)}
+            if not cited:
+                return
+        # text that parsed as it is tokenizes to its end: tokens past the last cited line can wait
+        # forever; a file parsed in pieces may not tokenize, and then has no comments to read
+        whole = cf.after.error is None and not cf.after.partial
         try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(cf.after.text).readline))
+            tokens = _comments(source, max(cited) if cited and whole else None)
         except (tokenize.TokenError, SyntaxError, IndentationError):
             return  # comments cannot be told from strings in text that does not tokenize
+        ctx = context(cf.after.tree)
         stmts: list[ast.stmt] | None = None
+        words: dict[int, set[str]] = {}  # by enclosing definition: several comments may be in one
         seen: set[int] = set()
         for tok in tokens:
-            if tok.type != tokenize.COMMENT or not cf.touches(tok.start[0]):
+            if not (tok.start[0] in cited if cited is not None else cf.touches(tok.start[0])):
                 continue
             found = _reason(tok.string)
             if found is None:
                 continue
             what, noun = found
             if stmts is None:
-                stmts = _statements(cf.after.tree)
-            if noun and noun in _identifier_words(_enclosing(cf.after.tree, tok.start[0])):
-                continue  # the code's own data is called tests (a problem about test cases, a judge)
+                stmts = _statements(ctx)
+            if noun:
+                scope = _enclosing(cf.after.tree, tok.start[0])
+                if id(scope) not in words:
+                    words[id(scope)] = _identifier_words(ctx, scope)
+                if noun in words[id(scope)]:
+                    continue  # the code's own data is called tests (a problem about test cases, a judge)
             own_line = not tok.line[: tok.start[1]].strip()
             stmt = _attached(stmts, tok.start[0], own_line)
             key = id(stmt) if stmt is not None else -tok.start[0]

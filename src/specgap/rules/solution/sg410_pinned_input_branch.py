@@ -151,6 +151,8 @@ class PinnedInputBranch(Rule):
 
     def _check_function(self, cf: ChangedFile, fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool,
                         tables: dict[str, ast.Dict]) -> Finding | None:
+        if not any(type(stmt) is ast.If for stmt in fn.body[:_LEAD + 1]):
+            return None  # the one branch reported opens the function (most have none there)
         params = _params(fn, method)
         if not params:
             return None
