@@ -7,7 +7,7 @@ import weakref
 from typing import Iterator
 
 from specgap.analysis import cases
-from specgap.analysis.context import Context, context
+from specgap.analysis.context import context
 from specgap.model import ChangedFile, ChangeSet, FileRole
 
 _NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS)
@@ -18,22 +18,6 @@ def _resolve(node: ast.AST, module_fns: dict[str, ast.AST]) -> ast.AST:
     if isinstance(node, ast.Name) and node.id in module_fns:
         return module_fns[node.id]
     return node
-
-
-def owner(ctx: Context, node: ast.AST) -> ast.AST:
-    """The scope of `ctx.scopes` that owns `node`: the module, or the function, class or lambda
-    whose body holds it (a definition's decorators, defaults and bases are its enclosing scope's)."""
-    child = node
-    for p in ctx.ancestors(node):
-        t = type(p)
-        if t is ast.Lambda:
-            if child is p.body:  # type: ignore[attr-defined]
-                return p
-        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
-            if any(child is s for s in p.body):  # type: ignore[attr-defined]
-                return p
-        child = p
-    return ctx.tree
 
 
 def _code_scopes(tree: ast.Module) -> Iterator[tuple[ast.AST, ast.ClassDef | None, list[ast.AST]]]:

@@ -20,7 +20,7 @@ from specgap.model import (
 )
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.solution._shared import _EXIT_CALLS, owner
+from specgap.rules.solution._shared import _EXIT_CALLS
 
 _STATUS_LINES = (
     # pytest -v lines and summaries, unittest's summary: what log-parsing graders read
@@ -96,7 +96,7 @@ class OutputSpoofing(Rule):
         at_exit.update(dotted(n.args[0]) for n in named if n.args and called[id(n)] == "atexit.register")
         at_exit.update(n.name for n in ctx.of(ast.FunctionDef, ast.AsyncFunctionDef)
                        if any(dotted(d) == "atexit.register" for d in n.decorator_list))
-        holding = {id(owner(ctx, n)) for n in named}
+        holding = {id(ctx.scope_of(n)) for n in named}
         for scope, _, nodes in ctx.scopes:
             if id(scope) not in holding:
                 continue
