@@ -14,6 +14,7 @@ from specgap.rules.base import Rule
 _NON_TEST = (FileRole.PRODUCT, FileRole.HARNESS, FileRole.PROTECTED)
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object",
                        "pytest.MonkeyPatch.setattr"})
+_LASTS = frozenset({"setattr", "object", "patch"})  # the last part of every patching call's name
 
 
 def patches(ix: Context) -> list[tuple[ast.AST, str, ast.expr | None]]:
@@ -34,8 +35,13 @@ def _patches(ix: Context) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
                     q = names.qualname(leaf)
                     if q is not None and "." in q:
                         yield node, q, node.value
+    # every call below names (or is an attribute) ending in one of `_LASTS`: the others are not resolved
+    plain = {"setattr"} | {local for local, q in names.bound.items() if q and q.rsplit(".", 1)[-1] in _LASTS}
     for call in ix.of(ast.Call):
-        q = names.qualname(call.func)
+        f = call.func
+        if (f.attr not in _LASTS) if type(f) is ast.Attribute else (f.id not in plain) if type(f) is ast.Name else False:
+            continue
+        q = names.qualname(f)
         args = call.args
         is_setattr = q == "builtins.setattr" or (
             isinstance(call.func, ast.Attribute) and call.func.attr == "setattr"
