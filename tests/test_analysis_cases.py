@@ -7,6 +7,14 @@ import textwrap
 
 from specgap.analysis import cases
 
+
+def _full(trees: list[ast.Module], values: bool = True) -> cases.TestCases:
+    """Every file indexed at once (what `LazyCases` answers as)."""
+    out = cases.TestCases()
+    for tree in trees:
+        out.add_tree(tree, None, values)
+    return out
+
 _TESTS = textwrap.dedent('''
     import pytest
 
@@ -21,8 +29,8 @@ _TESTS = textwrap.dedent('''
 
 def test_cases_only_index_has_every_case_and_no_values() -> None:
     tree = ast.parse(_TESTS)
-    full = cases.index([(tree, None)])
-    only = cases.index([(tree, None)], values=False)
+    full = _full([tree])
+    only = _full([tree], values=False)
     assert only.cases == full.cases and only.expected == full.expected and only.calls == full.calls
     assert full.cases and full.calls["g"] == {"12"} and full.values and full.shingles
     assert not only.values and not only.shingles
@@ -31,7 +39,7 @@ def test_cases_only_index_has_every_case_and_no_values() -> None:
 
 def test_nested_literals_are_indexed_alone_and_inside_their_parent() -> None:
     tree = ast.parse("rows = [((1, 2), 3), ((4, 5), 6)]\n")
-    idx = cases.index([(tree, None)])
+    idx = _full([tree])
     assert idx.has_value((1, 2)) and idx.has_value(((1, 2), 3)) and idx.has_value(3)
     assert idx.expected_for([(1, 2)]) == {"3"} and idx.expected_for([1, 2]) == {"3"}
 
@@ -97,7 +105,7 @@ def test_lazy_index_answers_as_the_full_index_does() -> None:
     texts = sorted({cases.text(v) for v in pool})
     rng = random.Random(3)
     for flag in (True, False):
-        full = cases.index([(t, None) for t in trees], values=flag)
+        full = _full(trees, values=flag)
         fresh = lambda: cases.LazyCases([(t, None) for t in trees], values=flag)  # noqa: E731
         for _ in range(400):
             args = [rng.choice(pool) for _ in range(rng.randrange(1, 3))]

@@ -191,9 +191,7 @@ class TestCases:
             self._add_literal(v)
         memo: dict[int, object] = {}  # a nested literal is indexed itself and inside its parent
         for node in ctx.of(ast.Tuple, ast.List, ast.Set):
-            # for the cases alone, only a row (2 to 8 items) is read; a longer or shorter literal
-            # is valued only inside one
-            if (values or 2 <= len(node.elts) <= 8) and (lines is None or lines(node.lineno)):  # type: ignore[attr-defined]
+            if lines is None or lines(node.lineno):
                 v = value(node, memo)
                 if v is not NO:
                     self._add_literal(v, values)
@@ -368,12 +366,3 @@ def _literal_tokens(ctx: Context) -> frozenset[str]:
         if v is not NO:
             out.update(tokens(v))
     return frozenset(out)
-
-
-def index(trees: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> TestCases:
-    """Index the literals of parsed test files, each with an optional line selector; `values=False`
-    indexes the cases only (see `TestCases.add_tree`)."""
-    out = TestCases()
-    for tree, lines in trees:
-        out.add_tree(tree, lines, values)
-    return out

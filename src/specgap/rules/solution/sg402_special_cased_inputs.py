@@ -72,15 +72,16 @@ def _has_literal_eq(test: ast.AST) -> bool:
 
 def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
     """The literal dict a lookup reads: `{...}[k]`, `TABLE[k]`, `TABLE.get(k)`."""
-    if isinstance(node, ast.Subscript):
-        table = node.value
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
-        table = node.func.value
+    t = type(node)  # exact types: asked of every subscript of a file with a table
+    if t is ast.Subscript:
+        table = node.value  # type: ignore[attr-defined]
+    elif t is ast.Call and type(f := node.func) is ast.Attribute and f.attr == "get" and node.args:  # type: ignore[attr-defined]
+        table = f.value
     else:
         return None
-    if isinstance(table, ast.Name):
+    if type(table) is ast.Name:
         table = tables.get(table.id)
-    return table if isinstance(table, ast.Dict) and table.keys else None
+    return table if type(table) is ast.Dict and table.keys else None
 
 
 def _branch_outputs(n: ast.If | ast.IfExp) -> tuple[list[object], bool]:
@@ -128,10 +129,7 @@ def _candidate_scopes(ctx: Context, answers: Callable[[ast.AST], bool]) -> set[i
         # every name bound to a non-empty dict anywhere: a superset of what each scope's tables hold
         keyed = {t.id: a.value for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
                  for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
-        name, literal = ast.Name, ast.Dict
-        found += [n for n in ctx.of(ast.Subscript)  # `TABLE[k]`, `{...}[k]`: as `_table_of` reads them, inline
-                  if (t := type(v := n.value)) is name and v.id in keyed or t is literal and v.keys]  # type: ignore[attr-defined]
-        found += [n for n in ctx.calls_named(_GET) if _table_of(n, keyed) is not None]
+        found += [n for n in ctx.of(ast.Subscript) + ctx.calls_named(_GET) if _table_of(n, keyed) is not None]
     return {id(ctx.scope_of(n)) for n in found}
 
 
