@@ -55,19 +55,26 @@ def _case_branches(match: ast.Match) -> Iterator[_Branch]:
         keys = [cases.value(e.value) for e in elts]
         if cases.NO in keys:
             continue
-        outs, computed = _outputs(case.body)
-        if outs and not computed:
+        outs = _outputs(case.body)
+        if outs:
             yield _Branch(p, keys, outs, case.body[-1].end_lineno or p.lineno, subject)
 
 
 def _has_literal_eq(test: ast.AST) -> bool:
     """Whether a condition compares something with a literal for equality (a cheap pre-check)."""
-    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
-    return any(
-        isinstance(p, ast.Compare) and len(p.ops) == 1 and isinstance(p.ops[0], ast.Eq)
-        and (cases.value(p.left) is not cases.NO or cases.value(p.comparators[0]) is not cases.NO)
-        for p in parts
-    )
+    t = type(test)  # exact types: asked of every `if` of a file
+    if t is ast.Compare:
+        parts: list[ast.expr] = [test]  # type: ignore[list-item]
+    elif t is ast.BoolOp and type(test.op) is ast.And:  # type: ignore[attr-defined]
+        parts = test.values  # type: ignore[attr-defined]
+    else:
+        return False
+    no, value = cases.NO, cases.value
+    for p in parts:
+        if (type(p) is ast.Compare and len(p.ops) == 1 and type(p.ops[0]) is ast.Eq  # type: ignore[attr-defined]
+                and (value(p.left) is not no or value(p.comparators[0]) is not no)):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
@@ -84,36 +91,51 @@ def _table_of(node: ast.AST, tables: dict[str, ast.Dict]) -> ast.Dict | None:
     return table if type(table) is ast.Dict and table.keys else None
 
 
-def _branch_outputs(n: ast.If | ast.IfExp) -> tuple[list[object], bool]:
-    return _outputs(n.body if isinstance(n, ast.If) else [ast.Return(value=n.body)])
+def _branch_outputs(n: ast.If | ast.IfExp) -> list[object] | None:
+    if type(n) is ast.IfExp:
+        v = cases.value(n.body)  # type: ignore[union-attr]
+        return None if v is cases.NO else [v]
+    return _outputs(n.body)  # type: ignore[arg-type]
 
 
-def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
-    """Literal values a branch returns, prints or collects, and whether it also outputs something computed."""
+_NOT_WALKED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+
+
+def _outputs(body: list[ast.stmt]) -> list[object] | None:
+    """Literal values a branch returns, prints or collects; None if it also outputs something
+    computed. Every caller wants only branches whose outputs are all constants, so the walk stops
+    at the first computed one: what is left could not make such a branch of it."""
     consts: list[object] = []
-    computed = False
     stack: list[ast.AST] = list(body)
+    pop, push = stack.pop, stack.extend
+    ret, call, name, attribute = ast.Return, ast.Call, ast.Name, ast.Attribute
     while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        n = pop()
+        t = type(n)  # exact types: a branch's every node passes here
+        if t is ret:
+            if n.value is None:  # type: ignore[attr-defined]
+                continue
+            out = n.value  # type: ignore[attr-defined]
+        elif t is call and n.args:  # type: ignore[attr-defined]
+            f = n.func  # type: ignore[attr-defined]
+            ft = type(f)
+            # `print(...)`, `sys.stdout.write(...)`, `results.append(26)`
+            if not (ft is name and f.id == "print" or ft is attribute and (
+                    f.attr == "append" or f.attr == "write" and dotted(f) == "sys.stdout.write")):
+                push(children(n))
+                continue
+            args = n.args  # type: ignore[attr-defined]
+            out = args[0] if len(args) == 1 else ast.Tuple(elts=args, ctx=ast.Load())
+        elif t in _NOT_WALKED:
             continue
-        out: ast.AST | None = None
-        if isinstance(n, ast.Return) and n.value is not None:
-            out = n.value
-        elif isinstance(n, ast.Call) and n.args and (
-            dotted(n.func) in ("print", "sys.stdout.write")
-            or (isinstance(n.func, ast.Attribute) and n.func.attr == "append")  # `results.append(26)`
-        ):
-            out = n.args[0] if len(n.args) == 1 else ast.Tuple(elts=n.args, ctx=ast.Load())
-        if out is not None:
-            v = cases.value(out)
-            if v is cases.NO:
-                computed = True
-            else:
-                consts.append(v)
+        else:
+            push(children(n))
             continue
-        stack.extend(children(n))
-    return consts, computed
+        v = cases.value(out)
+        if v is cases.NO:
+            return None
+        consts.append(v)
+    return consts
 
 
 _GET = frozenset({"get"})
@@ -127,8 +149,10 @@ def _candidate_scopes(ctx: Context, answers: Callable[[ast.AST], bool]) -> set[i
     found += [n for n in ctx.of(ast.If, ast.IfExp) if _has_literal_eq(n.test) and answers(n)]  # type: ignore[attr-defined]
     if ctx.of(ast.Dict):
         # every name bound to a non-empty dict anywhere: a superset of what each scope's tables hold
-        keyed = {t.id: a.value for a in ctx.of(ast.Assign) if isinstance(a.value, ast.Dict) and a.value.keys  # type: ignore[attr-defined]
-                 for t in a.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
+        # (found from the dicts, fewer than the assignments; which dict a name keeps does not matter)
+        parent = ctx.parent
+        keyed = {t.id: d for d in ctx.of(ast.Dict) if d.keys and type(a := parent.get(d)) is ast.Assign  # type: ignore[attr-defined]
+                 and a.value is d for t in a.targets if type(t) is ast.Name}  # type: ignore[attr-defined]
         found += [n for n in ctx.of(ast.Subscript) + ctx.calls_named(_GET) if _table_of(n, keyed) is not None]
     return {id(ctx.scope_of(n)) for n in found}
 
@@ -203,17 +227,16 @@ class SpecialCasedInputs(Rule):
                 yield from self._check_tree(cf, cf.after.tree, tests)
 
     def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
-        outputs: dict[int, tuple[list[object], bool]] = {}  # each branch's outputs, walked once
+        outputs: dict[int, list[object] | None] = {}  # each branch's outputs, walked once
 
-        def branch_outputs(n: ast.AST) -> tuple[list[object], bool]:
-            found = outputs.get(id(n))
-            if found is None:
+        def branch_outputs(n: ast.AST) -> list[object] | None:
+            found = outputs.get(id(n), outputs)
+            if found is outputs:
                 found = outputs[id(n)] = _branch_outputs(n)  # type: ignore[arg-type]
-            return found
+            return found  # type: ignore[return-value]
 
         def answers(n: ast.AST) -> bool:  # outputs constants, and nothing computed
-            outs, computed = branch_outputs(n)
-            return bool(outs) and not computed
+            return bool(branch_outputs(n))
 
         candidates = _candidate_scopes(context(tree), answers)
         if not candidates:
@@ -265,8 +288,8 @@ class SpecialCasedInputs(Rule):
                 while up is not None:
                     keys, subject = keyed[id(up)][0] + keys, keyed[id(up)][1] + "\0" + subject
                     up = outer.get(id(up))
-                outs, computed = branch_outputs(n)
-                if outs and not computed:
+                outs = branch_outputs(n)
+                if outs:
                     end = n.body[-1].end_lineno if isinstance(n, ast.If) else n.end_lineno
                     branches.append(_Branch(n, keys, outs, end or n.lineno, subject))
             for m in matches:
