@@ -71,9 +71,21 @@ def is_input_source(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and dotted(node) in ("sys.stdin", "sys.argv")
 
 
+# The names every spelling `is_input_source` accepts is written from: `input(...)`, `sys.stdin...`.
+_INPUT_BASES = frozenset(d.split(".", 1)[0] for d in INPUT_CALLS | {"sys.stdin", "sys.argv"})
+
+
 def mentions(expr: ast.AST, tainted: set[str]) -> bool:
     """Whether an expression reads one of the `tainted` names or the program's input."""
-    return any((isinstance(n, ast.Name) and n.id in tainted) or is_input_source(n) for n in subtree(expr))
+    name, call, attribute = ast.Name, ast.Call, ast.Attribute
+    for n in subtree(expr):
+        t = type(n)  # exact types: asked of every compared subject and lookup key
+        if t is name:
+            if n.id in tainted:  # type: ignore[attr-defined]
+                return True
+        elif (t is call or t is attribute) and is_input_source(n):
+            return True
+    return False
 
 
 def target_names(node: ast.AST) -> Iterator[str]:
@@ -95,19 +107,22 @@ def input_names(scope: ast.AST, owner: ast.ClassDef | None, nodes: list[ast.AST]
         params = param_names(scope)
         tainted.update(params[1:] if owner is not None and params else params)
     flows: list[tuple[ast.AST, ast.AST]] = []
+    assign, aug, ann, named, expr = ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.Expr
     for n in nodes:
-        if isinstance(n, ast.Assign):
-            flows.extend((t, n.value) for t in n.targets)
-        elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and n.value is not None:
-            flows.append((n.target, n.value))
-        elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
-            flows.append((n.target, n.iter))
-        elif isinstance(n, ast.NamedExpr):
-            flows.append((n.target, n.value))
-        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute):
+        t = type(n)  # exact types: every node of the scope passes here
+        if t is assign:
+            flows.extend((x, n.value) for x in n.targets)  # type: ignore[attr-defined]
+        elif t is aug or t is ann:
+            if n.value is not None:  # type: ignore[attr-defined]
+                flows.append((n.target, n.value))  # type: ignore[attr-defined]
+        elif t is ast.For or t is ast.AsyncFor or t is ast.comprehension:
+            flows.append((n.target, n.iter))  # type: ignore[attr-defined]
+        elif t is named:
+            flows.append((n.target, n.value))  # type: ignore[attr-defined]
+        elif t is expr and type(c := n.value) is ast.Call and type(f := c.func) is ast.Attribute:  # type: ignore[attr-defined]
             # `clues.append((l, r))`: the container now holds input
-            if n.value.func.attr in ("append", "extend", "add", "insert") and isinstance(n.value.func.value, ast.Name):
-                flows.append((n.value.func.value, n.value))
+            if f.attr in ("append", "extend", "add", "insert") and type(f.value) is ast.Name:
+                flows.append((f.value, c))
     reads = [(target, *_reads(val)) for target, val in flows]  # each value walked once, not once a pass
     for _ in range(2):
         for target, names, from_input in reads:
@@ -118,10 +133,7 @@ def input_names(scope: ast.AST, owner: ast.ClassDef | None, nodes: list[ast.AST]
 
 def _reads(expr: ast.AST) -> tuple[set[str], bool]:
     """The names an expression reads, and whether it reads the program's input (as `mentions`)."""
-    names, from_input = set(), False
-    for n in subtree(expr):
-        if isinstance(n, ast.Name):
-            names.add(n.id)
-        elif not from_input and is_input_source(n):
-            from_input = True
-    return names, from_input
+    name = ast.Name
+    names = {n.id for n in subtree(expr) if type(n) is name}  # type: ignore[attr-defined]
+    # every input source is spelled from one of `_INPUT_BASES`: without one, no need to look
+    return names, not names.isdisjoint(_INPUT_BASES) and any(is_input_source(n) for n in subtree(expr))
