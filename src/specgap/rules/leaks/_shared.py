@@ -99,6 +99,17 @@ def _read_targets(call: ast.Call, names: Names) -> ast.expr | None:
     return None
 
 
+def _file_and_shell_calls(ix: Context) -> list[ast.Call]:
+    """The calls `_read_targets` or `_command` could answer for, in the order of `ix.of(ast.Call)`:
+    those that could be one of `_FILE_CALLS` or `_SHELL_CALLS` (only these are resolved: see
+    `Context.calls_to`), `x.read_text(...)` and the like, and GitPython's `repo.git.log(...)`.
+    For any other call both answer None, so resolving it is wasted."""
+    could = {id(c) for c in ix.calls_to(_FILE_CALLS | _SHELL_CALLS)}
+    attribute = ast.Attribute
+    return [c for c in ix.of(ast.Call) if id(c) in could or type(f := c.func) is attribute and (  # type: ignore[attr-defined]
+        f.attr in _PATH_METHODS or type(f.value) is attribute and f.value.attr == "git")]
+
+
 def _command(call: ast.Call, names: Names) -> list[list[str]] | None:
     """Shell commands a call runs, as token lists (one per `&&`/`;`/`|` segment)."""
     q = names.qualname(call.func)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Iterator
 
@@ -18,7 +17,13 @@ from specgap.model import (
 )
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.leaks._shared import _basename, _command, _path_text, _read_targets
+from specgap.rules.leaks._shared import (
+    _basename,
+    _command,
+    _file_and_shell_calls,
+    _path_text,
+    _read_targets,
+)
 
 _ANSWER_FILE = re.compile(r"^(expected|expect|answers?|test_?cases?|testcases|ground_?truth|oracle|hidden_?tests?)"
                           r"([_.\-\d].*)?$")
@@ -83,7 +88,7 @@ class OracleRead(Rule):
         if any("test" in part for part in cf.path.lower().split("/")):
             return  # test-support packages (`_testing/`, `testutils/`) read test data by design
         ix, names = ctx, ctx.names
-        for call in ix.of(ast.Call):
+        for call in _file_and_shell_calls(ix):
             target = _read_targets(call, names)
             if target is not None:
                 path = _path_text(target, names, ix)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Iterator
 
@@ -14,6 +13,7 @@ from specgap.rules.leaks._shared import (
     _NON_TEST,
     _basename,
     _command,
+    _file_and_shell_calls,
     _path_text,
     _read_targets,
 )
@@ -89,7 +89,7 @@ class GitHistoryRead(Rule):
 
     def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
         names = ix.names
-        for call in ix.of(ast.Call):
+        for call in _file_and_shell_calls(ix):
             target = _read_targets(call, names)
             if target is not None:
                 path = _path_text(target, names, ix)
