@@ -177,3 +177,26 @@ def test_calls_to_are_the_calls_whose_qualname_is_one_of_them(src: str) -> None:
     if src is _ALIASED:  # every spelling of an exit is found, and the shadowed builtin is not an eval
         assert len(ctx.calls_to(frozenset({"os._exit", "sys.exit", "builtins.exit"}))) == 9
         assert {c.func.id for c in ctx.calls_to(frozenset({"builtins.exec", "builtins.eval"}))} == {"run", "exec"}
+
+
+def test_calls_are_looked_through_by_any_binding_and_builtins_are_shadowed_by_any_binding() -> None:
+    # a call is looked through only if it could be `__import__`, `import_module`, `getattr` or
+    # `vars`: however it is bound; the module's own bindings of builtins' names are found when
+    # first needed, and count wherever they are
+    src = textwrap.dedent('''
+        import os, importlib
+        from importlib import import_module as load
+        g = getattr
+        im = importlib.import_module
+        print(g(os, "_exit"), im("sys").exit, load("os")._exit, __import__("os")._exit, vars(os)["_exit"])
+        print(foo(os)._exit, open, len)
+        def f(open):
+            for len in []:
+                pass
+    ''')
+    ctx = context(ast.parse(src))
+    first, second = sorted((c for c in ctx.of(ast.Call) if isinstance(c.func, ast.Name) and c.func.id == "print"),
+                           key=lambda c: c.lineno)
+    assert [ctx.names.qualname(a) for a in first.args] == ["os._exit", "sys.exit", "os._exit", "os._exit", "os._exit"]
+    assert [ctx.names.qualname(a) for a in second.args] == [None, None, None]
+    assert ctx.names.qualname(first.func) == "builtins.print"

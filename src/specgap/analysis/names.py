@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from specgap.analysis.context import Context
 
 _BUILTINS = frozenset(dir(builtins))
+# the last part of each name `_base` looks through a call of (`builtins.__import__`,
+# `importlib.import_module`, `importlib.__import__`, `builtins.getattr`, `builtins.vars`)
+_LOOKED_THROUGH = frozenset({"__import__", "import_module", "getattr", "vars"})
 _MAX_DEPTH = 12  # resolution nests through calls and subscripts; hostile input may nest forever
 
 
@@ -42,12 +45,10 @@ class Names:
             for a in node.names:
                 if a.name != "*":
                     self._bind(a.asname or a.name, f"{mod}.{a.name}" if mod else a.name)
-        assigned = _store_names(ix)
-        assigned.update(n.name for n in ix.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        assigned.update(n.arg for n in ix.of(ast.arg))
+        self._ix: Context | None = ix
+        self._assigned: set[str] | None = None  # found on first need: see `_rebinds`
         aliases = [(n.targets[0].id, n.value) for n in ix.of(ast.Assign)
                    if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
-        self._assigned = assigned
         # `e = sys.exit`, `k = __import__('os')`: an alias, if it is the name's only binding
         counts: dict[str, int] = {}
         for name, _ in aliases:
@@ -57,8 +58,20 @@ class Names:
                 q = self.qualname(value)
                 if q is not None:
                     self.bound[name] = q
-                    self._assigned.discard(name)
         self._ready = True
+
+    def _rebinds(self, name: str) -> bool:
+        """Whether the module binds `name` itself (by assignment, `for`, `def`, a parameter ...).
+        Asked only of builtins' names not bound by an import or alias, which many files never
+        resolve: the bindings are found the first time it is asked."""
+        if self._assigned is None:
+            ix = self._ix
+            assert ix is not None
+            assigned = _store_names(ix)
+            assigned.update(n.name for n in ix.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))  # type: ignore[attr-defined]
+            assigned.update(n.arg for n in ix.of(ast.arg))  # type: ignore[attr-defined]
+            self._assigned, self._ix = assigned, None
+        return name in self._assigned
 
     def _bind(self, local: str, qual: str) -> None:
         if local in self.bound and self.bound[local] != qual:
@@ -92,13 +105,20 @@ class Names:
         if isinstance(node, ast.Name):
             if node.id in self.bound:
                 return self.bound[node.id]
-            if node.id in _BUILTINS and node.id not in self._assigned:
+            if node.id in _BUILTINS and not self._rebinds(node.id):
                 return f"builtins.{node.id}"
             if node.id == "__builtins__":
                 return "builtins"
             return None
         if isinstance(node, ast.Call) and node.args:
-            fn = self.qualname(node.func, depth + 1)
+            f = node.func
+            # only the calls below name something, and their qualnames end in `_LOOKED_THROUGH`'s
+            # names: an `x.attr(...)` with another attr, or a plain name neither bound (by an import
+            # or alias) nor such a builtin, cannot be one of them, and is not resolved
+            if (f.attr not in _LOOKED_THROUGH if type(f) is ast.Attribute else
+                    f.id not in self.bound and f.id not in _LOOKED_THROUGH if type(f) is ast.Name else False):
+                return None
+            fn = self.qualname(f, depth + 1)
             if fn in ("builtins.__import__", "importlib.import_module", "importlib.__import__") and len(node.args) >= 1:
                 mod = const_str(node.args[0], self, depth + 1)
                 return mod if isinstance(mod, str) and mod else None
