@@ -58,6 +58,8 @@ def exit_of(node: ast.AST, names: Names) -> Exit | None:
         raised = call.func if call else exc
         if isinstance(raised, ast.Attribute) and raised.attr not in _LAST:
             return None
+        if isinstance(raised, ast.Name) and raised.id not in _LAST and raised.id not in names.bound:
+            return None  # `raise ValueError(...)`: a plain name is SystemExit only if so named or bound to it
         q = names.qualname(raised)
         if q in _SYSTEMEXIT:
             if q == "builtins.KeyboardInterrupt":
