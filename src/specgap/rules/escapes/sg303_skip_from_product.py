@@ -26,6 +26,7 @@ _SKIP_CALLS = frozenset({"pytest.skip", "pytest.xfail", "pytest.importorskip", "
 _SKIP_EXC = frozenset({"unittest.SkipTest", "unittest.case.SkipTest", "pytest.skip.Exception", "pytest.xfail.Exception",
                        "_pytest.outcomes.Skipped", "_pytest.outcomes.XFailed", "nose.SkipTest",
                        "nose.plugins.skip.SkipTest", "unittest2.SkipTest"})
+_SKIP_EXC_LAST = frozenset(q.rsplit(".", 1)[1] for q in _SKIP_EXC)
 # hooks that run around every test: an unconditional skip there skips the whole suite
 _RUN_HOOKS = re.compile(r"^pytest_(runtest_\w+|collection_modifyitems|collect_file|pycollect_makeitem|itemcollected|"
                         r"sessionstart|configure)$")
@@ -37,6 +38,11 @@ def _skip_of(node: ast.AST, names: Names) -> str | None:
         return q if q in _SKIP_CALLS else None
     if isinstance(node, ast.Raise) and node.exc is not None:
         exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        # (none of them is a builtin: a plain name must be bound by an import or alias, and an
+        # attribute ends in the last part of one; `raise ValueError(...)` is not resolved)
+        if isinstance(exc, ast.Name) and exc.id not in names.bound or (
+                isinstance(exc, ast.Attribute) and exc.attr not in _SKIP_EXC_LAST):
+            return None
         q = names.qualname(exc)
         return q if q in _SKIP_EXC else None
     return None
@@ -76,7 +82,8 @@ class SkipFromProduct(Rule):
 
     def check_module(self, cf: ChangedFile, ix: Context, changeset: ChangeSet) -> Iterator[Finding]:
         names = ix.names
-        hits = [(n, q) for n in ix.of(ast.Call, ast.Raise) if (q := _skip_of(n, names)) is not None]
+        # only the calls that could be a skip are resolved (see `Context.calls_to`)
+        hits = [(n, q) for n in ix.calls_to(_SKIP_CALLS) + ix.of(ast.Raise) if (q := _skip_of(n, names)) is not None]
         if not hits:
             return
         support = _test_support(cf, ix, names)
