@@ -81,9 +81,11 @@ class TautologicalAssertion(Rule):
                 )
         # module-level asserts outside any test have no purpose but to look like checks (in product
         # code they are at least not pretending to test anything: low)
-        in_tests = cf.role is FileRole.TEST or _imports_test_framework(tree)
+        in_tests: bool | None = None  # (asked only of a file with such an assertion: few have one)
         for st in tree.body:
             if isinstance(st, ast.Assert) and (why := tf.tautology(st.test)) and cf.touches(st.lineno):
+                if in_tests is None:
+                    in_tests = cf.role is FileRole.TEST or _imports_test_framework(tree)
                 yield self.finding(cf, st, f"module-level assertion cannot fail: {why}",
                                    severity=None if in_tests else Severity.LOW)
 
