@@ -190,7 +190,8 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
             if cf.binary:
                 continue
             todo = plan.todo(cf.role, rules)
-            tree = cf.after.tree if cf.after is not None else None
+            after = cf.after
+            tree = after.tree if after is not None else None
             ctx = None
             for i in todo:
                 rule = instances[i]
@@ -203,6 +204,10 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
                             found[i].extend(rule.check_module(cf, ctx, cs))
                     except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
                         errors[i] = _crash(rule.id, exc)
+            # a tree that can be parsed again is let go now, unless a cross-file rule will read it
+            if tree is not None and after.reparsable and not _kept(cf, plan.cross, instances, errors):  # type: ignore[union-attr]
+                release_tree(tree)
+                after.unload()  # type: ignore[union-attr]
     for i in plan.cross:
         rule = instances[i]
         try:
@@ -211,6 +216,20 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
         except Exception as exc:
             errors[i] = _crash(rule.id, exc)
     return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
+
+
+def _kept(cf: ChangedFile, cross: list[int], instances: list[Rule], errors: list[InputError | None]) -> bool:
+    """Whether a cross-file rule says it will read the file's tree (a rule that crashes here
+    keeps it: it would be parsed again when read, which costs time, not findings)."""
+    keep = False
+    for i in cross:
+        if errors[i] is None:
+            try:
+                keep = instances[i].keeps(cf) or keep
+            except Exception as exc:
+                errors[i] = _crash(instances[i].id, exc)
+                keep = True
+    return keep
 
 
 def _crash(rule_id: str, exc: Exception) -> InputError:
@@ -242,8 +261,10 @@ def release(unit: ChangeSet) -> None:
     files = unit.files + (unit._context or [])
     for cf in files:
         for side in (cf.before, cf.after):
-            if side is not None and side.tree is not None:
-                release_tree(side.tree)
+            tree = side.parsed if side is not None else None
+            if tree is not None:
+                release_tree(tree)
+                side.unload()  # type: ignore[union-attr]
 
 
 @functools.lru_cache(maxsize=None)  # asked of every rule for every unit (each of millions of rollouts)
