@@ -206,6 +206,16 @@ class TestCases:
             if len(node.args) >= 2 and (lines is None or lines(node.lineno)):
                 self._add_compare(node.args[0], node.args[1])  # type: ignore[attr-defined]
 
+    def merge(self, other: TestCases) -> None:
+        """Add what `other` indexed (every part of the index is a union)."""
+        self.values |= other.values
+        self.shingles |= other.shingles
+        self.expected |= other.expected
+        self._seen |= other._seen
+        for mine, theirs in ((self.cases, other.cases), (self.calls, other.calls)):
+            for k, v in theirs.items():
+                mine.setdefault(k, set()).update(v)  # type: ignore[attr-defined]
+
     def _add_literal(self, v: object, values: bool = True) -> None:
         if values:
             self._add_value(v)
@@ -300,6 +310,13 @@ class LazyCases:
         if self._pending:
             left = []
             for source, lines in self._pending:
+                noted = source.notes.get(NOTE) if lines is None and not self._values else None
+                if noted is not None:  # the file's cases, indexed while its tree was at hand
+                    if could_answer(noted[0]):
+                        self._index.merge(noted[1])
+                    else:
+                        left.append((source, lines))
+                    continue
                 tree = source.tree
                 if tree is None:
                     continue
@@ -342,6 +359,19 @@ class LazyCases:
             return self._load(need.issubset).has_value(v)
         windows = [set(w) for w in _shingles(toks)]  # a match is the whole value, or each of its windows
         return self._load(lambda have: any(w <= have for w in windows)).has_value(v)
+
+
+# A tree scan lets each test file's tree go after its rules: what a `LazyCases` of cases only
+# (`values=False`) needs of a whole file is noted first (`SourceFile.notes[NOTE]`), so the index
+# never parses the file again. (Indexing a file that cannot answer adds nothing to an answer.)
+NOTE = "test-cases"
+
+
+def noted(tree: ast.Module) -> tuple[frozenset[str], TestCases]:
+    """A whole test file's literal tokens and its cases (`TestCases.add_tree(values=False)`)."""
+    part = TestCases()
+    part.add_tree(tree, None, values=False)
+    return literal_tokens(tree), part
 
 
 def _token_sets(texts: Iterable[str]) -> list[set[str]]:

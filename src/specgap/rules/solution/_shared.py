@@ -73,4 +73,14 @@ class _Tests:
         return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None]
 
 
+def _keeps_test(cf: ChangedFile) -> bool:
+    """`Rule.keeps` for the test files `_Tests` reads: a whole file's cases are noted while its
+    tree is at hand (all `new()` asks of it); one read line by line (`get()`) keeps its tree."""
+    if cf.added_lines is not None:
+        return True
+    if cf.after is not None and cases.NOTE not in cf.after.notes and cf.after.tree is not None:
+        cf.after.notes[cases.NOTE] = cases.noted(cf.after.tree)
+    return False
+
+
 _EXIT_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit"})

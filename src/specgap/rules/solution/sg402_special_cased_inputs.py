@@ -14,7 +14,7 @@ from specgap.analysis.names import dotted
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _Tests
+from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _keeps_test, _Tests
 
 _PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
 
@@ -204,7 +204,7 @@ class SpecialCasedInputs(Rule):
 
     def keeps(self, cf: ChangedFile) -> bool:
         if cf.role is FileRole.TEST:
-            return True  # the test index reads them
+            return _keeps_test(cf)
         tree = cf.after.tree if cf.role in self.roles and cf.after is not None else None
         if tree is None:
             return False

@@ -13,7 +13,7 @@ from specgap.analysis.testfns import FuncDef
 from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.solution._shared import _NON_TEST, _Tests
+from specgap.rules.solution._shared import _NON_TEST, _keeps_test, _Tests
 
 
 @register
@@ -47,7 +47,7 @@ class HardCodedAnswer(Rule):
 
     def keeps(self, cf: ChangedFile) -> bool:
         if cf.role is FileRole.TEST:
-            return True  # the test index reads them
+            return _keeps_test(cf)
         if cf.role not in self.roles or cf.after is None:
             return False
         found = cf.after.notes[self.id] = any(_answer(fn) is not None for fn in _functions(cf.after.tree))

@@ -186,7 +186,7 @@ class TestFittedCondition(Rule):
 
     def keeps(self, cf: ChangedFile) -> bool:
         if cf.role is FileRole.TEST:
-            return True  # `_test_calls` reads them
+            return cf.added_lines is not None  # `_test_calls` reads these (their unchanged lines)
         if cf.role is FileRole.PRODUCT and cf.after is not None:
             # what `_check_function` needs first: two test calls of a function of that name and arity
             cf.after.notes[self.id] = {(fn.name, len(_params(fn))) for fn in _branching(cf.after.tree)}
