@@ -157,3 +157,24 @@ def test_nothing_holds_a_tree_once_the_unit_is_evaluated() -> None:
     # (the test index stays with the unit: it must not keep the trees alive with it)
     alone = [sys.getrefcount(t) for t in [ast.parse("x = 1")]]  # a tree only its list holds, counted alike
     assert [sys.getrefcount(t) for t in _Grab.trees] == alone * 3
+
+
+class _Broken(Rule):
+    id, name, family = "SG9993", "broken-probe", "tests"
+    at_hand: list[bool] = []
+
+    def keeps(self, cf: ChangedFile) -> bool:
+        raise ValueError("bug in keeps")
+
+    def check(self, changeset: ChangeSet) -> Iterator[Finding]:
+        _Broken.at_hand = [cf.after.parsed is not None for cf in changeset.files]
+        return iter(())
+
+
+def test_a_rule_whose_keeps_fails_is_reported_and_the_trees_stay_for_it() -> None:
+    unit = build([RawFile("pkg/a.py", None, PRODUCT), RawFile("tests/test_a.py", None, TEST)], on_demand=True)
+    _Cross.seen = {}
+    out = evaluate(unit, [_Local, _Broken, _Cross])
+    assert [e.path for e in out.errors] == ["<rule SG9993>"] and "bug in keeps" in out.errors[0].message
+    assert _Broken.at_hand == [True, True]
+    assert _Cross.seen == {"pkg/a.py": (True, 1), "tests/test_a.py": (True, None)}  # the others' notes still made
