@@ -162,6 +162,8 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     # (the words that ignore case are everyday ones, "test", "value": found early in most files,
     # they are cheaper looked for one by one, stopping at the first, than all counted by the automaton)
     low = [w.lower() for w in words]
+    if len(low) >= _MANY_WORDS:
+        return _first_of(pattern, low)
 
     def found(text: str) -> bool:
         if not text.isascii():
@@ -170,6 +172,30 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
         for w in low:  # (a loop, not `any(...)`: its generator cost more than the searches)
             if w in lowered:
                 return True
+        return False
+
+    return found
+
+
+# A scan with `in` costs about 0.3 ns a character per word, the automaton's one pass about 5 ns a
+# character whatever the words: past about 16 words, a text that holds none (most of them, for a
+# plan's words in a rollout's answer) is read faster once by the automaton.
+_MANY_WORDS = 16
+
+
+def _first_of(pattern: re.Pattern[str], low: list[str]) -> Callable[[str], bool]:
+    """`found` for many case-blind words: one Aho-Corasick pass over the lowered text, stopping at
+    the first word it meets."""
+    automaton = ahocorasick.Automaton()
+    for w in low:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+
+    def found(text: str) -> bool:
+        if not text.isascii():
+            return pattern.search(text) is not None
+        for _ in automaton.iter(_lowered(text)):
+            return True
         return False
 
     return found
