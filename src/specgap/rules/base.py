@@ -70,11 +70,17 @@ class Rule:
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:
-        if self.mentions is None:
+        mentions = self.mentions
+        if mentions is None:
             return True
         if cf.after is None:
             return False
-        text, found = cf.after.text, _finder(self.mentions)
+        # the finder kept per rule class: `_finder`'s cache hashes the pattern's compiled code on
+        # every call, and this is asked of every rule for every file of every rollout
+        cached = _BY_RULE.get(type(self))
+        if cached is None or cached[0] is not mentions:
+            cached = _BY_RULE[type(self)] = (mentions, _finder(mentions))
+        text, found = cf.after.text, cached[1]
         # the parser reads identifiers as NFKC (`ｅxit` is `exit`): look in the text as it reads it too
         return found(text) or (not text.isascii() and found(_as_parsed(text)))
 
@@ -125,6 +131,9 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         return cls.doc().split("\n", 1)[0]
+
+
+_BY_RULE: dict[type[Rule], tuple[re.Pattern[str], Callable[[str], bool]]] = {}
 
 
 @functools.lru_cache(maxsize=4)  # every rule asks about the same file in turn
