@@ -209,6 +209,8 @@ def _close_truncated_fences(plain: str) -> list[Any]:
 
 
 def markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
+    # a lone CR ends a line for markdown-it: so here too, or its line numbers point at other lines
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
     plain = _blank(_blank(text, FILE_BLOCK), CODE_BLOCK)
