@@ -208,12 +208,22 @@ def _close_truncated_fences(plain: str) -> list[Any]:
     return tokens
 
 
+# The start of a line that could mark a prompt's turn, as a heading or a label (`## User`,
+# `> 1. **Human:**`): only container marks, `#`s, emphasis and spaces before a prompt role's name.
+# Looser than both patterns, so a text it does not match has neither.
+_MAY_PROMPT = re.compile(r"^(?:\W|_|\d{1,9}[.)])*(?:user|human|prompt|system)", re.I | re.M)
+
+
 def markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
     # a lone CR ends a line for markdown-it: so here too, or its line numbers point at other lines
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
     plain = _blank(_blank(text, FILE_BLOCK), CODE_BLOCK)
+    if _MAY_PROMPT.search(plain) is None:
+        # no line can mark a prompt's turn: whatever marks the agent's, the whole text is its answer
+        # (as below), so markdown-it need not read it; a single answer, a sentence and a fence, is so
+        return [Turn("agent", text)] if explicit or FILE_BLOCK.search(text) else None
     marks: list[tuple[int, str]] = []
     tokens = _close_truncated_fences(plain)
     fenced: set[int] = set()
