@@ -40,6 +40,11 @@ def fences(text: str) -> list[Fence]:
     return [Fence(t.map[0], t.map[1], t.info, t.content) for t in _md.parse(text) if t.type == "fence" and t.map]
 
 
+def fences_if_simple(text: str) -> list[Fence] | None:
+    """`fences(text)` where they can be read line by line (see above), else None."""
+    return _top_level(text)
+
+
 def code_blocks(text: str) -> list[str]:
     """The content of every fenced and indented code block of `text`, in order, as markdown-it
     reads them. An indented block needs a line indented by four columns past its container's
