@@ -235,7 +235,7 @@ def _close_truncated_fences(plain: str) -> list[Any]:
 # The start of a line that could mark a prompt's turn, as a heading or a label (`## User`,
 # `> 1. **Human:**`): only container marks, `#`s, emphasis and spaces before a prompt role's name.
 # Looser than both patterns, so a text it does not match has neither.
-_MAY_PROMPT = re.compile(r"^(?:\W|_|\d{1,9}[.)])*(?:user|human|prompt|system)", re.I | re.M)
+_MAY_PROMPT = re.compile(r"^(?:[^\w\n]|_|\d{1,9}[.)])*(?:user|human|prompt|system)", re.I | re.M)
 
 
 def markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
