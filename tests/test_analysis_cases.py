@@ -6,6 +6,7 @@ import ast
 import textwrap
 
 from specgap.analysis import cases
+from specgap.model import SourceFile
 
 
 def _full(trees: list[ast.Module], values: bool = True) -> cases.TestCases:
@@ -106,7 +107,7 @@ def test_lazy_index_answers_as_the_full_index_does() -> None:
     rng = random.Random(3)
     for flag in (True, False):
         full = _full(trees, values=flag)
-        fresh = lambda: cases.LazyCases([(t, None) for t in trees], values=flag)  # noqa: E731
+        fresh = lambda: cases.LazyCases([(SourceFile("", t), None) for t in trees], values=flag)  # noqa: E731
         for _ in range(400):
             args = [rng.choice(pool) for _ in range(rng.randrange(1, 3))]
             want = set(rng.sample(texts, rng.randrange(1, 3)))

@@ -13,9 +13,12 @@ import ast
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from specgap.analysis.context import Context, context
+
+if TYPE_CHECKING:
+    from specgap.model import SourceFile
 
 NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
@@ -283,7 +286,9 @@ class LazyCases:
 
     __test__ = False
 
-    def __init__(self, files: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> None:
+    def __init__(self, files: Iterable[tuple[SourceFile, Callable[[int], bool] | None]], values: bool = True) -> None:
+        """`files`: each file's source (read for its tree only while the file is not indexed: a
+        tree the scan lets go is not held here) and which of its lines count (None: all)."""
         self._index = TestCases()
         self._values = values
         self._pending = list(files)
@@ -294,11 +299,14 @@ class LazyCases:
         that passes `also`, a further necessary condition)."""
         if self._pending:
             left = []
-            for tree, lines in self._pending:
+            for source, lines in self._pending:
+                tree = source.tree
+                if tree is None:
+                    continue
                 if could_answer(literal_tokens(tree)) and (also is None or also(tree)):
                     self._index.add_tree(tree, lines, self._values)
                 else:
-                    left.append((tree, lines))
+                    left.append((source, lines))
             self._pending = left
         return self._index
 

@@ -60,6 +60,13 @@ class Rule:
             if cf.role in self.roles and not cf.binary and self._mentioned(cf):
                 yield from self.check_file(cf, changeset)
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        """For a rule that overrides `check` (it reads across files): asked of each file of a tree
+        scan right after the file's own rules, while its tree is at hand. Note in `cf.after.notes`
+        what `check` will need of the file, and say whether `check` will read its tree; a tree no
+        rule keeps is let go (it is parsed again if read after all: slower, never wrong)."""
+        return False
+
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = cf.after.tree if cf.after is not None else None
         if tree is not None:

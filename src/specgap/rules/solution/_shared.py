@@ -54,10 +54,10 @@ class _Tests:
 
     def get(self) -> cases.LazyCases:
         if self._old is None:
-            changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
+            changed = [(f.after, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
                        if f.added_lines is not None]
-            context = [(f.after.tree, None) for f in self._changeset.context_files()
-                       if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
+            context = [(f.after, None) for f in self._changeset.context_files()
+                       if f.role is FileRole.TEST and f.after is not None]
             self._old = cases.LazyCases(changed + context)
         return self._old
 
@@ -65,12 +65,12 @@ class _Tests:
         """Its cases only: a regression test is recognised by its call and expected value."""
         if self._new is None:
             # (a file the change wrote whole needs no line-by-line selection)
-            self._new = cases.LazyCases(((f.after.tree, f.is_added_line if f.added_lines is not None else None)
+            self._new = cases.LazyCases(((f.after, f.is_added_line if f.added_lines is not None else None)
                                          for f in self._changed()), values=False)
         return self._new
 
     def _changed(self) -> list[ChangedFile]:
-        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None and f.after.tree is not None]
+        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None]
 
 
 _EXIT_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit"})

@@ -11,7 +11,7 @@ from specgap.analysis import cases
 from specgap.analysis.context import Context, children, context
 from specgap.analysis.flow import input_names, is_input_source, mentions
 from specgap.analysis.names import dotted
-from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
 from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _Tests
@@ -116,6 +116,12 @@ def _outputs(body: list[ast.stmt]) -> tuple[list[object], bool]:
     return consts, computed
 
 
+def _answers(n: ast.AST) -> bool:
+    """Whether a branch outputs constants, and nothing computed."""
+    outs, computed = _branch_outputs(n)  # type: ignore[arg-type]
+    return bool(outs) and not computed
+
+
 _GET = frozenset({"get"})
 
 
@@ -196,10 +202,21 @@ class SpecialCasedInputs(Rule):
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        if cf.role is FileRole.TEST:
+            return True  # the test index reads them
+        tree = cf.after.tree if cf.role in self.roles and cf.after is not None else None
+        if tree is None:
+            return False
+        found = cf.after.notes[self.id] = bool(_candidate_scopes(context(tree), _answers))  # type: ignore[union-attr]
+        return found
+
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         tests = _Tests.of(changeset)
         for cf in changeset.files:
-            if cf.role in self.roles and cf.after is not None and cf.after.tree is not None:
+            # (a file noted without candidates while its tree was at hand has nothing to look at)
+            if cf.role in self.roles and cf.after is not None and cf.after.notes.get(self.id, True) \
+                    and cf.after.tree is not None:
                 yield from self._check_tree(cf, cf.after.tree, tests)
 
     def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:
