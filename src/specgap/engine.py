@@ -164,6 +164,7 @@ class _Plan:
     # most rules only read the parsed module (`check_module`): called directly with the file's
     # analysis, without `Rule.check_file`'s generator around it (rules x files calls add up)
     modular: list[bool]
+    screened: list[bool]  # whether the rule has a text pre-check (`mentions`); half of them have none
     cross: list[int]  # the others
     added: list[bool]  # whether each rule's findings are kept only on lines the change wrote
     by_role: dict[object, list[int]]  # the file-local rules of each role, filled as roles come
@@ -179,7 +180,8 @@ class _Plan:
 def _plan(rules: tuple[type[Rule], ...]) -> _Plan:
     local = [i for i, r in enumerate(rules) if file_local(r)]
     cross = [i for i in range(len(rules)) if i not in local]
-    return _Plan(local, [r.check_file is Rule.check_file for r in rules], cross, [r.scope == "added" for r in rules], {})
+    return _Plan(local, [r.check_file is Rule.check_file for r in rules], [r.mentions is not None for r in rules], cross,
+                 [r.scope == "added" for r in rules], {})
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...]
     found: list[list[Finding]] = [[] for _ in rules]
     errors: list[InputError | None] = [None] * len(rules)
     plan = _plan(tuple(rules))
-    modular = plan.modular
+    modular, screened = plan.modular, plan.screened
     for cs in containers:
         for cf in cs.files:
             if cf.binary:
@@ -215,7 +217,7 @@ def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...]
             ctx = None
             for i in todo:
                 rule = instances[i]
-                if errors[i] is None and rule._mentioned(cf):
+                if errors[i] is None and (not screened[i] or rule._mentioned(cf)):
                     try:
                         if not modular[i]:
                             found[i].extend(rule.check_file(cf, cs))
