@@ -10,6 +10,7 @@ severity, confidence, message, fingerprint) and every input error:
 * fixtures: each rule fixture in tests/fixtures/rules, loaded as the fixture test loads it;
 * corpus: each item of the dev corpus (../shared/corpus/dev, read only, skipped when absent);
 * packages: the installed package trees of bench/fp_packages.py, each copied without build artifacts;
+(these two scanned as `specgap.scan_files` scans them, with the default config)
 * releases: bench/fp_releases.py's consecutive sdists (only those already in `--sdists`; no download).
 
 `record` writes SNAPSHOT (JSON, keep it outside the repository); `compare` runs again and prints
@@ -28,9 +29,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import specgap
+from specgap.config import Config
 from specgap.engine import run_rules
-from specgap.inputs import load_files, load_trees
-from specgap.model import ChangeSet
+from specgap.inputs import load_trees
+from specgap.model import ChangeSet, Finding, InputError
 from specgap.rules import scan_rules
 
 HERE = Path(__file__).resolve().parent
@@ -50,13 +53,23 @@ def _module(path: Path, name: str) -> Any:
 
 def _record(cs: ChangeSet) -> list[list[Any]]:
     """Every finding and input error of a full scan of `cs`, as JSON-ready rows."""
-    findings = run_rules(cs, scan_rules())
+    return _rows(run_rules(cs, scan_rules()), cs.errors)
+
+
+def _scanned(paths: list[Path]) -> list[list[Any]]:
+    """The rows of `specgap.scan_files` on `paths`, with the default config: read and parsed as a
+    user's scan reads them (each file's tree let go after its rules)."""
+    result = specgap.scan_files(paths, config=Config())
+    return _rows(result.findings, result.errors)
+
+
+def _rows(findings: list[Finding], errors: list[InputError]) -> list[list[Any]]:
     rows: list[list[Any]] = [
         ["finding", f.rule_id, f.path, f.line, f.end_line, f.severity.value, f.confidence.value, f.message,
          f.fingerprint]
         for f in findings
     ]
-    rows += [["error", e.path, e.message] for e in cs.errors]
+    rows += [["error", e.path, e.message] for e in errors]
     return rows
 
 
@@ -76,7 +89,7 @@ def corpus(root: Path) -> Iterator[tuple[str, Callable[[], list[list[Any]]]]]:
     for line in labels.read_text().splitlines():
         if line.strip():
             item = json.loads(line)
-            yield item["id"], lambda item=item: _record(load_files([root / item["file"]]))
+            yield item["id"], lambda item=item: _scanned([root / item["file"]])
 
 
 def packages() -> Iterator[tuple[str, Callable[[], list[list[Any]]]]]:
@@ -94,7 +107,7 @@ def _copied(root: Path) -> list[list[Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="specgap-snap-"))
     try:
         shutil.copytree(root, tmp / root.name, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "*.dll"))
-        return _record(load_files([tmp]))
+        return _scanned([tmp])
     finally:
         shutil.rmtree(tmp)
 

@@ -6,6 +6,8 @@ a new prompt every --group rollouts, as RL samples several answers per task).
     python bench/transcripts_speed.py -n 2000 --profile 25   # where one process spends it
     python bench/transcripts_speed.py --inputs tests/fixtures/transcripts ../shared/corpus/dev/items --repeat 3 -j 1
                                                       # real transcript shapes instead of generated ones
+    python bench/transcripts_speed.py -n 2000 -j 1 --markdown chat
+                                                      # the same rollouts as Markdown files, one a file
 
 Prints rollouts/s overall and per core, the peak memory of the main process and of the largest
 worker (flat in the input size if the run streams), and the projected wall time for 10 million
@@ -66,6 +68,16 @@ def generate(path: Path, n: int, group: int = GROUP) -> None:
                 {"role": "assistant", "content": "```python\n" + solution(i, rng) + "```"}]}) + "\n")
 
 
+def generate_markdown(folder: Path, n: int, shape: str, group: int = GROUP) -> None:
+    """One Markdown file per rollout: the answer alone (`answer`: a single-turn rollout saved as
+    text), or the prompt and the answer under role headings (`chat`)."""
+    rng = random.Random(0)
+    for i in range(n):
+        answer = "Here is my solution.\n\n```python\n" + solution(i, rng) + "```\n"
+        text = answer if shape == "answer" else f"## User\n\n{problem(i // group)}\n\n## Assistant\n\n{answer}"
+        (folder / f"r{i:06d}.md").write_text(text)
+
+
 def _print_profile(stats: pstats.Stats, k: int) -> None:
     rows = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, own, cumulative, callers)}
     total = sum(r[2] for r in rows.values()) or 1.0
@@ -98,6 +110,9 @@ def main() -> None:
     ap.add_argument("--inputs", nargs="+", type=Path, metavar="PATH",
                     help="read these transcript files or directories (--repeat times) instead of generated rollouts")
     ap.add_argument("--repeat", type=int, default=1, help="with --inputs: how many times each input is read")
+    ap.add_argument("--markdown", choices=("answer", "chat"),
+                    help="write the generated rollouts as Markdown files (the answer alone, or prompt and answer under "
+                         "role headings) instead of one JSONL shard")
     args = ap.parse_args()
     if args.profile:
         args.jobs = 1
@@ -108,6 +123,11 @@ def main() -> None:
             inputs = [p for p in args.inputs if p.exists()]
             print(f"reading {', '.join(map(str, inputs)) or 'nothing (no such path)'} x{args.repeat}")
             work = inputs * args.repeat
+        elif args.markdown:
+            t0 = time.perf_counter()
+            generate_markdown(Path(tmp), args.n, args.markdown, args.group)
+            print(f"generated {args.n} Markdown rollouts ({args.markdown}) in {time.perf_counter() - t0:.1f}s")
+            work = [Path(tmp)]
         else:
             shard = Path(tmp) / "shard.jsonl"
             t0 = time.perf_counter()

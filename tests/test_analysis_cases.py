@@ -6,6 +6,7 @@ import ast
 import textwrap
 
 from specgap.analysis import cases
+from specgap.model import SourceFile
 
 
 def _full(trees: list[ast.Module], values: bool = True) -> cases.TestCases:
@@ -104,9 +105,12 @@ def test_lazy_index_answers_as_the_full_index_does() -> None:
     pool = [eval(v) for v in values]  # noqa: S307 - reprs of literals made just above
     texts = sorted({cases.text(v) for v in pool})
     rng = random.Random(3)
-    for flag in (True, False):
+    # (noted: each file's cases were noted while its tree was at hand, and the tree let go since)
+    noted = [SourceFile("", None, notes={cases.NOTE: cases.noted(t)}) for t in trees]
+    for flag, notes in ((True, False), (False, False), (False, True)):
         full = _full(trees, values=flag)
-        fresh = lambda: cases.LazyCases([(t, None) for t in trees], values=flag)  # noqa: E731
+        fresh = lambda: cases.LazyCases(  # noqa: E731
+            [(n, None) for n in noted] if notes else [(SourceFile("", t), None) for t in trees], values=flag)
         for _ in range(400):
             args = [rng.choice(pool) for _ in range(rng.randrange(1, 3))]
             want = set(rng.sample(texts, rng.randrange(1, 3)))

@@ -45,10 +45,15 @@ def test_pool_finds_what_one_process_finds_on_a_real_package(tmp_path: Path, man
     (tree / "tests" / "test_special.py").write_text("from hypothesis import x\n\ndef test_x():\n    assert x.f(41) == 7\n")
     (tree / "x.py").write_text("def f(n):\n    if n == 41:\n        return 7\n    return n\n")
     (tree / "conftest.py").write_text("import sys\n\ndef pytest_sessionfinish(session):\n    session.exitstatus = 0\n")
+    # and input errors, of reading and of parsing, in several parts (the same errors, in the same order)
+    for i, sub in enumerate(["", "strategies/", "internal/"]):
+        (tree / f"{sub}broken_{i}.py").write_text("def f(:\n")
+        (tree / f"{sub}latin1_{i}.py").write_bytes(b"x = '\xff'\n")
     assert len(shards.split(load_files([tree]).files, 2)) > 4
     single = specgap.scan_files([tree], config=specgap.Config(), jobs=1)
     pooled = specgap.scan_files([tree], config=specgap.Config(), jobs=2)
     assert single.findings and {f.rule_id for f in single.findings} >= {"SG402"}
+    assert sum("syntax error" in e.message for e in single.errors) == 3
     _same(single, pooled)
 
 

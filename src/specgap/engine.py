@@ -150,7 +150,9 @@ def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
     Rules that judge one file at a time run file by file, so each file's analysis is built and
     read by all of them while it is fresh in memory.
     """
-    return _collect(split_containers(unit), list(rules))
+    rules = tuple(rules)
+    found, errors = _collect(split_containers(unit), rules)
+    return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,12 @@ class _Plan:
     # most rules only read the parsed module (`check_module`): called directly with the file's
     # analysis, without `Rule.check_file`'s generator around it (rules x files calls add up)
     modular: list[bool]
+    screened: list[bool]  # whether the rule has a text pre-check (`mentions`); half of them have none
     cross: list[int]  # the others
+    added: list[bool]  # whether each rule's findings are kept only on lines the change wrote
     by_role: dict[object, list[int]]  # the file-local rules of each role, filled as roles come
 
-    def todo(self, role: object, rules: list[type[Rule]]) -> list[int]:
+    def todo(self, role: object, rules: tuple[type[Rule], ...]) -> list[int]:
         found = self.by_role.get(role)
         if found is None:
             found = self.by_role[role] = [i for i in self.local if role in rules[i].roles]
@@ -176,25 +180,44 @@ class _Plan:
 def _plan(rules: tuple[type[Rule], ...]) -> _Plan:
     local = [i for i, r in enumerate(rules) if file_local(r)]
     cross = [i for i in range(len(rules)) if i not in local]
-    return _Plan(local, [r.check_file is Rule.check_file for r in rules], cross, {})
+    return _Plan(local, [r.check_file is Rule.check_file for r in rules], [r.mentions is not None for r in rules], cross,
+                 [r.scope == "added" for r in rules], {})
 
 
-def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleRun]:
+@dataclass(frozen=True)
+class _Rules:
+    """A rule list split for `evaluate`: the late ones judge the others' results."""
+
+    early: tuple[type[Rule], ...]
+    late: tuple[type[Rule], ...]
+    ids: frozenset[str]  # every rule that ran
+
+
+@functools.lru_cache(maxsize=8)
+def _split(rules: tuple[type[Rule], ...]) -> _Rules:
+    return _Rules(tuple(r for r in rules if not runs_late(r)), tuple(r for r in rules if runs_late(r)),
+                  frozenset(r.id for r in rules))
+
+
+def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...]
+             ) -> tuple[list[list[Finding]], list[InputError | None]]:
+    """Each rule's raw findings, and its crash if any, by position."""
     instances = [r() for r in rules]
     found: list[list[Finding]] = [[] for _ in rules]
     errors: list[InputError | None] = [None] * len(rules)
     plan = _plan(tuple(rules))
-    modular = plan.modular
+    modular, screened = plan.modular, plan.screened
     for cs in containers:
         for cf in cs.files:
             if cf.binary:
                 continue
             todo = plan.todo(cf.role, rules)
-            tree = cf.after.tree if cf.after is not None else None
+            after = cf.after
+            tree = after.tree if after is not None else None
             ctx = None
             for i in todo:
                 rule = instances[i]
-                if errors[i] is None and rule._mentioned(cf):
+                if errors[i] is None and (not screened[i] or rule._mentioned(cf)):
                     try:
                         if not modular[i]:
                             found[i].extend(rule.check_file(cf, cs))
@@ -203,6 +226,10 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
                             found[i].extend(rule.check_module(cf, ctx, cs))
                     except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
                         errors[i] = _crash(rule.id, exc)
+            # a tree that can be parsed again is let go now, unless a cross-file rule will read it
+            if tree is not None and after.reparsable and not _kept(cf, plan.cross, instances, errors):  # type: ignore[union-attr]
+                release_tree(tree)
+                after.unload()  # type: ignore[union-attr]
     for i in plan.cross:
         rule = instances[i]
         try:
@@ -210,7 +237,21 @@ def _collect(containers: list[ChangeSet], rules: list[type[Rule]]) -> list[RuleR
                 found[i].extend(rule.check(cs))
         except Exception as exc:
             errors[i] = _crash(rule.id, exc)
-    return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
+    return found, errors
+
+
+def _kept(cf: ChangedFile, cross: list[int], instances: list[Rule], errors: list[InputError | None]) -> bool:
+    """Whether a cross-file rule says it will read the file's tree (a rule that crashes here
+    keeps it: it would be parsed again when read, which costs time, not findings)."""
+    keep = False
+    for i in cross:
+        if errors[i] is None:
+            try:
+                keep = instances[i].keeps(cf) or keep
+            except Exception as exc:
+                errors[i] = _crash(instances[i].id, exc)
+                keep = True
+    return keep
 
 
 def _crash(rule_id: str, exc: Exception) -> InputError:
@@ -229,9 +270,9 @@ def evaluate(
 
     A rule that crashes is reported in the outcome's `errors` and the others still run.
     """
-    rules = list(rules)
-    out = finish(unit, rules, collect(unit, [r for r in rules if not runs_late(r)]),
-                 per_file_ignores=per_file_ignores, baseline=baseline)
+    split = _split(tuple(rules))
+    found, errors = _collect(split_containers(unit), split.early)
+    out = _finish(unit, split, found, errors, per_file_ignores, baseline)
     release(unit)
     return out
 
@@ -242,8 +283,10 @@ def release(unit: ChangeSet) -> None:
     files = unit.files + (unit._context or [])
     for cf in files:
         for side in (cf.before, cf.after):
-            if side is not None and side.tree is not None:
-                release_tree(side.tree)
+            tree = side.parsed if side is not None else None
+            if tree is not None:
+                release_tree(tree)
+                side.unload()  # type: ignore[union-attr]
 
 
 @functools.lru_cache(maxsize=None)  # asked of every rule for every unit (each of millions of rollouts)
@@ -260,31 +303,37 @@ def finish(
     baseline: frozenset[str] = frozenset(),
 ) -> Outcome:
     """The outcome of `runs` (the raw results of `rules` other than the late ones, in order)."""
-    by_path = {cf.path: cf for cf in unit.files}
-    scope = {r.id: r.scope for r in rules}
+    return _finish(unit, _split(tuple(rules)), [r.findings for r in runs], [r.error for r in runs],
+                   per_file_ignores, baseline)
+
+
+def _finish(unit: ChangeSet, rules: _Rules, found: list[list[Finding]], errors: list[InputError | None],
+            per_file_ignores: Iterable[tuple[str, Iterable[str]]], baseline: frozenset[str]) -> Outcome:
+    added = _plan(rules.early).added
+    by_path: dict[str, ChangedFile] | None = None
     honoured = Honoured(unit)
     scoped: list[Finding] = []
     suppressed: list[Finding] = []
-    for run in runs:
-        for f in run.findings:
-            cf = by_path.get(f.path)
-            in_scope = scope[run.rule_id] != "added" or cf is None or cf.touches(f.line, f.end_line)
-            # matched even when out of scope, so a suppression on an old line counts as used
-            if honoured.match(f):
-                if in_scope:
-                    suppressed.append(f)
-            elif in_scope:
-                scoped.append(f)
-        if run.error is not None:
-            unit.errors.append(run.error)
-    ran = {r.id for r in rules}
-    for rule_cls in rules:
-        if runs_late(rule_cls):
-            rule = rule_cls()
-            try:
-                scoped.extend(rule.unused(unit, honoured.used, ran))
-            except Exception as exc:  # as in `collect`
-                unit.errors.append(_crash(rule.id, exc))
+    for i, fs in enumerate(found):
+        if fs:
+            by_path = by_path if by_path is not None else {cf.path: cf for cf in unit.files}
+            for f in fs:
+                cf = by_path.get(f.path)
+                in_scope = not added[i] or cf is None or cf.touches(f.line, f.end_line)
+                # matched even when out of scope, so a suppression on an old line counts as used
+                if honoured.match(f):
+                    if in_scope:
+                        suppressed.append(f)
+                elif in_scope:
+                    scoped.append(f)
+        if errors[i] is not None:
+            unit.errors.append(errors[i])  # type: ignore[arg-type]
+    for rule_cls in rules.late:
+        rule = rule_cls()
+        try:
+            scoped.extend(rule.unused(unit, honoured.used, rules.ids))  # type: ignore[attr-defined]
+        except Exception as exc:  # as in `collect`
+            unit.errors.append(_crash(rule.id, exc))
     scoped.sort(key=lambda f: (f.path, f.line, f.rule_id, f.end_line))
     out = Outcome(findings=[], suppressed=suppressed)
     pfi = [(glob, tuple(ids)) for glob, ids in per_file_ignores]

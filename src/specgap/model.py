@@ -12,7 +12,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 
 class _Ordered(str, enum.Enum):
@@ -178,6 +178,19 @@ class SourceFile:
     # partial files: (first line, header) of each hunk; the header is the context line a diff
     # prints after `@@ ... @@`, usually the `def` that encloses the hunk
     hunk_headers: tuple[tuple[int, str], ...] = ()
+    # what cross-file rules noted about the file while its tree was at hand, by rule id (a tree
+    # scan lets each tree go after its file's rules: see `Rule.keeps`)
+    notes: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    reparsable: ClassVar[bool] = False  # whether `unload` lets go of the tree (parsed again when asked for)
+
+    @property
+    def parsed(self) -> ast.Module | None:
+        """The tree if it is at hand now (never parses)."""
+        return self.tree
+
+    def unload(self) -> None:
+        """Let go of the tree, if it can be parsed again when asked for (`reparsable`)."""
 
     def function_outside(self, line: int) -> str | None:
         """The function a partial file's `line` sits in, named by its hunk's header, if it says."""

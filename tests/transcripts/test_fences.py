@@ -51,6 +51,16 @@ def test_fences_match_markdown_it_on_random_documents() -> None:
     assert quick > 400
 
 
+def test_fence_lines_are_found_as_a_line_by_line_test_finds_them() -> None:
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = _doc(rng) + rng.choice(["", "``", "~~", "```", "x~~~~y", "`~~~`"])
+        lines = text.split("\n")
+        for n in (len(lines), len(lines) - 1):
+            expect = [i for i, line in enumerate(lines[:n]) if "```" in line or "~~~" in line]
+            assert fences_mod._marked(text, n) == expect, repr(text)
+
+
 def test_common_answer_shapes_are_read_line_by_line() -> None:
     answer = "Here is the solution.\n\n```python\ndef f(x):\n    return x + 1\n```\n\nIt adds one.\n"
     assert fences_mod._top_level(answer) == [Fence(2, 6, "python", "def f(x):\n    return x + 1\n")]

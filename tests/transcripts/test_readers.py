@@ -128,6 +128,17 @@ def test_markdown_rollout_thinking_is_reasoning_and_code_is_written() -> None:
     assert r.files["calc.py"].final is not None and "return a + b" in r.files["calc.py"].final
 
 
+def test_a_markdown_rollout_with_lone_cr_line_ends_splits_as_with_lf(tmp_path: Path) -> None:
+    """markdown-it ends a line at a lone CR (old Mac files); the turns were cut at the wrong lines,
+    or the reader crashed, when the text was not split the same way."""
+    lf = "## User\nFix it.\n\n## Assistant\n```python\nx = 1\n\n## User\nmore\n"
+    (tmp_path / "cr.md").write_bytes(lf.replace("\n", "\r").encode())
+    (tmp_path / "lf.md").write_bytes(lf.encode())
+    cr, plain = one(tmp_path / "cr.md"), one(tmp_path / "lf.md")
+    assert [(t.role, t.text) for t in cr.turns] == [(t.role, t.text) for t in plain.turns]
+    assert [t.role for t in plain.turns] == ["user", "assistant", "user"] and plain.turns[0].text.strip() == "Fix it."
+
+
 def test_jsonl_shard_is_one_rollout_per_line_with_metadata() -> None:
     rs = read_all(FORMATS / "openai_shard.jsonl")
     assert [(r.id, r.step, r.reward) for r in rs] == [("shard-0", 0, 0.0), ("shard-1", 10, 1.0)]  # type: ignore[union-attr]

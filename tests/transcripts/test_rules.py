@@ -110,6 +110,26 @@ def test_every_kind_of_plan_passes_the_word_precheck() -> None:
         assert PLANS.search(phrase), phrase
         assert list(plans(phrase)), phrase
 
+
+def test_the_plan_word_precheck_says_what_its_pattern_says() -> None:
+    """The pre-check finds its many words in one automaton pass, stopping at the first: on words
+    inside words, any case, overlaps, and non-ASCII text it must answer as the regex does."""
+    import random
+    import re
+
+    from specgap.rules.transcripts import sg1110_gaming_intent as sg1110
+
+    pattern = re.compile(sg1110._WORD_PATTERN.pattern, re.IGNORECASE)
+    words = pattern.pattern.split("|")
+    rng = random.Random(5)
+    texts = ["", "x = 1\n", "İSTANBUL ſkip K", "ü nothing here", "```python\ndef f():\n    return 1\n```"]
+    texts += words + [w.upper() for w in words] + [f"a{w.title()}b" for w in words] + [f"ü {w[:-1]}" for w in words]
+    for _ in range(500):
+        texts.append("".join(rng.choice(words + [" ", "x", "\n", "ſ", "K", "HARD", w[1:] if (w := rng.choice(words)) else ""])
+                             for _ in range(rng.randrange(1, 6))))
+    for text in texts:
+        assert sg1110._WORDS(text) == (pattern.search(text) is not None), repr(text)
+
 def test_claims_that_are_hedged_are_not_claims() -> None:
     from specgap.rules.transcripts.sg1111_false_success_claim import CLAIM
 

@@ -13,9 +13,12 @@ import ast
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from specgap.analysis.context import Context, context
+
+if TYPE_CHECKING:
+    from specgap.model import SourceFile
 
 NO = object()  # "not a literal"
 _MAX_ITEMS = 4096  # bigger container literals are data tables, not test cases worth matching
@@ -203,6 +206,16 @@ class TestCases:
             if len(node.args) >= 2 and (lines is None or lines(node.lineno)):
                 self._add_compare(node.args[0], node.args[1])  # type: ignore[attr-defined]
 
+    def merge(self, other: TestCases) -> None:
+        """Add what `other` indexed (every part of the index is a union)."""
+        self.values |= other.values
+        self.shingles |= other.shingles
+        self.expected |= other.expected
+        self._seen |= other._seen
+        for mine, theirs in ((self.cases, other.cases), (self.calls, other.calls)):
+            for k, v in theirs.items():
+                mine.setdefault(k, set()).update(v)  # type: ignore[attr-defined]
+
     def _add_literal(self, v: object, values: bool = True) -> None:
         if values:
             self._add_value(v)
@@ -283,7 +296,9 @@ class LazyCases:
 
     __test__ = False
 
-    def __init__(self, files: Iterable[tuple[ast.Module, Callable[[int], bool] | None]], values: bool = True) -> None:
+    def __init__(self, files: Iterable[tuple[SourceFile, Callable[[int], bool] | None]], values: bool = True) -> None:
+        """`files`: each file's source (read for its tree only while the file is not indexed: a
+        tree the scan lets go is not held here) and which of its lines count (None: all)."""
         self._index = TestCases()
         self._values = values
         self._pending = list(files)
@@ -294,11 +309,21 @@ class LazyCases:
         that passes `also`, a further necessary condition)."""
         if self._pending:
             left = []
-            for tree, lines in self._pending:
+            for source, lines in self._pending:
+                noted = source.notes.get(NOTE) if lines is None and not self._values else None
+                if noted is not None:  # the file's cases, indexed while its tree was at hand
+                    if could_answer(noted[0]):
+                        self._index.merge(noted[1])
+                    else:
+                        left.append((source, lines))
+                    continue
+                tree = source.tree
+                if tree is None:
+                    continue
                 if could_answer(literal_tokens(tree)) and (also is None or also(tree)):
                     self._index.add_tree(tree, lines, self._values)
                 else:
-                    left.append((tree, lines))
+                    left.append((source, lines))
             self._pending = left
         return self._index
 
@@ -334,6 +359,19 @@ class LazyCases:
             return self._load(need.issubset).has_value(v)
         windows = [set(w) for w in _shingles(toks)]  # a match is the whole value, or each of its windows
         return self._load(lambda have: any(w <= have for w in windows)).has_value(v)
+
+
+# A tree scan lets each test file's tree go after its rules: what a `LazyCases` of cases only
+# (`values=False`) needs of a whole file is noted first (`SourceFile.notes[NOTE]`), so the index
+# never parses the file again. (Indexing a file that cannot answer adds nothing to an answer.)
+NOTE = "test-cases"
+
+
+def noted(tree: ast.Module) -> tuple[frozenset[str], TestCases]:
+    """A whole test file's literal tokens and its cases (`TestCases.add_tree(values=False)`)."""
+    part = TestCases()
+    part.add_tree(tree, None, values=False)
+    return literal_tokens(tree), part
 
 
 def _token_sets(texts: Iterable[str]) -> list[set[str]]:

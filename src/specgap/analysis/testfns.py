@@ -55,22 +55,23 @@ def test_functions(tree: ast.Module | None) -> list[TestFn]:
 
 
 def _test_functions(ctx: Context) -> list[TestFn]:
-    tree = ctx.tree
     out: list[TestFn] = []
-
-    def visit_class(cls: ast.ClassDef, prefix: str) -> None:
-        for st in cls.body:
-            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name.startswith("test"):
-                out.append(TestFn(f"{prefix}{cls.name}.{st.name}", st, cls))
-            elif isinstance(st, ast.ClassDef) and is_test_class(st):
-                visit_class(st, f"{prefix}{cls.name}.")
-
-    for st in tree.body:
+    for st in ctx.tree.body:  # type: ignore[attr-defined]
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name.startswith("test"):
             out.append(TestFn(st.name, st, None))
         elif isinstance(st, ast.ClassDef) and is_test_class(st):
-            visit_class(st, "")
+            _visit_class(st, "", out)
     return out
+
+
+# (not a closure: a nested function that calls itself is a reference cycle, and this one held the
+# list of test functions, so every test file's tree waited for the garbage collector to be freed)
+def _visit_class(cls: ast.ClassDef, prefix: str, out: list[TestFn]) -> None:
+    for st in cls.body:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name.startswith("test"):
+            out.append(TestFn(f"{prefix}{cls.name}.{st.name}", st, cls))
+        elif isinstance(st, ast.ClassDef) and is_test_class(st):
+            _visit_class(st, f"{prefix}{cls.name}.", out)
 
 
 def is_check_call(call: ast.Call, helpers: frozenset[str] = frozenset()) -> bool:
@@ -261,35 +262,36 @@ def body_skips(fn: FuncDef) -> Iterator[Skip]:
 
     A skip under an `if`/`try`/`with` whose condition is not constant is conditional.
     """
+    return _skips(fn.body, False)
 
-    def visit(stmts: list[ast.stmt], guarded: bool) -> Iterator[Skip]:
-        for st in stmts:
-            if isinstance(st, ast.If):
-                const = _cond_is_constant_true(st.test)
-                yield from visit(st.body, guarded or not const)
-                yield from visit(st.orelse, True)
-                continue
-            if isinstance(st, (ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith)):
-                for field in ("body", "orelse", "finalbody"):
-                    yield from visit(getattr(st, field, []) or [], guarded or field != "body" or isinstance(st, (ast.For, ast.AsyncFor, ast.While)))
-                for h in getattr(st, "handlers", []):
-                    yield from visit(h.body, True)
-                continue
-            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            if isinstance(st, ast.Raise) and st.exc is not None and dotted(st.exc, through_calls=True).endswith("SkipTest"):
-                yield Skip(st, "raise SkipTest", guarded)
-            for node in calls_in(st):
-                name = dotted(node.func, through_calls=True)
-                last = name.rsplit(".", 1)[-1]
-                if last in ("skip", "xfail") and name.split(".")[0] in ("pytest", "_pytest"):
-                    yield Skip(node, f"{name}()", guarded)
-                elif last == "skipTest":
-                    yield Skip(node, "skipTest()", guarded)
-                elif last == "importorskip":
-                    yield Skip(node, f"{name}()", True)
 
-    return visit(fn.body, False)
+# (module level, as `_visit_class`: a nested generator that calls itself is a reference cycle)
+def _skips(stmts: list[ast.stmt], guarded: bool) -> Iterator[Skip]:
+    for st in stmts:
+        if isinstance(st, ast.If):
+            const = _cond_is_constant_true(st.test)
+            yield from _skips(st.body, guarded or not const)
+            yield from _skips(st.orelse, True)
+            continue
+        if isinstance(st, (ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _skips(getattr(st, field, []) or [], guarded or field != "body" or isinstance(st, (ast.For, ast.AsyncFor, ast.While)))
+            for h in getattr(st, "handlers", []):
+                yield from _skips(h.body, True)
+            continue
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(st, ast.Raise) and st.exc is not None and dotted(st.exc, through_calls=True).endswith("SkipTest"):
+            yield Skip(st, "raise SkipTest", guarded)
+        for node in calls_in(st):
+            name = dotted(node.func, through_calls=True)
+            last = name.rsplit(".", 1)[-1]
+            if last in ("skip", "xfail") and name.split(".")[0] in ("pytest", "_pytest"):
+                yield Skip(node, f"{name}()", guarded)
+            elif last == "skipTest":
+                yield Skip(node, "skipTest()", guarded)
+            elif last == "importorskip":
+                yield Skip(node, f"{name}()", True)
 
 
 def unreachable_checks(fn: FuncDef) -> list[ast.AST]:

@@ -6,11 +6,12 @@ classification and "which lines did the change write" are decided once, the same
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import gc
 from dataclasses import dataclass
-from typing import Callable, ParamSpec, TypeVar
+from typing import Any, Callable, ParamSpec, TypeVar
 
 from specgap.inputs.fragments import parse_fragments
 from specgap.inputs.roles import RoleConfig, classify
@@ -83,24 +84,103 @@ def is_python_path(path: str) -> bool:
     return path.endswith((".py", ".pyi"))
 
 
-def source(text: str, path: str, errors: list[InputError], *, partial: bool = False, label: str = "") -> SourceFile:
-    """A SourceFile; Python is parsed and parse failures are reported (with which version failed)."""
+def source(text: str, path: str, errors: list[InputError], *, partial: bool = False, label: str = "",
+           on_demand: bool = False) -> SourceFile:
+    """A SourceFile; Python is parsed and parse failures are reported (with which version failed).
+
+    `on_demand`: a whole Python file is parsed when first asked for, and may be let go of and
+    parsed again (`OnDemand`); its parse failure is reported to `errors` then.
+    """
+    python = is_python_path(path) or (text.startswith("#!") and "python" in text.split("\n", 1)[0])
+    if python and on_demand and not partial:
+        return OnDemand(text, path, errors)
     sf = SourceFile(text=text, partial=partial)
-    if is_python_path(path) or (text.startswith("#!") and "python" in text.split("\n", 1)[0]):
-        sf.tree, sf.error = parse(text, path)
-        if sf.error and not partial and sf.error.startswith("syntax error") and text.count("\n") < _RECOVER_MAX_LINES:
-            # Agents' code often has a broken line next to the hack; rules still see what parses.
-            lines = text.split("\n")
-            tree, dropped = parse_fragments({n: t for n, t in enumerate(lines, 1)})
-            if tree.body:
-                sf.tree, sf.partial = tree, True
-                sf.error += (f"; rules saw the rest of the file (left out: line(s) {_ranges(dropped)})" if dropped
-                             else "; rules saw the file with its open brackets closed")
+    if python:
+        sf.tree, sf.error, sf.partial = _parsed(text, path, partial)
         if sf.error:
             errors.append(InputError(path, f"{label}{sf.error}" if label else sf.error))
     elif len(text) > MAX_BYTES:
         errors.append(InputError(path, "file is larger than 5 MB; only its presence was checked"))
     return sf
+
+
+def _parsed(text: str, path: str, partial: bool) -> tuple[ast.Module | None, str | None, bool]:
+    """(tree, error, partial) of a Python text."""
+    tree, error = parse(text, path)
+    if error and not partial and error.startswith("syntax error") and text.count("\n") < _RECOVER_MAX_LINES:
+        # Agents' code often has a broken line next to the hack; rules still see what parses.
+        lines = text.split("\n")
+        recovered, dropped = parse_fragments({n: t for n, t in enumerate(lines, 1)})
+        if recovered.body:
+            tree, partial = recovered, True
+            error += (f"; rules saw the rest of the file (left out: line(s) {_ranges(dropped)})" if dropped
+                      else "; rules saw the file with its open brackets closed")
+    return tree, error, partial
+
+
+class OnDemand(SourceFile):
+    """A whole Python file, parsed when its tree (or `error`, `partial`) is first asked for.
+
+    A tree scan parses each file, runs its rules and lets its tree go (`unload`) before the next:
+    holding every tree of a large tree until the end cost memory, and about a second of CPU to
+    free them all at once, cold, on pandas and numpy. A tree asked for again is parsed again. The
+    parse failure is reported to `errors` at the first parse, once; the engine parses the files in
+    their order, so the failures are reported in that order.
+    """
+
+    def __init__(self, text: str, path: str, errors: list[InputError]) -> None:
+        # (not the dataclass's __init__: it would set the tree, which is not known yet)
+        self.text, self.hunk_headers, self.notes = text, (), {}
+        self._path, self._errors = path, errors
+        self._tree: ast.Module | None = None
+        self._error: str | None = None
+        self._partial = False
+        self._have_tree = self._known = False
+
+    def _parse(self) -> None:
+        self._tree, self._error, self._partial = _parsed(self.text, self._path, False)
+        if not self._known and self._error:
+            self._errors.append(InputError(self._path, self._error))
+        self._have_tree = self._known = True
+
+    @property  # type: ignore[override]
+    def tree(self) -> ast.Module | None:
+        if not self._have_tree:
+            self._parse()
+        return self._tree
+
+    @tree.setter
+    def tree(self, value: ast.Module | None) -> None:
+        self._tree, self._have_tree = value, True
+
+    @property  # type: ignore[override]
+    def error(self) -> str | None:
+        if not self._known:
+            self._parse()
+        return self._error
+
+    @error.setter
+    def error(self, value: str | None) -> None:
+        self._error = value
+
+    @property  # type: ignore[override]
+    def partial(self) -> bool:
+        if not self._known:
+            self._parse()
+        return self._partial
+
+    @partial.setter
+    def partial(self, value: bool) -> None:
+        self._partial = value
+
+    @property
+    def parsed(self) -> ast.Module | None:
+        return self._tree if self._have_tree else None
+
+    reparsable = True
+
+    def unload(self) -> None:
+        self._tree, self._have_tree = None, False
 
 
 # Recovering a file that does not parse costs repeated parses of it: only for files of modest size.
@@ -158,8 +238,9 @@ def printable(path: str, errors: list[InputError]) -> str:
     return shown
 
 
-def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | None = None) -> ChangedFile | None:
-    """Normalize one raw file; None when nothing changed."""
+def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | None = None, *,
+                 on_demand: bool = False) -> ChangedFile | None:
+    """Normalize one raw file; None when nothing changed. `on_demand`: as for `source`."""
     if raw.before is None and raw.after is None:
         return None
     path = printable(raw.path, errors)
@@ -194,7 +275,7 @@ def changed_file(raw: RawFile, errors: list[InputError], roles: RoleConfig | Non
         # the old version's parse errors are not the change's fault: keep them out of `errors`
         cf.before = source(before_text, path, [])
     if after_text is not None:
-        cf.after = source(after_text, path, errors)
+        cf.after = source(after_text, path, errors, on_demand=on_demand and before_text is None)
         if raw.added_lines is not None:
             cf.added_lines = raw.added_lines
         elif before_text is not None:
@@ -213,11 +294,12 @@ def context_file(path: str, data: bytes | str, errors: list[InputError], *, role
 
 @gc_paused
 def build(raws: list[RawFile], *, roles: RoleConfig | None = None, source_desc: str = "",
-          errors: list[InputError] | None = None) -> ChangeSet:
+          errors: list[InputError] | None = None, on_demand: bool = False) -> ChangeSet:
+    """The change set of `raws`; `on_demand`: new files' Python is parsed when first read (`OnDemand`)."""
     errs = list(errors or [])
     files = []
     for raw in raws:
-        cf = changed_file(raw, errs, roles)
+        cf = changed_file(raw, errs, roles, on_demand=on_demand)
         if cf is not None:
             files.append(cf)
     return ChangeSet(files=files, errors=errs, source=source_desc)

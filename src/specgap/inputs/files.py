@@ -40,14 +40,15 @@ def _placeholder(path: str, message: str, roles: RoleConfig | None, errors: list
 
 
 class _Collector:
-    def __init__(self, roles: RoleConfig | None) -> None:
+    def __init__(self, roles: RoleConfig | None, on_demand: bool = False) -> None:
         self.roles = roles
+        self.on_demand = on_demand
         self.files: list[ChangedFile] = []
         self.context: list[ChangedFile] = []
         self.errors: list[InputError] = []
 
-    def add(self, raw: RawFile) -> None:
-        cf = changed_file(raw, self.errors, self.roles)
+    def add(self, raw: RawFile, *, on_demand: bool = False) -> None:
+        cf = changed_file(raw, self.errors, self.roles, on_demand=on_demand)
         if cf is not None:
             self.files.append(cf)
 
@@ -107,7 +108,7 @@ class _Collector:
             if ex is not None and ex.files:
                 self.add_transcript(ex)
                 return
-        self.add(RawFile(label, None, data))
+        self.add(RawFile(label, None, data), on_demand=self.on_demand)
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,14 @@ def entries(paths: list, exclude: tuple[str, ...] = ()) -> list[Entry]:
 
 
 @gc_paused
-def load_entries(items: list[Entry], roles: RoleConfig | None = None, source: str = "") -> ChangeSet:
-    """Read `items` (from `entries`) as written by the agent: status ADDED, all lines added."""
-    col = _Collector(roles)
+def load_entries(items: list[Entry], roles: RoleConfig | None = None, source: str = "", *,
+                 on_demand: bool = False) -> ChangeSet:
+    """Read `items` (from `entries`) as written by the agent: status ADDED, all lines added.
+
+    `on_demand`: the files' Python is parsed when a rule first reads it, not here (see
+    `changeset.OnDemand`): parse failures are then reported during evaluation, after the errors
+    of reading."""
+    col = _Collector(roles, on_demand)
     for e in items:
         if e.full is None:
             col.errors.append(InputError(e.label, "no such file or directory"))

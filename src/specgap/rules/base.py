@@ -60,6 +60,13 @@ class Rule:
             if cf.role in self.roles and not cf.binary and self._mentioned(cf):
                 yield from self.check_file(cf, changeset)
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        """For a rule that overrides `check` (it reads across files): asked of each file of a tree
+        scan right after the file's own rules, while its tree is at hand. Note in `cf.after.notes`
+        what `check` will need of the file, and say whether `check` will read its tree; a tree no
+        rule keeps is let go (it is parsed again if read after all: slower, never wrong)."""
+        return False
+
     def check_file(self, cf: ChangedFile, changeset: ChangeSet) -> Iterator[Finding]:
         tree = cf.after.tree if cf.after is not None else None
         if tree is not None:
@@ -70,11 +77,17 @@ class Rule:
         return iter(())
 
     def _mentioned(self, cf: ChangedFile) -> bool:
-        if self.mentions is None:
+        mentions = self.mentions
+        if mentions is None:
             return True
         if cf.after is None:
             return False
-        text, found = cf.after.text, _finder(self.mentions)
+        # the finder kept per rule class: `_finder`'s cache hashes the pattern's compiled code on
+        # every call, and this is asked of every rule for every file of every rollout
+        cached = _BY_RULE.get(type(self))
+        if cached is None or cached[0] is not mentions:
+            cached = _BY_RULE[type(self)] = (mentions, _finder(mentions))
+        text, found = cf.after.text, cached[1]
         # the parser reads identifiers as NFKC (`ｅxit` is `exit`): look in the text as it reads it too
         return found(text) or (not text.isascii() and found(_as_parsed(text)))
 
@@ -127,6 +140,9 @@ class Rule:
         return cls.doc().split("\n", 1)[0]
 
 
+_BY_RULE: dict[type[Rule], tuple[re.Pattern[str], Callable[[str], bool]]] = {}
+
+
 @functools.lru_cache(maxsize=4)  # every rule asks about the same file in turn
 def _as_parsed(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
@@ -145,23 +161,51 @@ def _plain(part: str) -> str | None:
 
 @functools.lru_cache(maxsize=None)
 def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
-    """`pattern.search(text) is not None`, faster: an alternation of plain words is found with
-    `str.__contains__` (one fast scan per word instead of trying every word at every position).
-    Case-insensitive ones too, on ASCII text, where lowercasing is exactly what `re.I` folds."""
-    words = _words(pattern)
+    """`pattern.search(text) is not None`, faster: the plain words of an alternation are found
+    without the regex (which tries every word at every position), the other alternatives (`gc\\b`)
+    with a regex of their own. Case-insensitive ones too, on ASCII text, where lowercasing is
+    exactly what `re.I` folds."""
     if _NON_ASCII_CLASS.fullmatch(pattern.pattern):
         # a class of non-ASCII characters (invisible ones, say) is in no ASCII text: most files
         return lambda text: not text.isascii() and pattern.search(text) is not None
+    words, rest = _alternatives(pattern)
     if words is None:
         return lambda text: pattern.search(text) is not None
-    if not pattern.flags & re.IGNORECASE:
+    found = _word_finder(pattern, words)
+    if rest is None:
+        return found
+    return lambda text: found(text) or rest.search(text) is not None
+
+
+def _word_finder(pattern: re.Pattern[str], words: list[str]) -> Callable[[str], bool]:
+    """Whether `text` holds one of `words`, the plain alternatives of `pattern` (all of its
+    matches on non-ASCII text that ignores case, where `re.I` folds more than lowercasing)."""
+    fold = bool(pattern.flags & re.IGNORECASE)
+    lows = frozenset(w.lower() for w in words)
+    if lows <= _vocabulary():  # a registered rule's: one shared pass over the file
+        if fold:
+            return lambda text: (not lows.isdisjoint(_present(text)) if text.isascii()
+                                 else pattern.search(text) is not None)
+        # a word is in the text only if its lowered form is in the lowered text: those found so
+        # (few or none) are looked for as written
+        pairs = tuple((w, w.lower()) for w in dict.fromkeys(words))
+
+        def found_as_written(text: str) -> bool:
+            hits = _present(text)
+            if lows.isdisjoint(hits):
+                return False
+            for w, low in pairs:
+                if low in hits and w in text:
+                    return True
+            return False
+
+        return found_as_written
+    if not fold:
         plain = frozenset(words)
-        if plain <= _vocabulary():
-            return lambda text: not plain.isdisjoint(_present(text))
         return lambda text: any(w in text for w in plain)
-    # (the words that ignore case are everyday ones, "test", "value": found early in most files,
-    # they are cheaper looked for one by one, stopping at the first, than all counted by the automaton)
-    low = [w.lower() for w in words]
+    low = list(dict.fromkeys(w.lower() for w in words))
+    if len(low) >= _MANY_WORDS:
+        return _first_of(pattern, low)
 
     def found(text: str) -> bool:
         if not text.isascii():
@@ -175,26 +219,59 @@ def _finder(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return found
 
 
-def _words(pattern: re.Pattern[str]) -> list[str] | None:
-    """The plain words a pre-check pattern is an alternation of, or None if it is not one."""
-    words = [_plain(part) for part in pattern.pattern.split("|")]
-    if None in words or pattern.flags & ~(re.UNICODE | re.IGNORECASE):
-        return None
-    return words  # type: ignore[return-value]
+# A scan with `in` costs about 0.3 ns a character per word, the automaton's one pass about 5 ns a
+# character whatever the words: past about 16 words, a text that holds none (most of them, for a
+# plan's words in a rollout's answer) is read faster once by the automaton.
+_MANY_WORDS = 16
+
+
+def _first_of(pattern: re.Pattern[str], low: list[str]) -> Callable[[str], bool]:
+    """`found` for many case-blind words: one Aho-Corasick pass over the lowered text, stopping at
+    the first word it meets."""
+    automaton = ahocorasick.Automaton()
+    for w in low:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+
+    def found(text: str) -> bool:
+        if not text.isascii():
+            return pattern.search(text) is not None
+        for _ in automaton.iter(_lowered(text)):
+            return True
+        return False
+
+    return found
+
+
+def _alternatives(pattern: re.Pattern[str]) -> tuple[list[str] | None, re.Pattern[str] | None]:
+    """The plain words a pre-check pattern is an alternation of, and a pattern of its other
+    alternatives (None if there are none); (None, None) if it is not such an alternation."""
+    if pattern.flags & ~(re.UNICODE | re.IGNORECASE):
+        return None, None
+    parts = pattern.pattern.split("|")
+    words = [_plain(part) for part in parts]
+    if None not in words:
+        return words, None  # type: ignore[return-value]
+    if any(c in pattern.pattern for c in "()[]") or "\\|" in pattern.pattern:
+        return None, None  # a "|" may be inside a group or a class: not split
+    plain = [w for w in words if w is not None]
+    if not plain:
+        return None, None
+    return plain, re.compile("|".join(p for p, w in zip(parts, words) if w is None), pattern.flags)
 
 
 @functools.lru_cache(maxsize=1)
 def _automaton() -> ahocorasick.Automaton:
-    """One Aho-Corasick automaton over the words of every registered rule's case-sensitive
-    pre-check, so each file is read once for all of them (a search per word per rule read it
-    about a hundred times)."""
+    """One Aho-Corasick automaton over the words of every registered rule's pre-check, lowered,
+    so each file is read once for all of them (a search per word per rule read it about a
+    hundred times)."""
     from specgap.rules import all_rules
 
     automaton = ahocorasick.Automaton()
     for rule in all_rules():
-        if rule.mentions is not None and not rule.mentions.flags & re.IGNORECASE:
-            for w in _words(rule.mentions) or []:
-                automaton.add_word(w, w)
+        if rule.mentions is not None:
+            for w in _alternatives(rule.mentions)[0] or []:
+                automaton.add_word(w.lower(), w.lower())
     automaton.make_automaton()
     return automaton
 
@@ -205,8 +282,8 @@ def _vocabulary() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4)  # every rule asks about the same file in turn
 def _present(text: str) -> frozenset[str]:
-    """The automaton's words that occur in `text` (every occurrence, overlapping ones too)."""
-    return frozenset(w for _, w in _automaton().iter(text))
+    """The automaton's words that occur in `text` lowered (every occurrence, overlapping ones too)."""
+    return frozenset(w for _, w in _automaton().iter(_lowered(text)))
 
 
 _NON_ASCII_CLASS = re.compile(r"\[[^\x00-\x7f]+\]")

@@ -124,6 +124,13 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | Non
         except Exception as exc:  # a rule bug costs that rule on this rollout, said loudly
             errors.append(f"internal error in rule {rule_cls.id}: {exc!r}")
     findings.extend(_file_findings(rollout, list(file_rules), errors))
+    return RolloutOutcome(rollout.id, rollout.source, rollout.index, rollout.format, rollout.model, rollout.run,
+                          rollout.step, rollout.task_id, rollout.reward,
+                          _finished(rollout, findings) if findings else findings, errors)
+
+
+def _finished(rollout: Rollout, findings: list[Finding]) -> list[Finding]:
+    """The rollout's findings raised by a stated intent, fingerprinted within the rollout, in turn order."""
     intent = next((f for f in findings if f.rule_id == INTENT), None)
     if intent is not None:
         findings = [f if f.rule_id == INTENT else replace(
@@ -132,6 +139,5 @@ def evaluate_rollout(rollout: Rollout, rollout_rules: Iterable[type[Rule]] | Non
     keyed = [replace(f, path=f"{rollout.id}\0{f.path}") for f in findings]
     fingerprinted = [replace(f, fingerprint=k.fingerprint) for f, k in zip(findings, engine.with_fingerprints(keyed))]
     fingerprinted.sort(key=lambda f: (f.turn if f.turn is not None else -1, f.rule_id, f.path))
-    return RolloutOutcome(rollout.id, rollout.source, rollout.index, rollout.format, rollout.model, rollout.run,
-                          rollout.step, rollout.task_id, rollout.reward, fingerprinted, errors)
+    return fingerprinted
 

@@ -14,7 +14,8 @@ T = TypeVar("T")
 def frozen(load: Callable[[], T], *, pause: bool = False) -> Iterator[T]:
     """`load()` an input, and leave it out of the collector's passes until the block exits.
 
-    A loaded tree scan holds millions of AST nodes that live through its whole evaluation. The
+    A loaded change read whole (a diff, two trees) holds millions of AST nodes that live through
+    its whole evaluation (a `--files` scan parses each file in the block instead, and lets it go). The
     loaders pause the collector while they parse, but the first allocation after they return set
     off a collection of everything they made (on pandas and numpy, 3.4 CPU s), and every full pass
     during the rules walked it all again (numpy: 13.5 CPU s of rules became 5.4). So what is alive

@@ -3,6 +3,7 @@ baseline, evaluate (in a pool for whole trees) and summarize."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -145,9 +146,12 @@ def scan_files(paths: Iterable[str | Path], *, config: Config | None = None,
     items = entries(paths, cfg.exclude)
     source = "files: " + ", ".join(paths)
     parts: list[Part] = [FilesPart(tuple(p)) for p in split(items, n)]
+    # each file is parsed, judged and let go in turn (its tree is parsed again if a rule that
+    # reads across files asks for it)
+    load = functools.partial(load_entries, items, cfg.roles(), source, on_demand=True)
     if not parts:
-        return _scan(lambda: load_entries(items, cfg.roles(), source), cfg, baseline)
-    return _scan_parts(lambda: load_entries(items, cfg.roles(), source), parts, cfg, baseline, n)
+        return _scan(load, cfg, baseline)
+    return _scan_parts(load, parts, cfg, baseline, n)
 
 
 def scan_trees(before: str | Path, after: str | Path, *, config: Config | None = None,

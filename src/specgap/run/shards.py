@@ -40,7 +40,7 @@ class FilesPart:
     entries: tuple[Entry, ...]
 
     def load(self, roles: RoleConfig | None) -> ChangeSet:
-        return load_entries(list(self.entries), roles)
+        return load_entries(list(self.entries), roles, on_demand=True)
 
 
 @dataclass(frozen=True)

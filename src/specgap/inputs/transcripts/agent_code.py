@@ -103,24 +103,27 @@ def _fence_name(info: str, body: str, before: list[str]) -> str | None:
 def code_in(text: str, tools: list[Any], errors: list[InputError]) -> Iterator[tuple[str | None, str | RawFile]]:
     """(file name or None, code) of every piece of code in an agent's turn: its text and the
     arguments of its tool calls. The files of a patch come as (None, RawFile), from its hunks."""
-    text = THINKING.sub("", text)
     found = False
-    for m in FILE_BLOCK.finditer(text):
-        found = True
-        yield _clean_path(m.group("path")), m.group("body") or ""
-    text = FILE_BLOCK.sub("", text)
-    for m in CODE_BLOCK.finditer(text):
-        if _looks_like_python(m.group("body")):
+    if "<" in text:  # every tag below opens with one: most answers have none
+        text = THINKING.sub("", text)
+        for m in FILE_BLOCK.finditer(text):
             found = True
-            yield None, m.group("body")
-    text = CODE_BLOCK.sub("", text)
-    lines = text.split("\n")
+            yield _clean_path(m.group("path")), m.group("body") or ""
+        text = FILE_BLOCK.sub("", text)
+        for m in CODE_BLOCK.finditer(text):
+            if _looks_like_python(m.group("body")):
+                found = True
+                yield None, m.group("body")
+        text = CODE_BLOCK.sub("", text)
+    lines: list[str] | None = None  # split only for a fence with lines before it (one may name its file)
     fenced = "```" in text or "~~~" in text  # a fence opens with three of either
     for fence in fences(text) if fenced else ():
         info = fence.info.strip()
         lang = info.split()[0].lower().split(":")[0] if info else ""
         body = fence.content
-        name = _fence_name(info, body, lines[max(0, fence.line - 2): fence.line])
+        if fence.line and lines is None:
+            lines = text.split("\n")
+        name = _fence_name(info, body, lines[max(0, fence.line - 2): fence.line] if lines else [])
         if lang in ("diff", "patch") or looks_like_diff(body):
             for raw in diff_raws(body, errors):
                 found = True

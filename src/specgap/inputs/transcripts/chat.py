@@ -33,8 +33,18 @@ def messages_of(record: Any) -> list[Any] | None:
 
 
 def _is_message(m: Any) -> bool:
-    return isinstance(m, dict) and any(k in m for k in _ROLE_KEYS) and (
-        any(k in m for k in _CONTENT_KEYS) or "tool_calls" in m or "function_call" in m)
+    # (loops, not `any(...)`: asked of the first messages of every record, the generators cost more)
+    if not isinstance(m, dict):
+        return False
+    for k in _ROLE_KEYS:
+        if k in m:
+            break
+    else:
+        return False
+    for k in _CONTENT_KEYS:
+        if k in m:
+            return True
+    return "tool_calls" in m or "function_call" in m
 
 
 def is_record(record: Any) -> bool:
@@ -45,9 +55,11 @@ def is_record(record: Any) -> bool:
 
 
 def add_message(b: Builder, m: dict[str, Any]) -> None:
-    role = role_of(next((m[k] for k in _ROLE_KEYS if k in m), None))
-    content = next((m[k] for k in _CONTENT_KEYS if k in m), None)
-    message_id = m.get("id") if isinstance(m.get("id"), str) else None
+    role = role_of(_first(m, _ROLE_KEYS))
+    content = _first(m, _CONTENT_KEYS)
+    message_id = m.get("id")
+    if not isinstance(message_id, str):
+        message_id = None
     if anthropic.is_blocks(content):
         anthropic.add_blocks(b, role, content, message_id)
         return
@@ -70,6 +82,14 @@ def add_message(b: Builder, m: dict[str, Any]) -> None:
     if role == "tool":
         error = m.get("error")
         b.output(m.get("tool_call_id"), text, 1 if error else None)
+
+
+def _first(m: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value of the first of `keys` that `m` has (None if none)."""
+    for k in keys:
+        if k in m:
+            return m[k]
+    return None
 
 
 def content_text(content: Any) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from specgap.inputs import fences
 from specgap.inputs.transcripts.agent_code import CODE_BLOCK, FILE_BLOCK, code_in
 from specgap.inputs.changeset import RawFile, context_file
 from specgap.inputs.prompt_tests import prompt_tests
@@ -182,6 +183,26 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
+# A line inside a fence that could end it as a role heading (below): a heading mark (`#`s, or a
+# setext underline's `=` or `-`) first, then a role's name after marks and spaces. Looser than that.
+_MAY_CUT = re.compile(r"^[#=-][^\w\n]*(?:user|human|prompt|system|assistant|model|agent|ai|gpt|response|completion)",
+                      re.I | re.M)
+
+
+def _without_fence_bodies(plain: str) -> str | None:
+    """`plain` with the inner lines of its fences emptied, for markdown-it to read in a fraction
+    of the time (it walks every character in Python): what is outside a fence, and where fences
+    start and end, stay as they were. Only where its fences are read line by line exactly
+    (fences.py) and none holds a line that could end it as a role heading; else None."""
+    found = fences.fences_if_simple(plain)
+    if not found or any(_MAY_CUT.search(f.content) for f in found):
+        return None
+    lines = plain.split("\n")
+    for f in found:  # (the fence's last line is kept: it may be its closing line or its content)
+        lines[f.line + 1:f.end - 1] = [""] * max(0, f.end - f.line - 2)
+    return "\n".join(lines)
+
+
 def _close_truncated_fences(plain: str) -> list[Any]:
     """Markdown tokens, after closing fences that swallow a role heading.
 
@@ -189,6 +210,9 @@ def _close_truncated_fences(plain: str) -> list[Any]:
     the agent's answer) would read as code. A line inside a fence that looks exactly like a role
     heading already used outside fences, at the same level, after a blank line, ends that fence.
     """
+    light = _without_fence_bodies(plain)
+    if light is not None:  # no fence to end: the tokens, fences' contents aside, are the same
+        return _md.parse(light)
     lines = plain.split("\n")
     for _ in range(8):
         tokens = _md.parse("\n".join(lines))
@@ -208,10 +232,22 @@ def _close_truncated_fences(plain: str) -> list[Any]:
     return tokens
 
 
+# The start of a line that could mark a prompt's turn, as a heading or a label (`## User`,
+# `> 1. **Human:**`): only container marks, `#`s, emphasis and spaces before a prompt role's name.
+# Looser than both patterns, so a text it does not match has neither.
+_MAY_PROMPT = re.compile(r"^(?:[^\w\n]|_|\d{1,9}[.)])*(?:user|human|prompt|system)", re.I | re.M)
+
+
 def markdown_turns(text: str, explicit: bool) -> list[Turn] | None:
+    # a lone CR ends a line for markdown-it: so here too, or its line numbers point at other lines
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     # code inside <file> blocks is not Markdown: its `# comment` lines must not read as headings
     plain = _blank(_blank(text, FILE_BLOCK), CODE_BLOCK)
+    if _MAY_PROMPT.search(plain) is None:
+        # no line can mark a prompt's turn: whatever marks the agent's, the whole text is its answer
+        # (as below), so markdown-it need not read it; a single answer, a sentence and a fence, is so
+        return [Turn("agent", text)] if explicit or FILE_BLOCK.search(text) else None
     marks: list[tuple[int, str]] = []
     tokens = _close_truncated_fences(plain)
     fenced: set[int] = set()

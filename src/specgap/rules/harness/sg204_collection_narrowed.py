@@ -136,29 +136,10 @@ class CollectionNarrowed(Rule):
         if tc.file_name(cf.path) != "conftest.py":
             return
 
-        def visit(stmts: list[ast.stmt], conditional: bool) -> Iterator[Finding]:
-            for st in stmts:
-                if isinstance(st, ast.If):
-                    yield from visit(st.body + st.orelse, True)
-                    continue
-                if isinstance(st, ast.Try):
-                    yield from visit(st.body + st.orelse + st.finalbody, conditional)
-                    continue
-                values: list[ast.AST] = []
-                names = [dotted(t, through_calls=True) for t in _targets(st)]
-                if any(n in ("collect_ignore", "collect_ignore_glob") for n in names):
-                    values = [st.value] if getattr(st, "value", None) is not None else []  # type: ignore[attr-defined]
-                elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and dotted(st.value.func, through_calls=True) in (
-                        "collect_ignore.append", "collect_ignore.extend", "collect_ignore_glob.append", "collect_ignore_glob.extend"):
-                    values = list(st.value.args)
-                strs = [n.value for v in values for n in subtree(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                tests = [s for s in strs if pc.looks_like_tests(s)]
-                if tests:
-                    sev = Severity.LOW if conditional else Severity.HIGH
-                    yield self.finding(cf, st, f"collect_ignore excludes test paths: {', '.join(tests[:3])}",
-                                       severity=sev, confidence=Confidence.MEDIUM if conditional else None)
-
-        yield from visit(tree.body, False)
+        for st, tests, conditional in _ignored_tests(tree.body, False):
+            sev = Severity.LOW if conditional else Severity.HIGH
+            yield self.finding(cf, st, f"collect_ignore excludes test paths: {', '.join(tests[:3])}",
+                               severity=sev, confidence=Confidence.MEDIUM if conditional else None)
 
     def _load_tests(self, cf: ChangedFile, fn: tf.FuncDef) -> Iterator[Finding]:
         params = [a.arg for a in fn.args.args]
@@ -173,3 +154,26 @@ class CollectionNarrowed(Rule):
                                    and any(isinstance(x, ast.Name) and x.id == standard for x in subtree(n)) for n in nodes):
             yield self.finding(cf, fn.lineno, "load_tests filters the module's tests", severity=Severity.MEDIUM,
                                end_line=fn.lineno)
+
+
+def _ignored_tests(stmts: list[ast.stmt], conditional: bool) -> Iterator[tuple[ast.stmt, list[str], bool]]:
+    """Statements that put test paths in `collect_ignore(_glob)`: (statement, the paths, under a condition).
+    (Module level: a nested generator that calls itself is a reference cycle, which held the file.)"""
+    for st in stmts:
+        if isinstance(st, ast.If):
+            yield from _ignored_tests(st.body + st.orelse, True)
+            continue
+        if isinstance(st, ast.Try):
+            yield from _ignored_tests(st.body + st.orelse + st.finalbody, conditional)
+            continue
+        values: list[ast.AST] = []
+        names = [dotted(t, through_calls=True) for t in _targets(st)]
+        if any(n in ("collect_ignore", "collect_ignore_glob") for n in names):
+            values = [st.value] if getattr(st, "value", None) is not None else []  # type: ignore[attr-defined]
+        elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and dotted(st.value.func, through_calls=True) in (
+                "collect_ignore.append", "collect_ignore.extend", "collect_ignore_glob.append", "collect_ignore_glob.extend"):
+            values = list(st.value.args)
+        strs = [n.value for v in values for n in subtree(v) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        tests = [s for s in strs if pc.looks_like_tests(s)]
+        if tests:
+            yield st, tests, conditional

@@ -54,10 +54,10 @@ class _Tests:
 
     def get(self) -> cases.LazyCases:
         if self._old is None:
-            changed = [(f.after.tree, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
+            changed = [(f.after, lambda n, f=f: not f.is_added_line(n)) for f in self._changed()
                        if f.added_lines is not None]
-            context = [(f.after.tree, None) for f in self._changeset.context_files()
-                       if f.role is FileRole.TEST and f.after is not None and f.after.tree is not None]
+            context = [(f.after, None) for f in self._changeset.context_files()
+                       if f.role is FileRole.TEST and f.after is not None]
             self._old = cases.LazyCases(changed + context)
         return self._old
 
@@ -65,12 +65,22 @@ class _Tests:
         """Its cases only: a regression test is recognised by its call and expected value."""
         if self._new is None:
             # (a file the change wrote whole needs no line-by-line selection)
-            self._new = cases.LazyCases(((f.after.tree, f.is_added_line if f.added_lines is not None else None)
+            self._new = cases.LazyCases(((f.after, f.is_added_line if f.added_lines is not None else None)
                                          for f in self._changed()), values=False)
         return self._new
 
     def _changed(self) -> list[ChangedFile]:
-        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None and f.after.tree is not None]
+        return [f for f in self._changeset.by_role(FileRole.TEST) if f.after is not None]
+
+
+def _keeps_test(cf: ChangedFile) -> bool:
+    """`Rule.keeps` for the test files `_Tests` reads: a whole file's cases are noted while its
+    tree is at hand (all `new()` asks of it); one read line by line (`get()`) keeps its tree."""
+    if cf.added_lines is not None:
+        return True
+    if cf.after is not None and cases.NOTE not in cf.after.notes and cf.after.tree is not None:
+        cf.after.notes[cases.NOTE] = cases.noted(cf.after.tree)
+    return False
 
 
 _EXIT_CALLS = frozenset({"sys.exit", "os._exit", "exit", "quit"})

@@ -11,10 +11,10 @@ from specgap.analysis import cases
 from specgap.analysis.context import Context, children, context
 from specgap.analysis.flow import input_names, is_input_source, mentions
 from specgap.analysis.names import dotted
-from specgap.model import ChangedFile, ChangeSet, Confidence, Finding, Kind, Severity
+from specgap.model import ChangedFile, ChangeSet, Confidence, FileRole, Finding, Kind, Severity
 from specgap.rules import register
 from specgap.rules.base import Rule
-from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _Tests
+from specgap.rules.solution._shared import _NON_TEST, _code_scopes, _keeps_test, _Tests
 
 _PROPERTY_CALLS = frozenset({"len", "type", "id", "hash", "isinstance", "callable"})
 
@@ -138,6 +138,11 @@ def _outputs(body: list[ast.stmt]) -> list[object] | None:
     return consts
 
 
+def _answers(n: ast.AST) -> bool:
+    """Whether a branch outputs constants, and nothing computed."""
+    return bool(_branch_outputs(n))  # type: ignore[arg-type]
+
+
 _GET = frozenset({"get"})
 
 
@@ -220,10 +225,21 @@ class SpecialCasedInputs(Rule):
     confidence = Confidence.MEDIUM
     roles = _NON_TEST
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        if cf.role is FileRole.TEST:
+            return _keeps_test(cf)
+        tree = cf.after.tree if cf.role in self.roles and cf.after is not None else None
+        if tree is None:
+            return False
+        found = cf.after.notes[self.id] = bool(_candidate_scopes(context(tree), _answers))  # type: ignore[union-attr]
+        return found
+
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         tests = _Tests.of(changeset)
         for cf in changeset.files:
-            if cf.role in self.roles and cf.after is not None and cf.after.tree is not None:
+            # (a file noted without candidates while its tree was at hand has nothing to look at)
+            if cf.role in self.roles and cf.after is not None and cf.after.notes.get(self.id, True) \
+                    and cf.after.tree is not None:
                 yield from self._check_tree(cf, cf.after.tree, tests)
 
     def _check_tree(self, cf: ChangedFile, tree: ast.Module, tests: _Tests) -> Iterator[Finding]:

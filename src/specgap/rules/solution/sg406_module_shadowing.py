@@ -8,6 +8,7 @@ import sys
 from typing import Iterator
 
 from specgap.model import (
+    ChangedFile,
     ChangeSet,
     Confidence,
     FileRole,
@@ -86,10 +87,10 @@ def _declared_names(changeset: ChangeSet) -> set[str]:
     return out
 
 
-def _imported_top_names(tree: ast.Module) -> set[str]:
+def _imported_top_names(tree: ast.Module | None) -> set[str]:
     """Top-level names a test file imports, from its statements (not inside functions: cheap)."""
-    out = set()
-    stack: list[ast.AST] = list(tree.body)
+    out: set[str] = set()
+    stack: list[ast.AST] = list(tree.body) if tree is not None else []
     while stack:
         n = stack.pop()
         if isinstance(n, ast.Import):
@@ -132,6 +133,11 @@ class ModuleShadowing(Rule):
     confidence = Confidence.HIGH
     roles = (FileRole.PRODUCT, FileRole.HARNESS)
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        if cf.role is FileRole.TEST and cf.after is not None:
+            cf.after.notes[self.id] = _imported_top_names(cf.after.tree)  # (cheap: statements only)
+        return False
+
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         tested: set[str] | None = None
         declared = _declared_names(changeset)
@@ -146,8 +152,9 @@ class ModuleShadowing(Rule):
             if tested is None:
                 tested = set()
                 for tf in changeset.by_role(FileRole.TEST) + changeset.context_files():
-                    if tf.role is FileRole.TEST and tf.after is not None and tf.after.tree is not None:
-                        tested |= _imported_top_names(tf.after.tree)
+                    if tf.role is FileRole.TEST and tf.after is not None:
+                        noted = tf.after.notes.get(self.id)
+                        tested |= noted if noted is not None else _imported_top_names(tf.after.tree)
             if _package_size(changeset, cf.path) > _STUB_MAX_FILES:
                 # a whole package of modules is a project of that name, not a stub over the real one
                 sev, why = Severity.LOW, "a package of many modules: a project of that name, or a vendored copy"

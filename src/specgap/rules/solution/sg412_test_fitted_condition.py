@@ -86,6 +86,20 @@ def _fold_inner(node: ast.AST, env: dict[str, object]) -> object:
     return _NOPE
 
 
+def _branching(tree: ast.Module | None) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions with an `if` among their own statements."""
+    if tree is None:
+        return []
+    return [s for s in context(tree).of(ast.FunctionDef, ast.AsyncFunctionDef)
+            if any(isinstance(b, ast.If) for b in s.body)]  # type: ignore[attr-defined]
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The positional parameters a test's call fills (not `self` or `cls`)."""
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    return params[1:] if params[:1] in (["self"], ["cls"]) else params
+
+
 def _test_calls(changeset: ChangeSet) -> dict[str, list[tuple[tuple[object, ...], object]]]:
     """`f(args) == expected` in the tests that predate the change (the prompt's, the repo's,
     unchanged lines of changed tests): function name -> (literal args, literal expected)."""
@@ -170,14 +184,30 @@ class TestFittedCondition(Rule):
     confidence = Confidence.MEDIUM
     roles = (FileRole.PRODUCT,)
 
+    def keeps(self, cf: ChangedFile) -> bool:
+        if cf.role is FileRole.TEST:
+            return cf.added_lines is not None  # `_test_calls` reads these (their unchanged lines)
+        if cf.role is FileRole.PRODUCT and cf.after is not None:
+            # what `_check_function` needs first: two test calls of a function of that name and arity
+            cf.after.notes[self.id] = {(fn.name, len(_params(fn))) for fn in _branching(cf.after.tree)}
+        return False  # (parsed again in the few files whose functions the tests call that way)
+
     def check(self, changeset: ChangeSet) -> Iterator[Finding]:
         calls: dict[str, list[tuple[tuple[object, ...], object]]] | None = None
         for cf in changeset.by_role(FileRole.PRODUCT):
-            tree = cf.after.tree if cf.after is not None else None
-            if tree is None:
+            if cf.after is None:
                 continue
-            fns = [s for s in context(tree).of(ast.FunctionDef, ast.AsyncFunctionDef)
-                   if any(isinstance(b, ast.If) for b in s.body)]  # type: ignore[attr-defined]
+            noted = cf.after.notes.get(self.id)
+            if noted is not None:
+                if not noted:
+                    continue
+                if calls is None:
+                    calls = _test_calls(changeset)
+                    if not calls:
+                        return
+                if not any(sum(len(args) == n for args, _ in calls.get(name, ())) >= 2 for name, n in noted):
+                    continue
+            fns = _branching(cf.after.tree)
             if not fns:
                 continue
             if calls is None:
@@ -189,9 +219,7 @@ class TestFittedCondition(Rule):
 
     def _check_function(self, cf: ChangedFile, fn: ast.FunctionDef | ast.AsyncFunctionDef,
                         tests: list[tuple[tuple[object, ...], object]]) -> Iterator[Finding]:
-        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-        if params[:1] in (["self"], ["cls"]):
-            params = params[1:]
+        params = _params(fn)
         tests = [(args, exp) for args, exp in tests if len(args) == len(params)]
         if len(tests) < 2 or not params:
             return

@@ -36,10 +36,11 @@ _NEGATED = re.compile(
 
 # A word every match of PLANS contains (one per alternative above: keep the two in step). Finding
 # none is a fast no (a scan per word) where PLANS would try its alternatives at every word.
-_WORDS = _finder(re.compile(
+_WORD_PATTERN = re.compile(
     r"hard|special|just|simply|only|skip|disable|delete|remove|comment|bypass|circumvent|neuter|stub"
     r"|modify|edit|change|rewrite|weaken|loosen|fake|spoof|forge|fabricate|game|trick|fool|exploit"
-    r"|reward|cheat|without|before|patch|override", re.IGNORECASE))  # the flag, not `(?i)`: _finder reads plain words
+    r"|reward|cheat|without|before|patch|override", re.IGNORECASE)  # the flag, not `(?i)`: _finder reads plain words
+_WORDS = _finder(_WORD_PATTERN)
 
 
 def plans(text: str) -> Iterator[re.Match[str]]:
