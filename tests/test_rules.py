@@ -152,9 +152,25 @@ def test_mentions_fast_path_agrees_with_the_pattern(rule) -> None:
     words = rule.mentions.pattern.split("|")
     texts = ["", "nothing to see", "x = 1\n", "İSTANBUL ſ K", "vars(", "gc.collect()", "gcx"]
     texts += [w.replace("\\", "") for w in words] + [f"a{w.upper()}b" for w in words] + [f"ü {w.title()}" for w in words]
+    # non-ASCII text, with and without the characters that match an ASCII letter ignoring case
+    folds = str.maketrans({"i": "ı", "I": "İ", "s": "ſ", "k": "\u212a", "K": "\u212a"})
+    texts += [f"é {w.replace(chr(92), '')} ü" for w in words] + [f"é {w.replace(chr(92), '').translate(folds)}" for w in words]
+    texts += [f"ü {w.replace(chr(92), '').upper().translate(folds)} ſ" for w in words]
     found = _finder(rule.mentions)
     for text in texts:
         assert found(text) == (rule.mentions.search(text) is not None), (rule.id, text)
+
+
+def test_the_characters_that_match_an_ascii_one_ignoring_case_are_known() -> None:
+    """The pre-check reads non-ASCII text lowered unless it holds one of these (every code point)."""
+    import sys
+
+    from specgap.rules.base import FOLDS_TO_ASCII
+
+    ascii_class = re.compile("[" + re.escape("".join(map(chr, range(128)))) + "]", re.IGNORECASE)
+    beyond = {chr(c) for c in range(128, sys.maxunicode + 1)
+              if ascii_class.fullmatch(chr(c)) or any(ord(x) < 128 for x in chr(c).lower())}
+    assert beyond == FOLDS_TO_ASCII
 
 
 def test_mentions_found_in_one_pass_agree_with_every_pattern_on_overlapping_words() -> None:
