@@ -167,3 +167,47 @@ def test_the_caller_runs_what_no_worker_has_started() -> None:
     assert len(pids) == 6 and sum(done) == 6
     assert pids[-1] == os.getpid()  # the last item was never started by the one worker
     assert pids[0] != os.getpid()
+
+
+def _small_tree(root: Path) -> Path:
+    """Tests that pin a special case and a constant answer, a stub module, broken and latin-1 files."""
+    (root / "tests").mkdir(parents=True)
+    for i in range(12):
+        (root / "tests" / f"test_{i}.py").write_text(f"from pkg import f, g\n\ndef test_{i}():\n    assert f({i}) == {i * i}\n"
+                                                    f"    assert g('word {i}') == 'answer'\n")
+        (root / f"mod_{i}.py").write_text(f"def h{i}(n):\n    if n > 2:\n        return n - 1\n    return n\n")
+    (root / "pkg.py").write_text("def f(n):\n    if n == 7:\n        return 49\n    return n * n\n\n"
+                                 "def g(s):\n    return 'answer'\n")
+    (root / "json.py").write_text("def loads(s):\n    return {}\n")
+    (root / "broken.py").write_text("def f(:\n")
+    (root / "tests" / "latin1.py").write_bytes(b"x = '\xff'\n")
+    return root
+
+
+def test_parts_note_for_the_rules_that_read_across_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         many_parts: None) -> None:
+    """Evaluated in parts (in this process), a change gets what one process gets; the rules that read
+    across files work from the parts' notes, and their main pass parses only the files they read."""
+    from specgap.inputs.changeset import OnDemand
+    from specgap.inputs.files import entries, load_entries
+    from specgap.run.pool import InProcess
+
+    tree = _small_tree(tmp_path / "t")
+    items = entries([tree])
+    rules = scan_rules()
+    single = evaluate(load_entries(items, on_demand=True), rules)
+    assert {f.rule_id for f in single.findings} >= {"SG402", "SG408"} and single.errors
+    parsed: list[str] = []
+    real = OnDemand._parse
+
+    def counted(self: OnDemand) -> None:
+        parsed.append(self._path)
+        real(self)
+
+    monkeypatch.setattr(OnDemand, "_parse", counted)
+    parts = [shards.FilesPart(tuple(p)) for p in shards.split(items, 2)] or pytest.fail("not split")
+    unit, pooled = shards.evaluate_parts(lambda: load_entries(items, on_demand=True), parts, rules, None, InProcess())
+    assert pooled.findings == single.findings and pooled.errors == single.errors
+    python = [cf.path for cf in unit.files if isinstance(cf.after, OnDemand)]
+    # every file once in the parts, then only the product files with a candidate, for SG402 and SG408
+    assert sorted(parsed[:len(python)]) == sorted(python) and sorted(parsed[len(python):]) == ["pkg.py"]

@@ -143,16 +143,21 @@ class RuleRun:
     error: InputError | None = None
 
 
-def collect(unit: ChangeSet, rules: Iterable[type[Rule]]) -> list[RuleRun]:
+def collect(unit: ChangeSet, rules: Iterable[type[Rule]], *, noting: Iterable[type[Rule]] = (),
+            seen: bool = False) -> list[RuleRun]:
     """Run each rule over the unit, in order; a rule that crashes keeps what it found before the
     crash and the others still run. (The one place the engine calls into the rules.)
 
     Rules that judge one file at a time run file by file, so each file's analysis is built and
-    read by all of them while it is fresh in memory.
+    read by all of them while it is fresh in memory. For a part of a change evaluated apart,
+    `noting` are rules that read across files: each file is only asked of them (`Rule.keeps`:
+    their notes stay on the unit's files), the rules themselves are not run. `seen`: that pass
+    over the files was made already (by the parts); run only the rules that read across files.
     """
-    rules = tuple(rules)
-    found, errors = _collect(split_containers(unit), rules)
-    return [RuleRun(r.id, found[i], errors[i]) for i, r in enumerate(rules)]
+    rules, noting = tuple(rules), tuple(noting)
+    found, errors = _collect(split_containers(unit), rules, noting, seen)
+    # (then one run per noting rule: no findings, and the crash of its `keeps` if it had one)
+    return [RuleRun(r.id, found[i] if i < len(rules) else [], errors[i]) for i, r in enumerate(rules + noting)]
 
 
 @dataclass(frozen=True)
@@ -199,15 +204,17 @@ def _split(rules: tuple[type[Rule], ...]) -> _Rules:
                   frozenset(r.id for r in rules))
 
 
-def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...]
-             ) -> tuple[list[list[Finding]], list[InputError | None]]:
-    """Each rule's raw findings, and its crash if any, by position."""
-    instances = [r() for r in rules]
+def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...], noting: tuple[type[Rule], ...] = (),
+             seen: bool = False) -> tuple[list[list[Finding]], list[InputError | None]]:
+    """Each rule's raw findings, and its crash if any, by position (see `collect`; the errors go on
+    with those of the noting rules)."""
+    instances = [r() for r in rules + noting]
     found: list[list[Finding]] = [[] for _ in rules]
-    errors: list[InputError | None] = [None] * len(rules)
+    errors: list[InputError | None] = [None] * len(instances)
     plan = _plan(tuple(rules))
     modular, screened = plan.modular, plan.screened
-    for cs in containers:
+    asked = plan.cross + list(range(len(rules), len(instances)))  # whose `keeps` each file is asked of
+    for cs in containers if not seen else ():
         for cf in cs.files:
             if cf.binary:
                 continue
@@ -227,7 +234,7 @@ def _collect(containers: list[ChangeSet], rules: tuple[type[Rule], ...]
                     except Exception as exc:  # a rule bug must not sink the scan; say so loudly instead
                         errors[i] = _crash(rule.id, exc)
             # a tree that can be parsed again is let go now, unless a cross-file rule will read it
-            if tree is not None and after.reparsable and not _kept(cf, plan.cross, instances, errors):  # type: ignore[union-attr]
+            if tree is not None and after.reparsable and not _kept(cf, asked, instances, errors):  # type: ignore[union-attr]
                 release_tree(tree)
                 after.unload()  # type: ignore[union-attr]
     for i in plan.cross:

@@ -137,6 +137,13 @@ class OnDemand(SourceFile):
         self._partial = False
         self._have_tree = self._known = False
 
+    def learn(self, error: str | None, partial: bool) -> None:
+        """Take how the file parsed from a parse made elsewhere (a worker's), reported there: if
+        it is parsed here later, its failure is not reported again."""
+        self._error, self._partial, self._known = error, partial, True
+        if error is not None and not partial:  # it did not parse at all: nothing to parse again
+            self._tree, self._have_tree = None, True
+
     def _parse(self) -> None:
         self._tree, self._error, self._partial = _parsed(self.text, self._path, False)
         if not self._known and self._error:

@@ -101,9 +101,9 @@ def _scan(load: Callable[[], ChangeSet], config: Config, baseline: frozenset[str
 def _scan_parts(load_whole: Callable[[], ChangeSet], parts: list[Part], config: Config, baseline: frozenset[str],
                 jobs: int) -> ScanResult:
     chosen = _rules(config, None)
-    # this process is the jobs-th worker: it loads the whole change and runs the cross-file rules
-    # while the pool runs the rest, so a pool of `jobs` on `jobs` cores would oversubscribe them
-    pool = LocalPool(jobs - 1)
+    # this process mostly waits for the pool: it reads the files, then runs the rules that read
+    # across files from what the workers noted, parsing again only the files those rules read
+    pool = LocalPool(jobs)
     try:
         changeset, out = evaluate_parts(load_whole, parts, chosen, config.roles(), pool,
                                         per_file_ignores=config.per_file_ignores, baseline=baseline)
