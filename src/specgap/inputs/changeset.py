@@ -128,6 +128,8 @@ class OnDemand(SourceFile):
     their order, so the failures are reported in that order.
     """
 
+    reparsable = True
+
     def __init__(self, text: str, path: str, errors: list[InputError]) -> None:
         # (not the dataclass's __init__: it would set the tree, which is not known yet)
         self.text, self.hunk_headers, self.notes = text, (), {}
@@ -156,19 +158,11 @@ class OnDemand(SourceFile):
             self._parse()
         return self._tree
 
-    @tree.setter
-    def tree(self, value: ast.Module | None) -> None:
-        self._tree, self._have_tree = value, True
-
     @property  # type: ignore[override]
     def error(self) -> str | None:
         if not self._known:
             self._parse()
         return self._error
-
-    @error.setter
-    def error(self, value: str | None) -> None:
-        self._error = value
 
     @property  # type: ignore[override]
     def partial(self) -> bool:
@@ -176,15 +170,9 @@ class OnDemand(SourceFile):
             self._parse()
         return self._partial
 
-    @partial.setter
-    def partial(self, value: bool) -> None:
-        self._partial = value
-
     @property
     def parsed(self) -> ast.Module | None:
         return self._tree if self._have_tree else None
-
-    reparsable = True
 
     def unload(self) -> None:
         self._tree, self._have_tree = None, False
